@@ -1,0 +1,51 @@
+import { defineApp } from '@berth/config';
+
+/**
+ * Talent: applicants apply to opportunities with a résumé in S3, every step emails them, reviewers decide.
+ * `npm start` at the repository root runs it locally; `berth synth --env prod` turns it into CloudFormation.
+ */
+export default defineApp({
+  name: 'talent',
+  region: 'us-east-1',
+  services: {
+    api: {
+      port: 3000,
+      health: '/health',
+      ready: '/ready',
+      hosts: ['api'],
+      default: true,
+      command: ['node', 'dist/server.js'],
+      dev: { command: ['node', '--import', 'tsx', 'src/server.ts'], watch: ['src'] },
+      image: { dockerfile: 'Dockerfile', context: '../..' },
+    },
+  },
+  database: { engine: 'aurora-serverless-v2', version: '16.4', name: 'talent' },
+  cache: { engine: 'redis' },
+  buckets: {
+    resumes: {
+      intelligentTiering: true,
+      cors: [{ origins: ['*'], methods: ['PUT', 'POST', 'GET'] }],
+    },
+  },
+  mail: { domain: 'talent.example.com', from: 'Talent <no-reply@talent.example.com>', allowList: ['@example.com'] },
+  jobs: {
+    'send-reminders': {
+      schedule: 'cron(0 9 * * ? *)',
+      command: ['node', 'dist/job.js', 'send-reminders'],
+      devCommand: ['node', '--import', 'tsx', 'src/job.ts', 'send-reminders'],
+    },
+    'purge-orphan-uploads': {
+      schedule: 'rate(1 hour)',
+      command: ['node', 'dist/job.js', 'purge-orphan-uploads'],
+      devCommand: ['node', '--import', 'tsx', 'src/job.ts', 'purge-orphan-uploads'],
+    },
+  },
+  auth: { issuer: 'https://auth.talent.example.com/', audience: 'talent-api' },
+  edge: { domain: 'talent.example.com' },
+  alarms: { emails: ['oncall@talent.example.com'] },
+  environments: {
+    dev: { region: 'us-east-1', overrides: { edge: { domain: 'dev.talent.example.com' } } },
+    staging: { region: 'us-east-1', overrides: { edge: { domain: 'staging.talent.example.com' } } },
+    prod: { region: 'us-east-1', account: '222222222222', overrides: { edge: { domain: 'talent.example.com' } } },
+  },
+});

@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { register as config } from './config';
+
+/** Every command, in the order `berth --help` lists them. Each file registers one command. */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config];

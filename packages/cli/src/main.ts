@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index';
+import { CliError, EXIT } from './errors';
+
+const HELP_FOOTER = `
+Exit codes: 0 success · 1 the command failed (check findings, deploy failure) · 2 invalid config or usage.
+Docs: README.md and docs/ in the Berth repository.`;
+
+export function buildProgram(): Command {
+  const program = new Command('berth')
+    .description('One typed berth.config.ts → a production home for an HTTP API on AWS, and the same home locally.')
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText('after', HELP_FOOTER);
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never lets a stack trace reach a user for an expected failure. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    if (err instanceof CliError) {
+      console.error(`berth: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`berth: unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,19 @@
+import type { AppConfig } from './schema';
+
+export { resolve } from './resolve';
+export { contractFor, bucketEnv, ENV, RESERVED_ENV, type Contract, type ContractSource, type ContractVariable } from './contract';
+export { ConfigError, type ConfigIssue } from './errors';
+export { PROFILES, DEFAULTS, LOG_RETENTION_DAYS, type Profile } from './profiles';
+export { FARGATE_SIZES, FARGATE_CPUS, isFargatePair } from './fargate';
+export { parseMemory, formatMemory, scheduleProblem, rateSeconds, isCidr } from './units';
+export { appSchema, PROFILE_NAMES, VPC_ENDPOINTS } from './schema';
+export type { AppConfig, ServiceConfig, DatabaseConfig, EnvironmentConfig, Overrides } from './schema';
+export type * from './types';
+
+/**
+ * Declares an app. Typed identity: validation happens in `resolve(config, stage)`, which reports every problem
+ * for one environment at once.
+ */
+export function defineApp<const T extends AppConfig>(config: T): T {
+  return config;
+}

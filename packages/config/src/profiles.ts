@@ -1,0 +1,118 @@
+import type { ProfileName } from './types';
+
+/**
+ * Environment defaults. The numbers follow the dev/staging/prod differences table of a production
+ * FastAPI-on-Fargate system (task counts, sizes, Spot, autoscaling, HTTPS, RDS class, Multi-AZ, Redis nodes
+ * and TLS, log retention, deletion protection); the rest follow the same spirit: cheap and disposable in dev,
+ * production-like in staging, highly available and protected in prod.
+ * Precedence (lowest first): profile → the app's top-level values → the environment's `overrides`.
+ */
+export interface Profile {
+  readonly service: {
+    readonly cpu: number;
+    readonly memoryMib: number;
+    readonly capacity: 'fargate' | 'fargate-spot';
+    readonly count: number;
+    readonly scaling: { readonly min: number; readonly max: number; readonly cpu: number; readonly memory: number } | false;
+  };
+  readonly https: boolean;
+  readonly accessLogs: boolean;
+  readonly database: {
+    readonly instanceClass: string;
+    readonly multiAz: boolean;
+    readonly minAcu: number;
+    readonly maxAcu: number;
+    readonly backupRetention: number;
+  };
+  readonly cache: { readonly nodes: number; readonly tls: boolean; readonly nodeType: string };
+  readonly network: { readonly azs: number; readonly nat: 'single' | 'per-az' };
+  readonly logRetentionDays: number;
+  readonly deletionProtection: boolean;
+  readonly removal: 'retain' | 'snapshot' | 'destroy';
+  readonly bucketVersioning: boolean;
+  readonly alarms: boolean;
+  readonly standby: boolean;
+}
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
+  dev: {
+    service: { cpu: 0.25, memoryMib: 512, capacity: 'fargate-spot', count: 2, scaling: false },
+    https: false,
+    accessLogs: false,
+    database: { instanceClass: 'db.t3.micro', multiAz: false, minAcu: 0, maxAcu: 1, backupRetention: 1 },
+    cache: { nodes: 1, tls: false, nodeType: 'cache.t3.micro' },
+    network: { azs: 2, nat: 'single' },
+    logRetentionDays: 7,
+    deletionProtection: false,
+    removal: 'destroy',
+    bucketVersioning: false,
+    alarms: false,
+    standby: false,
+  },
+  staging: {
+    service: {
+      cpu: 0.25,
+      memoryMib: 512,
+      capacity: 'fargate-spot',
+      count: 2,
+      scaling: { min: 2, max: 6, cpu: 60, memory: 70 },
+    },
+    https: true,
+    accessLogs: true,
+    database: { instanceClass: 'db.t3.small', multiAz: false, minAcu: 0.5, maxAcu: 4, backupRetention: 7 },
+    cache: { nodes: 2, tls: false, nodeType: 'cache.t3.micro' },
+    network: { azs: 2, nat: 'single' },
+    logRetentionDays: 14,
+    deletionProtection: false,
+    removal: 'snapshot',
+    bucketVersioning: false,
+    alarms: false,
+    standby: false,
+  },
+  prod: {
+    service: {
+      cpu: 0.5,
+      memoryMib: 1024,
+      capacity: 'fargate',
+      count: 3,
+      scaling: { min: 3, max: 20, cpu: 60, memory: 70 },
+    },
+    https: true,
+    accessLogs: true,
+    database: { instanceClass: 'db.t3.medium', multiAz: true, minAcu: 0.5, maxAcu: 16, backupRetention: 14 },
+    cache: { nodes: 3, tls: true, nodeType: 'cache.t3.medium' },
+    network: { azs: 3, nat: 'per-az' },
+    logRetentionDays: 90,
+    deletionProtection: true,
+    removal: 'retain',
+    bucketVersioning: true,
+    alarms: true,
+    standby: true,
+  },
+});
+
+/** Defaults that do not vary by profile. */
+export const DEFAULTS = Object.freeze({
+  region: 'us-east-1',
+  port: 3000,
+  healthPath: '/health',
+  readyPath: '/ready',
+  stopTimeout: 30,
+  arch: 'x86_64',
+  databaseVersion: '16.4',
+  autoPauseMinutes: 5,
+  rotationDays: 30,
+  storage: { allocated: 20, max: 100 },
+  cacheVersion: { redis: '7.1', valkey: '8.0' },
+  cidr: '10.0.0.0/16',
+  jobSizes: { light: { cpu: 0.25, memoryMib: 512 }, heavy: { cpu: 1, memoryMib: 2048 } },
+  jobTimeoutMinutes: 60,
+  alarmCpu: 75,
+  alarmMemory: 80,
+  bastionInstanceType: 't4g.nano',
+} as const);
+
+/** Valid log retention values for CloudWatch Logs. */
+export const LOG_RETENTION_DAYS = Object.freeze([
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]);

@@ -1,0 +1,336 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
+ * Objects are strict so a misspelt key is an error, not a silently ignored setting.
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a lower-case name: letters, digits and dashes, starting with a letter, ≤ 31 chars');
+const path = z.string().regex(/^\/[A-Za-z0-9_\-./]*$/, "an absolute URL path such as '/health'");
+const memory = z.union([z.number(), z.string()]);
+const command = z.array(z.string().min(1)).min(1);
+const cidr = z.string();
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name in UPPER_SNAKE_CASE');
+
+export const CAPACITIES = ['fargate', 'fargate-spot', 'ec2'] as const;
+export const ARCHITECTURES = ['x86_64', 'arm64'] as const;
+export const NAT_MODES = ['none', 'single', 'per-az'] as const;
+export const DATABASE_ENGINES = ['aurora-serverless-v2', 'postgres'] as const;
+export const CACHE_ENGINES = ['redis', 'valkey'] as const;
+export const JOB_SIZES = ['light', 'heavy'] as const;
+export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;
+export const REMOVAL_POLICIES = ['retain', 'snapshot', 'destroy'] as const;
+export const INGRESS_KINDS = ['anywhere', 'cloudfront', 'cloudflare'] as const;
+export const VPC_ENDPOINTS = ['s3', 'ecr', 'logs', 'secretsmanager', 'ses', 'ssm', 'sts'] as const;
+
+export const scalingSchema = z.strictObject({
+  /** Fewest tasks. @default - profile: dev 2, staging 2, prod 3 */
+  min: z.number().int().optional(),
+  /** Most tasks. @default - profile: dev 2, staging 6, prod 20 */
+  max: z.number().int().optional(),
+  /** Target average CPU %, or false for no CPU policy. @default 60 */
+  cpu: z.union([z.number(), z.literal(false)]).optional(),
+  /** Target average memory %, or false. @default 70 */
+  memory: z.union([z.number(), z.literal(false)]).optional(),
+  /** Target ALB requests per task per minute, or false. @default false */
+  requests: z.union([z.number(), z.literal(false)]).optional(),
+});
+
+export const imageSchema = z.union([
+  z.strictObject({
+    /** Dockerfile path, relative to the config file. @default 'Dockerfile' */
+    dockerfile: z.string().optional(),
+    /** Build context, relative to the config file. @default '.' */
+    context: z.string().optional(),
+    /** Build target stage. @default - the last stage */
+    target: z.string().optional(),
+  }),
+  z.strictObject({
+    /** An image from another registry, e.g. 'ghcr.io/org/app:1.2.3'. */
+    uri: z.string().min(1),
+    /** Secrets Manager secret holding `{ username, password }` for a private registry (GitHub's needs a token). */
+    credentialsSecret: z.string().optional(),
+  }),
+]);
+
+export const serviceSchema = z.strictObject({
+  /** Port the container listens on. @default 3000 */
+  port: z.number().int().optional(),
+  /** Liveness path, used by the ALB and the container health check. @default '/health' */
+  health: path.optional(),
+  /** Readiness path (pings the database). @default '/ready' */
+  ready: path.optional(),
+  /** Host rules: a label such as 'api' (→ api.<edge.domain>, api.localhost in dev) or a full host name. */
+  hosts: z.array(z.string().min(1)).optional(),
+  /** Receives requests that match no host rule. @default - the first service */
+  default: z.boolean().optional(),
+  /** Path rules, e.g. ['/api/*']. @default - none */
+  paths: z.array(z.string().startsWith('/')).optional(),
+  /** vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16. @default - profile: 0.25 (dev, staging), 0.5 (prod) */
+  cpu: z.number().optional(),
+  /** Memory: '512 MB', '1 GB' or MiB as a number. Must be valid for the cpu. @default - profile */
+  memory: memory.optional(),
+  /** CPU architecture. arm64 (Graviton) is ~20% cheaper. @default 'x86_64' */
+  arch: z.enum(ARCHITECTURES).optional(),
+  /** Where tasks run. @default - profile: 'fargate-spot' (dev, staging), 'fargate' (prod) */
+  capacity: z.enum(CAPACITIES).optional(),
+  /** Autoscaling, or false for a fixed count. @default - profile */
+  scaling: z.union([scalingSchema, z.literal(false)]).optional(),
+  /** Desired tasks when scaling is false. @default - profile: 2 */
+  count: z.number().int().optional(),
+  /** Container command. @default - the image's CMD */
+  command: command.optional(),
+  /** How `berth dev` runs this service locally (no container). */
+  dev: z
+    .strictObject({
+      command: command,
+      /** Working directory, relative to the config file. @default '.' */
+      cwd: z.string().optional(),
+      /** Folders whose changes restart the service. @default - cwd */
+      watch: z.array(z.string()).optional(),
+    })
+    .optional(),
+  /** Image to run. @default - built from ./Dockerfile */
+  image: imageSchema.optional(),
+  /** Plain environment variables (never secrets). */
+  env: z.record(envName, z.string()).optional(),
+  /** Variables filled from Secrets Manager: NAME → 'secret-name' or 'secret-name:json-key'. */
+  secrets: z.record(envName, z.string().min(1)).optional(),
+  /** Env files in the config bucket, as seed systems keep task configuration in S3. */
+  envFiles: z.array(z.string().min(1)).optional(),
+  /** Seconds ECS waits after SIGTERM before SIGKILL (2–120). @default 30 */
+  stopTimeout: z.number().int().optional(),
+  /** Which stores this service may touch. @default - everything the app declares */
+  uses: z
+    .strictObject({
+      database: z.boolean().optional(),
+      cache: z.boolean().optional(),
+      buckets: z.array(z.string()).optional(),
+      mail: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+export const databaseSchema = z.strictObject({
+  /** @default 'aurora-serverless-v2' */
+  engine: z.enum(DATABASE_ENGINES).optional(),
+  /** PostgreSQL version. @default '16.4' */
+  version: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as '16.4'").optional(),
+  /** Database name. @default - the app name with dashes as underscores */
+  name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+  /** Aurora: lowest capacity in ACU (0 pauses when idle). @default - profile: 0 (dev), 0.5 */
+  minAcu: z.number().optional(),
+  /** Aurora: highest capacity in ACU. @default - profile: 1 (dev), 4 (staging), 16 (prod) */
+  maxAcu: z.number().optional(),
+  /** Aurora with minAcu 0: minutes idle before pausing (5–1440), or false. @default - 5 when minAcu is 0 */
+  autoPause: z.union([z.number().int(), z.literal(false)]).optional(),
+  /** postgres: instance class. @default - profile: db.t3.micro, db.t3.small, db.t3.medium */
+  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS class such as 'db.t3.micro'").optional(),
+  /** postgres: GiB allocated / autoscaling ceiling. @default 20 / 100 */
+  storage: z.strictObject({ allocated: z.number().int().optional(), max: z.number().int().optional() }).optional(),
+  /** A standby in a second AZ (Aurora: a reader instance). @default - profile: prod only */
+  multiAz: z.boolean().optional(),
+  /** A read replica, exposed to services as the read endpoint. @default false */
+  readReplica: z.boolean().optional(),
+  /** Days of automated backups (1–35). @default - profile: 1, 7, 14 */
+  backupRetention: z.number().int().optional(),
+  /** Rotate the password every N days, or false. @default 30 */
+  rotation: z.union([z.number().int(), z.literal(false)]).optional(),
+});
+
+export const cacheSchema = z.strictObject({
+  /** @default 'redis' */
+  engine: z.enum(CACHE_ENGINES).optional(),
+  /** @default - profile: cache.t3.micro (dev, staging), cache.t3.medium (prod) */
+  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as 'cache.t3.micro'").optional(),
+  /** Nodes in the replication group (1 primary + replicas). @default - profile: 1, 2, 3 */
+  nodes: z.number().int().optional(),
+  /** In-transit encryption and AUTH token. @default - profile: prod only */
+  tls: z.boolean().optional(),
+  /** Engine version. @default - '7.1' for redis, '8.0' for valkey */
+  version: z.string().optional(),
+});
+
+export const bucketSchema = z.strictObject({
+  /** S3 Intelligent-Tiering for objects. @default false */
+  intelligentTiering: z.boolean().optional(),
+  cors: z
+    .array(
+      z.strictObject({
+        origins: z.array(z.string().min(1)).min(1),
+        methods: z.array(z.enum(['GET', 'PUT', 'POST', 'HEAD', 'DELETE'])).min(1),
+        headers: z.array(z.string()).optional(),
+        maxAge: z.number().int().optional(),
+      }),
+    )
+    .optional(),
+  lifecycle: z
+    .array(
+      z.strictObject({
+        prefix: z.string().optional(),
+        expireAfterDays: z.number().int().optional(),
+        infrequentAccessAfterDays: z.number().int().optional(),
+      }),
+    )
+    .optional(),
+  /** Object versioning. @default - profile: prod only */
+  versioned: z.boolean().optional(),
+});
+
+export const mailSchema = z.strictObject({
+  /** Sending domain (an SES identity with DKIM is created). */
+  domain: z.string().min(3),
+  /** From address; must be at the domain. */
+  from: z.string().min(3),
+  /** Outside prod, only these recipients are sent: 'a@x.org' or '@x.org'. @default [] (send nothing) */
+  allowList: z.array(z.string().min(2)).optional(),
+});
+
+export const jobSchema = z.strictObject({
+  /** 'rate(1 hour)' or 'cron(0 9 * * ? *)' (EventBridge syntax, UTC). */
+  schedule: z.string(),
+  /** Command override in the service's image, e.g. ['node', 'dist/job.js', 'send-reminders']. */
+  command: command,
+  /** Command `berth dev` runs locally. @default - the service's dev command with the job name appended */
+  devCommand: command.optional(),
+  /** Service whose image and env the job runs with. @default - the default service */
+  service: z.string().optional(),
+  /** 'light' (0.25 vCPU / 512 MB), 'heavy' (1 vCPU / 2 GB) or explicit. @default 'light' */
+  size: z.union([z.enum(JOB_SIZES), z.strictObject({ cpu: z.number(), memory })]).optional(),
+  /** Minutes before the run is considered stuck (alarm). @default 60 */
+  timeout: z.number().int().optional(),
+  /** @default true */
+  enabled: z.boolean().optional(),
+});
+
+export const edgeSchema = z.strictObject({
+  /** The app's domain: host labels become <label>.<domain>. @default - no domain: the ALB's DNS name */
+  domain: z.string().optional(),
+  /** CloudFront in front of the ALB. @default false */
+  cdn: z.boolean().optional(),
+  /** Who may reach the ALB. @default - 'cloudfront' with cdn, else 'anywhere' */
+  ingress: z.union([z.enum(INGRESS_KINDS), z.array(cidr).min(1)]).optional(),
+  /** 'create' (ACM, DNS-validated) or an existing certificate ARN. @default 'create' when https */
+  certificate: z.string().optional(),
+  /** Where DNS lives: 'route53' (records created) or 'external' (validation records output). @default 'route53' */
+  dns: z.enum(['route53', 'external']).optional(),
+  /** Route 53 hosted zone id, to avoid a lookup. */
+  hostedZoneId: z.string().optional(),
+  /** HTTPS listener with HTTP→HTTPS redirect. @default - profile: staging and prod */
+  https: z.boolean().optional(),
+  /** ALB access logs to S3. @default - profile: staging and prod */
+  accessLogs: z.boolean().optional(),
+});
+
+export const networkSchema = z.strictObject({
+  /** Availability zones. @default - profile: 2 (dev, staging), 3 (prod) */
+  azs: z.number().int().optional(),
+  /** @default '10.0.0.0/16' */
+  cidr: cidr.optional(),
+  /** NAT gateways: 'none' ($0), 'single' (~$33/mo), 'per-az' (~$33/mo each). @default - profile: single, single, per-az */
+  nat: z.enum(NAT_MODES).optional(),
+  /** VPC endpoints: 'auto' derives them from what the app uses when NAT is 'none'. @default 'auto' */
+  endpoints: z.union([z.literal('auto'), z.array(z.enum(VPC_ENDPOINTS))]).optional(),
+  /** Run tasks in public subnets with public IPs (no NAT needed; seed 003's choice). @default false */
+  publicTasks: z.boolean().optional(),
+  /** VPC flow logs. @default true */
+  flowLogs: z.boolean().optional(),
+});
+
+export const bastionSchema = z.strictObject({
+  /** @default true when the section is present */
+  enabled: z.boolean().optional(),
+  /** SSH from these /32s (needs keyName). SSM Session Manager always works. @default [] */
+  allowedCidrs: z.array(cidr).optional(),
+  /** EC2 key pair name for SSH. @default - none: SSM only */
+  keyName: z.string().optional(),
+  /** @default 't4g.nano' */
+  instanceType: z.string().optional(),
+});
+
+export const alarmsSchema = z.strictObject({
+  /** @default - profile: prod only */
+  enabled: z.boolean().optional(),
+  emails: z.array(z.string().email()).optional(),
+  /** Name of a Secrets Manager secret holding a PagerDuty Events integration URL. */
+  pagerduty: z.string().optional(),
+  /** Thresholds in %. @default - cpu 75, memory 80 (seed 001) */
+  cpu: z.number().optional(),
+  memory: z.number().optional(),
+});
+
+export const authSchema = z.strictObject({
+  issuer: z.string().url(),
+  audience: z.string().min(1),
+  /** @default - <issuer>/.well-known/jwks.json */
+  jwksUrl: z.string().url().optional(),
+});
+
+export const standbySchema = z.strictObject({
+  /** Region of the pilot-light copy. */
+  region: z.string(),
+  /** @default - profile: prod only */
+  enabled: z.boolean().optional(),
+  /** Tasks kept running in the standby. @default 0 */
+  tasks: z.number().int().optional(),
+});
+
+/** Everything an environment may override. */
+const overridable = {
+  services: z.record(z.string(), serviceSchema).optional(),
+  database: databaseSchema.optional(),
+  cache: cacheSchema.optional(),
+  buckets: z.record(z.string(), bucketSchema).optional(),
+  mail: mailSchema.partial().optional(),
+  jobs: z.record(z.string(), jobSchema.partial()).optional(),
+  edge: edgeSchema.optional(),
+  network: networkSchema.optional(),
+  bastion: bastionSchema.optional(),
+  alarms: alarmsSchema.optional(),
+  auth: authSchema.partial().optional(),
+  standby: standbySchema.partial().optional(),
+  /** Days CloudWatch keeps logs. @default - profile: 7, 14, 90 */
+  logRetentionDays: z.number().int().optional(),
+  /** What deleting the stack does to stateful resources. prod may never 'destroy'. @default - profile */
+  removal: z.enum(REMOVAL_POLICIES).optional(),
+  /** Deletion protection on the database and ALB. @default - profile: prod only */
+  deletionProtection: z.boolean().optional(),
+};
+
+export const environmentSchema = z.strictObject({
+  /** 12-digit AWS account id. @default - the deploying credentials' account */
+  account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+  /** @default - the app's region */
+  region: z.string().optional(),
+  /** Which defaults apply. @default - the environment's name when it is dev, staging or prod */
+  profile: z.enum(PROFILE_NAMES).optional(),
+  /** Git branch that deploys here (CI/CD). @default - main for prod, else the environment name */
+  branch: z.string().optional(),
+  /** Pull images from this environment's registry (promotion across accounts, seed 000). */
+  imagesFrom: z.string().optional(),
+  overrides: z.strictObject(overridable).optional(),
+});
+
+export const appSchema = z.strictObject({
+  /** The app's name: prefixes stacks and resources. */
+  name,
+  /** @default 'us-east-1' */
+  region: z.string().optional(),
+  ...overridable,
+  services: z.record(z.string(), serviceSchema),
+  mail: mailSchema.optional(),
+  jobs: z.record(z.string(), jobSchema).optional(),
+  auth: authSchema.optional(),
+  standby: standbySchema.optional(),
+  environments: z.record(z.string(), environmentSchema),
+  /** CI/CD: the GitHub repository allowed to deploy through OIDC. */
+  github: z.strictObject({ repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "'owner/name'") }).optional(),
+});
+
+export type AppConfig = z.input<typeof appSchema>;
+export type ServiceConfig = z.input<typeof serviceSchema>;
+export type DatabaseConfig = z.input<typeof databaseSchema>;
+export type EnvironmentConfig = z.input<typeof environmentSchema>;
+export type Overrides = NonNullable<EnvironmentConfig['overrides']>;

@@ -1,0 +1,196 @@
+import type { ARCHITECTURES, CACHE_ENGINES, CAPACITIES, NAT_MODES, PROFILE_NAMES, REMOVAL_POLICIES, VPC_ENDPOINTS } from './schema';
+
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+export type Capacity = (typeof CAPACITIES)[number];
+export type Architecture = (typeof ARCHITECTURES)[number];
+export type NatMode = (typeof NAT_MODES)[number];
+export type VpcEndpoint = (typeof VPC_ENDPOINTS)[number];
+export type RemovalPolicy = (typeof REMOVAL_POLICIES)[number];
+
+export interface ResolvedScaling {
+  readonly min: number;
+  readonly max: number;
+  readonly cpu: number | false;
+  readonly memory: number | false;
+  readonly requests: number | false;
+}
+
+export type ResolvedImage =
+  | { readonly kind: 'build'; readonly dockerfile: string; readonly context: string; readonly target?: string }
+  | { readonly kind: 'external'; readonly uri: string; readonly credentialsSecret?: string };
+
+export interface ResolvedService {
+  readonly name: string;
+  readonly port: number;
+  readonly healthPath: string;
+  readonly readyPath: string;
+  /** Host names as the ALB sees them (`api.example.com`); labels when there is no domain. */
+  readonly hosts: readonly string[];
+  /** Host labels or names as given, for the local router (`api` → api.localhost). */
+  readonly hostRules: readonly string[];
+  readonly paths: readonly string[];
+  readonly isDefault: boolean;
+  readonly cpu: number;
+  readonly memoryMib: number;
+  readonly arch: Architecture;
+  readonly capacity: Capacity;
+  /** false: a fixed `desiredCount`. */
+  readonly scaling: ResolvedScaling | false;
+  readonly desiredCount: number;
+  readonly command?: readonly string[];
+  readonly dev?: { readonly command: readonly string[]; readonly cwd: string; readonly watch: readonly string[] };
+  readonly image: ResolvedImage;
+  readonly env: Readonly<Record<string, string>>;
+  readonly secrets: Readonly<Record<string, { readonly secretName: string; readonly jsonKey?: string }>>;
+  readonly envFiles: readonly string[];
+  readonly stopTimeout: number;
+  readonly uses: {
+    readonly database: boolean;
+    readonly cache: boolean;
+    readonly buckets: readonly string[];
+    readonly mail: boolean;
+  };
+}
+
+export type ResolvedDatabase =
+  | (DatabaseCommon & {
+      readonly engine: 'aurora-serverless-v2';
+      readonly minAcu: number;
+      readonly maxAcu: number;
+      /** Minutes idle before pausing; false when it never pauses. */
+      readonly autoPause: number | false;
+    })
+  | (DatabaseCommon & {
+      readonly engine: 'postgres';
+      readonly instanceClass: string;
+      readonly storage: { readonly allocated: number; readonly max: number };
+    });
+
+interface DatabaseCommon {
+  readonly version: string;
+  readonly name: string;
+  readonly multiAz: boolean;
+  readonly readReplica: boolean;
+  readonly backupRetention: number;
+  readonly rotation: number | false;
+}
+
+export interface ResolvedCache {
+  readonly engine: (typeof CACHE_ENGINES)[number];
+  readonly version: string;
+  readonly nodeType: string;
+  readonly nodes: number;
+  readonly tls: boolean;
+}
+
+export interface ResolvedBucket {
+  readonly name: string;
+  readonly intelligentTiering: boolean;
+  readonly cors: readonly {
+    readonly origins: readonly string[];
+    readonly methods: readonly string[];
+    readonly headers: readonly string[];
+    readonly maxAge: number;
+  }[];
+  readonly lifecycle: readonly {
+    readonly prefix?: string;
+    readonly expireAfterDays?: number;
+    readonly infrequentAccessAfterDays?: number;
+  }[];
+  readonly versioned: boolean;
+}
+
+export interface ResolvedMail {
+  readonly domain: string;
+  readonly from: string;
+  /** null in prod: every recipient is sent. */
+  readonly allowList: readonly string[] | null;
+}
+
+export interface ResolvedJob {
+  readonly name: string;
+  readonly schedule: string;
+  readonly command: readonly string[];
+  readonly devCommand?: readonly string[];
+  readonly service: string;
+  readonly cpu: number;
+  readonly memoryMib: number;
+  readonly timeoutMinutes: number;
+  readonly enabled: boolean;
+}
+
+export interface ResolvedEdge {
+  readonly domain?: string;
+  readonly cdn: boolean;
+  readonly ingress: 'anywhere' | 'cloudfront' | 'cloudflare' | readonly string[];
+  readonly https: boolean;
+  readonly certificate?: 'create' | string;
+  readonly dns: 'route53' | 'external';
+  readonly hostedZoneId?: string;
+  readonly accessLogs: boolean;
+}
+
+export interface ResolvedNetwork {
+  readonly azs: number;
+  readonly cidr: string;
+  readonly nat: NatMode;
+  /** The endpoints to create (already derived when the config said 'auto'). */
+  readonly endpoints: readonly VpcEndpoint[];
+  readonly publicTasks: boolean;
+  readonly flowLogs: boolean;
+}
+
+export interface ResolvedBastion {
+  readonly allowedCidrs: readonly string[];
+  readonly keyName?: string;
+  readonly instanceType: string;
+}
+
+export interface ResolvedAlarms {
+  readonly emails: readonly string[];
+  readonly pagerduty?: string;
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+export interface ResolvedAuth {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: string;
+}
+
+export interface ResolvedStandby {
+  readonly region: string;
+  readonly tasks: number;
+}
+
+/** One environment of one app, every default applied, every rule checked. Frozen. */
+export interface ResolvedApp {
+  readonly app: string;
+  readonly stage: string;
+  readonly profile: ProfileName;
+  readonly account?: string;
+  readonly region: string;
+  readonly branch: string;
+  /** Where images come from when promoted across accounts. */
+  readonly imagesFrom?: { readonly stage: string; readonly account?: string; readonly region: string };
+  readonly github?: { readonly repository: string };
+  readonly services: Readonly<Record<string, ResolvedService>>;
+  readonly defaultService: string;
+  readonly database: ResolvedDatabase | null;
+  readonly cache: ResolvedCache | null;
+  readonly buckets: Readonly<Record<string, ResolvedBucket>>;
+  readonly mail: ResolvedMail | null;
+  readonly jobs: Readonly<Record<string, ResolvedJob>>;
+  readonly edge: ResolvedEdge;
+  readonly network: ResolvedNetwork;
+  readonly bastion: ResolvedBastion | null;
+  readonly alarms: ResolvedAlarms | null;
+  readonly auth: ResolvedAuth | null;
+  readonly standby: ResolvedStandby | null;
+  readonly logRetentionDays: number;
+  readonly removal: RemovalPolicy;
+  readonly deletionProtection: boolean;
+  /** Every environment the config declares, for cross-environment wiring. */
+  readonly environments: readonly string[];
+}
