@@ -1,0 +1,54 @@
+import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+
+export type Logger = PinoLogger;
+
+/** Paths pino blanks out wherever they appear in a log line (request headers included). */
+export const REDACT_PATHS = [
+  'password',
+  'secret',
+  'token',
+  'authorization',
+  'cookie',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.authToken',
+  '*.authorization',
+  '*.cookie',
+  '*.*.password',
+  '*.*.secret',
+  '*.*.token',
+  '*.*.authorization',
+  '*.*.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'database.secret',
+] as const;
+
+export interface LoggerOptions {
+  readonly service: string;
+  readonly stage: string;
+  /** @default - LOG_LEVEL, else 'info' */
+  readonly level?: LevelWithSilent;
+  /** @default - stdout (file descriptor 1) */
+  readonly destination?: NodeJS.WritableStream | { write(msg: string): void };
+}
+
+/** JSON lines on stdout, each with `service` and `stage`, secrets redacted. */
+export function createLogger(options: LoggerOptions): Logger {
+  const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
+  return pino(
+    {
+      level,
+      base: { service: options.service, stage: options.stage },
+      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? pino.destination({ fd: 1, sync: false }),
+  );
+}
