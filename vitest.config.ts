@@ -7,7 +7,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'examples/seeds/*/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'examples/*/test/**/*.test.ts',
+            'examples/seeds/*/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/*.faults.test.ts', '**/*.browser.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -27,7 +27,11 @@ export default defineApp({
       cors: [{ origins: ['*'], methods: ['PUT', 'POST', 'GET'] }],
     },
   },
-  mail: { domain: 'talent.example.com', from: 'Talent <no-reply@talent.example.com>', allowList: ['@example.com'] },
+  mail: {
+    domain: 'talent.example.com',
+    from: 'Talent <no-reply@talent.example.com>',
+    allowList: ['@example.com'],
+  },
   jobs: {
     'send-reminders': {
       schedule: 'cron(0 9 * * ? *)',
@@ -46,6 +50,10 @@ export default defineApp({
   environments: {
     dev: { region: 'us-east-1', overrides: { edge: { domain: 'dev.talent.example.com' } } },
     staging: { region: 'us-east-1', overrides: { edge: { domain: 'staging.talent.example.com' } } },
-    prod: { region: 'us-east-1', account: '222222222222', overrides: { edge: { domain: 'talent.example.com' } } },
+    prod: {
+      region: 'us-east-1',
+      account: '222222222222',
+      overrides: { edge: { domain: 'talent.example.com' } },
+    },
   },
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { ConfigError, resolve, type AppConfig, type ResolvedApp } from '@berth/config';
 import { CliError, EXIT } from './errors';
 
@@ -17,14 +17,29 @@ export interface LoadedConfig {
 export async function loadConfig(file: string = DEFAULT_CONFIG): Promise<LoadedConfig> {
   const path = resolvePath(file);
   if (!existsSync(path)) {
-    throw new CliError(`No config at ${file}. Pass --config <path>, or run 'berth init' to create one.`, EXIT.invalid);
+    throw new CliError(
+      `No config at ${file}. Pass --config <path>, or run 'berth init' to create one.`,
+      EXIT.invalid,
+    );
   }
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    // tsImport loads the file as TypeScript whether or not its folder's package.json says "type": "module".
+    mod = (await tsImport(path, import.meta.url)) as { default?: unknown };
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.invalid, { cause: err });
     throw new CliError(`Could not load ${file}: ${(err as Error).message}`, EXIT.invalid, { cause: err });
+  }
+  // A config compiled as CommonJS arrives wrapped once more: { default: { default: config } }.
+  const inner = mod.default as { default?: unknown; name?: unknown } | undefined;
+  if (
+    inner &&
+    typeof inner === 'object' &&
+    inner.name === undefined &&
+    inner.default &&
+    typeof inner.default === 'object'
+  ) {
+    mod = { default: inner.default };
   }
   if (!mod.default || typeof mod.default !== 'object') {
     throw new CliError(`${file} must 'export default defineApp({ ... })'.`, EXIT.invalid);
@@ -43,7 +58,10 @@ export function resolveStage(loaded: LoadedConfig, stage: string): ResolvedApp {
 }
 
 /** Loads and resolves in one step: what most commands start with. */
-export async function loadStage(file: string | undefined, stage: string): Promise<{ loaded: LoadedConfig; resolved: ResolvedApp }> {
+export async function loadStage(
+  file: string | undefined,
+  stage: string,
+): Promise<{ loaded: LoadedConfig; resolved: ResolvedApp }> {
   const loaded = await loadConfig(file);
   return { loaded, resolved: resolveStage(loaded, stage) };
 }

@@ -8,7 +8,9 @@ Docs: README.md and docs/ in the Berth repository.`;
 
 export function buildProgram(): Command {
   const program = new Command('berth')
-    .description('One typed berth.config.ts → a production home for an HTTP API on AWS, and the same home locally.')
+    .description(
+      'One typed berth.config.ts → a production home for an HTTP API on AWS, and the same home locally.',
+    )
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', HELP_FOOTER);

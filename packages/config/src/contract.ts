@@ -77,11 +77,15 @@ export interface Contract {
 export function contractFor(resolved: ResolvedApp, serviceName: string): Contract {
   const service = resolved.services[serviceName];
   if (!service) {
-    throw new Error(`contractFor: no service '${serviceName}' in app '${resolved.app}'; declared: ${Object.keys(resolved.services).join(', ')}`);
+    throw new Error(
+      `contractFor: no service '${serviceName}' in app '${resolved.app}'; declared: ${Object.keys(resolved.services).join(', ')}`,
+    );
   }
   const vars: ContractVariable[] = [];
-  const plain = (name: string, source: ContractSource, required = true) => vars.push({ name, secret: false, required, source });
-  const secret = (name: string, source: ContractSource, required = true) => vars.push({ name, secret: true, required, source });
+  const plain = (name: string, source: ContractSource, required = true) =>
+    vars.push({ name, secret: false, required, source });
+  const secret = (name: string, source: ContractSource, required = true) =>
+    vars.push({ name, secret: true, required, source });
   const literal = (value: string | number): ContractSource => ({ kind: 'literal', value: String(value) });
 
   plain(ENV.app, literal(resolved.app));
@@ -98,7 +102,8 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
     secret(ENV.databaseSecret, { kind: 'database', attribute: 'secret' });
     // Absent locally (no rotation there), so the runtime treats it as optional.
     plain(ENV.databaseSecretArn, { kind: 'database', attribute: 'secretArn' }, false);
-    if (resolved.database.readReplica) plain(ENV.databaseReadHost, { kind: 'database', attribute: 'readHost' }, false);
+    if (resolved.database.readReplica)
+      plain(ENV.databaseReadHost, { kind: 'database', attribute: 'readHost' }, false);
   }
   if (resolved.cache && service.uses.cache) {
     plain(ENV.cacheUrl, { kind: 'cache', attribute: 'url' });

@@ -30,7 +30,8 @@ const SECRETISH = /pass(word)?|secret|token|key$/i;
 export function show(value: unknown, path = ''): string {
   if (SECRETISH.test(path.split('.').pop() ?? '')) return '(hidden)';
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'function') return 'a function';

@@ -1,7 +1,15 @@
 import type { AppConfig } from './schema';
 
 export { resolve } from './resolve';
-export { contractFor, bucketEnv, ENV, RESERVED_ENV, type Contract, type ContractSource, type ContractVariable } from './contract';
+export {
+  contractFor,
+  bucketEnv,
+  ENV,
+  RESERVED_ENV,
+  type Contract,
+  type ContractSource,
+  type ContractVariable,
+} from './contract';
 export { ConfigError, type ConfigIssue } from './errors';
 export { PROFILES, DEFAULTS, LOG_RETENTION_DAYS, type Profile } from './profiles';
 export { FARGATE_SIZES, FARGATE_CPUS, isFargatePair } from './fargate';

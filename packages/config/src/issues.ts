@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { show, type ConfigIssue } from './errors';
 
 /** Turns zod's issues into Berth's: a dotted path, the value given, and what is allowed. Never a raw zod dump. */
-export function fromZod(error: z.ZodError, input: unknown, schema: z.ZodType, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+export function fromZod(
+  error: z.ZodError,
+  input: unknown,
+  schema: z.ZodType,
+  prefix: readonly PropertyKey[] = [],
+): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of error.issues) {
     const at = [...prefix, ...issue.path];
@@ -23,18 +28,26 @@ export function fromZod(error: z.ZodError, input: unknown, schema: z.ZodType, pr
         out.push({
           path,
           message:
-            value === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${show(value, path)}`,
+            value === undefined
+              ? `required: expected ${issue.expected}`
+              : `expected ${issue.expected}, got ${show(value, path)}`,
         });
         break;
       case 'invalid_value':
-        out.push({ path, message: `got ${show(value, path)}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` });
+        out.push({
+          path,
+          message: `got ${show(value, path)}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        });
         break;
       case 'invalid_union':
         out.push({ path, message: `got ${show(value, path)}; ${describeUnion(issue)}` });
         break;
       case 'too_small':
       case 'too_big': {
-        const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+        const bound =
+          issue.code === 'too_small'
+            ? `at least ${String(issue.minimum)}`
+            : `at most ${String(issue.maximum)}`;
         const unit = issue.origin === 'array' ? ' entries' : issue.origin === 'string' ? ' characters' : '';
         out.push({ path, message: `got ${show(value, path)}; must be ${bound}${unit}` });
         break;
@@ -48,16 +61,22 @@ export function fromZod(error: z.ZodError, input: unknown, schema: z.ZodType, pr
 
 function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {
   const shapes = issue.errors
-    .map((branch) => branch.find((i) => i.path.length === 0 && i.code === 'invalid_type') as { expected?: string } | undefined)
+    .map(
+      (branch) =>
+        branch.find((i) => i.path.length === 0 && i.code === 'invalid_type') as
+          { expected?: string } | undefined,
+    )
     .map((i) => i?.expected)
     .filter((e): e is string => !!e);
-  if (shapes.length === issue.errors.length && shapes.length > 0) return `expected ${[...new Set(shapes)].join(' or ')}`;
+  if (shapes.length === issue.errors.length && shapes.length > 0)
+    return `expected ${[...new Set(shapes)].join(' or ')}`;
   // An object branch matched the type but not the keys: report that branch's first problem.
   const nested = issue.errors.find((b) => b.some((i) => i.path.length > 0 || i.code === 'unrecognized_keys'));
   const first = nested?.[0];
   if (first) {
     const where = first.path.length ? `${dotted(first.path)}: ` : '';
-    const detail = first.code === 'unrecognized_keys' ? `unknown setting '${first.keys.join("', '")}'` : first.message;
+    const detail =
+      first.code === 'unrecognized_keys' ? `unknown setting '${first.keys.join("', '")}'` : first.message;
     return `does not match any allowed form (${where}${detail})`;
   }
   return 'does not match any allowed form';
@@ -94,7 +113,8 @@ function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let cur = schema;
   for (;;) {
-    if (cur instanceof z.ZodOptional || cur instanceof z.ZodNullable) cur = cur._zod.def.innerType as z.ZodType;
+    if (cur instanceof z.ZodOptional || cur instanceof z.ZodNullable)
+      cur = cur._zod.def.innerType as z.ZodType;
     else if (cur instanceof z.ZodUnion) {
       const obj = (cur._zod.def.options as z.ZodType[]).find((o) => unwrap(o) instanceof z.ZodObject);
       if (!obj) return cur;

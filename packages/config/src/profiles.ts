@@ -13,7 +13,8 @@ export interface Profile {
     readonly memoryMib: number;
     readonly capacity: 'fargate' | 'fargate-spot';
     readonly count: number;
-    readonly scaling: { readonly min: number; readonly max: number; readonly cpu: number; readonly memory: number } | false;
+    readonly scaling:
+      { readonly min: number; readonly max: number; readonly cpu: number; readonly memory: number } | false;
   };
   readonly https: boolean;
   readonly accessLogs: boolean;

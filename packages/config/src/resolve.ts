@@ -54,7 +54,10 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   if (env.profile) profileName = env.profile;
   else if ((PROFILE_NAMES as readonly string[]).includes(stage)) profileName = stage as ProfileName;
   else {
-    report(`environments.${stage}.profile`, `required for an environment not named ${PROFILE_NAMES.join(', ')}; allowed: ${PROFILE_NAMES.join(', ')}`);
+    report(
+      `environments.${stage}.profile`,
+      `required for an environment not named ${PROFILE_NAMES.join(', ')}; allowed: ${PROFILE_NAMES.join(', ')}`,
+    );
     throw new ConfigError(issues, stage);
   }
   const profile = PROFILES[profileName];
@@ -71,9 +74,18 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   const cache = resolveCache(ctx);
   const buckets = resolveBuckets(ctx);
   const mail = resolveMail(ctx);
-  const services = resolveServices(ctx, edgeIn.domain, { database: !!database, cache: !!cache, mail: !!mail, buckets: Object.keys(buckets) });
+  const services = resolveServices(ctx, edgeIn.domain, {
+    database: !!database,
+    cache: !!cache,
+    mail: !!mail,
+    buckets: Object.keys(buckets),
+  });
   const defaults = serviceNames.filter((n) => merged.services[n]?.default);
-  if (defaults.length > 1) report('services', `only one service may be the default; these say default: true: ${defaults.join(', ')}`);
+  if (defaults.length > 1)
+    report(
+      'services',
+      `only one service may be the default; these say default: true: ${defaults.join(', ')}`,
+    );
   const defaultService = defaults[0] ?? serviceNames[0] ?? '';
   const jobs = resolveJobs(ctx, defaultService);
   const edge = resolveEdge(ctx);
@@ -83,25 +95,33 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
 
   const logRetentionDays = merged.logRetentionDays ?? profile.logRetentionDays;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    report('logRetentionDays', `got ${logRetentionDays}; allowed (CloudWatch): ${LOG_RETENTION_DAYS.join(', ')}`);
+    report(
+      'logRetentionDays',
+      `got ${logRetentionDays}; allowed (CloudWatch): ${LOG_RETENTION_DAYS.join(', ')}`,
+    );
   }
   const removal = merged.removal ?? profile.removal;
   if (profileName === 'prod' && removal === 'destroy') {
-    report('removal', "got \"destroy\"; a prod environment may never destroy stateful data: allowed 'retain' or 'snapshot'");
+    report(
+      'removal',
+      "got \"destroy\"; a prod environment may never destroy stateful data: allowed 'retain' or 'snapshot'",
+    );
   }
 
   let auth: ResolvedApp['auth'] = null;
   if (merged.auth) {
     const { issuer, audience, jwksUrl } = merged.auth;
     if (!issuer || !audience) report('auth', 'needs both issuer and audience');
-    else auth = { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` };
+    else
+      auth = { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` };
   }
 
   let standby: ResolvedApp['standby'] = null;
   if (merged.standby && (merged.standby.enabled ?? profile.standby)) {
     const { region: standbyRegion, tasks = 0 } = merged.standby;
     if (!standbyRegion) report('standby.region', 'required: the region of the pilot-light copy');
-    else if (standbyRegion === region) report('standby.region', `got ${show(standbyRegion)}; must differ from the primary region (${region})`);
+    else if (standbyRegion === region)
+      report('standby.region', `got ${show(standbyRegion)}; must differ from the primary region (${region})`);
     if (!database) report('standby', 'a pilot-light standby replicates the database: declare a database');
     if (tasks < 0) report('standby.tasks', `got ${tasks}; must be ≥ 0`);
     if (standbyRegion && standbyRegion !== region) standby = { region: standbyRegion, tasks };
@@ -110,10 +130,21 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   let imagesFrom: ResolvedApp['imagesFrom'];
   if (env.imagesFrom !== undefined) {
     const source = app.environments[env.imagesFrom];
-    if (env.imagesFrom === stage) report(`environments.${stage}.imagesFrom`, 'an environment cannot promote images from itself');
+    if (env.imagesFrom === stage)
+      report(`environments.${stage}.imagesFrom`, 'an environment cannot promote images from itself');
     else if (!source) {
-      report(`environments.${stage}.imagesFrom`, `got ${show(env.imagesFrom)}; allowed: ${Object.keys(app.environments).filter((e) => e !== stage).join(', ')}`);
-    } else imagesFrom = { stage: env.imagesFrom, account: source.account, region: source.region ?? app.region ?? DEFAULTS.region };
+      report(
+        `environments.${stage}.imagesFrom`,
+        `got ${show(env.imagesFrom)}; allowed: ${Object.keys(app.environments)
+          .filter((e) => e !== stage)
+          .join(', ')}`,
+      );
+    } else
+      imagesFrom = {
+        stage: env.imagesFrom,
+        account: source.account,
+        region: source.region ?? app.region ?? DEFAULTS.region,
+      };
   }
 
   if (issues.length) throw new ConfigError(issues, stage);
@@ -156,7 +187,12 @@ interface Ctx {
 }
 
 /** Environment overrides win over the app's values, key by key; arrays are replaced, not concatenated. */
-function applyOverrides(app: Parsed, overrides: Overrides | undefined, stage: string, report: Ctx['report']): Merged {
+function applyOverrides(
+  app: Parsed,
+  overrides: Overrides | undefined,
+  stage: string,
+  report: Ctx['report'],
+): Merged {
   const { environments: _environments, ...base } = app;
   if (!overrides) return base;
   for (const [section, known] of [
@@ -173,7 +209,8 @@ function applyOverrides(app: Parsed, overrides: Overrides | undefined, stage: st
       }
     }
   }
-  if (overrides.mail && !app.mail) report(`environments.${stage}.overrides.mail`, 'overrides mail, but the app declares no mail section');
+  if (overrides.mail && !app.mail)
+    report(`environments.${stage}.overrides.mail`, 'overrides mail, but the app declares no mail section');
   return merge(base, overrides) as Merged;
 }
 
@@ -192,7 +229,11 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 function checkName(ctx: Ctx, path: string, name: string) {
-  if (!NAME.test(name)) ctx.report(path, `got ${show(name)}; a name is lower-case letters, digits and dashes, starting with a letter, ≤ 31 chars`);
+  if (!NAME.test(name))
+    ctx.report(
+      path,
+      `got ${show(name)}; a name is lower-case letters, digits and dashes, starting with a letter, ≤ 31 chars`,
+    );
 }
 
 function checkSize(ctx: Ctx, path: string, cpu: number, memoryIn: number | string): number {
@@ -202,11 +243,17 @@ function checkSize(ctx: Ctx, path: string, cpu: number, memoryIn: number | strin
     return memoryMib ?? 0;
   }
   if (memoryMib === undefined) {
-    ctx.report(`${path}.memory`, `got ${show(memoryIn)}; expected a size such as '512 MB' or '2 GB' (with cpu ${cpu}: ${describeMemoryFor(cpu)})`);
+    ctx.report(
+      `${path}.memory`,
+      `got ${show(memoryIn)}; expected a size such as '512 MB' or '2 GB' (with cpu ${cpu}: ${describeMemoryFor(cpu)})`,
+    );
     return 0;
   }
   if (!isFargatePair(cpu, memoryMib)) {
-    ctx.report(`${path}.memory`, `got ${memoryMib} MB, which Fargate does not offer with cpu ${cpu}; allowed: ${describeMemoryFor(cpu)}`);
+    ctx.report(
+      `${path}.memory`,
+      `got ${memoryMib} MB, which Fargate does not offer with cpu ${cpu}; allowed: ${describeMemoryFor(cpu)}`,
+    );
   }
   return memoryMib;
 }
@@ -228,7 +275,8 @@ function resolveServices(
     const port = s.port ?? DEFAULTS.port;
     if (port < 1 || port > 65535) report(`${at}.port`, `got ${port}; allowed: 1–65535`);
     const stopTimeout = s.stopTimeout ?? DEFAULTS.stopTimeout;
-    if (stopTimeout < 2 || stopTimeout > 120) report(`${at}.stopTimeout`, `got ${stopTimeout}; ECS allows 2–120 seconds`);
+    if (stopTimeout < 2 || stopTimeout > 120)
+      report(`${at}.stopTimeout`, `got ${stopTimeout}; ECS allows 2–120 seconds`);
 
     let scaling: ResolvedService['scaling'] = false;
     const scalingIn = s.scaling === undefined ? profile.service.scaling : s.scaling;
@@ -242,13 +290,20 @@ function resolveServices(
         requests: ('requests' in scalingIn ? scalingIn.requests : undefined) ?? false,
       };
       if (scaling.min < 0) report(`${at}.scaling.min`, `got ${scaling.min}; must be ≥ 0`);
-      if (scaling.max < 1 || scaling.max > 1000) report(`${at}.scaling.max`, `got ${scaling.max}; allowed: 1–1000`);
-      if (scaling.min > scaling.max) report(`${at}.scaling`, `min (${scaling.min}) must be ≤ max (${scaling.max})`);
+      if (scaling.max < 1 || scaling.max > 1000)
+        report(`${at}.scaling.max`, `got ${scaling.max}; allowed: 1–1000`);
+      if (scaling.min > scaling.max)
+        report(`${at}.scaling`, `min (${scaling.min}) must be ≤ max (${scaling.max})`);
       for (const metric of ['cpu', 'memory'] as const) {
         const t = scaling[metric];
-        if (t !== false && (t < 10 || t > 95)) report(`${at}.scaling.${metric}`, `got ${t}; a target utilisation is 10–95 (%)`);
+        if (t !== false && (t < 10 || t > 95))
+          report(`${at}.scaling.${metric}`, `got ${t}; a target utilisation is 10–95 (%)`);
       }
-      if (scaling.requests !== false && scaling.requests < 1) report(`${at}.scaling.requests`, `got ${scaling.requests}; must be ≥ 1 request per target per minute`);
+      if (scaling.requests !== false && scaling.requests < 1)
+        report(
+          `${at}.scaling.requests`,
+          `got ${scaling.requests}; must be ≥ 1 request per target per minute`,
+        );
       if (scaling.cpu === false && scaling.memory === false && scaling.requests === false) {
         report(`${at}.scaling`, 'no metric left to scale on: set cpu, memory or requests, or scaling: false');
       }
@@ -265,20 +320,28 @@ function resolveServices(
     }
 
     for (const key of Object.keys(s.env ?? {})) {
-      if (RESERVED_ENV.has(key)) report(`${at}.env.${key}`, `${key} is set by Berth from the config; remove it here`);
+      if (RESERVED_ENV.has(key))
+        report(`${at}.env.${key}`, `${key} is set by Berth from the config; remove it here`);
     }
     const secrets: Record<string, { secretName: string; jsonKey?: string }> = {};
     for (const [key, ref] of Object.entries(s.secrets ?? {})) {
-      if (RESERVED_ENV.has(key)) report(`${at}.secrets.${key}`, `${key} is set by Berth from the config; remove it here`);
-      if (s.env && key in s.env) report(`${at}.secrets.${key}`, `${key} is also a plain env variable; keep one`);
+      if (RESERVED_ENV.has(key))
+        report(`${at}.secrets.${key}`, `${key} is set by Berth from the config; remove it here`);
+      if (s.env && key in s.env)
+        report(`${at}.secrets.${key}`, `${key} is also a plain env variable; keep one`);
       const [secretName, jsonKey, ...rest] = ref.split(':');
-      if (!secretName || rest.length || jsonKey === '') report(`${at}.secrets.${key}`, `got ${show(ref)}; expected 'secret-name' or 'secret-name:json-key'`);
+      if (!secretName || rest.length || jsonKey === '')
+        report(`${at}.secrets.${key}`, `got ${show(ref)}; expected 'secret-name' or 'secret-name:json-key'`);
       else secrets[key] = jsonKey ? { secretName, jsonKey } : { secretName };
     }
 
     const usesIn = s.uses ?? {};
     for (const b of usesIn.buckets ?? []) {
-      if (!declared.buckets.includes(b)) report(`${at}.uses.buckets`, `unknown bucket ${show(b)}; declared: ${declared.buckets.join(', ') || 'none'}`);
+      if (!declared.buckets.includes(b))
+        report(
+          `${at}.uses.buckets`,
+          `unknown bucket ${show(b)}; declared: ${declared.buckets.join(', ') || 'none'}`,
+        );
     }
     for (const k of ['database', 'cache', 'mail'] as const) {
       if (usesIn[k] && !declared[k]) report(`${at}.uses.${k}`, `the app declares no ${k}`);
@@ -286,7 +349,11 @@ function resolveServices(
 
     const image: ResolvedService['image'] =
       s.image && 'uri' in s.image
-        ? { kind: 'external', uri: s.image.uri, ...(s.image.credentialsSecret ? { credentialsSecret: s.image.credentialsSecret } : {}) }
+        ? {
+            kind: 'external',
+            uri: s.image.uri,
+            ...(s.image.credentialsSecret ? { credentialsSecret: s.image.credentialsSecret } : {}),
+          }
         : {
             kind: 'build',
             dockerfile: s.image?.dockerfile ?? 'Dockerfile',
@@ -310,7 +377,9 @@ function resolveServices(
       scaling,
       desiredCount,
       ...(s.command ? { command: s.command } : {}),
-      ...(s.dev ? { dev: { command: s.dev.command, cwd: s.dev.cwd ?? '.', watch: s.dev.watch ?? [s.dev.cwd ?? '.'] } } : {}),
+      ...(s.dev
+        ? { dev: { command: s.dev.command, cwd: s.dev.cwd ?? '.', watch: s.dev.watch ?? [s.dev.cwd ?? '.'] } }
+        : {}),
       image,
       env: s.env ?? {},
       secrets,
@@ -347,11 +416,14 @@ function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
   const engine = d.engine ?? 'aurora-serverless-v2';
   const version = d.version ?? DEFAULTS.databaseVersion;
   const major = Number(version.split('.')[0]);
-  if (major < 13 || major > 17) report('database.version', `got ${show(version)}; supported PostgreSQL majors: 13–17`);
+  if (major < 13 || major > 17)
+    report('database.version', `got ${show(version)}; supported PostgreSQL majors: 13–17`);
   const backupRetention = d.backupRetention ?? profile.database.backupRetention;
-  if (backupRetention < 1 || backupRetention > 35) report('database.backupRetention', `got ${backupRetention}; allowed: 1–35 days`);
+  if (backupRetention < 1 || backupRetention > 35)
+    report('database.backupRetention', `got ${backupRetention}; allowed: 1–35 days`);
   const rotation = d.rotation ?? DEFAULTS.rotationDays;
-  if (rotation !== false && (rotation < 1 || rotation > 365)) report('database.rotation', `got ${rotation}; allowed: 1–365 days, or false`);
+  if (rotation !== false && (rotation < 1 || rotation > 365))
+    report('database.rotation', `got ${rotation}; allowed: 1–365 days, or false`);
   const common = {
     version,
     name: d.name ?? app.name.replace(/-/g, '_'),
@@ -363,29 +435,49 @@ function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
 
   if (engine === 'postgres') {
     for (const k of ['minAcu', 'maxAcu', 'autoPause'] as const) {
-      if (d[k] !== undefined) report(`database.${k}`, `applies only to engine 'aurora-serverless-v2'; this database is 'postgres' (use instanceClass)`);
+      if (d[k] !== undefined)
+        report(
+          `database.${k}`,
+          `applies only to engine 'aurora-serverless-v2'; this database is 'postgres' (use instanceClass)`,
+        );
     }
-    const storage = { allocated: d.storage?.allocated ?? DEFAULTS.storage.allocated, max: d.storage?.max ?? DEFAULTS.storage.max };
-    if (storage.allocated < 20 || storage.allocated > 65536) report('database.storage.allocated', `got ${storage.allocated}; allowed: 20–65536 GiB`);
-    if (storage.max < storage.allocated) report('database.storage.max', `got ${storage.max}; must be ≥ allocated (${storage.allocated})`);
+    const storage = {
+      allocated: d.storage?.allocated ?? DEFAULTS.storage.allocated,
+      max: d.storage?.max ?? DEFAULTS.storage.max,
+    };
+    if (storage.allocated < 20 || storage.allocated > 65536)
+      report('database.storage.allocated', `got ${storage.allocated}; allowed: 20–65536 GiB`);
+    if (storage.max < storage.allocated)
+      report('database.storage.max', `got ${storage.max}; must be ≥ allocated (${storage.allocated})`);
     return { ...common, engine, instanceClass: d.instanceClass ?? profile.database.instanceClass, storage };
   }
 
-  if (d.instanceClass !== undefined) report('database.instanceClass', "applies only to engine 'postgres'; Aurora Serverless v2 sizes with minAcu/maxAcu");
-  if (d.storage !== undefined) report('database.storage', "applies only to engine 'postgres'; Aurora storage grows by itself");
+  if (d.instanceClass !== undefined)
+    report(
+      'database.instanceClass',
+      "applies only to engine 'postgres'; Aurora Serverless v2 sizes with minAcu/maxAcu",
+    );
+  if (d.storage !== undefined)
+    report('database.storage', "applies only to engine 'postgres'; Aurora storage grows by itself");
   // A user who only raises maxAcu keeps the profile's minimum, unless that would invert the range.
   const maxAcu = d.maxAcu ?? profile.database.maxAcu;
   const minAcu = d.minAcu ?? Math.min(profile.database.minAcu, maxAcu);
-  if (minAcu < 0 || minAcu > 256 || (minAcu * 2) % 1 !== 0) report('database.minAcu', `got ${show(minAcu)}; allowed: 0–256 in steps of 0.5`);
-  if (maxAcu < 1 || maxAcu > 256 || (maxAcu * 2) % 1 !== 0) report('database.maxAcu', `got ${show(maxAcu)}; allowed: 1–256 in steps of 0.5`);
+  if (minAcu < 0 || minAcu > 256 || (minAcu * 2) % 1 !== 0)
+    report('database.minAcu', `got ${show(minAcu)}; allowed: 0–256 in steps of 0.5`);
+  if (maxAcu < 1 || maxAcu > 256 || (maxAcu * 2) % 1 !== 0)
+    report('database.maxAcu', `got ${show(maxAcu)}; allowed: 1–256 in steps of 0.5`);
   if (minAcu > maxAcu) report('database', `minAcu (${minAcu}) must be ≤ maxAcu (${maxAcu})`);
   let autoPause: number | false = false;
   if (minAcu === 0) {
     if (!supportsZeroAcu(version)) {
-      report('database.minAcu', `0 ACU with auto-pause needs Aurora PostgreSQL 13.15+, 14.12+, 15.7+, 16.3+ or 17; version is ${show(version)}`);
+      report(
+        'database.minAcu',
+        `0 ACU with auto-pause needs Aurora PostgreSQL 13.15+, 14.12+, 15.7+, 16.3+ or 17; version is ${show(version)}`,
+      );
     }
     autoPause = d.autoPause ?? DEFAULTS.autoPauseMinutes;
-    if (autoPause !== false && (autoPause < 5 || autoPause > 1440)) report('database.autoPause', `got ${autoPause}; allowed: 5–1440 minutes, or false`);
+    if (autoPause !== false && (autoPause < 5 || autoPause > 1440))
+      report('database.autoPause', `got ${autoPause}; allowed: 5–1440 minutes, or false`);
   } else if (d.autoPause !== undefined && d.autoPause !== false) {
     report('database.autoPause', `auto-pause needs minAcu 0; minAcu is ${minAcu}`);
   }
@@ -413,21 +505,31 @@ function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
   const out: Record<string, ResolvedBucket> = {};
   for (const [name, b] of Object.entries(ctx.app.buckets ?? {})) {
     const at = `buckets.${name}`;
-    if (!BUCKET.test(name)) ctx.report(at, `got ${show(name)}; a bucket name is 2–41 lower-case letters, digits and dashes`);
+    if (!BUCKET.test(name))
+      ctx.report(at, `got ${show(name)}; a bucket name is 2–41 lower-case letters, digits and dashes`);
     const lifecycle = b.lifecycle ?? [];
     lifecycle.forEach((rule, i) => {
       if (rule.expireAfterDays === undefined && rule.infrequentAccessAfterDays === undefined) {
         ctx.report(`${at}.lifecycle.${i}`, 'a rule needs expireAfterDays or infrequentAccessAfterDays');
       }
       if (rule.infrequentAccessAfterDays !== undefined && rule.infrequentAccessAfterDays < 30) {
-        ctx.report(`${at}.lifecycle.${i}.infrequentAccessAfterDays`, `got ${rule.infrequentAccessAfterDays}; S3 requires ≥ 30 days`);
+        ctx.report(
+          `${at}.lifecycle.${i}.infrequentAccessAfterDays`,
+          `got ${rule.infrequentAccessAfterDays}; S3 requires ≥ 30 days`,
+        );
       }
-      if (rule.expireAfterDays !== undefined && rule.expireAfterDays < 1) ctx.report(`${at}.lifecycle.${i}.expireAfterDays`, `got ${rule.expireAfterDays}; must be ≥ 1`);
+      if (rule.expireAfterDays !== undefined && rule.expireAfterDays < 1)
+        ctx.report(`${at}.lifecycle.${i}.expireAfterDays`, `got ${rule.expireAfterDays}; must be ≥ 1`);
     });
     out[name] = {
       name,
       intelligentTiering: b.intelligentTiering ?? false,
-      cors: (b.cors ?? []).map((r) => ({ origins: r.origins, methods: r.methods, headers: r.headers ?? ['*'], maxAge: r.maxAge ?? 3000 })),
+      cors: (b.cors ?? []).map((r) => ({
+        origins: r.origins,
+        methods: r.methods,
+        headers: r.headers ?? ['*'],
+        maxAge: r.maxAge ?? 3000,
+      })),
       lifecycle,
       versioned: b.versioned ?? ctx.profile.bucketVersioning,
     };
@@ -446,16 +548,24 @@ function resolveMail(ctx: Ctx): ResolvedMail | null {
     ctx.report('mail', 'needs both domain and from');
     return null;
   }
-  if (!DOMAIN.test(domain)) ctx.report('mail.domain', `got ${show(domain)}; expected a domain such as 'mail.example.com'`);
+  if (!DOMAIN.test(domain))
+    ctx.report('mail.domain', `got ${show(domain)}; expected a domain such as 'mail.example.com'`);
   const at = from.match(/<([^>]+)>\s*$/)?.[1] ?? from;
-  if (!EMAIL.test(at)) ctx.report('mail.from', `got ${show(from)}; expected an address such as 'hello@${domain}'`);
-  else if (!at.toLowerCase().endsWith(`@${domain.toLowerCase()}`) && !at.toLowerCase().endsWith(`.${domain.toLowerCase()}`)) {
+  if (!EMAIL.test(at))
+    ctx.report('mail.from', `got ${show(from)}; expected an address such as 'hello@${domain}'`);
+  else if (
+    !at.toLowerCase().endsWith(`@${domain.toLowerCase()}`) &&
+    !at.toLowerCase().endsWith(`.${domain.toLowerCase()}`)
+  ) {
     ctx.report('mail.from', `got ${show(from)}; the address must be at the sending domain ${show(domain)}`);
   }
   const allowList = m.allowList ?? [];
   allowList.forEach((entry, i) => {
     if (!(EMAIL.test(entry) || (entry.startsWith('@') && DOMAIN.test(entry.slice(1))))) {
-      ctx.report(`mail.allowList.${i}`, `got ${show(entry)}; expected an address ('a@example.com') or a domain ('@example.com')`);
+      ctx.report(
+        `mail.allowList.${i}`,
+        `got ${show(entry)}; expected an address ('a@example.com') or a domain ('@example.com')`,
+      );
     }
   });
   return { domain, from, allowList: ctx.profileName === 'prod' ? null : allowList };
@@ -474,13 +584,19 @@ function resolveJobs(ctx: Ctx, defaultService: string): Record<string, ResolvedJ
     if (problem) ctx.report(`${at}.schedule`, `got ${show(j.schedule)}; ${problem}`);
     const service = j.service ?? defaultService;
     if (!(service in ctx.app.services)) {
-      ctx.report(`${at}.service`, `got ${show(service)}; no such service; declared: ${Object.keys(ctx.app.services).join(', ')}`);
+      ctx.report(
+        `${at}.service`,
+        `got ${show(service)}; no such service; declared: ${Object.keys(ctx.app.services).join(', ')}`,
+      );
     }
     const size = j.size ?? 'light';
     const { cpu, memoryMib } =
-      typeof size === 'string' ? DEFAULTS.jobSizes[size] : { cpu: size.cpu, memoryMib: checkSize(ctx, `${at}.size`, size.cpu, size.memory) };
+      typeof size === 'string'
+        ? DEFAULTS.jobSizes[size]
+        : { cpu: size.cpu, memoryMib: checkSize(ctx, `${at}.size`, size.cpu, size.memory) };
     const timeoutMinutes = j.timeout ?? DEFAULTS.jobTimeoutMinutes;
-    if (timeoutMinutes < 1 || timeoutMinutes > 1440) ctx.report(`${at}.timeout`, `got ${timeoutMinutes}; allowed: 1–1440 minutes`);
+    if (timeoutMinutes < 1 || timeoutMinutes > 1440)
+      ctx.report(`${at}.timeout`, `got ${timeoutMinutes}; allowed: 1–1440 minutes`);
     out[name] = {
       name,
       schedule: j.schedule,
@@ -503,19 +619,35 @@ function resolveEdge(ctx: Ctx): ResolvedEdge {
   const ingress = e.ingress ?? (cdn ? 'cloudfront' : 'anywhere');
   if (Array.isArray(ingress)) {
     ingress.forEach((c, i) => {
-      if (!isCidr(c)) report(`edge.ingress.${i}`, `got ${show(c)}; expected an IPv4 CIDR such as '203.0.113.0/24'`);
+      if (!isCidr(c))
+        report(`edge.ingress.${i}`, `got ${show(c)}; expected an IPv4 CIDR such as '203.0.113.0/24'`);
     });
   }
-  if (cdn && ingress !== 'cloudfront') report('edge.ingress', `got ${show(ingress)}; with cdn: true the ALB must accept only CloudFront: 'cloudfront'`);
-  if (!cdn && ingress === 'cloudfront') report('edge.ingress', "'cloudfront' needs cdn: true (nothing else would reach the ALB)");
-  if (e.domain !== undefined && !DOMAIN.test(e.domain)) report('edge.domain', `got ${show(e.domain)}; expected a domain such as 'example.com'`);
+  if (cdn && ingress !== 'cloudfront')
+    report(
+      'edge.ingress',
+      `got ${show(ingress)}; with cdn: true the ALB must accept only CloudFront: 'cloudfront'`,
+    );
+  if (!cdn && ingress === 'cloudfront')
+    report('edge.ingress', "'cloudfront' needs cdn: true (nothing else would reach the ALB)");
+  if (e.domain !== undefined && !DOMAIN.test(e.domain))
+    report('edge.domain', `got ${show(e.domain)}; expected a domain such as 'example.com'`);
   const hasCertSource = !!e.domain || (!!e.certificate && e.certificate !== 'create');
-  if (e.https === true && !hasCertSource) report('edge.https', 'HTTPS needs a certificate: set edge.domain (a certificate is created) or edge.certificate (an ACM ARN)');
-  if (e.certificate && e.certificate !== 'create' && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/.test(e.certificate)) {
+  if (e.https === true && !hasCertSource)
+    report(
+      'edge.https',
+      'HTTPS needs a certificate: set edge.domain (a certificate is created) or edge.certificate (an ACM ARN)',
+    );
+  if (
+    e.certificate &&
+    e.certificate !== 'create' &&
+    !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/.test(e.certificate)
+  ) {
     report('edge.certificate', `got ${show(e.certificate)}; expected 'create' or an ACM certificate ARN`);
   }
   if (e.certificate === 'create' && !e.domain) report('edge.certificate', "'create' needs edge.domain");
-  if (e.dns === 'external' && e.hostedZoneId) report('edge.hostedZoneId', "with dns: 'external' there is no Route 53 zone; remove hostedZoneId");
+  if (e.dns === 'external' && e.hostedZoneId)
+    report('edge.hostedZoneId', "with dns: 'external' there is no Route 53 zone; remove hostedZoneId");
   const https = e.https ?? (ctx.profile.https && hasCertSource);
   return {
     ...(e.domain ? { domain: e.domain } : {}),
@@ -529,19 +661,29 @@ function resolveEdge(ctx: Ctx): ResolvedEdge {
   };
 }
 
-function resolveNetwork(ctx: Ctx, services: Record<string, ResolvedService>, mail: boolean, usesSecrets: boolean): ResolvedNetwork {
+function resolveNetwork(
+  ctx: Ctx,
+  services: Record<string, ResolvedService>,
+  mail: boolean,
+  usesSecrets: boolean,
+): ResolvedNetwork {
   const n = ctx.app.network ?? {};
   const { report } = ctx;
   const azs = n.azs ?? ctx.profile.network.azs;
   if (azs < 1 || azs > 6) report('network.azs', `got ${azs}; allowed: 1–6`);
-  else if (azs < 2) report('network.azs', 'got 1; an Application Load Balancer and a database subnet group need ≥ 2 AZs');
+  else if (azs < 2)
+    report('network.azs', 'got 1; an Application Load Balancer and a database subnet group need ≥ 2 AZs');
   const multiAz = ctx.app.database?.multiAz ?? (ctx.app.database ? ctx.profile.database.multiAz : false);
   if (multiAz && azs < 2) report('database.multiAz', `Multi-AZ needs ≥ 2 AZs; network.azs is ${azs}`);
   const cidr = n.cidr ?? DEFAULTS.cidr;
   if (!isCidr(cidr)) report('network.cidr', `got ${show(cidr)}; expected an IPv4 CIDR such as '10.0.0.0/16'`);
   else {
     const bits = Number(cidr.split('/')[1]);
-    if (bits < 16 || bits > 24) report('network.cidr', `got ${show(cidr)}; a VPC CIDR prefix is /16–/24 here (room for 3 subnet tiers)`);
+    if (bits < 16 || bits > 24)
+      report(
+        'network.cidr',
+        `got ${show(cidr)}; a VPC CIDR prefix is /16–/24 here (room for 3 subnet tiers)`,
+      );
   }
   const nat = n.nat ?? ctx.profile.network.nat;
   const publicTasks = n.publicTasks ?? false;
@@ -549,21 +691,33 @@ function resolveNetwork(ctx: Ctx, services: Record<string, ResolvedService>, mai
   const hasSecrets = usesSecrets || Object.values(services).some((s) => Object.keys(s.secrets).length > 0);
   if (n.endpoints === undefined || n.endpoints === 'auto') {
     // Interface endpoints cost ~$7/AZ/month each; only derive them where tasks have no other way out.
-    endpoints = nat === 'none' && !publicTasks ? ['s3', 'ecr', 'logs', ...(hasSecrets ? (['secretsmanager'] as const) : [])] : ['s3'];
+    endpoints =
+      nat === 'none' && !publicTasks
+        ? ['s3', 'ecr', 'logs', ...(hasSecrets ? (['secretsmanager'] as const) : [])]
+        : ['s3'];
   } else endpoints = [...new Set(n.endpoints)];
 
   if (nat === 'none' && !publicTasks) {
     const missing = (['s3', 'ecr', 'logs'] as const).filter((e) => !endpoints.includes(e));
     if (hasSecrets && !endpoints.includes('secretsmanager')) missing.push('secretsmanager' as never);
     if (missing.length) {
-      report('network.endpoints', `with nat 'none' and private tasks, tasks can reach AWS only through endpoints; missing: ${missing.join(', ')} (or set publicTasks: true, or 'auto')`);
+      report(
+        'network.endpoints',
+        `with nat 'none' and private tasks, tasks can reach AWS only through endpoints; missing: ${missing.join(', ')} (or set publicTasks: true, or 'auto')`,
+      );
     }
     const external = Object.values(services).filter((s) => s.image.kind === 'external');
     for (const s of external) {
-      report(`services.${s.name}.image`, "an image from outside ECR cannot be pulled with nat 'none' and private tasks; use nat 'single' or publicTasks: true");
+      report(
+        `services.${s.name}.image`,
+        "an image from outside ECR cannot be pulled with nat 'none' and private tasks; use nat 'single' or publicTasks: true",
+      );
     }
     if (mail && !endpoints.includes('ses')) {
-      report('network.nat', "mail is sent through the SES API, which private tasks without NAT cannot reach; add 'ses' to network.endpoints, use nat 'single', or publicTasks: true");
+      report(
+        'network.nat',
+        "mail is sent through the SES API, which private tasks without NAT cannot reach; add 'ses' to network.endpoints, use nat 'single', or publicTasks: true",
+      );
     }
   }
   return { azs, cidr, nat, endpoints, publicTasks, flowLogs: n.flowLogs ?? true };
@@ -574,11 +728,27 @@ function resolveBastion(ctx: Ctx): ResolvedBastion | null {
   if (!b || b.enabled === false) return null;
   const allowedCidrs = b.allowedCidrs ?? [];
   allowedCidrs.forEach((c, i) => {
-    if (!isCidr(c)) ctx.report(`bastion.allowedCidrs.${i}`, `got ${show(c)}; expected an IPv4 CIDR such as '203.0.113.7/32'`);
-    else if (Number(c.split('/')[1]) < 24) ctx.report(`bastion.allowedCidrs.${i}`, `got ${show(c)}; a bastion admits single hosts or small ranges: /24 to /32`);
+    if (!isCidr(c))
+      ctx.report(
+        `bastion.allowedCidrs.${i}`,
+        `got ${show(c)}; expected an IPv4 CIDR such as '203.0.113.7/32'`,
+      );
+    else if (Number(c.split('/')[1]) < 24)
+      ctx.report(
+        `bastion.allowedCidrs.${i}`,
+        `got ${show(c)}; a bastion admits single hosts or small ranges: /24 to /32`,
+      );
   });
-  if (allowedCidrs.length && !b.keyName) ctx.report('bastion.allowedCidrs', 'SSH needs keyName; without a key the bastion is reached through SSM Session Manager only');
-  return { allowedCidrs, ...(b.keyName ? { keyName: b.keyName } : {}), instanceType: b.instanceType ?? DEFAULTS.bastionInstanceType };
+  if (allowedCidrs.length && !b.keyName)
+    ctx.report(
+      'bastion.allowedCidrs',
+      'SSH needs keyName; without a key the bastion is reached through SSM Session Manager only',
+    );
+  return {
+    allowedCidrs,
+    ...(b.keyName ? { keyName: b.keyName } : {}),
+    instanceType: b.instanceType ?? DEFAULTS.bastionInstanceType,
+  };
 }
 
 function resolveAlarms(ctx: Ctx): ResolvedAlarms | null {
@@ -593,7 +763,10 @@ function resolveAlarms(ctx: Ctx): ResolvedAlarms | null {
   if (!enabled) return null;
   const cpu = a?.cpu ?? DEFAULTS.alarmCpu;
   const memory = a?.memory ?? DEFAULTS.alarmMemory;
-  for (const [k, v] of [['cpu', cpu], ['memory', memory]] as const) {
+  for (const [k, v] of [
+    ['cpu', cpu],
+    ['memory', memory],
+  ] as const) {
     if (v < 1 || v > 100) ctx.report(`alarms.${k}`, `got ${v}; a threshold is 1–100 (%)`);
   }
   return { emails, ...(a?.pagerduty ? { pagerduty: a.pagerduty } : {}), cpu, memory };

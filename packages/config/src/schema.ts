@@ -7,7 +7,10 @@ import { z } from 'zod';
 
 const name = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a lower-case name: letters, digits and dashes, starting with a letter, ≤ 31 chars');
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}$/,
+    'a lower-case name: letters, digits and dashes, starting with a letter, ≤ 31 chars',
+  );
 const path = z.string().regex(/^\/[A-Za-z0-9_\-./]*$/, "an absolute URL path such as '/health'");
 const memory = z.union([z.number(), z.string()]);
 const command = z.array(z.string().min(1)).min(1);
@@ -117,9 +120,15 @@ export const databaseSchema = z.strictObject({
   /** @default 'aurora-serverless-v2' */
   engine: z.enum(DATABASE_ENGINES).optional(),
   /** PostgreSQL version. @default '16.4' */
-  version: z.string().regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as '16.4'").optional(),
+  version: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as '16.4'")
+    .optional(),
   /** Database name. @default - the app name with dashes as underscores */
-  name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').optional(),
+  name: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+    .optional(),
   /** Aurora: lowest capacity in ACU (0 pauses when idle). @default - profile: 0 (dev), 0.5 */
   minAcu: z.number().optional(),
   /** Aurora: highest capacity in ACU. @default - profile: 1 (dev), 4 (staging), 16 (prod) */
@@ -127,9 +136,14 @@ export const databaseSchema = z.strictObject({
   /** Aurora with minAcu 0: minutes idle before pausing (5–1440), or false. @default - 5 when minAcu is 0 */
   autoPause: z.union([z.number().int(), z.literal(false)]).optional(),
   /** postgres: instance class. @default - profile: db.t3.micro, db.t3.small, db.t3.medium */
-  instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS class such as 'db.t3.micro'").optional(),
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS class such as 'db.t3.micro'")
+    .optional(),
   /** postgres: GiB allocated / autoscaling ceiling. @default 20 / 100 */
-  storage: z.strictObject({ allocated: z.number().int().optional(), max: z.number().int().optional() }).optional(),
+  storage: z
+    .strictObject({ allocated: z.number().int().optional(), max: z.number().int().optional() })
+    .optional(),
   /** A standby in a second AZ (Aurora: a reader instance). @default - profile: prod only */
   multiAz: z.boolean().optional(),
   /** A read replica, exposed to services as the read endpoint. @default false */
@@ -144,7 +158,10 @@ export const cacheSchema = z.strictObject({
   /** @default 'redis' */
   engine: z.enum(CACHE_ENGINES).optional(),
   /** @default - profile: cache.t3.micro (dev, staging), cache.t3.medium (prod) */
-  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as 'cache.t3.micro'").optional(),
+  nodeType: z
+    .string()
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as 'cache.t3.micro'")
+    .optional(),
   /** Nodes in the replication group (1 primary + replicas). @default - profile: 1, 2, 3 */
   nodes: z.number().int().optional(),
   /** In-transit encryption and AUTH token. @default - profile: prod only */
@@ -301,7 +318,10 @@ const overridable = {
 
 export const environmentSchema = z.strictObject({
   /** 12-digit AWS account id. @default - the deploying credentials' account */
-  account: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+    .optional(),
   /** @default - the app's region */
   region: z.string().optional(),
   /** Which defaults apply. @default - the environment's name when it is dev, staging or prod */

@@ -1,4 +1,12 @@
-import type { ARCHITECTURES, CACHE_ENGINES, CAPACITIES, NAT_MODES, PROFILE_NAMES, REMOVAL_POLICIES, VPC_ENDPOINTS } from './schema';
+import type {
+  ARCHITECTURES,
+  CACHE_ENGINES,
+  CAPACITIES,
+  NAT_MODES,
+  PROFILE_NAMES,
+  REMOVAL_POLICIES,
+  VPC_ENDPOINTS,
+} from './schema';
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type Capacity = (typeof CAPACITIES)[number];
@@ -16,7 +24,12 @@ export interface ResolvedScaling {
 }
 
 export type ResolvedImage =
-  | { readonly kind: 'build'; readonly dockerfile: string; readonly context: string; readonly target?: string }
+  | {
+      readonly kind: 'build';
+      readonly dockerfile: string;
+      readonly context: string;
+      readonly target?: string;
+    }
   | { readonly kind: 'external'; readonly uri: string; readonly credentialsSecret?: string };
 
 export interface ResolvedService {
@@ -38,7 +51,11 @@ export interface ResolvedService {
   readonly scaling: ResolvedScaling | false;
   readonly desiredCount: number;
   readonly command?: readonly string[];
-  readonly dev?: { readonly command: readonly string[]; readonly cwd: string; readonly watch: readonly string[] };
+  readonly dev?: {
+    readonly command: readonly string[];
+    readonly cwd: string;
+    readonly watch: readonly string[];
+  };
   readonly image: ResolvedImage;
   readonly env: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, { readonly secretName: string; readonly jsonKey?: string }>>;

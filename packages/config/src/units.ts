@@ -36,10 +36,12 @@ export function scheduleProblem(expr: string): string | undefined {
   const cron = CRON.exec(expr);
   if (cron) {
     const fields = cron[1]!.trim().split(/\s+/);
-    if (fields.length !== 6) return `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
+    if (fields.length !== 6)
+      return `a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
     const [, , dom, , dow] = fields;
     if (dom !== '?' && dow !== '?') return "one of day-of-month or day-of-week must be '?'";
-    if (!fields.every((f) => /^[0-9A-Za-z*?,\-/#L]+$/.test(f))) return 'a cron field holds an unexpected character';
+    if (!fields.every((f) => /^[0-9A-Za-z*?,\-/#L]+$/.test(f)))
+      return 'a cron field holds an unexpected character';
     return undefined;
   }
   return "expected 'rate(<n> <minute|hour|day>s)' or 'cron(<6 fields>)'";
