@@ -111,6 +111,7 @@ export const DEFAULTS = Object.freeze({
   alarmCpu: 75,
   alarmMemory: 80,
   bastionInstanceType: 't4g.nano',
+  ec2: { instanceType: 't3.medium', minInstances: 1, maxInstances: 3, targetCapacityPercent: 100 },
 } as const);
 
 /** Valid log retention values for CloudWatch Logs. */

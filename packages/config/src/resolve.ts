@@ -92,6 +92,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   const network = resolveNetwork(ctx, services, !!mail, !!database || !!cache?.tls);
   const bastion = resolveBastion(ctx);
   const alarms = resolveAlarms(ctx);
+  const ec2 = resolveEc2(ctx, services);
 
   const logRetentionDays = merged.logRetentionDays ?? profile.logRetentionDays;
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
@@ -169,6 +170,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     network,
     bastion,
     alarms,
+    ec2,
     auth,
     standby,
     logRetentionDays,
@@ -383,7 +385,21 @@ function resolveServices(
       image,
       env: s.env ?? {},
       secrets,
-      envFiles: s.envFiles ?? [],
+      envFiles: (s.envFiles ?? []).flatMap((ref, i) => {
+        const slash = ref.indexOf('/');
+        const bucket = ref.slice(0, slash);
+        const key = ref.slice(slash + 1);
+        if (slash < 1 || !key || !declared.buckets.includes(bucket)) {
+          report(
+            `${at}.envFiles.${i}`,
+            `got ${show(ref)}; expected '<bucket>/<key>' with a declared bucket (${declared.buckets.join(', ') || 'none declared'})`,
+          );
+          return [];
+        }
+        if (!key.endsWith('.env'))
+          report(`${at}.envFiles.${i}`, `got ${show(ref)}; ECS reads env files whose names end in '.env'`);
+        return [{ bucket, key }];
+      }),
       stopTimeout,
       uses: {
         database: usesIn.database ?? declared.database,
@@ -749,6 +765,35 @@ function resolveBastion(ctx: Ctx): ResolvedBastion | null {
     ...(b.keyName ? { keyName: b.keyName } : {}),
     instanceType: b.instanceType ?? DEFAULTS.bastionInstanceType,
   };
+}
+
+function resolveEc2(ctx: Ctx, services: Record<string, ResolvedService>): ResolvedApp['ec2'] {
+  const users = Object.values(services).filter((s) => s.capacity === 'ec2');
+  const e = ctx.app.ec2;
+  if (!users.length) {
+    if (e)
+      ctx.report(
+        'ec2',
+        "no service has capacity 'ec2'; remove this section or set a service's capacity to 'ec2'",
+      );
+    return null;
+  }
+  const d = DEFAULTS.ec2;
+  const out = {
+    instanceType: e?.instanceType ?? d.instanceType,
+    minInstances: e?.minInstances ?? d.minInstances,
+    maxInstances: e?.maxInstances ?? d.maxInstances,
+    targetCapacityPercent: e?.targetCapacityPercent ?? d.targetCapacityPercent,
+  };
+  if (out.minInstances < 0) ctx.report('ec2.minInstances', `got ${out.minInstances}; must be ≥ 0`);
+  if (out.maxInstances < Math.max(1, out.minInstances))
+    ctx.report(
+      'ec2.maxInstances',
+      `got ${out.maxInstances}; must be ≥ 1 and ≥ minInstances (${out.minInstances})`,
+    );
+  if (out.targetCapacityPercent < 1 || out.targetCapacityPercent > 100)
+    ctx.report('ec2.targetCapacityPercent', `got ${out.targetCapacityPercent}; allowed: 1–100`);
+  return out;
 }
 
 function resolveAlarms(ctx: Ctx): ResolvedAlarms | null {

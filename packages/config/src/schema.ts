@@ -101,7 +101,7 @@ export const serviceSchema = z.strictObject({
   env: z.record(envName, z.string()).optional(),
   /** Variables filled from Secrets Manager: NAME → 'secret-name' or 'secret-name:json-key'. */
   secrets: z.record(envName, z.string().min(1)).optional(),
-  /** Env files in the config bucket, as seed systems keep task configuration in S3. */
+  /** Env files in S3 as '<bucket>/<key>' of a declared bucket (ECS `environmentFiles`). */
   envFiles: z.array(z.string().min(1)).optional(),
   /** Seconds ECS waits after SIGTERM before SIGKILL (2–120). @default 30 */
   stopTimeout: z.number().int().optional(),
@@ -267,6 +267,20 @@ export const bastionSchema = z.strictObject({
   instanceType: z.string().optional(),
 });
 
+export const ec2Schema = z.strictObject({
+  /** Instance type of the ECS cluster's Auto Scaling group. @default 't3.medium' */
+  instanceType: z
+    .string()
+    .regex(/^[a-z0-9]+\.[a-z0-9]+$/, "an EC2 instance type such as 't3.medium'")
+    .optional(),
+  /** @default 1 */
+  minInstances: z.number().int().optional(),
+  /** @default 3 */
+  maxInstances: z.number().int().optional(),
+  /** Managed scaling adds instances when reservation passes this %. @default 100 */
+  targetCapacityPercent: z.number().int().optional(),
+});
+
 export const alarmsSchema = z.strictObject({
   /** @default - profile: prod only */
   enabled: z.boolean().optional(),
@@ -306,6 +320,8 @@ const overridable = {
   network: networkSchema.optional(),
   bastion: bastionSchema.optional(),
   alarms: alarmsSchema.optional(),
+  /** The EC2 capacity provider used by services with capacity 'ec2'. */
+  ec2: ec2Schema.optional(),
   auth: authSchema.partial().optional(),
   standby: standbySchema.partial().optional(),
   /** Days CloudWatch keeps logs. @default - profile: 7, 14, 90 */

@@ -59,7 +59,7 @@ export interface ResolvedService {
   readonly image: ResolvedImage;
   readonly env: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, { readonly secretName: string; readonly jsonKey?: string }>>;
-  readonly envFiles: readonly string[];
+  readonly envFiles: readonly { readonly bucket: string; readonly key: string }[];
   readonly stopTimeout: number;
   readonly uses: {
     readonly database: boolean;
@@ -163,6 +163,13 @@ export interface ResolvedBastion {
   readonly instanceType: string;
 }
 
+export interface ResolvedEc2Capacity {
+  readonly instanceType: string;
+  readonly minInstances: number;
+  readonly maxInstances: number;
+  readonly targetCapacityPercent: number;
+}
+
 export interface ResolvedAlarms {
   readonly emails: readonly string[];
   readonly pagerduty?: string;
@@ -203,6 +210,8 @@ export interface ResolvedApp {
   readonly network: ResolvedNetwork;
   readonly bastion: ResolvedBastion | null;
   readonly alarms: ResolvedAlarms | null;
+  /** Present when a service runs on the EC2 capacity provider. */
+  readonly ec2: ResolvedEc2Capacity | null;
   readonly auth: ResolvedAuth | null;
   readonly standby: ResolvedStandby | null;
   readonly logRetentionDays: number;

@@ -324,6 +324,33 @@ describe('cross-field rules (each names the path, the value given and what is al
       /^network\.nat: got "always"; allowed: "none", "single", "per-az"/,
     );
   });
+  it("EC2 capacity: only with an 'ec2' service, with a sane instance range", () => {
+    expectProblem(app({ ec2: { instanceType: 't3.large' } }), /^ec2: no service has capacity 'ec2'/);
+    expectProblem(
+      app({ services: { api: { capacity: 'ec2' } }, ec2: { minInstances: 4, maxInstances: 2 } }),
+      /^ec2\.maxInstances: got 2; must be ≥ 1 and ≥ minInstances \(4\)/,
+    );
+    expect(resolve(app({ services: { api: { capacity: 'ec2' } } }), 'prod').ec2).toEqual({
+      instanceType: 't3.medium',
+      minInstances: 1,
+      maxInstances: 3,
+      targetCapacityPercent: 100,
+    });
+  });
+  it("env files name a declared bucket and a '.env' key", () => {
+    expectProblem(
+      app({ services: { api: { envFiles: ['config/api.env'] } } }),
+      /^services\.api\.envFiles\.0: got "config\/api\.env"; expected '<bucket>\/<key>' with a declared bucket \(uploads\)/,
+    );
+    expectProblem(
+      app({ services: { api: { envFiles: ['uploads/api.txt'] } } }),
+      /ECS reads env files whose names end in '\.env'/,
+    );
+    expect(
+      resolve(app({ services: { api: { envFiles: ['uploads/env/api.env'] } } }), 'dev').services.api!
+        .envFiles,
+    ).toEqual([{ bucket: 'uploads', key: 'env/api.env' }]);
+  });
   it('every problem is reported at once', () => {
     const found = problems(
       app({ services: { api: { cpu: 0.3 } }, database: { minAcu: 8, maxAcu: 4 }, removal: 'destroy' }),
