@@ -1,0 +1,32 @@
+import { defineApp } from '@berth/config';
+
+/**
+ * Connect 2.0 API (FastAPI): Fargate (Spot outside prod), RDS PostgreSQL 16.4 (Multi-AZ in prod), ElastiCache
+ * Redis (TLS in prod), a bastion reached through SSM, and the dev/staging/prod differences table — which is
+ * exactly Berth's profile table, so this config barely needs to say anything about sizes.
+ */
+export default defineApp({
+  name: 'connect2-api',
+  region: 'us-west-2',
+  services: {
+    api: {
+      port: 8000,
+      health: '/health',
+      ready: '/health',
+      hosts: ['api.connect.com'],
+      command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+    },
+  },
+  database: { engine: 'postgres', version: '16.4', name: 'connect2', storage: { allocated: 20, max: 100 } },
+  cache: { engine: 'redis' },
+  network: { cidr: '10.1.0.0/16', azs: 2 },
+  edge: { domain: 'connect.com', hostedZoneId: 'Z0CONNECT0000000000' },
+  bastion: {},
+  alarms: { emails: ['platform@connect.com'], cpu: 75, memory: 80 },
+  github: { repository: 'connect/connect2-api' },
+  environments: {
+    dev: { branch: 'development', overrides: { services: { api: { hosts: ['api-dev.connect.com'] } } } },
+    staging: { branch: 'staging', overrides: { services: { api: { hosts: ['api-staging.connect.com'] } } } },
+    prod: { branch: 'main', overrides: { network: { azs: 2, nat: 'per-az' } } },
+  },
+});

@@ -1,0 +1,35 @@
+import { defineApp } from '@berth/config';
+
+/**
+ * Hello-you API (Flask): RDS primary with a read replica, replica-lag and CPU alarms, a bastion limited to one
+ * /32, generated secrets in Secrets Manager, the image pulled from GitHub's registry with a token secret, and
+ * the multi-region pilot-light failover its document proposes, built.
+ */
+export default defineApp({
+  name: 'hello-you',
+  region: 'us-east-1',
+  services: {
+    api: {
+      port: 5000,
+      health: '/health',
+      image: { uri: 'ghcr.io/hello-you/api:1.4.2', credentialsSecret: 'hello-you/github-token' },
+      secrets: { FLASK_SECRET_KEY: 'hello-you/flask-secret-key' },
+      scaling: { cpu: 70, memory: 75 },
+    },
+  },
+  database: {
+    engine: 'postgres',
+    version: '16.4',
+    name: 'helloyou',
+    readReplica: true,
+    instanceClass: 'db.t3.small',
+  },
+  edge: { domain: 'hello-you.example.org', hostedZoneId: 'Z0HELLOYOU000000000' },
+  bastion: { keyName: 'hello-you-breakglass', allowedCidrs: ['203.0.113.10/32'] },
+  alarms: { emails: ['sre@hello-you.example.org'] },
+  standby: { region: 'us-west-2' },
+  environments: {
+    dev: {},
+    prod: { account: '333333333333' },
+  },
+});

@@ -1,0 +1,48 @@
+import { defineApp } from '@berth/config';
+
+/**
+ * Project Oky (API + CMS): CloudFront in front of an ALB open only to CloudFront's prefix list, Host-header
+ * routing (api.* and cms.*, anything else → api), Aurora Serverless v2 at 0–1 ACU pausing after 5 minutes,
+ * VPC endpoints instead of NAT, task env files in S3, immutable image tags, least-privilege deploy roles.
+ */
+export default defineApp({
+  name: 'oky',
+  region: 'eu-west-2',
+  services: {
+    api: {
+      port: 3000,
+      hosts: ['api'],
+      default: true,
+      scaling: false,
+      count: 1,
+      envFiles: ['config/project_oky_api_task_configuration.env'],
+    },
+    cms: {
+      port: 5000,
+      hosts: ['cms'],
+      scaling: false,
+      count: 1,
+      envFiles: ['config/project_oky_cms_task_configuration.env'],
+    },
+  },
+  database: {
+    engine: 'aurora-serverless-v2',
+    version: '16.4',
+    minAcu: 0,
+    maxAcu: 1,
+    autoPause: 5,
+    multiAz: false,
+    backupRetention: 7,
+  },
+  buckets: { config: {} },
+  network: { nat: 'none', endpoints: 'auto', azs: 2 },
+  edge: { domain: 'okyapp.info', cdn: true, ingress: 'cloudfront', hostedZoneId: 'Z0OKYAPP00000000000' },
+  logRetentionDays: 7,
+  github: { repository: 'oky/backend' },
+  environments: {
+    prod: {
+      account: '637423184246',
+      overrides: { services: { api: { capacity: 'fargate' }, cms: { capacity: 'fargate' } } },
+    },
+  },
+});

@@ -1,0 +1,48 @@
+import { defineApp } from '@berth/config';
+
+/**
+ * Tekalo API: ECS on an EC2 capacity provider with cluster autoscaling, Aurora Serverless v2 with a rotated
+ * password, résumés in S3 (presigned upload/download, intelligent tiering), SES with a recipient allow-list
+ * outside prod, dashboard and alarms to PagerDuty in prod only, dev/staging in one account and prod in its own,
+ * the image promoted from the dev registry.
+ */
+export default defineApp({
+  name: 'tekalo',
+  region: 'us-east-1',
+  services: {
+    api: {
+      port: 3000,
+      health: '/health',
+      hosts: ['api'],
+      capacity: 'ec2',
+      command: ['node', 'dist/server.js'],
+      scaling: { cpu: 70, memory: 70 },
+    },
+  },
+  ec2: { instanceType: 't3.medium', minInstances: 1, maxInstances: 4, targetCapacityPercent: 100 },
+  database: { engine: 'aurora-serverless-v2', version: '16.4', name: 'capp', rotation: 30 },
+  buckets: {
+    resumes: {
+      intelligentTiering: true,
+      cors: [{ origins: ['https://tekalo.org'], methods: ['PUT', 'GET'] }],
+    },
+  },
+  mail: {
+    domain: 'tekalo.org',
+    from: 'Tekalo <no-reply@tekalo.org>',
+    allowList: ['@schmidtfutures.com', 'qa@tekalo.org'],
+  },
+  auth: { issuer: 'https://tekalo.us.auth0.com/', audience: 'https://api.tekalo.org' },
+  edge: { domain: 'tekalo.org', hostedZoneId: 'Z0TEKALO00000000000' },
+  alarms: { pagerduty: 'tekalo/pagerduty-integration-url' },
+  environments: {
+    dev: { account: '111111111111', overrides: { edge: { domain: 'dev.tekalo.org' } } },
+    staging: { account: '111111111111', overrides: { edge: { domain: 'staging.tekalo.org' } } },
+    // prod has its own account and runs the image built once in dev.
+    prod: {
+      account: '222222222222',
+      imagesFrom: 'dev',
+      overrides: { services: { api: { scaling: { min: 3, max: 10 } } } },
+    },
+  },
+});
