@@ -729,10 +729,10 @@ function resolveNetwork(
         "an image from outside ECR cannot be pulled with nat 'none' and private tasks; use nat 'single' or publicTasks: true",
       );
     }
-    if (mail && !endpoints.includes('ses')) {
+    if (mail) {
       report(
         'network.nat',
-        "mail is sent through the SES API, which private tasks without NAT cannot reach; add 'ses' to network.endpoints, use nat 'single', or publicTasks: true",
+        "mail is sent through the SES API, which has no VPC endpoint (only SMTP does): private tasks without NAT cannot reach it; use nat 'single' or publicTasks: true",
       );
     }
   }
