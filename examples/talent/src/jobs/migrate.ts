@@ -1,0 +1,12 @@
+import { defineJob, migrate, type Job } from '@berth/runtime';
+
+/** Applies migrations/NNN_*.sql in order; run as a one-off before a deploy's services start. */
+export function migrateJob(migrationsDir: string): Job {
+  return defineJob({
+    name: 'migrate',
+    run: async ({ runtime, log }) => {
+      const { applied } = await migrate(runtime.db, migrationsDir, { log });
+      log.info({ applied }, applied.length ? 'migrate: applied' : 'migrate: up to date');
+    },
+  });
+}
