@@ -1,6 +1,7 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { DatabaseConfig } from './config';
+import { parseDatabaseSecret, type DatabaseConfig, type DatabaseSecret } from './config';
+import { DatabaseTimeoutError, DatabaseUnavailableError } from './errors';
 import type { Logger } from './logger';
 
 export type QueryResult<T> = pg.QueryResult<T & pg.QueryResultRow>;
@@ -10,17 +11,22 @@ export interface Queryable {
 }
 
 export interface DbStats {
+  /** Clients open in the current writer pool. */
   readonly total: number;
   readonly idle: number;
   readonly waiting: number;
+  /** 1 at start, +1 per pool rebuilt after a credential rotation. */
   readonly generation: number;
   readonly rotations: number;
+  /** How long the last rebuild took (secret re-read + new pool + first connection), ms. */
+  readonly lastRotationMs: number | undefined;
 }
 
 export interface Db extends Queryable {
   readonly write: Queryable;
   /** The read replica when DATABASE_READ_HOST is set, else the writer. */
   readonly read: Queryable;
+  /** BEGIN … COMMIT on one client; ROLLBACK and rethrow if `fn` throws. */
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -37,8 +43,314 @@ export interface DbOptions {
   readonly statementTimeoutMs?: number;
   /** @default 5000 */
   readonly connectTimeoutMs?: number;
+  /** Least time between two secret re-reads, so a wrong secret cannot turn into a Secrets Manager storm. @default 1000 */
+  readonly minRotationIntervalMs?: number;
 }
 
-export function createDb(_config: DatabaseConfig, _options: DbOptions): Db {
-  throw new Error('not implemented');
+/** SQLSTATEs after which a client must be destroyed, not returned to the pool. */
+const BROKEN_CLIENT_CODES = new Set(['25006', '57P01', '57P02', '57P03', '53300']);
+const AUTH_CODES = new Set(['28P01', '28000']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|connection error|Connection ended|Cannot use a pool after calling end|not queryable|Client was closed/i;
+
+type PgError = Error & { code?: string };
+
+export function isAuthFailure(err: unknown): boolean {
+  return AUTH_CODES.has((err as PgError)?.code ?? '');
+}
+
+/** The connection (not the statement) failed: the client is unusable and the database may be failing over. */
+export function isConnectionFailure(err: unknown): boolean {
+  const e = err as PgError;
+  if (!e || typeof e !== 'object') return false;
+  const code = e.code ?? '';
+  return (
+    BROKEN_CLIENT_CODES.has(code) ||
+    code.startsWith('08') ||
+    NETWORK_CODES.has(code) ||
+    CONNECTION_MESSAGES.test(e.message ?? '')
+  );
+}
+
+function isTimeout(err: unknown): boolean {
+  const e = err as PgError;
+  return e?.code === '57014' || /Query read timeout/.test(e?.message ?? '');
+}
+
+/** Maps driver errors to the runtime's 503s; SQL errors (constraint, syntax) pass through unchanged. */
+export function mapDatabaseError(err: unknown): unknown {
+  if (isTimeout(err)) return new DatabaseTimeoutError(undefined, { cause: err });
+  if (isAuthFailure(err))
+    return new DatabaseUnavailableError('Database authentication failed', { cause: err });
+  if (isConnectionFailure(err)) return new DatabaseUnavailableError(undefined, { cause: err });
+  return err;
+}
+
+interface Generation {
+  readonly id: number;
+  readonly secret: DatabaseSecret;
+  readonly writer: pg.Pool;
+  readonly reader: pg.Pool | undefined;
+  inflight: number;
+  retired: boolean;
+  ended?: Promise<void>;
+}
+
+/**
+ * A pg pool pair (writer, optional reader) that survives credential rotation and failover without a restart.
+ *
+ * Rotation: a connect that fails with 28P01/28000 re-reads the secret (once for all concurrent failures), builds a
+ * new generation of pools, retires the old one when its in-flight work ends, and retries — safe for writes too,
+ * because nothing was sent yet. Failover: any client that failed at the connection level is destroyed, never
+ * reused; reads are retried once on a fresh client, writes are not (the statement may have run).
+ */
+export function createDb(config: DatabaseConfig, options: DbOptions): Db {
+  const { log } = options;
+  const poolSize = options.poolSize ?? 10;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const minRotationIntervalMs = options.minRotationIntervalMs ?? 1_000;
+  let secretsManager = options.secretsManager;
+  let closed = false;
+  let rotations = 0;
+  let lastRotationMs: number | undefined;
+  let lastSecretReadAt = 0;
+  let rotating: Promise<void> | undefined;
+
+  const makePool = (secret: DatabaseSecret, host: string): pg.Pool => {
+    const pool = new pg.Pool({
+      user: secret.username,
+      password: secret.password,
+      host,
+      port: secret.port,
+      database: secret.dbname,
+      max: poolSize,
+      connectionTimeoutMillis: connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: statementTimeoutMs,
+      // Client-side guard in case the server never answers (network partition): statement timeout + 2 s.
+      query_timeout: statementTimeoutMs + 2_000,
+      keepAlive: true,
+      application_name: process.env.BERTH_SERVICE ?? 'berth',
+    });
+    // An idle client whose backend died emits 'error'; pg-pool removes it. Without a listener it would crash us.
+    pool.on('error', (err) =>
+      log.warn({ err: { message: err.message, code: (err as PgError).code } }, 'db: idle client error'),
+    );
+    return pool;
+  };
+
+  const makeGeneration = (id: number, secret: DatabaseSecret): Generation => ({
+    id,
+    secret,
+    writer: makePool(secret, secret.host),
+    reader: config.readHost ? makePool(secret, config.readHost) : undefined,
+    inflight: 0,
+    retired: false,
+  });
+
+  let current = makeGeneration(1, config.secret);
+
+  const endGeneration = (gen: Generation): Promise<void> => {
+    gen.ended ??= Promise.all([gen.writer.end(), gen.reader?.end()]).then(
+      () => undefined,
+      (err: Error) => log.warn({ err: { message: err.message } }, 'db: ending a pool'),
+    );
+    return gen.ended;
+  };
+
+  const retire = (gen: Generation) => {
+    gen.retired = true;
+    if (gen.inflight === 0) void endGeneration(gen);
+  };
+
+  const readSecret = async (): Promise<DatabaseSecret> => {
+    if (!secretsManager) {
+      const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+      secretsManager = new SecretsManagerClient({});
+    }
+    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.secretArn }));
+    if (!out.SecretString) throw new DatabaseUnavailableError('Database secret has no SecretString');
+    return parseDatabaseSecret(out.SecretString, 'Secrets Manager secret (DATABASE_SECRET_ARN)');
+  };
+
+  /** Single-flight: every auth failure on generation `failed` waits for the same re-read. */
+  const rotate = (failed: Generation): Promise<void> => {
+    if (current !== failed) return Promise.resolve();
+    if (rotating) return rotating;
+    if (Date.now() - lastSecretReadAt < minRotationIntervalMs) {
+      return Promise.reject(
+        new DatabaseUnavailableError('Database authentication failed (secret re-read recently)'),
+      );
+    }
+    const started = performance.now();
+    rotating = (async () => {
+      lastSecretReadAt = Date.now();
+      const secret = await readSecret();
+      if (closed) return;
+      const same =
+        secret.password === failed.secret.password &&
+        secret.username === failed.secret.username &&
+        secret.host === failed.secret.host;
+      if (same)
+        throw new DatabaseUnavailableError('Database authentication failed and the secret has not changed');
+      // Prove the new credentials with one connection before swapping, so a bad secret never replaces a pool.
+      const next = makeGeneration(failed.id + 1, secret);
+      try {
+        const probe = await next.writer.connect();
+        probe.release();
+      } catch (err) {
+        void endGeneration(next);
+        throw err;
+      }
+      const old = current;
+      current = next;
+      retire(old);
+      rotations++;
+      lastRotationMs = Math.round(performance.now() - started);
+      log.info({ generation: current.id, ms: lastRotationMs }, 'db: credentials rotated, pool rebuilt');
+    })().finally(() => {
+      rotating = undefined;
+    });
+    return rotating;
+  };
+
+  /** A client from the current generation; auth failures rotate and retry (nothing has been sent yet). */
+  const acquire = async (role: 'write' | 'read'): Promise<{ gen: Generation; client: pg.PoolClient }> => {
+    if (closed) throw new DatabaseUnavailableError('Database pool is closed');
+    for (let attempt = 0; ; attempt++) {
+      const gen = current;
+      const pool = role === 'read' ? (gen.reader ?? gen.writer) : gen.writer;
+      gen.inflight++;
+      try {
+        const client = await pool.connect();
+        return { gen, client };
+      } catch (err) {
+        done(gen);
+        if (isAuthFailure(err) && config.secretArn && attempt === 0) {
+          log.warn({ generation: gen.id }, 'db: authentication failed, re-reading the secret');
+          try {
+            await rotate(gen);
+          } catch (rotateErr) {
+            log.error({ err: { message: (rotateErr as Error).message } }, 'db: secret re-read failed');
+            throw mapDatabaseError(err);
+          }
+          continue;
+        }
+        // The pool was retired between reading `current` and connecting: harmless, nothing was sent.
+        if (gen.retired && attempt < 2) continue;
+        throw mapDatabaseError(err);
+      }
+    }
+  };
+
+  const done = (gen: Generation) => {
+    gen.inflight--;
+    if (gen.retired && gen.inflight === 0) void endGeneration(gen);
+  };
+
+  /** Releases a client; one that failed at the connection level is destroyed (release(err)), never reused. */
+  const release = (gen: Generation, client: pg.PoolClient, err: unknown) => {
+    client.release(err && isConnectionFailure(err) ? (err as Error) : undefined);
+    done(gen);
+  };
+
+  const run = async <T>(
+    role: 'write' | 'read',
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>> => {
+    for (let attempt = 0; ; attempt++) {
+      const { gen, client } = await acquire(role);
+      const onError = () => undefined; // errors reach the pending query; this keeps the emitter from throwing
+      client.on('error', onError);
+      try {
+        const result = await client.query<T & pg.QueryResultRow>(sql, params as unknown[] | undefined);
+        client.off('error', onError);
+        release(gen, client, undefined);
+        return result;
+      } catch (err) {
+        client.off('error', onError);
+        release(gen, client, err);
+        if (role === 'read' && attempt === 0 && isConnectionFailure(err)) {
+          log.warn(
+            { err: { message: (err as Error).message, code: (err as PgError).code } },
+            'db: read failed on a broken connection, retrying once',
+          );
+          continue;
+        }
+        throw mapDatabaseError(err);
+      }
+    }
+  };
+
+  const write: Queryable = { query: (sql, params) => run('write', sql, params) };
+  const read: Queryable = config.readHost ? { query: (sql, params) => run('read', sql, params) } : write;
+
+  return {
+    query: write.query,
+    write,
+    read,
+    async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      const { gen, client } = await acquire('write');
+      const onError = () => undefined;
+      client.on('error', onError);
+      const q: Queryable = {
+        query: async <R>(sql: string, params?: readonly unknown[]) => {
+          try {
+            return await client.query<R & pg.QueryResultRow>(sql, params as unknown[] | undefined);
+          } catch (err) {
+            throw mapDatabaseError(err);
+          }
+        },
+      };
+      let failure: unknown;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(q);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        failure = (err as { cause?: unknown }).cause ?? err;
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw mapDatabaseError(err);
+      } finally {
+        client.off('error', onError);
+        release(gen, client, failure);
+      }
+    },
+    async ping() {
+      await run('write', 'SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await rotating?.catch(() => undefined);
+      current.retired = true;
+      // pg-pool's end() waits for checked-out clients, so in-flight queries finish first.
+      await endGeneration(current);
+    },
+    stats() {
+      const pool = current.writer;
+      return {
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        generation: current.id,
+        rotations,
+        lastRotationMs,
+      };
+    },
+  };
 }
