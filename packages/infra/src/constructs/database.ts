@@ -1,0 +1,143 @@
+import { Construct } from 'constructs';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { ResolvedDatabase } from '@berth/config';
+
+export interface DatabaseProps {
+  readonly vpc: ec2.IVpc;
+  readonly database: ResolvedDatabase;
+  /** Isolated subnets for the database. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Subnets the rotation function runs in (needs a way to Secrets Manager). */
+  readonly rotationSubnets: ec2.SubnetSelection;
+  /** RETAIN or SNAPSHOT in prod; never DESTROY there (the stack asserts it). */
+  readonly removalPolicy: RemovalPolicy;
+  /** @default false */
+  readonly deletionProtection?: boolean;
+}
+
+/** Logical IDs that must never change: changing one replaces the database. A test pins them. */
+export const DATABASE_LOGICAL_IDS = Object.freeze({
+  cluster: 'DatabaseCluster',
+  instance: 'DatabaseInstance',
+  replica: 'DatabaseReadReplica',
+  secret: 'DatabaseSecret',
+});
+
+/**
+ * PostgreSQL: Aurora Serverless v2 (0–256 ACU, auto-pause at 0) or an RDS instance, in isolated subnets, encrypted,
+ * with a generated secret rotated by a hosted single-user rotation, automated backups, deletion protection,
+ * Performance Insights where the class supports it and the postgresql log exported to CloudWatch.
+ *
+ * Cost: Aurora Serverless v2 ~$0.12 per ACU-hour (0.5 ACU ≈ $44/month; 0 when paused) + $0.10/GB-month;
+ * db.t3.micro ~$13/month (×2 Multi-AZ) + $0.115/GB-month gp2; rotation Lambda pennies.
+ */
+export class Database extends Construct implements ec2.IConnectable {
+  readonly connections: ec2.Connections;
+  readonly secret: secretsmanager.ISecret;
+  /** Host of the reader endpoint or read replica, when there is one. */
+  readonly readHost?: string;
+  readonly cluster?: rds.DatabaseCluster;
+  readonly instance?: rds.DatabaseInstance;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const { database: db, vpc } = props;
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'Database: only from services', allowAllOutbound: false });
+    const credentials = rds.Credentials.fromGeneratedSecret('berth', { excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\' });
+    const major = db.version.split('.')[0]!;
+
+    if (db.engine === 'aurora-serverless-v2') {
+      const reader = db.multiAz || db.readReplica;
+      this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+        engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.of(db.version, major) }),
+        credentials,
+        defaultDatabaseName: db.name,
+        vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [securityGroup],
+        writer: rds.ClusterInstance.serverlessV2('Writer', { enablePerformanceInsights: true }),
+        readers: reader ? [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true, enablePerformanceInsights: true })] : [],
+        serverlessV2MinCapacity: db.minAcu,
+        serverlessV2MaxCapacity: db.maxAcu,
+        ...(db.minAcu === 0 && db.autoPause !== false ? { serverlessV2AutoPauseDuration: Duration.minutes(db.autoPause) } : {}),
+        storageEncrypted: true,
+        backup: { retention: Duration.days(db.backupRetention) },
+        deletionProtection: props.deletionProtection ?? false,
+        removalPolicy: props.removalPolicy,
+        iamAuthentication: false,
+        cloudwatchLogsExports: ['postgresql'],
+        copyTagsToSnapshot: true,
+      });
+      (this.cluster.node.defaultChild as rds.CfnDBCluster).overrideLogicalId(DATABASE_LOGICAL_IDS.cluster);
+      this.secret = this.cluster.secret!;
+      if (reader) this.readHost = this.cluster.clusterReadEndpoint.hostname;
+      this.connections = this.cluster.connections;
+    } else {
+      const instanceType = new ec2.InstanceType(db.instanceClass.replace(/^db\./, ''));
+      this.instance = new rds.DatabaseInstance(this, 'Instance', {
+        engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(db.version, major) }),
+        instanceType,
+        credentials,
+        databaseName: db.name,
+        vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [securityGroup],
+        multiAz: db.multiAz,
+        allocatedStorage: db.storage.allocated,
+        maxAllocatedStorage: db.storage.max,
+        storageType: rds.StorageType.GP3,
+        storageEncrypted: true,
+        backupRetention: Duration.days(db.backupRetention),
+        deletionProtection: props.deletionProtection ?? false,
+        removalPolicy: props.removalPolicy,
+        iamAuthentication: false,
+        cloudwatchLogsExports: ['postgresql'],
+        enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),
+        publiclyAccessible: false,
+        copyTagsToSnapshot: true,
+      });
+      (this.instance.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.instance);
+      this.secret = this.instance.secret!;
+      this.connections = this.instance.connections;
+      if (db.readReplica) {
+        const replica = new rds.DatabaseInstanceReadReplica(this, 'ReadReplica', {
+          sourceDatabaseInstance: this.instance,
+          instanceType,
+          vpc,
+          vpcSubnets: props.subnets,
+          securityGroups: [securityGroup],
+          storageEncrypted: true,
+          deletionProtection: props.deletionProtection ?? false,
+          removalPolicy: props.removalPolicy,
+          enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),
+          publiclyAccessible: false,
+        });
+        (replica.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.replica);
+        this.readHost = replica.dbInstanceEndpointAddress;
+      }
+    }
+    // The secret itself (not its attachment) is stateful: pin the CfnSecret under the cluster or instance.
+    const owner = this.cluster ?? this.instance!;
+    const secretResource = owner.node.tryFindChild('Secret')?.node.defaultChild as secretsmanager.CfnSecret | undefined;
+    secretResource?.overrideLogicalId(DATABASE_LOGICAL_IDS.secret);
+
+    if (db.rotation !== false) {
+      const hostedRotation = secretsmanager.HostedRotation.postgreSqlSingleUser({ vpc, vpcSubnets: props.rotationSubnets });
+      this.secret.addRotationSchedule('Rotation', { hostedRotation, automaticallyAfter: Duration.days(db.rotation) });
+      this.connections.allowDefaultPortFrom(hostedRotation, 'Password rotation');
+    }
+  }
+
+  /** Admits a peer (a service, a bastion) on the database port. */
+  allowFrom(peer: ec2.IConnectable, description = 'From a Berth service'): void {
+    this.connections.allowDefaultPortFrom(peer, description);
+  }
+}
+
+/** Performance Insights is not offered on the smallest burstable classes. */
+function supportsPerformanceInsights(instanceClass: string): boolean {
+  return !/\.(micro|small)$/.test(instanceClass);
+}

@@ -1,0 +1,99 @@
+import { Construct } from 'constructs';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ResolvedNetwork, VpcEndpoint } from '@berth/config';
+
+export interface NetworkProps {
+  /** The resolved network section. */
+  readonly network: ResolvedNetwork;
+  /** AZs to spread over, given explicitly so synthesis never looks them up. */
+  readonly availabilityZones: readonly string[];
+  /** Days the flow log group keeps records. @default 14 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * A VPC over the configured AZs with three subnet tiers: `Public` (ALB, NAT), `App` (tasks; with egress through NAT,
+ * or isolated when nat is 'none') and `Data` (database and cache, isolated). Plus the VPC endpoints the app needs
+ * and flow logs.
+ *
+ * Cost: NAT ~$33/month each + $0.045/GB; interface endpoints ~$7.3/AZ/month each; the S3 gateway endpoint is free.
+ */
+export class Network extends Construct {
+  readonly vpc: ec2.Vpc;
+  /** Where tasks run. */
+  readonly appSubnets: ec2.SubnetSelection;
+  /** Where the database and cache live. */
+  readonly dataSubnets: ec2.SubnetSelection;
+  /** Interface endpoints by Berth name (`ecr` has two: `ecr` and `ecr.dkr`). */
+  readonly endpoints: Readonly<Record<string, ec2.IVpcEndpoint>>;
+  /** Tasks get public IPs (no NAT needed). */
+  readonly publicTasks: boolean;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { network } = props;
+    if (props.availabilityZones.length !== network.azs) {
+      throw new Error(`${this.node.path}: ${props.availabilityZones.length} availability zones given for network.azs ${network.azs}; pass exactly ${network.azs}`);
+    }
+    const natGateways = network.nat === 'none' ? 0 : network.nat === 'single' ? 1 : network.azs;
+    const appType = natGateways === 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+      availabilityZones: [...props.availabilityZones],
+      natGateways,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+        { name: 'App', subnetType: appType },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    this.publicTasks = network.publicTasks;
+    this.appSubnets = network.publicTasks ? { subnetGroupName: 'Public' } : { subnetGroupName: 'App' };
+    this.dataSubnets = { subnetGroupName: 'Data' };
+
+    if (network.flowLogs) {
+      const logGroup = new logs.LogGroup(this, 'FlowLogs', { retention: (props.logRetentionDays ?? 14) as logs.RetentionDays });
+      this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup), trafficType: ec2.FlowLogTrafficType.REJECT });
+    }
+    this.endpoints = this.createEndpoints(network.endpoints);
+  }
+
+  private createEndpoints(wanted: readonly VpcEndpoint[]): Record<string, ec2.IVpcEndpoint> {
+    const out: Record<string, ec2.IVpcEndpoint> = {};
+    const subnets = { subnetGroupName: 'App' };
+    for (const name of wanted) {
+      if (name === 's3') {
+        out.s3 = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+        continue;
+      }
+      for (const [key, service] of INTERFACE_SERVICES[name]) {
+        out[key] = this.vpc.addInterfaceEndpoint(endpointId(key), { service, subnets, privateDnsEnabled: true });
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Interface endpoint services per Berth endpoint name. There is no 'ses': the endpoint AWS documents for SES is SMTP
+ * (`email-smtp`), which Berth's runtime does not speak, so mail needs NAT or public tasks (the config says so).
+ */
+const INTERFACE_SERVICES: Readonly<Record<Exclude<VpcEndpoint, 's3'>, ReadonlyArray<readonly [string, ec2.InterfaceVpcEndpointAwsService]>>> = {
+  ecr: [
+    ['ecr', ec2.InterfaceVpcEndpointAwsService.ECR],
+    ['ecr.dkr', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+  ],
+  logs: [['logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS]],
+  secretsmanager: [['secretsmanager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]],
+  ssm: [['ssm', ec2.InterfaceVpcEndpointAwsService.SSM]],
+  sts: [['sts', ec2.InterfaceVpcEndpointAwsService.STS]],
+};
+
+function endpointId(key: string): string {
+  return key
+    .split(/[.-]/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}

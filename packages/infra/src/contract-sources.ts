@@ -1,0 +1,64 @@
+import type { Construct } from 'constructs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { ContractSource } from '@berth/config';
+import type { Cache } from './constructs/cache';
+import type { Database } from './constructs/database';
+import type { Buckets } from './constructs/buckets';
+import { pascal } from './constructs/edge';
+
+/** The stores a contract variable may come from. */
+export interface ContractStores {
+  readonly database?: Database;
+  readonly cache?: Cache;
+  readonly buckets?: Buckets;
+  /** The SES configuration set name the Mail construct owns: `${app}-${stage}`. */
+  readonly mailConfigurationSet?: string;
+}
+
+/** A CloudFormation value for the task definition: plain env or an ECS secret (never both). */
+export type TaskValue = { readonly plain: string } | { readonly secret: ecs.Secret };
+
+/**
+ * Maps one ContractSource to the value a task receives. Credentials (the database secret, the cache AUTH token, user
+ * secrets) always become ECS `secrets`, so the execution role fetches them and they never appear in plain env.
+ */
+export function taskValueFor(scope: Construct, variable: string, source: ContractSource, stores: ContractStores): TaskValue {
+  const missing = (what: string) => new Error(`${scope.node.path}: ${variable} needs the ${what}, which this stack does not have`);
+  switch (source.kind) {
+    case 'literal':
+      return { plain: source.value };
+    case 'auth':
+      return { plain: source.value };
+    case 'database': {
+      const db = stores.database;
+      if (!db) throw missing('database');
+      if (source.attribute === 'secret') return { secret: ecs.Secret.fromSecretsManager(db.secret) };
+      if (source.attribute === 'secretArn') return { plain: db.secret.secretArn };
+      if (!db.readHost) throw missing('database read endpoint');
+      return { plain: db.readHost };
+    }
+    case 'cache': {
+      const cache = stores.cache;
+      if (!cache) throw missing('cache');
+      if (source.attribute === 'url') return { plain: cache.url };
+      if (!cache.authToken) throw missing('cache AUTH token (cache.tls)');
+      return { secret: ecs.Secret.fromSecretsManager(cache.authToken) };
+    }
+    case 'bucket': {
+      const bucket = stores.buckets?.buckets[source.bucket];
+      if (!bucket) throw missing(`bucket '${source.bucket}'`);
+      return { plain: bucket.bucketName };
+    }
+    case 'mail':
+      if (!stores.mailConfigurationSet) throw missing('mail configuration set');
+      return { plain: stores.mailConfigurationSet };
+    case 'userSecret': {
+      const id = `UserSecret${pascal(source.secretName)}`;
+      const secret =
+        (scope.node.tryFindChild(id) as secretsmanager.ISecret | undefined) ??
+        secretsmanager.Secret.fromSecretNameV2(scope, id, source.secretName);
+      return { secret: ecs.Secret.fromSecretsManager(secret, source.jsonKey) };
+    }
+  }
+}

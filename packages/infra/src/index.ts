@@ -1,0 +1,14 @@
+export { buildApp, berthStacks, type BuildAppOptions } from './app';
+export { BerthStack, availabilityZonesFor, mailConfigurationSetName, type BerthStackProps } from './stack';
+export { Network, type NetworkProps } from './constructs/network';
+export { Edge, rulePriority, type EdgeProps } from './constructs/edge';
+export { Service, CapacityNotSupportedError, healthCommand, type ServiceProps } from './constructs/service';
+export { Database, DATABASE_LOGICAL_IDS, type DatabaseProps } from './constructs/database';
+export { Cache, CACHE_LOGICAL_IDS, type CacheProps } from './constructs/cache';
+export { Buckets, bucketLogicalId, type BucketsProps } from './constructs/buckets';
+export { Registry, type RegistryProps } from './constructs/registry';
+export { taskValueFor, type ContractStores, type TaskValue } from './contract-sources';
+export { CLOUDFLARE_IPV4 } from './data/cloudflare';
+export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
+export { synthesize, type SynthesizedStack } from './synthesize';
+export { runChecks, type CheckReport, type Finding } from './checks';
