@@ -1,3 +1,162 @@
-export interface Finding { readonly rule: string }
-export interface CheckReport { readonly findings: readonly Finding[] }
-export function runChecks(): CheckReport { return { findings: [] }; }
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CfnResource, Stack, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import type { ResolvedApp } from '@berth/config';
+import { acknowledgementFor } from './acknowledgements';
+import { buildApp, berthStacks } from './app';
+import { BERTH_RULES, type Template } from './rules/index';
+
+export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'Berth';
+
+export interface Finding {
+  readonly source: FindingSource;
+  /** e.g. `AwsSolutions-IAM5[Action::s3:*]`, `ct-s3-pr-1`, `Berth-ContractSatisfied`. */
+  readonly rule: string;
+  readonly stage: string;
+  /** Logical id in the template when known. */
+  readonly resource: string;
+  /** Construct path inside the stack (`Edge/LoadBalancer/Resource`) when known. */
+  readonly path?: string;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  /** The written reason, when acknowledged. */
+  readonly acknowledged?: string;
+}
+
+export interface CheckReport {
+  readonly findings: readonly Finding[];
+  /** Unacknowledged errors: `berth check` exits 1 when this is not 0. */
+  readonly errors: number;
+  readonly warnings: number;
+  readonly acknowledged: number;
+  /** Whether the Control Tower guard rules ran, and why not. */
+  readonly guard: { readonly ran: boolean; readonly reason?: string };
+  readonly seconds: { readonly synth: number; readonly nag: number; readonly guard: number; readonly berth: number };
+}
+
+export interface RunChecksOptions {
+  /** Keep the synthesized assembly here. @default - a temporary directory, removed afterwards */
+  readonly outdir?: string;
+  /** Skip the Control Tower guard rules (the cfn-guard binary). @default false */
+  readonly skipGuard?: boolean;
+}
+
+/**
+ * Synthesizes each environment and checks it: cdk-nag AwsSolutions and NIST 800-53 rev 5, the Control Tower guard
+ * rules through cfn-guard (bundled binary, offline), and Berth's own rules. Acknowledged findings stay in the report
+ * with their written reason and do not count as errors.
+ */
+export function runChecks(resolved: ResolvedApp | readonly ResolvedApp[], options: RunChecksOptions = {}): CheckReport {
+  const list = Array.isArray(resolved) ? (resolved as readonly ResolvedApp[]) : [resolved as ResolvedApp];
+  const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'berth-check-'));
+  try {
+    let t = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const s = (now - t) / 1000;
+      t = now;
+      return s;
+    };
+    const app = buildApp(list, { outdir });
+    const assembly = app.synth();
+    const stacks = berthStacks(app);
+    const synth = lap();
+
+    const raw: Omit<Finding, 'acknowledged'>[] = [];
+    raw.push(...nagFindings(app, new AwsSolutionsChecks(), 'AwsSolutions'));
+    raw.push(...nagFindings(app, new NIST80053R5Checks(), 'NIST.800.53.R5'));
+    const nag = lap();
+
+    const templates = stacks.map((stack) => {
+      const stageAssembly = assembly.getNestedAssembly(`assembly-${stack.resolved.stage}`);
+      const artifact = stageAssembly.getStackArtifact(stack.artifactId);
+      const path = join(stageAssembly.directory, artifact.templateFile);
+      return { stack, path, template: JSON.parse(readFileSync(path, 'utf8')) as Template };
+    });
+
+    let guard: CheckReport['guard'] = { ran: false, reason: 'skipped (--skip-guard)' };
+    if (!options.skipGuard) {
+      try {
+        raw.push(...guardFindings(templates));
+        guard = { ran: true };
+      } catch (err) {
+        guard = { ran: false, reason: (err as Error).message.trim().split('\n')[0] ?? 'cfn-guard failed' };
+      }
+    }
+    const guardSeconds = lap();
+
+    for (const { stack, template } of templates) {
+      for (const rule of BERTH_RULES) {
+        for (const v of rule.check({ template, resolved: stack.resolved })) {
+          raw.push({ source: 'Berth', rule: rule.id, stage: stack.resolved.stage, resource: v.resource, severity: rule.severity, message: v.message });
+        }
+      }
+    }
+    const berth = lap();
+
+    const byStage = new Map(list.map((r) => [r.stage, r]));
+    const findings: Finding[] = raw.map((f) => {
+      const reason = acknowledgementFor(f, byStage.get(f.stage)!);
+      return reason ? { ...f, acknowledged: reason } : f;
+    });
+    findings.sort((a, b) => a.stage.localeCompare(b.stage) || a.source.localeCompare(b.source) || a.rule.localeCompare(b.rule) || a.resource.localeCompare(b.resource));
+    return {
+      findings,
+      errors: findings.filter((f) => f.severity === 'error' && !f.acknowledged).length,
+      warnings: findings.filter((f) => f.severity === 'warning' && !f.acknowledged).length,
+      acknowledged: findings.filter((f) => f.acknowledged).length,
+      guard,
+      seconds: { synth, nag, guard: guardSeconds, berth },
+    };
+  } finally {
+    if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function nagFindings(app: App, pack: NagPack, source: FindingSource): Omit<Finding, 'acknowledged'>[] {
+  const index = new Map<string, { stage: string; logicalId: string; path: string }>();
+  for (const c of app.node.findAll()) {
+    if (!CfnResource.isCfnResource(c)) continue;
+    const stack = Stack.of(c);
+    index.set(c.node.path, { stage: stack.node.scope?.node.id ?? '', logicalId: stack.resolve(c.logicalId) as string, path: c.node.path.slice(stack.node.path.length + 1) });
+  }
+  const report = pack.validateScope(app);
+  const out: Omit<Finding, 'acknowledged'>[] = [];
+  for (const v of report.violations) {
+    for (const r of v.violatingResources) {
+      const known = r.constructPath ? index.get(r.constructPath) : undefined;
+      out.push({
+        source,
+        rule: v.ruleName,
+        stage: known?.stage ?? r.constructPath?.split('/')[0] ?? '',
+        resource: known?.logicalId ?? r.resourceLogicalId ?? r.constructPath ?? '',
+        ...(known ? { path: known.path } : {}),
+        severity: v.severity === 'warning' ? 'warning' : 'error',
+        message: v.description,
+      });
+    }
+  }
+  return out;
+}
+
+function guardFindings(templates: readonly { stack: { resolved: ResolvedApp }; path: string }[]): Omit<Finding, 'acknowledged'>[] {
+  const stageOf = new Map(templates.map((t) => [t.path, t.stack.resolved.stage]));
+  const report = new CfnGuardValidator({ maxBuffer: 64 * 1024 * 1024 }).validate({ templatePaths: templates.map((t) => t.path) });
+  const out: Omit<Finding, 'acknowledged'>[] = [];
+  for (const v of report.violations) {
+    for (const r of v.violatingResources) {
+      out.push({
+        source: 'ControlTower',
+        rule: v.ruleName,
+        stage: stageOf.get(r.templatePath) ?? '',
+        resource: r.resourceLogicalId,
+        severity: 'error',
+        message: v.description,
+      });
+    }
+  }
+  return out;
+}

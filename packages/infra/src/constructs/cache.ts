@@ -73,7 +73,8 @@ export class Cache extends Construct implements ec2.IConnectable {
       cacheSubnetGroupName: subnetGroup.ref,
       securityGroupIds: [securityGroup.securityGroupId],
       port: PORT,
-      snapshotRetentionLimit: replicated ? 1 : 0,
+      // The cache is fail-open and rebuilt from the database: snapshots would only cost.
+      snapshotRetentionLimit: 0,
     });
     this.replicationGroup.overrideLogicalId(CACHE_LOGICAL_IDS.replicationGroup);
     this.replicationGroup.applyRemovalPolicy(props.removalPolicy);

@@ -18,6 +18,9 @@ export interface DatabaseProps {
   readonly deletionProtection?: boolean;
 }
 
+/** Given literally so security group rules show the port instead of a token. */
+const PORT = 5432;
+
 /** Logical IDs that must never change: changing one replaces the database. A test pins them. */
 export const DATABASE_LOGICAL_IDS = Object.freeze({
   cluster: 'DatabaseCluster',
@@ -58,6 +61,7 @@ export class Database extends Construct implements ec2.IConnectable {
         vpc,
         vpcSubnets: props.subnets,
         securityGroups: [securityGroup],
+        port: PORT,
         writer: rds.ClusterInstance.serverlessV2('Writer', { enablePerformanceInsights: true }),
         readers: reader ? [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true, enablePerformanceInsights: true })] : [],
         serverlessV2MinCapacity: db.minAcu,
@@ -74,7 +78,6 @@ export class Database extends Construct implements ec2.IConnectable {
       (this.cluster.node.defaultChild as rds.CfnDBCluster).overrideLogicalId(DATABASE_LOGICAL_IDS.cluster);
       this.secret = this.cluster.secret!;
       if (reader) this.readHost = this.cluster.clusterReadEndpoint.hostname;
-      this.connections = this.cluster.connections;
     } else {
       const instanceType = new ec2.InstanceType(db.instanceClass.replace(/^db\./, ''));
       this.instance = new rds.DatabaseInstance(this, 'Instance', {
@@ -85,6 +88,7 @@ export class Database extends Construct implements ec2.IConnectable {
         vpc,
         vpcSubnets: props.subnets,
         securityGroups: [securityGroup],
+        port: PORT,
         multiAz: db.multiAz,
         allocatedStorage: db.storage.allocated,
         maxAllocatedStorage: db.storage.max,
@@ -101,7 +105,6 @@ export class Database extends Construct implements ec2.IConnectable {
       });
       (this.instance.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.instance);
       this.secret = this.instance.secret!;
-      this.connections = this.instance.connections;
       if (db.readReplica) {
         const replica = new rds.DatabaseInstanceReadReplica(this, 'ReadReplica', {
           sourceDatabaseInstance: this.instance,
@@ -119,6 +122,7 @@ export class Database extends Construct implements ec2.IConnectable {
         this.readHost = replica.dbInstanceEndpointAddress;
       }
     }
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(PORT) });
     // The secret itself (not its attachment) is stateful: pin the CfnSecret under the cluster or instance.
     const owner = this.cluster ?? this.instance!;
     const secretResource = owner.node.tryFindChild('Secret')?.node.defaultChild as secretsmanager.CfnSecret | undefined;

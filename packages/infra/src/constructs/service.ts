@@ -117,7 +117,13 @@ export class Service extends Construct {
       },
       stopTimeout: Duration.seconds(service.stopTimeout),
       essential: true,
+      // Hard limit = the task's memory: one container per task, and the guard rules want a hard limit.
+      memoryLimitMiB: service.memoryMib,
+      // The image is immutable at runtime; /tmp is the one writable place (an ephemeral task volume).
+      readonlyRootFilesystem: true,
     });
+    this.taskDefinition.addVolume({ name: 'tmp' });
+    this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: `${props.family} tasks`, allowAllOutbound: true });
     this.fargateService = new ecs.FargateService(this, 'Service', {

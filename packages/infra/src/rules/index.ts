@@ -1,0 +1,18 @@
+import { CircuitBreakerWithRollback } from './CircuitBreakerWithRollback';
+import { ContainerMatchesTargetGroup } from './ContainerMatchesTargetGroup';
+import { ContractSatisfied } from './ContractSatisfied';
+import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
+import { StatefulNeverDestroyedInProd } from './StatefulNeverDestroyedInProd';
+import type { BerthRule } from './rule';
+
+export type { BerthRule, RuleInput, RuleViolation, Template, TemplateResource } from './rule';
+export { CircuitBreakerWithRollback, ContainerMatchesTargetGroup, ContractSatisfied, SecretsNeverInPlainEnv, StatefulNeverDestroyedInProd };
+
+/** Berth's own rules, run by `berth check` after the cdk-nag packs and the Control Tower guard rules. */
+export const BERTH_RULES: readonly BerthRule[] = [
+  ContractSatisfied,
+  ContainerMatchesTargetGroup,
+  SecretsNeverInPlainEnv,
+  StatefulNeverDestroyedInProd,
+  CircuitBreakerWithRollback,
+];
