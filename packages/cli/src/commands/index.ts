@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { register as config } from './config';
+import { register as synth } from './synth';
+import { register as check } from './check';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config, synth, check];
