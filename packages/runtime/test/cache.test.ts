@@ -1,0 +1,122 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCache, createLogger, type Cache } from '../src/index';
+import { startRedis, type DisposableRedis } from '../../../test/support';
+
+const lines: Array<{ msg: string }> = [];
+const log = createLogger({
+  service: 'test',
+  stage: 'dev',
+  level: 'info',
+  destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('until: timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('cache (Redis, fail-open)', () => {
+  let redis: DisposableRedis;
+  let cache: Cache;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    cache = createCache({ url: redis.url }, { log, keyPrefix: 't:' });
+    await until(async () => (await cache.set('probe', 1, 10), (await cache.get('probe')) === 1));
+  });
+
+  afterAll(async () => {
+    await cache?.close();
+    await redis?.close();
+  });
+
+  it('get/set/del JSON values with a TTL, under the key prefix', async () => {
+    await cache.set('user:1', { name: 'Ann', tags: ['a'] }, 60);
+    expect(await cache.get('user:1')).toEqual({ name: 'Ann', tags: ['a'] });
+    const direct = new Redis(redis.url);
+    expect(await direct.ttl('t:user:1')).toBeGreaterThan(50);
+    direct.disconnect();
+    await cache.del('user:1');
+    expect(await cache.get('user:1')).toBeUndefined();
+  });
+
+  it('GIVEN Redis is stopped mid-test THEN wrap answers from the source without throwing, and uses the cache again once Redis is back', async () => {
+    let calls = 0;
+    const source = async () => ({ n: ++calls });
+
+    expect(await cache.wrap('k', 60, source)).toEqual({ n: 1 });
+    expect(await cache.wrap('k', 60, source)).toEqual({ n: 1 });
+    expect(calls).toBe(1);
+
+    const warningsBefore = lines.filter((l) => /unavailable/.test(l.msg)).length;
+    await redis.stop();
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) expect(await cache.wrap('k', 60, source)).toEqual({ n: calls });
+    expect(calls).toBe(21);
+    expect(Date.now() - started).toBeLessThan(2_000); // no offline queue: a down Redis costs ~nothing
+    await expect(cache.get('k')).resolves.toBeUndefined();
+    await expect(cache.set('k', 1, 10)).resolves.toBeUndefined();
+    await expect(cache.del('k')).resolves.toBeUndefined();
+    expect(lines.filter((l) => /unavailable/.test(l.msg)).length - warningsBefore).toBe(1); // once per outage
+
+    await redis.start();
+    await until(async () => {
+      await cache.set('probe', 2, 10);
+      return (await cache.get('probe')) === 2;
+    });
+    expect(lines.some((l) => /available again/.test(l.msg))).toBe(true);
+    const afterRestart = calls;
+    await cache.wrap('k', 60, source); // empty after restart: one miss
+    await cache.wrap('k', 60, source);
+    await cache.wrap('k', 60, source);
+    expect(calls).toBe(afterRestart + 1);
+  });
+
+  it('GIVEN Redis is slow (DEBUG SLEEP) THEN calls give up after the command timeout and fall back to the source', async () => {
+    const blocker = new Redis(redis.url);
+    const sleeping = blocker.call('DEBUG', 'SLEEP', '1.5').catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    let calls = 0;
+    const value = await cache.wrap('slow', 60, async () => ++calls);
+    expect(value).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await sleeping;
+    blocker.disconnect();
+  });
+
+  it('concurrent wraps of one key share one source call', async () => {
+    let calls = 0;
+    const source = () => new Promise<number>((r) => setTimeout(() => r(++calls), 50));
+    const values = await Promise.all(Array.from({ length: 10 }, () => cache.wrap('shared', 60, source)));
+    expect(new Set(values)).toEqual(new Set([1]));
+    expect(calls).toBe(1);
+  });
+
+  it("the source's own error reaches the caller and nothing is cached", async () => {
+    await expect(cache.wrap('err', 60, async () => Promise.reject(new Error('source down')))).rejects.toThrow(
+      'source down',
+    );
+    expect(await cache.get('err')).toBeUndefined();
+  });
+});
+
+describe('cache (no CACHE_URL: in-process LRU)', () => {
+  it('stores JSON copies with a TTL', async () => {
+    const cache = createCache(undefined, { log, maxEntries: 2 });
+    const value = { a: 1 };
+    await cache.set('x', value, 1);
+    value.a = 2;
+    expect(await cache.get('x')).toEqual({ a: 1 });
+    let calls = 0;
+    expect(await cache.wrap('y', 60, async () => ++calls)).toBe(1);
+    expect(await cache.wrap('y', 60, async () => ++calls)).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await cache.get('x')).toBeUndefined();
+    await cache.close();
+  });
+});
