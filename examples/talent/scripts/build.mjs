@@ -1,7 +1,7 @@
 // Bundles src/server.ts and src/job.ts (with @berth/runtime, @berth/config and every npm dependency) into dist/,
 // so the container image needs `node` and dist/ only. Reproducible: no timestamps, no minified names to diff.
 import { build } from 'esbuild';
-import { cp, rm } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,9 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// dist/ runs on its own (the image copies only dist/): its .js files are ES modules.
+await writeFile(join(dist, 'package.json'), JSON.stringify({ type: 'module', private: true }) + '\n');
 
 // swagger-ui serves its page from files; the app points `baseDir` at this copy when it runs from the bundle.
 const swaggerUi = dirname(require.resolve('@fastify/swagger-ui/package.json', { paths: [root] }));
