@@ -1,0 +1,24 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runChecks, type CheckReport } from '../src/index';
+import { ACKNOWLEDGEMENTS } from '../src/acknowledgements';
+import { talentResolved } from './support';
+
+let prod: CheckReport;
+beforeAll(() => {
+  prod = runChecks(talentResolved('prod'));
+});
+
+describe('runChecks on talent prod', () => {
+  it('runs every pack, including the Control Tower guard rules offline', () => {
+    expect(prod.guard).toEqual({ ran: true });
+    const sources = new Set(prod.findings.map((f) => f.source));
+    expect([...sources].sort()).toEqual(['AwsSolutions', 'ControlTower', 'NIST.800.53.R5']);
+  });
+  it('leaves zero unacknowledged errors', () => {
+    expect(prod.findings.filter((f) => !f.acknowledged)).toEqual([]);
+    expect(prod.errors).toBe(0);
+  });
+  it('gives every acknowledgement a one-sentence reason', () => {
+    for (const a of ACKNOWLEDGEMENTS) expect(a.reason).toMatch(/^[A-Z'"a-z].{20,}\.$/);
+  });
+});
