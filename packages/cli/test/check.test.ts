@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'packages/cli/bin/berth.js');
+const TALENT = join(ROOT, 'examples/talent/berth.config.ts');
+
+async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('berth check', () => {
+  it('exits 0 for talent prod: every finding acknowledged with a reason', async () => {
+    const { code, stdout } = await berth('check', '--env', 'prod', '--config', TALENT, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { errors: number; guard: { ran: boolean }; findings: { acknowledged?: string }[] };
+    expect(report.errors).toBe(0);
+    expect(report.guard.ran).toBe(true);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings.every((f) => typeof f.acknowledged === 'string' && f.acknowledged.length > 20)).toBe(true);
+  });
+
+  it('exits 1 and prints the table when an error is not acknowledged', async () => {
+    // Plain HTTP is acknowledged only outside prod, so a prod app with https: false fails.
+    const dir = mkdtempSync(join(tmpdir(), 'berth-check-'));
+    const file = join(dir, 'berth.config.ts');
+    writeFileSync(
+      file,
+      `export default {
+        name: 'plain',
+        services: { web: { hosts: ['www'] } },
+        edge: { domain: 'plain.example.com', https: false },
+        environments: { prod: { account: '111111111111' } },
+      };\n`,
+    );
+    const { code, stdout, stderr } = await berth('check', '--env', 'prod', '--config', file, '--skip-guard');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^error\s+NIST\.800\.53\.R5\s+NIST\.800\.53\.R5-ALBHttpToHttpsRedirection/m);
+    expect(stdout).toMatch(/\d+ errors, \d+ warnings, \d+ acknowledged/);
+    expect(stderr).toMatch(/unacknowledged error/);
+  });
+
+  it('exits 2 without --env', async () => {
+    const { code } = await berth('check', '--config', TALENT);
+    expect(code).toBe(2);
+  });
+});
