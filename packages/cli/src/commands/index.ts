@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as config } from './config';
 import { register as synth } from './synth';
 import { register as check } from './check';
+import { register as dev } from './dev';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config, synth, check];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config, synth, check, dev];

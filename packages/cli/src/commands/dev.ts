@@ -1,0 +1,111 @@
+import { resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../errors';
+import { loadStage } from '../load';
+import { issuerUrl, loadSigningKey, parseTtl, signToken } from '../dev/oidc';
+import { DevSession, lastRouterPort } from '../dev/session';
+
+interface DevOpts {
+  config: string;
+  env: string;
+  port?: string;
+  state: string;
+}
+
+export const DEFAULT_PORT = 4000;
+
+export function register(program: Command): void {
+  const dev = program
+    .command('dev')
+    .description(
+      'run the whole app on this machine: local peers, services, router, scheduler and console (no Docker, no AWS)',
+    )
+    .option('-c, --config <path>', 'config file', 'berth.config.ts')
+    .option('-e, --env <stage>', 'environment whose config to run', 'dev')
+    .option(
+      '-p, --port <port>',
+      `router port (the console is at /_berth) (default: ${DEFAULT_PORT}, or the next free one)`,
+    )
+    .option('--state <dir>', 'where local data lives (postgres, s3, outbox, signing key)', '.berth')
+    .action(async (opts: DevOpts) => {
+      const port = parsePort(opts.port);
+      const { loaded, resolved } = await loadStage(opts.config, opts.env);
+      const session = new DevSession({
+        loaded,
+        resolved,
+        port: port ?? DEFAULT_PORT,
+        portGiven: port !== undefined,
+        stateDir: resolvePath(opts.state),
+      });
+      let signals = 0;
+      let stopped: (() => void) | undefined;
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          console.error(`\nberth: ${signal} again: killing everything now`);
+          session.forceKill();
+          process.exit(130);
+        }
+        console.log(`\n${signal}: stopping services, jobs and peers (again to force)…`);
+        void session.stop().then(() => stopped?.());
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await session.start();
+        await done;
+        console.log('✔ stopped; data kept for the next run');
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  dev
+    .command('token')
+    .description('print a signed JWT from the local dev issuer (works whether or not berth dev is running)')
+    .requiredOption('--sub <id>', 'subject (the user id)')
+    .option('--email <address>', 'email claim')
+    .option(
+      '--role <role>',
+      'a role in the roles claim (repeatable)',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
+    .option('--ttl <duration>', 'lifetime: 90s, 15m, 1h, 7d', '1h')
+    .action(async (opts: { sub: string; email?: string; role: string[]; ttl: string }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<DevOpts & typeof opts>();
+      const ttlSeconds = parseTtl(opts.ttl);
+      if (ttlSeconds === undefined)
+        throw new CliError(`--ttl: got '${opts.ttl}'; expected e.g. 90s, 15m, 1h, 7d`, EXIT.invalid);
+      const { resolved } = await loadStage(globals.config, globals.env);
+      if (!resolved.auth) {
+        throw new CliError(
+          `${resolved.app} declares no auth in stage ${resolved.stage}: there is no audience to sign for`,
+          EXIT.invalid,
+        );
+      }
+      const stateDir = resolvePath(globals.state);
+      const port = parsePort(globals.port) ?? lastRouterPort(stateDir) ?? DEFAULT_PORT;
+      const key = await loadSigningKey(stateDir);
+      const token = await signToken(key, {
+        sub: opts.sub,
+        ...(opts.email ? { email: opts.email } : {}),
+        roles: opts.role,
+        issuer: issuerUrl(port),
+        audience: resolved.auth.audience,
+        ttlSeconds,
+      });
+      console.log(token);
+    });
+}
+
+function parsePort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+    throw new CliError(`--port: got '${text}'; expected a port from 1 to 65535`, EXIT.invalid);
+  }
+  return port;
+}

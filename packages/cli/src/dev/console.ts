@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResolvedApp } from '@berth/config';
+import { architectureDot, renderSvg } from './diagram';
+import type { LocalMail } from './mail';
+import { discovery, type SigningKey } from './oidc';
+import { listBuckets } from './s3';
+import type { Scheduler } from './scheduler';
+import type { ServiceProcess } from './service';
+
+/** Everything the console reads: the running session, as it is right now. */
+export interface ConsoleState {
+  readonly resolved: ResolvedApp;
+  readonly port: number;
+  readonly stateDir: string;
+  readonly services: ReadonlyMap<string, ServiceProcess>;
+  readonly scheduler?: Scheduler;
+  readonly mail?: LocalMail;
+  readonly s3?: { readonly endpoint: string; readonly buckets: Readonly<Record<string, string>> };
+  readonly oidc?: { readonly key: SigningKey; readonly issuer: string; readonly jwksUrl: string };
+  readonly peers: Readonly<Record<string, string>>;
+}
+
+let page: string | undefined;
+let svg: Promise<string> | undefined;
+
+/** Serves `/_berth/*`: the console page, its JSON API, and the dev OIDC issuer. */
+export async function handleConsole(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: ConsoleState,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  try {
+    if (path === '/_berth' && method === 'GET') {
+      page ??= readFileSync(new URL('./console.html', import.meta.url), 'utf8');
+      return send(res, 200, page, 'text/html; charset=utf-8');
+    }
+    if (path === '/_berth/api/app') return json(res, 200, appInfo(state));
+    if (path === '/_berth/api/services') {
+      return json(
+        res,
+        200,
+        [...state.services.values()].map((s) => s.view()),
+      );
+    }
+    if (path === '/_berth/api/jobs') return json(res, 200, state.scheduler?.views() ?? []);
+    const run = /^\/_berth\/api\/jobs\/([^/]+)\/run$/.exec(path);
+    if (run) {
+      if (method !== 'POST') return json(res, 405, { error: 'use POST to run a job' });
+      const name = decodeURIComponent(run[1]!);
+      if (!state.scheduler?.has(name)) return json(res, 404, { error: `no job '${name}'` });
+      const started = state.scheduler.run(name, 'manual');
+      return json(res, 202, { id: started.id, job: name });
+    }
+    if (path === '/_berth/api/mail') return json(res, 200, state.mail?.outbox() ?? []);
+    if (path === '/_berth/api/buckets') {
+      if (!state.s3) return json(res, 200, []);
+      return json(res, 200, await listBuckets(state.s3.endpoint, state.resolved.region, state.s3.buckets));
+    }
+    if (path === '/_berth/api/diagram.dot')
+      return send(res, 200, architectureDot(state.resolved), 'text/vnd.graphviz');
+    if (path === '/_berth/api/diagram.svg') {
+      svg ??= renderSvg(
+        architectureDot(state.resolved, { routerLabel: `router :${state.port}\\n(ALB locally)` }),
+      );
+      return send(res, 200, await svg, 'image/svg+xml');
+    }
+    if (state.oidc && path === '/_berth/oidc/.well-known/jwks.json') {
+      return json(res, 200, { keys: [state.oidc.key.publicJwk] });
+    }
+    if (state.oidc && path === '/_berth/oidc/.well-known/openid-configuration') {
+      return json(res, 200, discovery(state.oidc.issuer, state.oidc.jwksUrl));
+    }
+    return json(res, 404, { error: `no console route ${method} ${path}` });
+  } catch (err) {
+    return json(res, 500, { error: (err as Error).message });
+  }
+}
+
+function appInfo(state: ConsoleState): Record<string, unknown> {
+  const r = state.resolved;
+  return {
+    app: r.app,
+    stage: r.stage,
+    profile: r.profile,
+    region: r.region,
+    port: state.port,
+    stateDir: state.stateDir,
+    defaultService: r.defaultService,
+    issuer: state.oidc?.issuer ?? null,
+    audience: r.auth?.audience ?? null,
+    peers: state.peers,
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
+}
+
+function send(res: ServerResponse, status: number, body: string, type: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}

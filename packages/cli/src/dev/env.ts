@@ -1,0 +1,158 @@
+import { contractFor, ENV, type ContractSource, type ResolvedApp } from '@berth/config';
+
+/** The JSON a task finds in DATABASE_SECRET (what RDS and Secrets Manager store). */
+export interface DatabaseSecret {
+  readonly username: string;
+  readonly password: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dbname: string;
+}
+
+/** What `berth dev` started (or found) on this machine: the local value behind each kind of contract source. */
+export interface LocalPeers {
+  readonly database?: DatabaseSecret;
+  /** Absent when no Redis answered: the runtime then uses its in-process cache. */
+  readonly cacheUrl?: string;
+  readonly s3Endpoint?: string;
+  readonly sesEndpoint?: string;
+  /** Logical bucket name → the bucket created in s3rver. */
+  readonly buckets: Readonly<Record<string, string>>;
+  readonly oidc?: { readonly issuer: string; readonly jwksUrl: string };
+  /** `.berth/secrets.json`: secret name → string or JSON object. */
+  readonly secrets: Readonly<Record<string, unknown>>;
+  /** The environment `berth dev` itself runs in, consulted for user secrets only. */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+}
+
+/** Credentials s3rver accepts by default; SES v2 local accepts any signature. */
+export const LOCAL_CREDENTIALS = Object.freeze({
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+});
+
+/** The OS basics a child needs to run at all (find `node`, a home, a locale). Nothing app-specific. */
+const OS_BASICS = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'SYSTEMROOT',
+];
+
+export interface LocalEnv {
+  /** Exactly the contract (local values) plus the local endpoint and credential variables. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The environment a service's process gets from `berth dev`: the names ECS gives its task, each mapped from its
+ * contract source to a local value. The only local-only names are the AWS endpoint and credential variables, which
+ * the AWS SDK reads itself.
+ */
+export function localEnv(
+  resolved: ResolvedApp,
+  serviceName: string,
+  peers: LocalPeers,
+  port: number,
+): LocalEnv {
+  const contract = contractFor(resolved, serviceName);
+  const env: Record<string, string> = {};
+  const warnings: string[] = [];
+  for (const variable of contract.variables) {
+    const value =
+      variable.name === ENV.port ? String(port) : localValue(variable.name, variable.source, peers, warnings);
+    if (value !== undefined) env[variable.name] = value;
+  }
+  const service = resolved.services[serviceName]!;
+  if (service.uses.buckets.length > 0 && peers.s3Endpoint) env[ENV.s3Endpoint] = peers.s3Endpoint;
+  if (resolved.mail && service.uses.mail && peers.sesEndpoint) env[ENV.sesEndpoint] = peers.sesEndpoint;
+  Object.assign(env, LOCAL_CREDENTIALS);
+  return { env: Object.freeze(env), warnings };
+}
+
+function localValue(
+  name: string,
+  source: ContractSource,
+  peers: LocalPeers,
+  warnings: string[],
+): string | undefined {
+  switch (source.kind) {
+    case 'literal':
+      return source.value;
+    case 'database':
+      if (!peers.database) return undefined;
+      // No rotation locally, so no ARN: the runtime keeps the credentials it was given.
+      if (source.attribute === 'secretArn') return undefined;
+      if (source.attribute === 'readHost') return peers.database.host;
+      return JSON.stringify(peers.database);
+    case 'cache':
+      // Local Redis has no AUTH token; without a Redis the runtime falls back to its in-process cache.
+      return source.attribute === 'url' ? peers.cacheUrl : undefined;
+    case 'bucket':
+      return peers.buckets[source.bucket];
+    case 'mail':
+      // SES v2 local has no configuration sets (bounce and complaint events only exist in the cloud).
+      return undefined;
+    case 'auth':
+      if (!peers.oidc) return source.value;
+      if (source.attribute === 'issuer') return peers.oidc.issuer;
+      if (source.attribute === 'jwksUrl') return peers.oidc.jwksUrl;
+      return source.value;
+    case 'userSecret':
+      return userSecret(name, source.secretName, source.jsonKey, peers, warnings);
+  }
+}
+
+/** Precedence: the variable in berth's own environment, then `.berth/secrets.json`, else a warning. */
+function userSecret(
+  name: string,
+  secretName: string,
+  jsonKey: string | undefined,
+  peers: LocalPeers,
+  warnings: string[],
+): string | undefined {
+  const fromEnv = peers.processEnv[name];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const stored = peers.secrets[secretName];
+  if (jsonKey === undefined) {
+    if (typeof stored === 'string') return stored;
+    if (stored && typeof stored === 'object') return JSON.stringify(stored);
+  } else if (stored && typeof stored === 'object') {
+    const value = (stored as Record<string, unknown>)[jsonKey];
+    if (value !== undefined && value !== null)
+      return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  const where = jsonKey ? `{ "${secretName}": { "${jsonKey}": "…" } }` : `{ "${secretName}": "…" }`;
+  warnings.push(
+    `${name} (secret '${secretName}${jsonKey ? `:${jsonKey}` : ''}') has no local value: add ${where} to .berth/secrets.json or set ${name} when starting berth dev`,
+  );
+  return undefined;
+}
+
+/** The contract env plus the OS basics, for spawning. Nothing else from berth's own environment leaks in. */
+export function processEnv(
+  contract: Readonly<Record<string, string>>,
+  parent: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of OS_BASICS) {
+    const value = parent[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return Object.assign(env, contract);
+}
+
+/** The bucket name created in s3rver for a logical bucket: `<app>-<bucket>` (3–63 characters, lower case). */
+export function localBucketName(app: string, bucket: string): string {
+  return `${app}-${bucket}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .slice(0, 63);
+}

@@ -1,0 +1,86 @@
+/** Prettifies the JSON lines a pino logger writes, for a terminal shared by several processes. */
+
+const LEVELS: Record<number, { name: string; color: number }> = {
+  10: { name: 'TRACE', color: 90 },
+  20: { name: 'DEBUG', color: 90 },
+  30: { name: 'INFO ', color: 32 },
+  40: { name: 'WARN ', color: 33 },
+  50: { name: 'ERROR', color: 31 },
+  60: { name: 'FATAL', color: 35 },
+};
+const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'err', 'service', 'app', 'stage']);
+
+export interface LogLine {
+  /** Plain text (no colours), as the console page shows it. */
+  readonly text: string;
+  /** The same line with ANSI colours, for a TTY. */
+  readonly colored: string;
+  readonly level: number;
+}
+
+export function formatLine(line: string): LogLine {
+  const trimmed = line.trimEnd();
+  if (!trimmed.startsWith('{')) return { text: trimmed, colored: trimmed, level: 30 };
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(trimmed) as Record<string, unknown>;
+  } catch {
+    return { text: trimmed, colored: trimmed, level: 30 };
+  }
+  const level = typeof entry.level === 'number' ? entry.level : 30;
+  const meta = LEVELS[level] ?? {
+    name: String(entry.level ?? 'INFO')
+      .toUpperCase()
+      .padEnd(5),
+    color: 0,
+  };
+  const time = typeof entry.time === 'number' ? new Date(entry.time) : new Date();
+  const clock = time.toISOString().slice(11, 23);
+  const msg = typeof entry.msg === 'string' ? entry.msg : '';
+  const fields = Object.entries(entry)
+    .filter(([k]) => !HIDDEN.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const err = entry.err as { stack?: string; message?: string } | undefined;
+  const stack = err ? `\n${(err.stack ?? err.message ?? JSON.stringify(err)).replace(/^/gm, '    ')}` : '';
+  const text = `${clock} ${meta.name} ${msg}${fields ? `  ${fields}` : ''}${stack}`;
+  const colored = `\x1b[90m${clock}\x1b[0m \x1b[${meta.color}m${meta.name}\x1b[0m ${msg}${fields ? `  \x1b[90m${fields}\x1b[0m` : ''}${stack}`;
+  return { text, colored, level };
+}
+
+/** Splits a byte stream into lines (a chunk may end mid-line). */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; flush(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      rest += chunk.toString('utf8');
+      let i: number;
+      while ((i = rest.indexOf('\n')) >= 0) {
+        onLine(rest.slice(0, i));
+        rest = rest.slice(i + 1);
+      }
+      // A runaway line without newline is emitted in pieces rather than held forever.
+      if (rest.length > 64 * 1024) {
+        onLine(rest);
+        rest = '';
+      }
+    },
+    flush() {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+/** The last `size` lines. */
+export class Ring {
+  private readonly items: string[] = [];
+  constructor(private readonly size: number) {}
+  push(item: string): void {
+    this.items.push(item);
+    if (this.items.length > this.size) this.items.splice(0, this.items.length - this.size);
+  }
+  all(): string[] {
+    return [...this.items];
+  }
+}

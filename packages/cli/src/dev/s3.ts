@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import type { ResolvedBucket } from '@berth/config';
+
+/** s3rver: the S3 wire protocol on a local port, objects stored as files under .berth/s3. */
+export interface LocalS3 {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startS3(options: {
+  readonly dir: string;
+  readonly port: number;
+  /** Local bucket name → its config (CORS is applied, so browser uploads behave as in the cloud). */
+  readonly buckets: Readonly<Record<string, ResolvedBucket>>;
+}): Promise<LocalS3> {
+  mkdirSync(options.dir, { recursive: true });
+  const { default: S3rver } = await import('s3rver');
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port,
+    directory: options.dir,
+    silent: true,
+    configureBuckets: Object.entries(options.buckets).map(([name, bucket]) => ({
+      name,
+      configs: bucket.cors.length > 0 ? [corsXml(bucket)] : [],
+    })),
+  });
+  await server.run();
+  return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => server.close() };
+}
+
+function corsXml(bucket: ResolvedBucket): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rules = bucket.cors.map(
+    (rule) =>
+      `<CORSRule>${rule.origins.map((o) => `<AllowedOrigin>${esc(o)}</AllowedOrigin>`).join('')}${rule.methods
+        .map((m) => `<AllowedMethod>${esc(m)}</AllowedMethod>`)
+        .join('')}${(rule.headers.length ? rule.headers : ['*'])
+        .map((h) => `<AllowedHeader>${esc(h)}</AllowedHeader>`)
+        .join('')}<MaxAgeSeconds>${rule.maxAge}</MaxAgeSeconds></CORSRule>`,
+  );
+  return `<CORSConfiguration>${rules.join('')}</CORSConfiguration>`;
+}
+
+export interface BucketListing {
+  readonly name: string;
+  readonly bucket: string;
+  readonly objects: { readonly key: string; readonly size: number; readonly lastModified: string }[];
+  readonly truncated: boolean;
+}
+
+/** Lists objects through the S3 API itself (the SDK is loaded on first use: the console asks, not startup). */
+export async function listBuckets(
+  endpoint: string,
+  region: string,
+  buckets: Readonly<Record<string, string>>,
+): Promise<BucketListing[]> {
+  const { S3Client, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    return await Promise.all(
+      Object.entries(buckets).map(async ([name, bucket]) => {
+        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 200 }));
+        return {
+          name,
+          bucket,
+          truncated: out.IsTruncated ?? false,
+          objects: (out.Contents ?? []).map((o) => ({
+            key: o.Key ?? '',
+            size: o.Size ?? 0,
+            lastModified: o.LastModified?.toISOString() ?? '',
+          })),
+        };
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}

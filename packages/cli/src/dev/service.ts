@@ -1,0 +1,252 @@
+import type { ChildProcess } from 'node:child_process';
+import { watch, type FSWatcher } from 'node:fs';
+import { get } from 'node:http';
+import { hasExited, spawnGroup, stopGroup } from './group';
+import { formatLine, lineSplitter, Ring } from './logs';
+import { seconds, type Terminal } from './terminal';
+
+export const SERVICE_STATUSES = ['starting', 'healthy', 'unhealthy', 'down', 'restarting'] as const;
+export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
+
+export interface ServiceSpec {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly cwd: string;
+  /** The full environment of the process (contract + OS basics). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly port: number;
+  readonly healthPath: string;
+  readonly stopTimeout: number;
+  /** Absolute folders whose changes reload the service. */
+  readonly watch: readonly string[];
+}
+
+/** What the console and /_berth/api/services show. */
+export interface ServiceView {
+  readonly name: string;
+  readonly status: ServiceStatus;
+  readonly pid: number | null;
+  readonly restarts: number;
+  readonly port: number;
+  readonly url: string;
+  readonly logs: string[];
+}
+
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 10_000;
+/** A process that stayed up this long was not crash-looping: the next crash restarts fast again. */
+const STABLE_MS = 10_000;
+/** How long a new process may fail its health check before it counts as unhealthy. */
+const START_GRACE_MS = 60_000;
+const IGNORED = /(^|[/\\])(node_modules|\.git|\.berth|dist|coverage)([/\\]|$)/;
+
+/**
+ * One service as a supervised child process: restarted with exponential backoff when it crashes, reloaded when its
+ * sources change, health-checked on its own port the way the ALB's target group does.
+ */
+export class ServiceProcess {
+  status: ServiceStatus = 'down';
+  restarts = 0;
+  private child: ChildProcess | undefined;
+  private readonly logs = new Ring(300);
+  private stopping = false;
+  private crashes = 0;
+  private spawnedAt = 0;
+  private everHealthy = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private watchers: FSWatcher[] = [];
+  private healthyWaiters: (() => void)[] = [];
+  private reloading: Promise<void> | undefined;
+
+  constructor(
+    readonly spec: ServiceSpec,
+    private readonly terminal: Terminal,
+    readonly url: string,
+  ) {}
+
+  start(): void {
+    this.stopping = false;
+    this.spawn();
+    this.scheduleHealth(0);
+    this.watchSources();
+  }
+
+  /** Resolves when the service first answers its health check (or `timeoutMs` passes). */
+  waitHealthy(timeoutMs: number): Promise<boolean> {
+    if (this.status === 'healthy') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.healthyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  view(): ServiceView {
+    return {
+      name: this.spec.name,
+      status: this.status,
+      pid: this.child && !hasExited(this.child) ? (this.child.pid ?? null) : null,
+      restarts: this.restarts,
+      port: this.spec.port,
+      url: this.url,
+      logs: this.logs.all(),
+    };
+  }
+
+  pid(): number | undefined {
+    return this.child && !hasExited(this.child) ? this.child.pid : undefined;
+  }
+
+  /** SIGTERM to its process group, SIGKILL after the service's stop timeout. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.healthTimer);
+    clearTimeout(this.reloadTimer);
+    if (this.reloading) await this.reloading;
+    if (this.child) await stopGroup(this.child, this.spec.stopTimeout);
+    this.status = 'down';
+  }
+
+  /** Stops and starts the process (source change), without counting a restart. */
+  reload(reason: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.reloading ??= (async () => {
+      this.terminal.note(`${this.spec.name}: ${reason}, reloading`);
+      clearTimeout(this.restartTimer);
+      const child = this.child;
+      this.child = undefined;
+      if (child) await stopGroup(child, this.spec.stopTimeout);
+      if (!this.stopping) this.spawn();
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private spawn(): void {
+    this.status = 'starting';
+    this.spawnedAt = Date.now();
+    this.everHealthy = false;
+    let child: ChildProcess;
+    try {
+      child = spawnGroup(this.spec.command, { cwd: this.spec.cwd, env: this.spec.env });
+    } catch (err) {
+      this.record(`berth: could not start ${this.spec.command.join(' ')}: ${(err as Error).message}`);
+      this.onExit(undefined, 1, null);
+      return;
+    }
+    this.child = child;
+    const out = lineSplitter((l) => this.output(l));
+    const err = lineSplitter((l) => this.output(l));
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
+    child.once('error', (e) => {
+      this.record(
+        `berth: could not start '${this.spec.command.join(' ')}' in ${this.spec.cwd}: ${e.message}`,
+      );
+    });
+    child.once('exit', (code, signal) => {
+      out.flush();
+      err.flush();
+      this.onExit(child, code, signal);
+    });
+  }
+
+  private onExit(child: ChildProcess | undefined, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.stopping || (child && this.child !== child)) return; // a stop or a reload, not a crash
+    this.child = undefined;
+    const lived = Date.now() - this.spawnedAt;
+    if (lived >= STABLE_MS) this.crashes = 0;
+    const delay = Math.min(BACKOFF_FIRST_MS * 2 ** this.crashes, BACKOFF_MAX_MS);
+    this.crashes += 1;
+    this.restarts += 1;
+    this.status = 'restarting';
+    this.terminal.fail(
+      `${this.spec.name} exited (${signal ?? `code ${code}`}) after ${seconds(lived)}; restarting in ${seconds(delay)}`,
+    );
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopping) this.spawn();
+    }, delay);
+  }
+
+  private output(line: string): void {
+    const formatted = formatLine(line);
+    this.logs.push(formatted.text);
+    this.terminal.child(this.spec.name, formatted.text, formatted.colored);
+  }
+
+  private record(text: string): void {
+    this.logs.push(text);
+    this.terminal.child(this.spec.name, text, text);
+  }
+
+  private scheduleHealth(ms: number): void {
+    clearTimeout(this.healthTimer);
+    this.healthTimer = setTimeout(() => void this.checkHealth(), ms);
+    this.healthTimer.unref();
+  }
+
+  private async checkHealth(): Promise<void> {
+    if (this.stopping) return;
+    const child = this.child;
+    if (child && !hasExited(child)) {
+      const ok = await probe(this.spec.port, this.spec.healthPath);
+      if (this.stopping || this.child !== child) return this.scheduleHealth(100);
+      if (ok) {
+        if (this.status !== 'healthy') {
+          const first = !this.everHealthy;
+          this.everHealthy = true;
+          this.status = 'healthy';
+          if (first)
+            this.terminal.done(
+              `${this.spec.name} healthy on :${this.spec.port}`,
+              Date.now() - this.spawnedAt,
+            );
+          for (const w of this.healthyWaiters.splice(0)) w();
+        }
+      } else if (this.status === 'healthy' || Date.now() - this.spawnedAt > START_GRACE_MS) {
+        if (this.status !== 'unhealthy')
+          this.terminal.warn(`${this.spec.name} fails its health check ${this.spec.healthPath}`);
+        this.status = 'unhealthy';
+      }
+    }
+    // Poll fast until healthy (startup latency is what a developer waits for), then every two seconds.
+    this.scheduleHealth(this.status === 'healthy' ? 2000 : 100);
+  }
+
+  private watchSources(): void {
+    for (const dir of this.spec.watch) {
+      try {
+        const watcher = watch(dir, { recursive: true }, (_event, file) => {
+          const name = file ? String(file) : '';
+          if (IGNORED.test(name)) return;
+          clearTimeout(this.reloadTimer);
+          this.reloadTimer = setTimeout(() => void this.reload(`${name || dir} changed`), 150);
+        });
+        watcher.on('error', () => watcher.close());
+        this.watchers.push(watcher);
+      } catch (err) {
+        this.terminal.warn(
+          `${this.spec.name}: cannot watch ${dir} (${(err as Error).message}); no reload on change`,
+        );
+      }
+    }
+  }
+}
+
+/** GET http://127.0.0.1:<port><path>: healthy on 200–399, like an ALB target group's default matcher. */
+export function probe(port: number, path: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path, timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) >= 200 && (res.statusCode ?? 500) < 400);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
