@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, createLogger, createMailer, type Db } from '../src/index';
+import { createTestDatabase, startSesLocal, type LocalSes, type TestDatabase } from '../../../test/support';
+
+const lines: Array<Record<string, unknown>> = [];
+const log = createLogger({
+  service: 'test',
+  stage: 'dev',
+  level: 'info',
+  destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+});
+
+function snsEnvelope(message: object): string {
+  return JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'm-1',
+    TopicArn: 'arn:aws:sns:us-east-1:1:bounces',
+    Message: JSON.stringify(message),
+  });
+}
+
+describe('mail (aws-ses-v2-local + PostgreSQL suppressions)', () => {
+  let ses: LocalSes;
+  let database: TestDatabase;
+  let db: Db;
+
+  beforeAll(async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'test';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test';
+    [ses, database] = await Promise.all([startSesLocal(), createTestDatabase()]);
+    db = createDb({ secret: database.secret }, { log });
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+    await ses?.close();
+  });
+
+  const mailer = (allowList: string[] | null) =>
+    createMailer(
+      { from: 'Talent <no-reply@talent.example.com>', allowList },
+      { db, log, region: 'us-east-1', endpoint: ses.endpoint },
+    );
+
+  it('outside prod: allow-listed addresses and @domains are sent, anyone else never reaches SES', async () => {
+    const m = mailer(['ann@outside.example', '@example.com']);
+    expect(
+      await m.send({
+        to: 'Ann <ANN@outside.example>',
+        subject: 'Hi Ann',
+        text: 'hello',
+        html: '<p>hello</p>',
+      }),
+    ).toMatchObject({
+      status: 'sent',
+      messageId: expect.any(String),
+    });
+    expect(await m.send({ to: 'bob@example.com', subject: 'Hi Bob', text: 'hello' })).toMatchObject({
+      status: 'sent',
+    });
+    expect(await m.send({ to: 'eve@real-applicant.org', subject: 'Hi Eve', text: 'hello' })).toEqual({
+      status: 'dropped',
+    });
+    expect(await m.send({ to: 'mallory@example.com.evil.org', subject: 'Hi M', text: 'hello' })).toEqual({
+      status: 'dropped',
+    });
+
+    const stored = await ses.messages();
+    expect(stored.map((s) => s.to)).toEqual(['Ann <ANN@outside.example>', 'bob@example.com']);
+    expect(stored[0]).toMatchObject({ subject: 'Hi Ann', text: 'hello', html: '<p>hello</p>' });
+    const dropped = lines.find((l) => l.msg === 'mail: dropped, recipient not on the allow-list');
+    expect(dropped?.to).toBe('e***@real-applicant.org');
+    expect(JSON.stringify(lines)).not.toContain('eve@real-applicant.org');
+  });
+
+  it('in prod (allowList null) everyone is sent', async () => {
+    const before = (await ses.messages()).length;
+    expect(await mailer(null).send({ to: 'someone@anywhere.org', subject: 's', text: 't' })).toMatchObject({
+      status: 'sent',
+    });
+    expect((await ses.messages()).length).toBe(before + 1);
+  });
+
+  it('a permanent bounce (SNS envelope) suppresses the address; later sends never reach SES', async () => {
+    const m = mailer(null);
+    const result = await m.handleNotification(
+      snsEnvelope({
+        notificationType: 'Bounce',
+        bounce: {
+          bounceType: 'Permanent',
+          bounceSubType: 'General',
+          bouncedRecipients: [{ emailAddress: 'Gone@Example.org' }],
+        },
+        mail: { messageId: 'x' },
+      }),
+    );
+    expect(result).toEqual({ suppressed: ['gone@example.org'] });
+    const { rows } = await db.query<{ address: string; reason: string }>(
+      'SELECT address, reason FROM berth_mail_suppressions',
+    );
+    expect(rows).toEqual([{ address: 'gone@example.org', reason: 'bounce:General' }]);
+
+    const before = (await ses.messages()).length;
+    expect(await m.send({ to: 'gone@example.org', subject: 's', text: 't' })).toEqual({
+      status: 'suppressed',
+    });
+    expect((await ses.messages()).length).toBe(before);
+  });
+
+  it('complaints (event publishing shape, object body) suppress; transient bounces and confirmations do not', async () => {
+    const m = mailer(null);
+    expect(
+      await m.handleNotification({
+        eventType: 'Complaint',
+        complaint: {
+          complaintFeedbackType: 'abuse',
+          complainedRecipients: [{ emailAddress: 'angry@example.org' }],
+        },
+      }),
+    ).toEqual({ suppressed: ['angry@example.org'] });
+    expect(
+      await m.handleNotification(
+        snsEnvelope({
+          notificationType: 'Bounce',
+          bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: 'full@example.org' }] },
+        }),
+      ),
+    ).toEqual({ suppressed: [] });
+    expect(
+      await m.handleNotification({ Type: 'SubscriptionConfirmation', SubscribeURL: 'https://sns.example' }),
+    ).toEqual({ suppressed: [] });
+    expect(await m.isSuppressed('angry@example.org')).toBe(true);
+    expect(await m.isSuppressed('full@example.org')).toBe(false);
+    await m.suppress('manual@example.org', 'support ticket 42');
+    expect(await m.send({ to: 'manual@example.org', subject: 's', text: 't' })).toEqual({
+      status: 'suppressed',
+    });
+    await expect(m.handleNotification('not json')).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it('without a database, suppressions live in memory', async () => {
+    const m = createMailer(
+      { from: 'no-reply@talent.example.com', allowList: null },
+      { log, region: 'us-east-1', endpoint: ses.endpoint },
+    );
+    await m.suppress('x@example.org', 'test');
+    expect(await m.send({ to: 'x@example.org', subject: 's', text: 't' })).toEqual({ status: 'suppressed' });
+  });
+});
