@@ -12,7 +12,10 @@ const TALENT = join(ROOT, 'examples/talent/berth.config.ts');
 
 async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -24,11 +27,17 @@ describe('berth check', () => {
   it('exits 0 for talent prod: every finding acknowledged with a reason', async () => {
     const { code, stdout } = await berth('check', '--env', 'prod', '--config', TALENT, '--json');
     expect(code).toBe(0);
-    const report = JSON.parse(stdout) as { errors: number; guard: { ran: boolean }; findings: { acknowledged?: string }[] };
+    const report = JSON.parse(stdout) as {
+      errors: number;
+      guard: { ran: boolean };
+      findings: { acknowledged?: string }[];
+    };
     expect(report.errors).toBe(0);
     expect(report.guard.ran).toBe(true);
     expect(report.findings.length).toBeGreaterThan(0);
-    expect(report.findings.every((f) => typeof f.acknowledged === 'string' && f.acknowledged.length > 20)).toBe(true);
+    expect(
+      report.findings.every((f) => typeof f.acknowledged === 'string' && f.acknowledged.length > 20),
+    ).toBe(true);
   });
 
   it('exits 1 and prints the table when an error is not acknowledged', async () => {

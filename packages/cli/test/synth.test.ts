@@ -25,9 +25,21 @@ async function berth(...args: string[]): Promise<{ code: number; stdout: string;
 describe('berth synth', () => {
   it('writes the prod template offline and prints its path and resource count as JSON', async () => {
     const out = mkdtempSync(join(tmpdir(), 'berth-synth-'));
-    const { code, stdout } = await berth('synth', '--env', 'prod', '--config', TALENT, '--out', out, '--json');
+    const { code, stdout } = await berth(
+      'synth',
+      '--env',
+      'prod',
+      '--config',
+      TALENT,
+      '--out',
+      out,
+      '--json',
+    );
     expect(code).toBe(0);
-    const result = JSON.parse(stdout) as { stage: string; stacks: { stackName: string; templatePath: string; resourceCount: number }[] };
+    const result = JSON.parse(stdout) as {
+      stage: string;
+      stacks: { stackName: string; templatePath: string; resourceCount: number }[];
+    };
     expect(result.stage).toBe('prod');
     const [stack] = result.stacks;
     expect(stack?.stackName).toBe('talent-prod');

@@ -27,7 +27,9 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
   });
   const imageTag = options.imageTag ?? (app.node.tryGetContext('imageTag') as string | undefined) ?? 'latest';
   for (const r of list) {
-    const stage = new Stage(app, r.stage, { env: { region: r.region, ...(r.account ? { account: r.account } : {}) } });
+    const stage = new Stage(app, r.stage, {
+      env: { region: r.region, ...(r.account ? { account: r.account } : {}) },
+    });
     new BerthStack(stage, 'App', {
       resolved: r,
       stackName: `${r.app}-${r.stage}`,
@@ -42,7 +44,5 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
 
 /** The Berth stacks of an app built by buildApp, in environment order. */
 export function berthStacks(app: App): BerthStack[] {
-  return app.node
-    .findAll()
-    .filter((c): c is BerthStack => c instanceof BerthStack);
+  return app.node.findAll().filter((c): c is BerthStack => c instanceof BerthStack);
 }

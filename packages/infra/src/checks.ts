@@ -34,7 +34,12 @@ export interface CheckReport {
   readonly acknowledged: number;
   /** Whether the Control Tower guard rules ran, and why not. */
   readonly guard: { readonly ran: boolean; readonly reason?: string };
-  readonly seconds: { readonly synth: number; readonly nag: number; readonly guard: number; readonly berth: number };
+  readonly seconds: {
+    readonly synth: number;
+    readonly nag: number;
+    readonly guard: number;
+    readonly berth: number;
+  };
 }
 
 export interface RunChecksOptions {
@@ -49,7 +54,10 @@ export interface RunChecksOptions {
  * rules through cfn-guard (bundled binary, offline), and Berth's own rules. Acknowledged findings stay in the report
  * with their written reason and do not count as errors.
  */
-export function runChecks(resolved: ResolvedApp | readonly ResolvedApp[], options: RunChecksOptions = {}): CheckReport {
+export function runChecks(
+  resolved: ResolvedApp | readonly ResolvedApp[],
+  options: RunChecksOptions = {},
+): CheckReport {
   const list = Array.isArray(resolved) ? (resolved as readonly ResolvedApp[]) : [resolved as ResolvedApp];
   const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'berth-check-'));
   try {
@@ -91,7 +99,14 @@ export function runChecks(resolved: ResolvedApp | readonly ResolvedApp[], option
     for (const { stack, template } of templates) {
       for (const rule of BERTH_RULES) {
         for (const v of rule.check({ template, resolved: stack.resolved })) {
-          raw.push({ source: 'Berth', rule: rule.id, stage: stack.resolved.stage, resource: v.resource, severity: rule.severity, message: v.message });
+          raw.push({
+            source: 'Berth',
+            rule: rule.id,
+            stage: stack.resolved.stage,
+            resource: v.resource,
+            severity: rule.severity,
+            message: v.message,
+          });
         }
       }
     }
@@ -102,7 +117,13 @@ export function runChecks(resolved: ResolvedApp | readonly ResolvedApp[], option
       const reason = acknowledgementFor(f, byStage.get(f.stage)!);
       return reason ? { ...f, acknowledged: reason } : f;
     });
-    findings.sort((a, b) => a.stage.localeCompare(b.stage) || a.source.localeCompare(b.source) || a.rule.localeCompare(b.rule) || a.resource.localeCompare(b.resource));
+    findings.sort(
+      (a, b) =>
+        a.stage.localeCompare(b.stage) ||
+        a.source.localeCompare(b.source) ||
+        a.rule.localeCompare(b.rule) ||
+        a.resource.localeCompare(b.resource),
+    );
     return {
       findings,
       errors: findings.filter((f) => f.severity === 'error' && !f.acknowledged).length,
@@ -121,7 +142,11 @@ function nagFindings(app: App, pack: NagPack, source: FindingSource): Omit<Findi
   for (const c of app.node.findAll()) {
     if (!CfnResource.isCfnResource(c)) continue;
     const stack = Stack.of(c);
-    index.set(c.node.path, { stage: stack.node.scope?.node.id ?? '', logicalId: stack.resolve(c.logicalId) as string, path: c.node.path.slice(stack.node.path.length + 1) });
+    index.set(c.node.path, {
+      stage: stack.node.scope?.node.id ?? '',
+      logicalId: stack.resolve(c.logicalId) as string,
+      path: c.node.path.slice(stack.node.path.length + 1),
+    });
   }
   const report = pack.validateScope(app);
   const out: Omit<Finding, 'acknowledged'>[] = [];
@@ -142,9 +167,13 @@ function nagFindings(app: App, pack: NagPack, source: FindingSource): Omit<Findi
   return out;
 }
 
-function guardFindings(templates: readonly { stack: { resolved: ResolvedApp }; path: string }[]): Omit<Finding, 'acknowledged'>[] {
+function guardFindings(
+  templates: readonly { stack: { resolved: ResolvedApp }; path: string }[],
+): Omit<Finding, 'acknowledged'>[] {
   const stageOf = new Map(templates.map((t) => [t.path, t.stack.resolved.stage]));
-  const report = new CfnGuardValidator({ maxBuffer: 64 * 1024 * 1024 }).validate({ templatePaths: templates.map((t) => t.path) });
+  const report = new CfnGuardValidator({ maxBuffer: 64 * 1024 * 1024 }).validate({
+    templatePaths: templates.map((t) => t.path),
+  } as Parameters<CfnGuardValidator['validate']>[0]);
   const out: Omit<Finding, 'acknowledged'>[] = [];
   for (const v of report.violations) {
     for (const r of v.violatingResources) {

@@ -23,8 +23,14 @@ export type TaskValue = { readonly plain: string } | { readonly secret: ecs.Secr
  * Maps one ContractSource to the value a task receives. Credentials (the database secret, the cache AUTH token, user
  * secrets) always become ECS `secrets`, so the execution role fetches them and they never appear in plain env.
  */
-export function taskValueFor(scope: Construct, variable: string, source: ContractSource, stores: ContractStores): TaskValue {
-  const missing = (what: string) => new Error(`${scope.node.path}: ${variable} needs the ${what}, which this stack does not have`);
+export function taskValueFor(
+  scope: Construct,
+  variable: string,
+  source: ContractSource,
+  stores: ContractStores,
+): TaskValue {
+  const missing = (what: string) =>
+    new Error(`${scope.node.path}: ${variable} needs the ${what}, which this stack does not have`);
   switch (source.kind) {
     case 'literal':
       return { plain: source.value };

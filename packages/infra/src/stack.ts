@@ -76,7 +76,13 @@ export class BerthStack extends Stack {
       });
     }
     if (r.cache) {
-      this.cache = new Cache(this, 'Cache', { vpc, cache: r.cache, subnets: this.network.dataSubnets, name: `${r.app}-${r.stage}`, removalPolicy: removal });
+      this.cache = new Cache(this, 'Cache', {
+        vpc,
+        cache: r.cache,
+        subnets: this.network.dataSubnets,
+        name: `${r.app}-${r.stage}`,
+        removalPolicy: removal,
+      });
     }
     if (Object.keys(r.buckets).length) {
       this.buckets = new Buckets(this, 'Buckets', {
@@ -100,7 +106,8 @@ export class BerthStack extends Stack {
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
       enableFargateCapacityProviders: true,
-      containerInsightsV2: r.profile === 'dev' ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
+      containerInsightsV2:
+        r.profile === 'dev' ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
     });
 
     const stores: ContractStores = {

@@ -25,7 +25,9 @@ export function synthesize(
     const stageAssembly = assembly.getNestedAssembly(`assembly-${stack.resolved.stage}`);
     const artifact = stageAssembly.getStackArtifact(stack.artifactId);
     const templatePath = join(stageAssembly.directory, artifact.templateFile);
-    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources?: Record<string, { Type: string }> };
+    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
+      Resources?: Record<string, { Type: string }>;
+    };
     const types: Record<string, number> = {};
     for (const r of Object.values(template.Resources ?? {})) types[r.Type] = (types[r.Type] ?? 0) + 1;
     return {

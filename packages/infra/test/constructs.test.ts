@@ -21,7 +21,10 @@ describe('Network', () => {
     prod.resourceCountIs('AWS::EC2::NatGateway', 3);
   });
   it('adds the S3 gateway endpoint and flow logs', () => {
-    prod.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({}) });
+    prod.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({}),
+    });
     prod.resourceCountIs('AWS::EC2::FlowLog', 1);
   });
 });
@@ -29,16 +32,28 @@ describe('Network', () => {
 describe('Edge', () => {
   it('protects the prod ALB from deletion, not the dev one', () => {
     const attr = (v: string) => Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: v }]);
-    prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { LoadBalancerAttributes: attr('true') });
-    dev.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { LoadBalancerAttributes: attr('false') });
+    prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: attr('true'),
+    });
+    dev.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: attr('false'),
+    });
   });
   it('listens on HTTPS with a DNS-validated certificate and redirects HTTP in prod', () => {
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
-      DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', StatusCode: 'HTTP_301' }) })],
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'redirect',
+          RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', StatusCode: 'HTTP_301' }),
+        }),
+      ],
     });
-    prod.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'talent.example.com', ValidationMethod: 'DNS' });
+    prod.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'talent.example.com',
+      ValidationMethod: 'DNS',
+    });
   });
   it('serves HTTP only in dev', () => {
     dev.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
@@ -62,24 +77,40 @@ describe('Edge', () => {
   it('writes access logs in prod only', () => {
     const logs = Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]);
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { LoadBalancerAttributes: logs });
-    expect(() => dev.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { LoadBalancerAttributes: logs })).toThrow();
+    expect(() =>
+      dev.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: logs,
+      }),
+    ).toThrow();
   });
 });
 
 describe('Service', () => {
   it('runs on Spot in dev and on demand in prod', () => {
-    dev.hasResourceProperties('AWS::ECS::Service', { CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] });
-    prod.hasResourceProperties('AWS::ECS::Service', { CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }] });
+    dev.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+    });
+    prod.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
+    });
   });
   it('deploys with a rolling-back circuit breaker at 100/200 %', () => {
     prod.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: 3,
-      DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100, MaximumPercent: 200 },
+      DeploymentConfiguration: {
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      },
     });
   });
   it('sizes the task per profile', () => {
     dev.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '512' });
-    prod.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '512', Memory: '1024', RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' } });
+    prod.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '512',
+      Memory: '1024',
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
   });
   it('health-checks fast and drains within 30 s', () => {
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
@@ -92,7 +123,14 @@ describe('Service', () => {
   });
   it('has a container health check and stop timeout', () => {
     prod.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [Match.objectLike({ StopTimeout: 30, HealthCheck: Match.objectLike({ Command: ['CMD-SHELL', Match.stringLikeRegexp('127.0.0.1:3000/health')] }) })],
+      ContainerDefinitions: [
+        Match.objectLike({
+          StopTimeout: 30,
+          HealthCheck: Match.objectLike({
+            Command: ['CMD-SHELL', Match.stringLikeRegexp('127.0.0.1:3000/health')],
+          }),
+        }),
+      ],
     });
   });
   it('keeps logs 7 days in dev and 90 in prod', () => {
@@ -100,7 +138,10 @@ describe('Service', () => {
     prod.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
   it('scales on cpu and memory in prod, not in dev', () => {
-    prod.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 20 });
+    prod.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 3,
+      MaxCapacity: 20,
+    });
     prod.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 2);
     dev.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 0);
   });
@@ -173,21 +214,39 @@ describe('Cache', () => {
 describe('Buckets', () => {
   it('blocks public access, encrypts, tiers and allows CORS', () => {
     prod.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
       VersioningConfiguration: { Status: 'Enabled' },
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 0 }] })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 0 }] }),
+        ]),
+      },
       CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ['*'] })] },
     });
   });
   it('is unversioned and emptied on delete in dev only', () => {
-    dev.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ VersioningConfiguration: Match.absent() }), DeletionPolicy: 'Delete' });
+    dev.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ VersioningConfiguration: Match.absent() }),
+      DeletionPolicy: 'Delete',
+    });
     dev.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
     prod.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
   });
   it('enforces TLS through the bucket policy', () => {
     prod.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 });

@@ -11,8 +11,17 @@ beforeAll(() => {
 
 describe('stateful logical IDs', () => {
   it('are pinned', () => {
-    expect(DATABASE_LOGICAL_IDS).toEqual({ cluster: 'DatabaseCluster', instance: 'DatabaseInstance', replica: 'DatabaseReadReplica', secret: 'DatabaseSecret' });
-    expect(CACHE_LOGICAL_IDS).toEqual({ replicationGroup: 'CacheReplicationGroup', subnetGroup: 'CacheSubnetGroup', authToken: 'CacheAuthToken' });
+    expect(DATABASE_LOGICAL_IDS).toEqual({
+      cluster: 'DatabaseCluster',
+      instance: 'DatabaseInstance',
+      replica: 'DatabaseReadReplica',
+      secret: 'DatabaseSecret',
+    });
+    expect(CACHE_LOGICAL_IDS).toEqual({
+      replicationGroup: 'CacheReplicationGroup',
+      subnetGroup: 'CacheSubnetGroup',
+      authToken: 'CacheAuthToken',
+    });
     expect(bucketLogicalId('resumes')).toBe('BucketResumes');
     expect(bucketLogicalId('user-uploads')).toBe('BucketUserUploads');
   });
@@ -28,8 +37,17 @@ describe('stateful logical IDs', () => {
   });
 
   it('pin the RDS instance engine too', () => {
-    const db = { ...talentResolved('prod').database!, engine: 'postgres' as const, instanceClass: 'db.t3.medium', storage: { allocated: 20, max: 100 }, readReplica: true };
-    const resources = templateOf({ ...talentResolved('prod'), database: db }).toJSON().Resources as Record<string, { Type: string }>;
+    const db = {
+      ...talentResolved('prod').database!,
+      engine: 'postgres' as const,
+      instanceClass: 'db.t3.medium',
+      storage: { allocated: 20, max: 100 },
+      readReplica: true,
+    };
+    const resources = templateOf({ ...talentResolved('prod'), database: db }).toJSON().Resources as Record<
+      string,
+      { Type: string }
+    >;
     expect(resources.DatabaseInstance?.Type).toBe('AWS::RDS::DBInstance');
     expect(resources.DatabaseReadReplica?.Type).toBe('AWS::RDS::DBInstance');
     expect(resources.DatabaseSecret?.Type).toBe('AWS::SecretsManager::Secret');

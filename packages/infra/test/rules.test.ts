@@ -9,44 +9,61 @@ import {
 } from '../src/rules/index';
 import { talentResolved, templateOf } from './support';
 
-type Mutable = { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }> };
+type Mutable = {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+};
 const prod = talentResolved('prod');
 let compliant: Template;
 const copy = (): Mutable => structuredClone(compliant) as Mutable;
 const ofType = (t: Mutable, type: string) => Object.values(t.Resources).find((r) => r.Type === type)!;
-const container = (t: Mutable) => (ofType(t, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as Record<string, unknown>[])[0]!;
+const container = (t: Mutable) =>
+  (ofType(t, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as Record<string, unknown>[])[0]!;
 
 beforeAll(() => {
   compliant = templateOf(prod).toJSON() as Template;
 });
 
 describe('ContractSatisfied', () => {
-  it('passes the synthesized template', () => expect(ContractSatisfied.check({ template: compliant, resolved: prod })).toEqual([]));
+  it('passes the synthesized template', () =>
+    expect(ContractSatisfied.check({ template: compliant, resolved: prod })).toEqual([]));
   it('names a required variable the task lacks', () => {
     const t = copy();
     const c = container(t);
     c.Environment = (c.Environment as { Name: string }[]).filter((e) => e.Name !== 'BUCKET_RESUMES');
     c.Secrets = (c.Secrets as { Name: string }[]).filter((e) => e.Name !== 'DATABASE_SECRET');
     const messages = ContractSatisfied.check({ template: t, resolved: prod }).map((v) => v.message);
-    expect(messages).toEqual(expect.arrayContaining(["BUCKET_RESUMES is missing from the container's environment", "DATABASE_SECRET (secret) is missing from the container's secrets"]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        "BUCKET_RESUMES is missing from the container's environment",
+        "DATABASE_SECRET (secret) is missing from the container's secrets",
+      ]),
+    );
   });
 });
 
 describe('ContainerMatchesTargetGroup', () => {
-  it('passes the synthesized template', () => expect(ContainerMatchesTargetGroup.check({ template: compliant, resolved: prod })).toEqual([]));
+  it('passes the synthesized template', () =>
+    expect(ContainerMatchesTargetGroup.check({ template: compliant, resolved: prod })).toEqual([]));
   it('flags a health path that differs from the contract', () => {
     const t = copy();
     ofType(t, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties.HealthCheckPath = '/';
-    expect(ContainerMatchesTargetGroup.check({ template: t, resolved: prod })[0]?.message).toMatch(/health check path \/; contract health path is \/health/);
+    expect(ContainerMatchesTargetGroup.check({ template: t, resolved: prod })[0]?.message).toMatch(
+      /health check path \/; contract health path is \/health/,
+    );
   });
 });
 
 describe('SecretsNeverInPlainEnv', () => {
-  it('passes the synthesized template', () => expect(SecretsNeverInPlainEnv.check({ template: compliant, resolved: prod })).toEqual([]));
+  it('passes the synthesized template', () =>
+    expect(SecretsNeverInPlainEnv.check({ template: compliant, resolved: prod })).toEqual([]));
   it('flags a contract secret and a credential-looking name in plain env', () => {
     const t = copy();
     const c = container(t);
-    c.Environment = [...(c.Environment as object[]), { Name: 'DATABASE_SECRET', Value: 'x' }, { Name: 'STRIPE_API_KEY', Value: 'sk_live' }];
+    c.Environment = [
+      ...(c.Environment as object[]),
+      { Name: 'DATABASE_SECRET', Value: 'x' },
+      { Name: 'STRIPE_API_KEY', Value: 'sk_live' },
+    ];
     expect(SecretsNeverInPlainEnv.check({ template: t, resolved: prod }).map((v) => v.message)).toEqual([
       "DATABASE_SECRET is a secret in the contract but is plain env in container 'api'",
       "STRIPE_API_KEY looks like a credential and is plain env in container 'api'",
@@ -55,12 +72,16 @@ describe('SecretsNeverInPlainEnv', () => {
 });
 
 describe('StatefulNeverDestroyedInProd', () => {
-  it('passes the synthesized template', () => expect(StatefulNeverDestroyedInProd.check({ template: compliant, resolved: prod })).toEqual([]));
+  it('passes the synthesized template', () =>
+    expect(StatefulNeverDestroyedInProd.check({ template: compliant, resolved: prod })).toEqual([]));
   it('flags a prod bucket that would be deleted', () => {
     const t = copy();
     t.Resources.BucketResumes!.DeletionPolicy = 'Delete';
     expect(StatefulNeverDestroyedInProd.check({ template: t, resolved: prod })).toEqual([
-      { resource: 'BucketResumes', message: 'AWS::S3::Bucket has DeletionPolicy Delete; prod allows Retain or Snapshot' },
+      {
+        resource: 'BucketResumes',
+        message: 'AWS::S3::Bucket has DeletionPolicy Delete; prod allows Retain or Snapshot',
+      },
     ]);
   });
   it('does not apply outside prod', () => {
@@ -71,10 +92,14 @@ describe('StatefulNeverDestroyedInProd', () => {
 });
 
 describe('CircuitBreakerWithRollback', () => {
-  it('passes the synthesized template', () => expect(CircuitBreakerWithRollback.check({ template: compliant, resolved: prod })).toEqual([]));
+  it('passes the synthesized template', () =>
+    expect(CircuitBreakerWithRollback.check({ template: compliant, resolved: prod })).toEqual([]));
   it('flags a service without rollback', () => {
     const t = copy();
-    ofType(t, 'AWS::ECS::Service').Properties.DeploymentConfiguration = { DeploymentCircuitBreaker: { Enable: true, Rollback: false }, MinimumHealthyPercent: 50 };
+    ofType(t, 'AWS::ECS::Service').Properties.DeploymentConfiguration = {
+      DeploymentCircuitBreaker: { Enable: true, Rollback: false },
+      MinimumHealthyPercent: 50,
+    };
     expect(CircuitBreakerWithRollback.check({ template: t, resolved: prod })).toHaveLength(2);
   });
 });

@@ -17,23 +17,33 @@ function edgeStack() {
 
 describe('validation', () => {
   it('refuses removal destroy for a prod environment', () => {
-    expect(() => removalPolicyFor('destroy', 'prod', 'prod/App')).toThrow(/prod\/App: removal 'destroy' given for a prod environment; allowed in prod: 'retain', 'snapshot'/);
+    expect(() => removalPolicyFor('destroy', 'prod', 'prod/App')).toThrow(
+      /prod\/App: removal 'destroy' given for a prod environment; allowed in prod: 'retain', 'snapshot'/,
+    );
   });
 
   it('refuses a prod ResolvedApp that says destroy', () => {
-    expect(() => buildApp(withChanges(prod, { removal: 'destroy' }))).toThrow(/removal 'destroy' given for a prod environment/);
+    expect(() => buildApp(withChanges(prod, { removal: 'destroy' }))).toThrow(
+      /removal 'destroy' given for a prod environment/,
+    );
   });
 
   it('names the service that asks for EC2 capacity', () => {
     const api = { ...prod.services.api!, capacity: 'ec2' as const };
-    expect(() => buildApp(withChanges(prod, { services: { api } }))).toThrow(/service 'api' asks for capacity 'ec2'; supported so far: fargate, fargate-spot/);
+    expect(() => buildApp(withChanges(prod, { services: { api } }))).toThrow(
+      /service 'api' asks for capacity 'ec2'; supported so far: fargate, fargate-spot/,
+    );
   });
 
   it('refuses more AZs than given zones', () => {
     const stack = new Stack(new App(), 'S', { env: { region: 'us-east-1' } });
-    expect(() => new Network(stack, 'Network', { network: { ...dev.network, azs: 3 }, availabilityZones: ['us-east-1a', 'us-east-1b'] })).toThrow(
-      /Network: 2 availability zones given for network.azs 3/,
-    );
+    expect(
+      () =>
+        new Network(stack, 'Network', {
+          network: { ...dev.network, azs: 3 },
+          availabilityZones: ['us-east-1a', 'us-east-1b'],
+        }),
+    ).toThrow(/Network: 2 availability zones given for network.azs 3/);
   });
 
   it('refuses a rule with more than five host and path values', () => {
@@ -41,20 +51,26 @@ describe('validation', () => {
     const edge = new Edge(stack, 'Edge', { vpc, edge: dev.edge, serviceOrder: ['api'] });
     const api = { ...dev.services.api!, hosts: ['a.x', 'b.x', 'c.x'], paths: ['/a', '/b', '/c'] };
     const tg = new elbv2.ApplicationTargetGroup(stack, 'Tg', { vpc, port: 80 });
-    expect(() => edge.addService(api, tg)).toThrow(/service 'api' has 3 hosts and 3 paths \(6 values\); an ALB rule allows at most 5/);
+    expect(() => edge.addService(api, tg)).toThrow(
+      /service 'api' has 3 hosts and 3 paths \(6 values\); an ALB rule allows at most 5/,
+    );
   });
 
   it('refuses a service missing from the service order', () => {
     const { stack, vpc } = edgeStack();
     const edge = new Edge(stack, 'Edge', { vpc, edge: dev.edge, serviceOrder: ['web'] });
     const tg = new elbv2.ApplicationTargetGroup(stack, 'Tg', { vpc, port: 80 });
-    expect(() => edge.addService(dev.services.api!, tg)).toThrow(/service 'api' is not in serviceOrder; known: web/);
+    expect(() => edge.addService(dev.services.api!, tg)).toThrow(
+      /service 'api' is not in serviceOrder; known: web/,
+    );
   });
 
   it('refuses https without a domain or certificate', () => {
     const { stack, vpc } = edgeStack();
     const edge = { ...dev.edge, https: true, certificate: 'create', domain: undefined };
-    expect(() => new Edge(stack, 'Edge', { vpc, edge, serviceOrder: [] })).toThrow(/https needs edge.domain to create a certificate, or edge.certificate/);
+    expect(() => new Edge(stack, 'Edge', { vpc, edge, serviceOrder: [] })).toThrow(
+      /https needs edge.domain to create a certificate, or edge.certificate/,
+    );
   });
 
   it('refuses request scaling with no load balancer', async () => {
@@ -62,13 +78,25 @@ describe('validation', () => {
     const { stack, vpc } = edgeStack();
     const ecs = await import('aws-cdk-lib/aws-ecs');
     const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
-    const service = { ...prod.services.api!, scaling: { min: 1, max: 2, cpu: false as const, memory: false as const, requests: 100 }, uses: { database: false, cache: false, buckets: [], mail: false } };
+    const service = {
+      ...prod.services.api!,
+      scaling: { min: 1, max: 2, cpu: false as const, memory: false as const, requests: 100 },
+      uses: { database: false, cache: false, buckets: [], mail: false },
+    };
     expect(
       () =>
         new Service(stack, 'Api', {
           cluster,
           service,
-          contract: { app: 'a', stage: 's', service: 'api', port: 3000, healthPath: '/health', readyPath: '/ready', variables: [] },
+          contract: {
+            app: 'a',
+            stage: 's',
+            service: 'api',
+            port: 3000,
+            healthPath: '/health',
+            readyPath: '/ready',
+            variables: [],
+          },
           image: ecs.ContainerImage.fromRegistry('nginx'),
           subnets: {},
           stores: {},
@@ -83,7 +111,11 @@ describe('ingress', () => {
     const { Template } = await import('aws-cdk-lib/assertions');
     const { stack, vpc } = edgeStack();
     new Edge(stack, 'Edge', { vpc, edge: { ...dev.edge, ingress: 'cloudflare' }, serviceOrder: [] });
-    const sg = Object.values(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: 'Load balancer: cloudflare' } }))[0] as {
+    const sg = Object.values(
+      Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: 'Load balancer: cloudflare' },
+      }),
+    )[0] as {
       Properties: { SecurityGroupIngress: { CidrIp: string }[] };
     };
     expect(sg.Properties.SecurityGroupIngress.map((r) => r.CidrIp)).toContain('173.245.48.0/20');
@@ -93,9 +125,16 @@ describe('ingress', () => {
   it("admits CloudFront's managed prefix list, without a lookup, for ingress cloudfront", async () => {
     const { Template, Match } = await import('aws-cdk-lib/assertions');
     const { stack, vpc } = edgeStack();
-    new Edge(stack, 'Edge', { vpc, edge: { ...dev.edge, cdn: true, ingress: 'cloudfront' }, serviceOrder: [] });
+    new Edge(stack, 'Edge', {
+      vpc,
+      edge: { ...dev.edge, cdn: true, ingress: 'cloudfront' },
+      serviceOrder: [],
+    });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', Match.objectLike({ SourcePrefixListId: 'pl-3b927c52', FromPort: 80 }));
+    template.hasResourceProperties(
+      'AWS::EC2::SecurityGroupIngress',
+      Match.objectLike({ SourcePrefixListId: 'pl-3b927c52', FromPort: 80 }),
+    );
     template.resourceCountIs('Custom::AWS', 0);
   });
 
@@ -103,7 +142,11 @@ describe('ingress', () => {
     const { Template } = await import('aws-cdk-lib/assertions');
     const stack = new Stack(new App(), 'S', { env: { region: 'me-central-1', account: '111111111111' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['me-central-1a', 'me-central-1b'] });
-    new Edge(stack, 'Edge', { vpc, edge: { ...dev.edge, cdn: true, ingress: 'cloudfront' }, serviceOrder: [] });
+    new Edge(stack, 'Edge', {
+      vpc,
+      edge: { ...dev.edge, cdn: true, ingress: 'cloudfront' },
+      serviceOrder: [],
+    });
     Template.fromStack(stack).resourceCountIs('Custom::AWS', 1);
   });
 });

@@ -6,33 +6,51 @@ import { loadStage } from '../load';
 export function register(program: Command): void {
   program
     .command('check')
-    .description('check one environment: cdk-nag (AwsSolutions, NIST 800-53 r5), Control Tower guard rules, Berth rules')
+    .description(
+      'check one environment: cdk-nag (AwsSolutions, NIST 800-53 r5), Control Tower guard rules, Berth rules',
+    )
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
     .option('--all', 'also list acknowledged findings with their reasons')
     .option('--skip-guard', 'do not run the Control Tower guard rules (cfn-guard)')
     .option('--json', 'print JSON')
-    .action(async (opts: { env: string; config: string; all?: boolean; skipGuard?: boolean; json?: boolean }) => {
-      const { resolved } = await loadStage(opts.config, opts.env);
-      const report = runChecks(resolved, { skipGuard: !!opts.skipGuard });
-      if (opts.json) console.log(JSON.stringify(report, null, 2));
-      else printReport(report, !!opts.all);
-      if (report.errors > 0) {
-        throw new CliError(`${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`, EXIT.failed);
-      }
-    });
+    .action(
+      async (opts: { env: string; config: string; all?: boolean; skipGuard?: boolean; json?: boolean }) => {
+        const { resolved } = await loadStage(opts.config, opts.env);
+        const report = runChecks(resolved, { skipGuard: !!opts.skipGuard });
+        if (opts.json) console.log(JSON.stringify(report, null, 2));
+        else printReport(report, !!opts.all);
+        if (report.errors > 0) {
+          throw new CliError(
+            `${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`,
+            EXIT.failed,
+          );
+        }
+      },
+    );
 }
 
 function printReport(report: CheckReport, all: boolean): void {
   const shown = report.findings.filter((f) => all || !f.acknowledged);
   if (shown.length) {
-    const rows = shown.map((f) => [level(f), f.source, f.rule, f.path ?? f.resource, f.acknowledged ?? f.message]);
+    const rows = shown.map((f) => [
+      level(f),
+      f.source,
+      f.rule,
+      f.path ?? f.resource,
+      f.acknowledged ?? f.message,
+    ]);
     const widths = [0, 1, 2, 3].map((i) => Math.min(60, Math.max(...rows.map((r) => r[i]!.length))));
-    for (const r of rows) console.log(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+    for (const r of rows)
+      console.log(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
     console.log('');
   }
-  const guard = report.guard.ran ? 'Control Tower guard rules ran' : `Control Tower guard rules did not run: ${report.guard.reason}`;
-  console.log(`${report.errors} errors, ${report.warnings} warnings, ${report.acknowledged} acknowledged (each with a reason; --all lists them). ${guard}.`);
+  const guard = report.guard.ran
+    ? 'Control Tower guard rules ran'
+    : `Control Tower guard rules did not run: ${report.guard.reason}`;
+  console.log(
+    `${report.errors} errors, ${report.warnings} warnings, ${report.acknowledged} acknowledged (each with a reason; --all lists them). ${guard}.`,
+  );
 }
 
 function level(f: Finding): string {

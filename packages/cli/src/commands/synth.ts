@@ -6,7 +6,9 @@ import { loadStage } from '../load';
 export function register(program: Command): void {
   program
     .command('synth')
-    .description('write the CloudFormation template of one environment (offline: no AWS credentials, no lookups)')
+    .description(
+      'write the CloudFormation template of one environment (offline: no AWS credentials, no lookups)',
+    )
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
     .option('-o, --out <dir>', 'output directory (default: cdk.out/<stage>)')
@@ -19,12 +21,16 @@ export function register(program: Command): void {
       const stacks = synthesize(resolved, outdir, { imageTag: opts.imageTag });
       const seconds = (performance.now() - started) / 1000;
       if (opts.json) {
-        console.log(JSON.stringify({ app: resolved.app, stage: resolved.stage, outdir, seconds, stacks }, null, 2));
+        console.log(
+          JSON.stringify({ app: resolved.app, stage: resolved.stage, outdir, seconds, stacks }, null, 2),
+        );
         return;
       }
       console.log(`${resolved.app} · ${resolved.stage}: synthesized in ${seconds.toFixed(1)} s`);
       for (const s of stacks) {
-        console.log(`  ${s.stackName}  ${s.resourceCount} resources  ${relative(process.cwd(), s.templatePath)}`);
+        console.log(
+          `  ${s.stackName}  ${s.resourceCount} resources  ${relative(process.cwd(), s.templatePath)}`,
+        );
       }
     });
 }

@@ -46,11 +46,19 @@ export class Buckets extends Construct {
   grantObjects(grantee: iam.IGrantable, names: readonly string[]): void {
     for (const name of names) {
       const bucket = this.buckets[name];
-      if (!bucket) throw new Error(`${this.node.path}: no bucket '${name}'; declared: ${Object.keys(this.buckets).join(', ') || 'none'}`);
+      if (!bucket)
+        throw new Error(
+          `${this.node.path}: no bucket '${name}'; declared: ${Object.keys(this.buckets).join(', ') || 'none'}`,
+        );
       grantee.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [bucket.arnForObjects('*')],
+        }),
       );
-      grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+      );
     }
   }
 
@@ -60,13 +68,28 @@ export class Buckets extends Construct {
       ...(rule.prefix ? { prefix: rule.prefix } : {}),
       ...(rule.expireAfterDays !== undefined ? { expiration: Duration.days(rule.expireAfterDays) } : {}),
       ...(rule.infrequentAccessAfterDays !== undefined
-        ? { transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(rule.infrequentAccessAfterDays) }] }
+        ? {
+            transitions: [
+              {
+                storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+                transitionAfter: Duration.days(rule.infrequentAccessAfterDays),
+              },
+            ],
+          }
         : {}),
     }));
     if (b.intelligentTiering) {
-      lifecycleRules.push({ id: 'intelligent-tiering', transitions: [{ storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(0) }] });
+      lifecycleRules.push({
+        id: 'intelligent-tiering',
+        transitions: [
+          { storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(0) },
+        ],
+      });
     }
-    lifecycleRules.push({ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) });
+    lifecycleRules.push({
+      id: 'abort-incomplete-uploads',
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    });
     const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
     const bucket = new s3.Bucket(this, pascal(b.name), {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -83,7 +106,9 @@ export class Buckets extends Construct {
       })),
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: destroy,
-      ...(props.serverAccessLogsBucket ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: `s3/${b.name}/` } : {}),
+      ...(props.serverAccessLogsBucket
+        ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: `s3/${b.name}/` }
+        : {}),
     });
     (bucket.node.defaultChild as s3.CfnBucket).overrideLogicalId(bucketLogicalId(b.name));
     return bucket;

@@ -41,8 +41,15 @@ export class Cache extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
     const { cache, vpc } = props;
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'Cache: only from services', allowAllOutbound: false });
-    this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(PORT) });
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'Cache: only from services',
+      allowAllOutbound: false,
+    });
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(PORT),
+    });
 
     const subnetGroup = new elasticache.CfnSubnetGroup(this, 'SubnetGroup', {
       description: `${props.name} cache`,
@@ -56,7 +63,9 @@ export class Cache extends Construct implements ec2.IConnectable {
         generateSecretString: { passwordLength: 64, excludePunctuation: true },
         removalPolicy: props.removalPolicy,
       });
-      (this.authToken.node.defaultChild as secretsmanager.CfnSecret).overrideLogicalId(CACHE_LOGICAL_IDS.authToken);
+      (this.authToken.node.defaultChild as secretsmanager.CfnSecret).overrideLogicalId(
+        CACHE_LOGICAL_IDS.authToken,
+      );
     }
     const replicated = cache.nodes > 1;
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
@@ -78,7 +87,12 @@ export class Cache extends Construct implements ec2.IConnectable {
     });
     this.replicationGroup.overrideLogicalId(CACHE_LOGICAL_IDS.replicationGroup);
     this.replicationGroup.applyRemovalPolicy(props.removalPolicy);
-    this.url = Fn.join('', [cache.tls ? 'rediss://' : 'redis://', this.replicationGroup.attrPrimaryEndPointAddress, ':', String(PORT)]);
+    this.url = Fn.join('', [
+      cache.tls ? 'rediss://' : 'redis://',
+      this.replicationGroup.attrPrimaryEndPointAddress,
+      ':',
+      String(PORT),
+    ]);
   }
 
   /** Admits a peer (a service, a bastion) on the cache port. */

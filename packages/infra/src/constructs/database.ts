@@ -48,14 +48,22 @@ export class Database extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { database: db, vpc } = props;
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: 'Database: only from services', allowAllOutbound: false });
-    const credentials = rds.Credentials.fromGeneratedSecret('berth', { excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\' });
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'Database: only from services',
+      allowAllOutbound: false,
+    });
+    const credentials = rds.Credentials.fromGeneratedSecret('berth', {
+      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+    });
     const major = db.version.split('.')[0]!;
 
     if (db.engine === 'aurora-serverless-v2') {
       const reader = db.multiAz || db.readReplica;
       this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
-        engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.of(db.version, major) }),
+        engine: rds.DatabaseClusterEngine.auroraPostgres({
+          version: rds.AuroraPostgresEngineVersion.of(db.version, major),
+        }),
         credentials,
         defaultDatabaseName: db.name,
         vpc,
@@ -63,10 +71,19 @@ export class Database extends Construct implements ec2.IConnectable {
         securityGroups: [securityGroup],
         port: PORT,
         writer: rds.ClusterInstance.serverlessV2('Writer', { enablePerformanceInsights: true }),
-        readers: reader ? [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true, enablePerformanceInsights: true })] : [],
+        readers: reader
+          ? [
+              rds.ClusterInstance.serverlessV2('Reader', {
+                scaleWithWriter: true,
+                enablePerformanceInsights: true,
+              }),
+            ]
+          : [],
         serverlessV2MinCapacity: db.minAcu,
         serverlessV2MaxCapacity: db.maxAcu,
-        ...(db.minAcu === 0 && db.autoPause !== false ? { serverlessV2AutoPauseDuration: Duration.minutes(db.autoPause) } : {}),
+        ...(db.minAcu === 0 && db.autoPause !== false
+          ? { serverlessV2AutoPauseDuration: Duration.minutes(db.autoPause) }
+          : {}),
         storageEncrypted: true,
         backup: { retention: Duration.days(db.backupRetention) },
         deletionProtection: props.deletionProtection ?? false,
@@ -81,7 +98,9 @@ export class Database extends Construct implements ec2.IConnectable {
     } else {
       const instanceType = new ec2.InstanceType(db.instanceClass.replace(/^db\./, ''));
       this.instance = new rds.DatabaseInstance(this, 'Instance', {
-        engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of(db.version, major) }),
+        engine: rds.DatabaseInstanceEngine.postgres({
+          version: rds.PostgresEngineVersion.of(db.version, major),
+        }),
         instanceType,
         credentials,
         databaseName: db.name,
@@ -122,15 +141,25 @@ export class Database extends Construct implements ec2.IConnectable {
         this.readHost = replica.dbInstanceEndpointAddress;
       }
     }
-    this.connections = new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(PORT) });
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(PORT),
+    });
     // The secret itself (not its attachment) is stateful: pin the CfnSecret under the cluster or instance.
     const owner = this.cluster ?? this.instance!;
-    const secretResource = owner.node.tryFindChild('Secret')?.node.defaultChild as secretsmanager.CfnSecret | undefined;
+    const secretResource = owner.node.tryFindChild('Secret')?.node.defaultChild as
+      secretsmanager.CfnSecret | undefined;
     secretResource?.overrideLogicalId(DATABASE_LOGICAL_IDS.secret);
 
     if (db.rotation !== false) {
-      const hostedRotation = secretsmanager.HostedRotation.postgreSqlSingleUser({ vpc, vpcSubnets: props.rotationSubnets });
-      this.secret.addRotationSchedule('Rotation', { hostedRotation, automaticallyAfter: Duration.days(db.rotation) });
+      const hostedRotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
+        vpc,
+        vpcSubnets: props.rotationSubnets,
+      });
+      this.secret.addRotationSchedule('Rotation', {
+        hostedRotation,
+        automaticallyAfter: Duration.days(db.rotation),
+      });
       this.connections.allowDefaultPortFrom(hostedRotation, 'Password rotation');
     }
   }

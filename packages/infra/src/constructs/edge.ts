@@ -77,7 +77,10 @@ export class Edge extends Construct {
     }
 
     if (edge.domain && edge.dns === 'route53' && edge.hostedZoneId) {
-      this.zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: edge.hostedZoneId, zoneName: edge.domain });
+      this.zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: edge.hostedZoneId,
+        zoneName: edge.domain,
+      });
     }
 
     if (edge.https) {
@@ -88,7 +91,10 @@ export class Edge extends Construct {
         certificates: [this.certificate],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
-        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }),
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+          contentType: 'text/plain',
+          messageBody: 'Not found',
+        }),
       });
       this.loadBalancer.addListener('Http', {
         port: 80,
@@ -99,7 +105,10 @@ export class Edge extends Construct {
       this.listener = this.loadBalancer.addListener('Http', {
         port: 80,
         open: false,
-        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not found' }),
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+          contentType: 'text/plain',
+          messageBody: 'Not found',
+        }),
       });
     }
   }
@@ -111,7 +120,9 @@ export class Edge extends Construct {
   addService(service: ResolvedService, targetGroup: elbv2.IApplicationTargetGroup): void {
     const index = this.props.serviceOrder.indexOf(service.name);
     if (index < 0) {
-      throw new Error(`${this.node.path}: service '${service.name}' is not in serviceOrder; known: ${this.props.serviceOrder.join(', ')}`);
+      throw new Error(
+        `${this.node.path}: service '${service.name}' is not in serviceOrder; known: ${this.props.serviceOrder.join(', ')}`,
+      );
     }
     const values = service.hosts.length + service.paths.length;
     if (values > MAX_CONDITION_VALUES) {
@@ -146,8 +157,12 @@ export class Edge extends Construct {
 
   private createCertificate(): acm.ICertificate {
     const { edge } = this.props;
-    if (edge.certificate && edge.certificate !== 'create') return acm.Certificate.fromCertificateArn(this, 'Certificate', edge.certificate);
-    if (!edge.domain) throw new Error(`${this.node.path}: https needs edge.domain to create a certificate, or edge.certificate (an ACM ARN)`);
+    if (edge.certificate && edge.certificate !== 'create')
+      return acm.Certificate.fromCertificateArn(this, 'Certificate', edge.certificate);
+    if (!edge.domain)
+      throw new Error(
+        `${this.node.path}: https needs edge.domain to create a certificate, or edge.certificate (an ACM ARN)`,
+      );
     // Without a Route 53 zone the validation CNAMEs appear in the console/events for the external DNS to publish.
     return new acm.Certificate(this, 'Certificate', {
       domainName: edge.domain,
@@ -171,7 +186,8 @@ export class Edge extends Construct {
     // CloudFront's prefix list weighs ~55 rules against the 60-rule SG quota: admit it on the one port CloudFront uses.
     const admitted = ingress === 'cloudfront' ? ports.slice(0, 1) : ports;
     for (const peer of peers) {
-      for (const port of admitted) this.securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `${describeIngress(ingress)} on ${port}`);
+      for (const port of admitted)
+        this.securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `${describeIngress(ingress)} on ${port}`);
     }
   }
 

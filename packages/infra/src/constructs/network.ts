@@ -34,7 +34,9 @@ export class Network extends Construct {
     super(scope, id);
     const { network } = props;
     if (props.availabilityZones.length !== network.azs) {
-      throw new Error(`${this.node.path}: ${props.availabilityZones.length} availability zones given for network.azs ${network.azs}; pass exactly ${network.azs}`);
+      throw new Error(
+        `${this.node.path}: ${props.availabilityZones.length} availability zones given for network.azs ${network.azs}; pass exactly ${network.azs}`,
+      );
     }
     const natGateways = network.nat === 'none' ? 0 : network.nat === 'single' ? 1 : network.azs;
     const appType = natGateways === 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
@@ -54,8 +56,13 @@ export class Network extends Construct {
     this.dataSubnets = { subnetGroupName: 'Data' };
 
     if (network.flowLogs) {
-      const logGroup = new logs.LogGroup(this, 'FlowLogs', { retention: (props.logRetentionDays ?? 14) as logs.RetentionDays });
-      this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup), trafficType: ec2.FlowLogTrafficType.REJECT });
+      const logGroup = new logs.LogGroup(this, 'FlowLogs', {
+        retention: (props.logRetentionDays ?? 14) as logs.RetentionDays,
+      });
+      this.vpc.addFlowLog('FlowLog', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup),
+        trafficType: ec2.FlowLogTrafficType.REJECT,
+      });
     }
     this.endpoints = this.createEndpoints(network.endpoints);
   }
@@ -69,7 +76,11 @@ export class Network extends Construct {
         continue;
       }
       for (const [key, service] of INTERFACE_SERVICES[name]) {
-        out[key] = this.vpc.addInterfaceEndpoint(endpointId(key), { service, subnets, privateDnsEnabled: true });
+        out[key] = this.vpc.addInterfaceEndpoint(endpointId(key), {
+          service,
+          subnets,
+          privateDnsEnabled: true,
+        });
       }
     }
     return out;
@@ -80,7 +91,9 @@ export class Network extends Construct {
  * Interface endpoint services per Berth endpoint name. There is no 'ses': the endpoint AWS documents for SES is SMTP
  * (`email-smtp`), which Berth's runtime does not speak, so mail needs NAT or public tasks (the config says so).
  */
-const INTERFACE_SERVICES: Readonly<Record<Exclude<VpcEndpoint, 's3'>, ReadonlyArray<readonly [string, ec2.InterfaceVpcEndpointAwsService]>>> = {
+const INTERFACE_SERVICES: Readonly<
+  Record<Exclude<VpcEndpoint, 's3'>, ReadonlyArray<readonly [string, ec2.InterfaceVpcEndpointAwsService]>>
+> = {
   ecr: [
     ['ecr', ec2.InterfaceVpcEndpointAwsService.ECR],
     ['ecr.dkr', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],

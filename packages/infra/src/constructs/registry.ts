@@ -37,7 +37,9 @@ export class Registry extends Construct {
         repositoryName: `${props.prefix}/${s.name}`,
         imageTagMutability: ecr.TagMutability.IMMUTABLE,
         imageScanOnPush: true,
-        lifecycleRules: [{ tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(props.untaggedExpiryDays ?? 14) }],
+        lifecycleRules: [
+          { tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(props.untaggedExpiryDays ?? 14) },
+        ],
         // Images are build artefacts other environments may promote from: never deleted with the stack.
         removalPolicy: RemovalPolicy.RETAIN,
       });
@@ -52,7 +54,13 @@ export class Registry extends Construct {
       return ecs.ContainerImage.fromRegistry(
         uri,
         credentialsSecret
-          ? { credentials: secretsmanager.Secret.fromSecretNameV2(this, `${pascal(service.name)}RegistryCredentials`, credentialsSecret) }
+          ? {
+              credentials: secretsmanager.Secret.fromSecretNameV2(
+                this,
+                `${pascal(service.name)}RegistryCredentials`,
+                credentialsSecret,
+              ),
+            }
           : {},
       );
     }

@@ -31,7 +31,10 @@ export interface ServiceProps {
 }
 
 /** Capacities this construct can place tasks on. EC2 capacity providers are not built yet. */
-const CAPACITY_PROVIDERS: Readonly<Record<string, string>> = { fargate: 'FARGATE', 'fargate-spot': 'FARGATE_SPOT' };
+const CAPACITY_PROVIDERS: Readonly<Record<string, string>> = {
+  fargate: 'FARGATE',
+  'fargate-spot': 'FARGATE_SPOT',
+};
 
 /** Thrown when a service asks for a capacity Berth cannot build yet, naming the service. */
 export class CapacityNotSupportedError extends Error {
@@ -67,12 +70,17 @@ export class Service extends Construct {
     }
     const vpc = props.cluster.vpc;
 
-    this.taskRole = new iam.Role(this, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'), description: `${props.family} task` });
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `${props.family} task`,
+    });
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `${props.family} execution: pull the image, write logs, read its secrets`,
     });
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: (props.logRetentionDays ?? 14) as logs.RetentionDays });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: (props.logRetentionDays ?? 14) as logs.RetentionDays,
+    });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       family: props.family,
@@ -91,7 +99,10 @@ export class Service extends Construct {
     for (const variable of contract.variables) {
       const value = taskValueFor(this, variable.name, variable.source, props.stores);
       if ('secret' in value) secrets[variable.name] = value.secret;
-      else if (variable.secret) throw new Error(`${this.node.path}: ${variable.name} is a secret in the contract but resolved to a plain value`);
+      else if (variable.secret)
+        throw new Error(
+          `${this.node.path}: ${variable.name} is a secret in the contract but resolved to a plain value`,
+        );
       else environment[variable.name] = value.plain;
     }
 
@@ -103,7 +114,8 @@ export class Service extends Construct {
       secrets,
       environmentFiles: service.envFiles.map((f) => {
         const bucket = props.stores.buckets?.buckets[f.bucket];
-        if (!bucket) throw new Error(`${this.node.path}: env file ${f.bucket}/${f.key} is in no bucket of this app`);
+        if (!bucket)
+          throw new Error(`${this.node.path}: env file ${f.bucket}/${f.key} is in no bucket of this app`);
         return ecs.EnvironmentFile.fromBucket(bucket, f.key);
       }),
       portMappings: [{ containerPort: service.port, protocol: ecs.Protocol.TCP }],
@@ -125,7 +137,11 @@ export class Service extends Construct {
     this.taskDefinition.addVolume({ name: 'tmp' });
     this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc, description: `${props.family} tasks`, allowAllOutbound: true });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `${props.family} tasks`,
+      allowAllOutbound: true,
+    });
     this.fargateService = new ecs.FargateService(this, 'Service', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
@@ -156,10 +172,16 @@ export class Service extends Construct {
         healthyHttpCodes: '200-299',
       },
     });
-    this.targetGroup.addTarget(this.fargateService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }));
+    this.targetGroup.addTarget(
+      this.fargateService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }),
+    );
     if (props.edge) {
       props.edge.addService(service, this.targetGroup);
-      this.securityGroup.connections.allowFrom(props.edge.securityGroup, ec2.Port.tcp(service.port), 'From the load balancer');
+      this.securityGroup.connections.allowFrom(
+        props.edge.securityGroup,
+        ec2.Port.tcp(service.port),
+        'From the load balancer',
+      );
     }
 
     this.grantStores(props);
@@ -170,10 +192,12 @@ export class Service extends Construct {
     const { service, stores } = props;
     if (service.uses.database && stores.database) stores.database.allowFrom(this.securityGroup);
     if (service.uses.cache && stores.cache) stores.cache.allowFrom(this.securityGroup);
-    if (service.uses.buckets.length && stores.buckets) stores.buckets.grantObjects(this.taskRole, service.uses.buckets);
+    if (service.uses.buckets.length && stores.buckets)
+      stores.buckets.grantObjects(this.taskRole, service.uses.buckets);
     if (service.uses.mail && props.mailDomain) {
       const stack = Stack.of(this);
-      const arn = (resource: string) => stack.formatArn({ service: 'ses', resource, resourceName: undefined });
+      const arn = (resource: string) =>
+        stack.formatArn({ service: 'ses', resource, resourceName: undefined });
       this.taskRole.addToPolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
@@ -189,13 +213,25 @@ export class Service extends Construct {
   private scale(props: ServiceProps): void {
     const { scaling } = props.service;
     if (!scaling) return;
-    const target = this.fargateService.autoScaleTaskCount({ minCapacity: scaling.min, maxCapacity: scaling.max });
+    const target = this.fargateService.autoScaleTaskCount({
+      minCapacity: scaling.min,
+      maxCapacity: scaling.max,
+    });
     const cooldowns = { scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60) };
-    if (scaling.cpu !== false) target.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.cpu, ...cooldowns });
-    if (scaling.memory !== false) target.scaleOnMemoryUtilization('Memory', { targetUtilizationPercent: scaling.memory, ...cooldowns });
+    if (scaling.cpu !== false)
+      target.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.cpu, ...cooldowns });
+    if (scaling.memory !== false)
+      target.scaleOnMemoryUtilization('Memory', { targetUtilizationPercent: scaling.memory, ...cooldowns });
     if (scaling.requests !== false) {
-      if (!props.edge) throw new Error(`${this.node.path}: scaling on requests needs a load balancer in front of service '${props.service.name}'`);
-      target.scaleOnRequestCount('Requests', { requestsPerTarget: scaling.requests, targetGroup: this.targetGroup, ...cooldowns });
+      if (!props.edge)
+        throw new Error(
+          `${this.node.path}: scaling on requests needs a load balancer in front of service '${props.service.name}'`,
+        );
+      target.scaleOnRequestCount('Requests', {
+        requestsPerTarget: scaling.requests,
+        targetGroup: this.targetGroup,
+        ...cooldowns,
+      });
     }
   }
 }

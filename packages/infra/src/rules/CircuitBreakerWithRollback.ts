@@ -9,11 +9,19 @@ export const CircuitBreakerWithRollback: BerthRule = {
     const out: RuleViolation[] = [];
     for (const [id, s] of resourcesOfType(input.template, 'AWS::ECS::Service')) {
       const conf = s.Properties?.DeploymentConfiguration as
-        | { DeploymentCircuitBreaker?: { Enable?: boolean; Rollback?: boolean }; MinimumHealthyPercent?: number }
+        | {
+            DeploymentCircuitBreaker?: { Enable?: boolean; Rollback?: boolean };
+            MinimumHealthyPercent?: number;
+          }
         | undefined;
       const breaker = conf?.DeploymentCircuitBreaker;
-      if (!breaker?.Enable || !breaker.Rollback) out.push({ resource: id, message: 'deployment circuit breaker with rollback is not enabled' });
-      if ((conf?.MinimumHealthyPercent ?? 0) < 100) out.push({ resource: id, message: `minimum healthy percent is ${conf?.MinimumHealthyPercent ?? 'unset'}; 100 keeps capacity during deploys` });
+      if (!breaker?.Enable || !breaker.Rollback)
+        out.push({ resource: id, message: 'deployment circuit breaker with rollback is not enabled' });
+      if ((conf?.MinimumHealthyPercent ?? 0) < 100)
+        out.push({
+          resource: id,
+          message: `minimum healthy percent is ${conf?.MinimumHealthyPercent ?? 'unset'}; 100 keeps capacity during deploys`,
+        });
     }
     return out;
   },

@@ -14,7 +14,10 @@ export const ContractSatisfied: BerthRule = {
     for (const name of Object.keys(input.resolved.services)) {
       const found = taskDefinitionOf(input, name);
       if (!found) {
-        out.push({ resource: name, message: `no task definition with family ${input.resolved.app}-${input.resolved.stage}-${name}` });
+        out.push({
+          resource: name,
+          message: `no task definition with family ${input.resolved.app}-${input.resolved.stage}-${name}`,
+        });
         continue;
       }
       const [id, task] = found;
@@ -27,8 +30,10 @@ export const ContractSatisfied: BerthRule = {
       const secrets = new Set((container.Secrets ?? []).map((e) => e.Name));
       for (const v of contractFor(input.resolved, name).variables) {
         if (!v.required) continue;
-        if (v.secret && !secrets.has(v.name)) out.push({ resource: id, message: `${v.name} (secret) is missing from the container's secrets` });
-        if (!v.secret && !env.has(v.name)) out.push({ resource: id, message: `${v.name} is missing from the container's environment` });
+        if (v.secret && !secrets.has(v.name))
+          out.push({ resource: id, message: `${v.name} (secret) is missing from the container's secrets` });
+        if (!v.secret && !env.has(v.name))
+          out.push({ resource: id, message: `${v.name} is missing from the container's environment` });
       }
     }
     return out;

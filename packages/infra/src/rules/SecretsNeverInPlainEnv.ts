@@ -15,14 +15,27 @@ export const SecretsNeverInPlainEnv: BerthRule = {
   check(input) {
     const out: RuleViolation[] = [];
     const contractSecrets = new Set(
-      Object.keys(input.resolved.services).flatMap((s) => contractFor(input.resolved, s).variables.filter((v) => v.secret).map((v) => v.name)),
+      Object.keys(input.resolved.services).flatMap((s) =>
+        contractFor(input.resolved, s)
+          .variables.filter((v) => v.secret)
+          .map((v) => v.name),
+      ),
     );
     for (const [id, task] of resourcesOfType(input.template, 'AWS::ECS::TaskDefinition')) {
       for (const c of (task.Properties?.ContainerDefinitions ?? []) as ContainerDefinition[]) {
         for (const e of c.Environment ?? []) {
-          if (contractSecrets.has(e.Name)) out.push({ resource: id, message: `${e.Name} is a secret in the contract but is plain env in container '${c.Name}'` });
-          else if (SECRET_NAME.test(e.Name)) out.push({ resource: id, message: `${e.Name} looks like a credential and is plain env in container '${c.Name}'` });
-          if (JSON.stringify(e.Value).includes('resolve:secretsmanager')) out.push({ resource: id, message: `${e.Name} resolves a Secrets Manager value into plain env` });
+          if (contractSecrets.has(e.Name))
+            out.push({
+              resource: id,
+              message: `${e.Name} is a secret in the contract but is plain env in container '${c.Name}'`,
+            });
+          else if (SECRET_NAME.test(e.Name))
+            out.push({
+              resource: id,
+              message: `${e.Name} looks like a credential and is plain env in container '${c.Name}'`,
+            });
+          if (JSON.stringify(e.Value).includes('resolve:secretsmanager'))
+            out.push({ resource: id, message: `${e.Name} resolves a Secrets Manager value into plain env` });
         }
       }
     }

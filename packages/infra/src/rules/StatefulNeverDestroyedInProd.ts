@@ -23,7 +23,11 @@ export const StatefulNeverDestroyedInProd: BerthRule = {
         if (type === 'AWS::RDS::DBInstance' && r.Properties?.DBClusterIdentifier) continue;
         for (const key of ['DeletionPolicy', 'UpdateReplacePolicy'] as const) {
           const policy = r[key] ?? 'Delete';
-          if (policy === 'Delete') out.push({ resource: id, message: `${type} has ${key} ${policy}; prod allows Retain or Snapshot` });
+          if (policy === 'Delete')
+            out.push({
+              resource: id,
+              message: `${type} has ${key} ${policy}; prod allows Retain or Snapshot`,
+            });
         }
       }
     }

@@ -6,7 +6,13 @@ import { StatefulNeverDestroyedInProd } from './StatefulNeverDestroyedInProd';
 import type { BerthRule } from './rule';
 
 export type { BerthRule, RuleInput, RuleViolation, Template, TemplateResource } from './rule';
-export { CircuitBreakerWithRollback, ContainerMatchesTargetGroup, ContractSatisfied, SecretsNeverInPlainEnv, StatefulNeverDestroyedInProd };
+export {
+  CircuitBreakerWithRollback,
+  ContainerMatchesTargetGroup,
+  ContractSatisfied,
+  SecretsNeverInPlainEnv,
+  StatefulNeverDestroyedInProd,
+};
 
 /** Berth's own rules, run by `berth check` after the cdk-nag packs and the Control Tower guard rules. */
 export const BERTH_RULES: readonly BerthRule[] = [

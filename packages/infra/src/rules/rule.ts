@@ -47,7 +47,9 @@ export interface ContainerDefinition {
 /** The task definition of a service, found by its family `${app}-${stage}-${service}`. */
 export function taskDefinitionOf(input: RuleInput, service: string): [string, TemplateResource] | undefined {
   const family = `${input.resolved.app}-${input.resolved.stage}-${service}`;
-  return resourcesOfType(input.template, 'AWS::ECS::TaskDefinition').find(([, r]) => r.Properties?.Family === family);
+  return resourcesOfType(input.template, 'AWS::ECS::TaskDefinition').find(
+    ([, r]) => r.Properties?.Family === family,
+  );
 }
 
 export function containerOf(task: TemplateResource, name: string): ContainerDefinition | undefined {
