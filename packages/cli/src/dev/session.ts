@@ -171,8 +171,8 @@ export class DevSession {
         await this.stopping;
         return;
       }
+      // main() prints the message once, as `berth: …`, and turns it into the exit code.
       const message = err instanceof CliError ? err.message : (err as Error).message;
-      this.term.fail(message);
       await this.stop();
       throw err instanceof CliError ? err : new CliError(message, EXIT.failed, { cause: err });
     }

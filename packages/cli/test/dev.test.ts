@@ -1,0 +1,247 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'packages/cli/bin/berth.js');
+const FIXTURE = join(ROOT, 'packages/cli/test/fixtures/dev-app/berth.config.ts');
+
+interface Dev {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startDev(state: string, port: number): Dev {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'dev', '--config', FIXTURE, '--state', state, '--port', String(port)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => text, exited };
+}
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const value = await fn();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+function http(
+  port: number,
+  path: string,
+  options: { method?: string; host?: string } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked with matchers
+): Promise<{ status: number; body: string; json: () => any }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? `localhost:${port}` },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () =>
+          resolvePromise({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => r(port));
+    });
+  });
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('berth dev (fixture app)', () => {
+  let state: string;
+  let port: number;
+  let dev: Dev;
+
+  beforeAll(async () => {
+    // A temp state folder; 0755 because, as root, PostgreSQL runs as the postgres user and must reach it.
+    state = mkdtempSync(join(tmpdir(), 'berth-dev-'));
+    chmodSync(state, 0o755);
+    port = await freePort();
+    dev = startDev(state, port);
+    await until(
+      'berth dev to be up',
+      () => (/fixture is up/.test(dev.output()) ? true : undefined),
+      120_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${dev.output()}`);
+    });
+  });
+
+  afterAll(async () => {
+    if (dev.child.exitCode === null) {
+      dev.child.kill('SIGTERM');
+      await dev.exited;
+    }
+  });
+
+  it('routes Host api.localhost to the api service, which got its database migrated', async () => {
+    expect((await http(port, '/health', { host: `api.localhost:${port}` })).status).toBe(200);
+    const db = await http(port, '/db', { host: `api.localhost:${port}` });
+    expect(db.json()).toEqual({ n: 1 });
+  });
+
+  it('gives the service the contract env with local values, and X-Forwarded-* headers', async () => {
+    const { env, headers } = (await http(port, '/env', { host: `api.localhost:${port}` })).json();
+    expect(env).toMatchObject({
+      BERTH_APP: 'fixture',
+      BERTH_SERVICE: 'api',
+      BUCKET_UPLOADS: 'fixture-uploads',
+      AUTH_ISSUER: `http://localhost:${port}/_berth/oidc`,
+      AUTH_AUDIENCE: 'fixture-api',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+    });
+    expect(env.AWS_ENDPOINT_URL_S3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(JSON.parse(env.DATABASE_SECRET)).toMatchObject({ dbname: 'fixture', host: '127.0.0.1' });
+    expect(env).not.toHaveProperty('DATABASE_URL');
+    expect(headers).toMatchObject({
+      'x-forwarded-host': `api.localhost:${port}`,
+      'x-forwarded-proto': 'http',
+    });
+  });
+
+  it('serves the console page, the JWKS and the buckets', async () => {
+    const page = await http(port, '/_berth', { host: `api.localhost:${port}` });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="services-body"');
+    const jwks = (await http(port, '/_berth/oidc/.well-known/jwks.json')).json();
+    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    const buckets = (await http(port, '/_berth/api/buckets')).json();
+    expect(buckets).toEqual([{ name: 'uploads', bucket: 'fixture-uploads', objects: [], truncated: false }]);
+    const svg = await http(port, '/_berth/api/diagram.svg');
+    expect(svg.body).toContain('<svg');
+  });
+
+  it('runs a job now and records its exit code; the outbox shows the mail it sent', async () => {
+    const runJob = async (name: string) => {
+      const res = await http(port, `/_berth/api/jobs/${name}/run`, { method: 'POST' });
+      expect(res.status).toBe(202);
+      const { id } = res.json();
+      return until(`job ${name} to finish`, async () => {
+        const jobs = (await http(port, '/_berth/api/jobs')).json() as {
+          name: string;
+          runs: { id: string; finishedAt: string | null }[];
+        }[];
+        const run = jobs.find((j) => j.name === name)?.runs.find((r) => r.id === id);
+        return run?.finishedAt ? run : undefined;
+      });
+    };
+    expect(await runJob('hello')).toMatchObject({
+      exitCode: 0,
+      trigger: 'manual',
+      output: [expect.stringContaining('hello from a job')],
+    });
+    expect(await runJob('fail')).toMatchObject({ exitCode: 3 });
+    expect((await http(port, '/_berth/api/jobs/nope/run', { method: 'POST' })).status).toBe(404);
+
+    expect(await runJob('send-mail')).toMatchObject({ exitCode: 0 });
+    const mail = (await http(port, '/_berth/api/mail')).json();
+    expect(mail[0]).toMatchObject({
+      to: ['ada@example.com'],
+      subject: 'Hello from the fixture',
+      text: 'It works.',
+    });
+
+    const jobs = (await http(port, '/_berth/api/jobs')).json() as { name: string; nextRun: string | null }[];
+    expect(jobs.map((j) => j.name)).toEqual(['migrate', 'hello', 'send-mail', 'fail']);
+    expect(jobs.find((j) => j.name === 'fail')?.nextRun).toMatch(/T09:00:00\.000Z$/);
+  });
+
+  it('restarts a service that dies, and reports it down then healthy', async () => {
+    const before = (await http(port, '/_berth/api/services')).json()[0];
+    expect(before).toMatchObject({ name: 'api', status: 'healthy', restarts: 0 });
+    process.kill(-before.pid, 'SIGKILL');
+    await until('api to be reported down', async () => {
+      const s = (await http(port, '/_berth/api/services')).json()[0];
+      return ['down', 'restarting', 'starting'].includes(s.status) ? s : undefined;
+    });
+    const after = await until('api to be healthy again', async () => {
+      const s = (await http(port, '/_berth/api/services')).json()[0];
+      return s.status === 'healthy' && s.pid !== before.pid ? s : undefined;
+    });
+    expect(after.restarts).toBe(1);
+    expect((await http(port, '/health', { host: `api.localhost:${port}` })).status).toBe(200);
+  });
+
+  it('refuses a taken --port with exit 2, naming the port', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'berth-dev-'));
+    const second = startDev(other, port);
+    expect(await second.exited).toBe(2);
+    expect(second.output()).toMatch(new RegExp(`port ${port} is taken`));
+  });
+
+  it('stops everything on SIGTERM, leaving no process behind; a warm start finds the data again', async () => {
+    const run = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { groups: { pgid: number }[] };
+    const groups = run.groups.map((g) => g.pgid);
+    expect(groups.length).toBe(2); // the api service and postgres
+    dev.child.kill('SIGTERM');
+    expect(await dev.exited).toBe(0);
+    expect(dev.output()).toMatch(/stopped; data kept/);
+    for (const pgid of groups) expect(groupAlive(pgid), `process group ${pgid}`).toBe(false);
+
+    // Warm start: same state folder, the migrated row is still there (and migrate ran again).
+    const started = Date.now();
+    dev = startDev(state, port);
+    await until(
+      'berth dev to be up again',
+      () => (/fixture is up/.test(dev.output()) ? true : undefined),
+      60_000,
+    );
+    const warmMs = Date.now() - started;
+    const db = await http(port, '/db', { host: `api.localhost:${port}` });
+    expect(db.json()).toEqual({ n: 2 });
+    expect(dev.output()).not.toMatch(/new cluster/);
+    expect(warmMs).toBeLessThan(30_000);
+  });
+});
