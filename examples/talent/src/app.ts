@@ -13,7 +13,7 @@ import { opportunityRoutes } from './routes/opportunities';
 
 export interface BuildAppOptions {
   readonly runtime: Runtime;
-  /** Prefix of this app's cache keys (tests give each run its own). @default 'talent:' */
+  /** Prefix of this app's cache keys, inside the runtime's own `<app>:<stage>:` (tests give each run its own). @default '' */
   readonly cacheNamespace?: string;
   /**
    * Where swagger-ui's static files are when the app runs from the esbuild bundle (`dist/static`).
@@ -34,7 +34,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const ctx: TalentContext = {
     runtime,
     resumes: runtime.storage(RESUME.bucket),
-    cacheKeys: { opportunityList: `${options.cacheNamespace ?? 'talent:'}opportunities:list` },
+    cacheKeys: { opportunityList: `${options.cacheNamespace ?? ''}opportunities:list` },
     hooks: authHooks(authenticate),
     notify: createNotify(runtime),
   };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createRuntime, migrate, type Runtime } from '@berth/runtime';
+import { createLogger, createRuntime, migrate, type Runtime } from '@berth/runtime';
 import {
   contractEnv,
   createTestDatabase,
@@ -136,7 +136,14 @@ export async function startTalent(): Promise<Talent> {
     startSesLocal(),
     startIdentity(),
   ]);
-  const runtime = createRuntime({ env: talentEnv({ db, s3, ses, identity }) });
+  const env = talentEnv({ db, s3, ses, identity });
+  // The AWS SDK reads credentials from process.env, not from the env handed to createRuntime.
+  process.env.AWS_ACCESS_KEY_ID ??= env.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY ??= env.AWS_SECRET_ACCESS_KEY;
+  const runtime = createRuntime({
+    env,
+    logger: createLogger({ service: 'api', stage: 'test', level: 'silent' }),
+  });
   await migrate(runtime.db, MIGRATIONS, { log: runtime.log });
   const cacheNamespace = `talent-test:${randomBytes(6).toString('hex')}:`;
   const app = buildApp({ runtime, cacheNamespace });

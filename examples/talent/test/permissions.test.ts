@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createAuthenticator } from '../src/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   apply,
@@ -316,5 +317,23 @@ describe('the opportunity list cache', () => {
     const ids = fresh.json<{ id: string }[]>().map((o) => o.id);
     expect(ids).toContain(sneaky);
     expect(ids[0]).toBe(created);
+  });
+});
+
+describe('an unreachable identity provider', () => {
+  it('is a 503 (AUTH_UNAVAILABLE), never a 401 that would log users out nor a 500', async () => {
+    const authenticate = createAuthenticator(
+      {
+        issuer: t.identity.issuer,
+        audience: t.identity.audience,
+        jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json',
+      },
+      t.runtime.log,
+    );
+    await expect(authenticate(`Bearer ${t.tokens.owner}`)).rejects.toMatchObject({
+      statusCode: 503,
+      code: 'AUTH_UNAVAILABLE',
+    });
+    await expect(authenticate('Bearer x.y.z')).rejects.toMatchObject({ statusCode: 401 });
   });
 });
