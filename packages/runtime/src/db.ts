@@ -37,6 +37,9 @@ export interface DbOptions {
   readonly log: Logger;
   /** Used to re-read the secret after a rotation. @default - created lazily when secretArn is set */
   readonly secretsManager?: SecretsManagerClient;
+  /** Region and endpoint of the Secrets Manager client created when none is given. @default - the SDK's own resolution */
+  readonly region?: string;
+  readonly secretsManagerEndpoint?: string;
   /** @default 10 */
   readonly poolSize?: number;
   /** @default 10000 */
@@ -177,7 +180,10 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
   const readSecret = async (): Promise<DatabaseSecret> => {
     if (!secretsManager) {
       const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-      secretsManager = new SecretsManagerClient({});
+      secretsManager = new SecretsManagerClient({
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.secretsManagerEndpoint ? { endpoint: options.secretsManagerEndpoint } : {}),
+      });
     }
     const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.secretArn }));

@@ -1,8 +1,19 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
+import fp from 'fastify-plugin';
+import { BerthError } from './errors';
 import type { Runtime } from './runtime';
 
 export interface BerthPluginOptions {
   readonly runtime: Runtime;
+  /** Longest a readiness DB ping may take before answering 503. @default 2000 */
+  readonly readyTimeoutMs?: number;
 }
 
 export interface ServeOptions {
@@ -12,23 +23,222 @@ export interface ServeOptions {
   readonly port?: number;
   /** Install SIGTERM/SIGINT handlers. @default true */
   readonly signals?: boolean;
+  /**
+   * Time between readiness turning 503 and the server refusing new connections, for load balancers that still
+   * route to a stopping target. ECS deregisters the target before SIGTERM, so none is needed there. @default 0
+   */
+  readonly readinessGraceMs?: number;
+}
+
+/** ALB idle timeout is 60 s: the server must keep idle connections longer, or the ALB sees resets (502). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+interface Lifecycle {
+  shuttingDown: boolean;
+}
+const lifecycles = new WeakMap<Runtime, Lifecycle>();
+const lifecycleOf = (runtime: Runtime): Lifecycle => {
+  let l = lifecycles.get(runtime);
+  if (!l) lifecycles.set(runtime, (l = { shuttingDown: false }));
+  return l;
+};
+
+function requestIdFrom(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
 }
 
 /** Fastify constructor options that fit the plugin: runtime logger, x-request-id, ALB keep-alive, 503 on closing. */
-export function fastifyOptions(_runtime: Runtime): FastifyServerOptions {
-  throw new Error('not implemented');
+export function fastifyOptions(runtime: Runtime): FastifyServerOptions & { loggerInstance: Runtime['log'] } {
+  return {
+    loggerInstance: runtime.log,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']) ?? randomUUID(),
+    requestIdLogLabel: 'requestId',
+    // The plugin writes one access line per request (with redacted headers) instead of Fastify's two.
+    disableRequestLogging: true,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    return503OnClosing: true,
+    trustProxy: true,
+  };
 }
 
-/** The Fastify plugin: request ids, health and readiness, error mapping, shutdown readiness. */
-export async function berth(_app: FastifyInstance, _options: BerthPluginOptions): Promise<void> {
-  throw new Error('not implemented');
+function toErrorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
-/** Listens on config.port and drains on SIGTERM/SIGINT within the stop timeout. */
+async function berthPlugin(app: FastifyInstance, options: BerthPluginOptions): Promise<void> {
+  const { runtime } = options;
+  const { healthPath, readyPath } = runtime.config;
+  const readyTimeoutMs = options.readyTimeoutMs ?? 2_000;
+  const lifecycle = lifecycleOf(runtime);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const wanted = requestIdFrom(request.headers['x-request-id']);
+    // Apps built without fastifyOptions() still honour x-request-id; Fastify's own ids (req-1) become UUIDs.
+    const id = wanted ?? (/^req-[0-9a-z]+$/.test(request.id) ? randomUUID() : request.id);
+    if (id !== request.id) {
+      request.id = id;
+      request.log = request.log.child({ requestId: id });
+    }
+    reply.header('x-request-id', id);
+  });
+
+  // While draining, every response closes its connection: idle keep-alive sockets would otherwise hold
+  // server.close() open until keepAliveTimeout, far past the stop timeout.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (lifecycle.shuttingDown) reply.header('connection', 'close');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.url === healthPath || request.url === readyPath) return;
+    const line = {
+      // Not `req`/`res`: Fastify's serializers would replace these with their own shape.
+      request: {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        remoteAddress: request.ip,
+      },
+      statusCode: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    };
+    if (reply.statusCode >= 500) request.log.error(line, 'request');
+    else request.log.info(line, 'request');
+  });
+
+  // Liveness: no I/O, so a slow database never gets healthy tasks killed.
+  app.get(healthPath, { logLevel: 'silent' }, async () => ({ status: 'ok' }));
+
+  // Readiness: 503 while shutting down or when the database does not answer in time.
+  app.get(readyPath, { logLevel: 'silent' }, async (request, reply) => {
+    if (lifecycle.shuttingDown)
+      return reply.code(503).send({ status: 'unavailable', reason: 'shutting down' });
+    if (!runtime.hasDatabase) return { status: 'ok' };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        runtime.db.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`database ping exceeded ${readyTimeoutMs} ms`)),
+            readyTimeoutMs,
+          );
+        }),
+      ]);
+      return { status: 'ok' };
+    } catch (err) {
+      request.log.warn({ err: { message: (err as Error).message } }, 'ready: database unavailable');
+      return reply.code(503).send({ status: 'unavailable' });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(toErrorBody('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`));
+  });
+
+  app.setErrorHandler(
+    (err: FastifyError | BerthError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      if (err instanceof BerthError) {
+        if (err.statusCode >= 500) request.log.error({ err }, err.message);
+        else request.log.info({ code: err.code, message: err.message }, 'request rejected');
+        return reply.code(err.statusCode).send(toErrorBody(err.code, err.message, err.details));
+      }
+      const fe = err as FastifyError;
+      if (fe.validation) {
+        const details = fe.validation.map((v) => ({
+          field: fieldOf(fe.validationContext, v.instancePath, v.params),
+          message: v.message ?? 'is invalid',
+        }));
+        return reply.code(400).send(toErrorBody('VALIDATION_FAILED', 'Request validation failed', details));
+      }
+      // Fastify's own 4xx (bad JSON, unsupported media type, body too large) carry safe messages.
+      if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+        return reply.code(fe.statusCode).send(toErrorBody(fe.code ?? 'BAD_REQUEST', fe.message));
+      }
+      request.log.error({ err }, 'unhandled error');
+      return reply.code(500).send(toErrorBody('INTERNAL', 'Internal server error'));
+    },
+  );
+}
+
+function fieldOf(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
+  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
+  const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : undefined;
+  const leaf = [path, missing ?? extra].filter(Boolean).join('.');
+  return [context, leaf].filter(Boolean).join('.') || (context ?? '');
+}
+
+/**
+ * The Fastify plugin: request ids (x-request-id honoured and echoed), one access log line per request, liveness and
+ * readiness routes, and one error handler mapping BerthError / validation errors to `{ error: { code, message } }`.
+ * Register it first: `await app.register(berth, { runtime })`.
+ */
+export const berth = fp(berthPlugin, { name: '@berth/runtime', fastify: '5.x' });
+
+/**
+ * Listens on config.port (0.0.0.0) and owns shutdown. On SIGTERM/SIGINT, in this order: readiness answers 503,
+ * the server stops accepting (Fastify close, 503 on closing), in-flight requests finish, pools close
+ * (runtime.close()), exit 0. If that takes until stopTimeoutSeconds − 1 s, exit 1 before ECS sends SIGKILL.
+ */
 export async function serve(
-  _app: FastifyInstance,
-  _runtime: Runtime,
-  _options: ServeOptions = {},
+  app: FastifyInstance,
+  runtime: Runtime,
+  options: ServeOptions = {},
 ): Promise<void> {
-  throw new Error('not implemented');
+  const { log, config } = runtime;
+  const lifecycle = lifecycleOf(runtime);
+  app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  await app.listen({ port: options.port ?? config.port, host: options.host ?? '0.0.0.0' });
+  log.info(
+    { port: options.port ?? config.port, startupMs: Math.round(process.uptime() * 1000) },
+    'listening',
+  );
+
+  if (options.signals === false) return;
+  const shutdown = async (signal: string) => {
+    if (lifecycle.shuttingDown) return;
+    lifecycle.shuttingDown = true;
+    const started = performance.now();
+    const budgetMs = Math.max(1_000, config.stopTimeoutSeconds * 1_000 - 1_000);
+    const deadline = setTimeout(() => {
+      log.error({ signal, budgetMs }, 'shutdown: deadline reached, forcing exit');
+      runtime.log.flush?.();
+      process.exit(1);
+    }, budgetMs);
+    deadline.unref();
+    log.info({ signal }, 'shutdown: readiness 503, draining');
+    try {
+      if (options.readinessGraceMs) await new Promise((r) => setTimeout(r, options.readinessGraceMs));
+      await app.close();
+      await runtime.close();
+      log.info({ signal, drainMs: Math.round(performance.now() - started) }, 'shutdown: drained, exiting');
+      clearTimeout(deadline);
+      await flushLog(runtime);
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      await flushLog(runtime);
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function flushLog(runtime: Runtime): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      runtime.log.flush((err) => (err ? resolve() : resolve()));
+    } catch {
+      resolve();
+    }
+    setTimeout(resolve, 200).unref();
+  });
 }

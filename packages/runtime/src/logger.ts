@@ -20,12 +20,13 @@ export const REDACT_PATHS = [
   '*.*.token',
   '*.*.authorization',
   '*.*.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
+  'headers["x-api-key"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["x-api-key"]',
+  '*.headers["set-cookie"]',
   'database.secret',
 ] as const;
 

@@ -34,7 +34,7 @@ export interface PresignDownloadInput {
 export interface StoredObject {
   readonly key: string;
   readonly size: number;
-  readonly lastModified: Date | undefined;
+  readonly lastModified: Date;
 }
 
 export interface ObjectHead {
@@ -218,7 +218,8 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
           }),
         );
         for (const o of out.Contents ?? []) {
-          if (o.Key !== undefined) yield { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified };
+          if (o.Key !== undefined)
+            yield { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
         }
         token = out.IsTruncated ? out.NextContinuationToken : undefined;
       } while (token);

@@ -1,0 +1,201 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  berth,
+  ConflictError,
+  createLogger,
+  createRuntime,
+  DatabaseUnavailableError,
+  fastifyOptions,
+  ForbiddenError,
+  NotFoundError,
+  UnauthorizedError,
+  type Runtime,
+} from '../src/index';
+import { contractEnv, createTestDatabase, freePort, type TestDatabase } from '../../../test/support';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+async function build(
+  env: NodeJS.ProcessEnv,
+  lines: Array<Record<string, unknown>> = [],
+): Promise<{ app: FastifyInstance; runtime: Runtime }> {
+  const logger = createLogger({
+    service: 'api',
+    stage: 'dev',
+    level: 'info',
+    destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
+  });
+  const runtime = createRuntime({ env, logger });
+  const app = Fastify(fastifyOptions(runtime));
+  await app.register(berth, { runtime });
+  app.get('/missing', async () => {
+    throw new NotFoundError('Opportunity not found');
+  });
+  app.get('/conflict', async () => {
+    throw new ConflictError('Already submitted', { code: 'NOT_DRAFT', details: { status: 'submitted' } });
+  });
+  app.get('/401', async () => {
+    throw new UnauthorizedError();
+  });
+  app.get('/403', async () => {
+    throw new ForbiddenError();
+  });
+  app.get('/db-down', async () => {
+    throw new DatabaseUnavailableError();
+  });
+  app.get('/bug', async () => {
+    throw new Error('TypeError-ish: cannot read x of undefined at /srv/secret/path.ts');
+  });
+  app.post(
+    '/things',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['name', 'size'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1 }, size: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+    async (req) => req.body,
+  );
+  await app.ready();
+  return { app, runtime };
+}
+
+describe('berth Fastify plugin', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  let app: FastifyInstance;
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    ({ app, runtime } = await build(contractEnv(), lines));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await runtime?.close();
+  });
+
+  it('GET healthPath → 200 ok; readiness without a database → 200', async () => {
+    expect((await app.inject('/health')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/ready');
+    expect(ready.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['/missing', 404, { code: 'NOT_FOUND', message: 'Opportunity not found' }],
+    ['/conflict', 409, { code: 'NOT_DRAFT', message: 'Already submitted', details: { status: 'submitted' } }],
+    ['/401', 401, { code: 'UNAUTHORIZED', message: 'Unauthorized' }],
+    ['/403', 403, { code: 'FORBIDDEN', message: 'Forbidden' }],
+    ['/db-down', 503, { code: 'DB_UNAVAILABLE', message: 'Database unavailable' }],
+    ['/nowhere', 404, { code: 'NOT_FOUND', message: 'Route GET /nowhere not found' }],
+  ])('GET %s → %i with { error: { code, message } }', async (url, status, error) => {
+    const res = await app.inject(url);
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({ error });
+  });
+
+  it('an unknown error → 500 with a generic message; the detail is only in the log', async () => {
+    const res = await app.inject({ url: '/bug', headers: { 'x-request-id': 'bug-1' } });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: { code: 'INTERNAL', message: 'Internal server error' } });
+    expect(res.body).not.toContain('secret/path');
+    const logged = lines.find((l) => l.msg === 'unhandled error' && l.requestId === 'bug-1');
+    expect(JSON.stringify(logged)).toContain('cannot read x of undefined');
+  });
+
+  it('validation errors → 400 naming the failing fields', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { size: 0, extra: 1 } });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    expect(body.error.details.map((d: { field: string }) => d.field)).toEqual(
+      expect.arrayContaining(['body.name']),
+    );
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('FST_ERR_CTP_INVALID_JSON_BODY');
+  });
+
+  it('honours and echoes x-request-id, generates a UUID otherwise, and logs with it', async () => {
+    const given = await app.inject({ url: '/missing', headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const generated = await app.inject('/missing');
+    expect(generated.headers['x-request-id']).toMatch(UUID);
+    const hostile = await app.inject({
+      url: '/missing',
+      headers: { 'x-request-id': 'a"b\u0001'.padEnd(300, 'x') },
+    });
+    expect(hostile.headers['x-request-id']).toMatch(UUID);
+    expect(lines.some((l) => l.msg === 'request' && l.requestId === 'abc-123')).toBe(true);
+  });
+
+  it('redacts authorization and cookie headers in the access log', async () => {
+    await app.inject({
+      url: '/missing',
+      headers: {
+        authorization: 'Bearer eyJ-very-secret',
+        cookie: 'sid=also-secret',
+        'x-request-id': 'redact-1',
+      },
+    });
+    const line = lines.find((l) => l.msg === 'request' && l.requestId === 'redact-1') as {
+      request: { headers: Record<string, string> };
+    };
+    expect(line.request.headers.authorization).toBe('[redacted]');
+    expect(line.request.headers.cookie).toBe('[redacted]');
+    expect(JSON.stringify(lines)).not.toContain('very-secret');
+    expect(JSON.stringify(lines)).not.toContain('also-secret');
+  });
+
+  it('log lines carry service and stage', () => {
+    expect(lines[0]).toMatchObject({ service: 'api', stage: 'dev' });
+  });
+});
+
+describe('readiness with a database', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('→ 200 when the database answers', async () => {
+    const { app, runtime } = await build(contractEnv({ DATABASE_SECRET: JSON.stringify(database.secret) }));
+    expect((await app.inject('/ready')).statusCode).toBe(200);
+    await app.close();
+    await runtime.close();
+  });
+
+  it('→ 503 { status: unavailable } when the database is unreachable, liveness still 200', async () => {
+    const port = await freePort();
+    const { app, runtime } = await build(
+      contractEnv({ DATABASE_SECRET: JSON.stringify({ ...database.secret, port }) }),
+    );
+    const res = await app.inject('/ready');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable' });
+    expect((await app.inject('/health')).statusCode).toBe(200);
+    await app.close();
+    await runtime.close();
+  });
+
+  it('runtime.db throws a clear error when the service has no database', async () => {
+    const runtime = createRuntime({ env: contractEnv() });
+    expect(() => runtime.db).toThrow(
+      /A database is not configured for service 'api' \(DATABASE_SECRET is not set\)/,
+    );
+    expect(() => runtime.storage('resumes')).toThrow(/Bucket 'resumes' is not configured.*BUCKET_RESUMES/);
+    expect(() => runtime.mail).toThrow(/MAIL_FROM/);
+  });
+});
