@@ -709,7 +709,13 @@ function resolveNetwork(
     // Interface endpoints cost ~$7/AZ/month each; only derive them where tasks have no other way out.
     endpoints =
       nat === 'none' && !publicTasks
-        ? ['s3', 'ecr', 'logs', ...(hasSecrets ? (['secretsmanager'] as const) : [])]
+        ? [
+            's3',
+            'ecr',
+            'logs',
+            ...(hasSecrets ? (['secretsmanager'] as const) : []),
+            ...(mail ? (['ses'] as const) : []),
+          ]
         : ['s3'];
   } else endpoints = [...new Set(n.endpoints)];
 
@@ -729,10 +735,10 @@ function resolveNetwork(
         "an image from outside ECR cannot be pulled with nat 'none' and private tasks; use nat 'single' or publicTasks: true",
       );
     }
-    if (mail) {
+    if (mail && !endpoints.includes('ses')) {
       report(
-        'network.nat',
-        "mail is sent through the SES API, which has no VPC endpoint (only SMTP does): private tasks without NAT cannot reach it; use nat 'single' or publicTasks: true",
+        'network.endpoints',
+        "mail is sent through the SES API, which private tasks without NAT reach only through its VPC endpoint: add 'ses' (or use 'auto', nat 'single', or publicTasks: true)",
       );
     }
   }

@@ -26,8 +26,8 @@ export const JOB_SIZES = ['light', 'heavy'] as const;
 export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;
 export const REMOVAL_POLICIES = ['retain', 'snapshot', 'destroy'] as const;
 export const INGRESS_KINDS = ['anywhere', 'cloudfront', 'cloudflare'] as const;
-/** Endpoints private tasks may use. SES's sending API has no VPC endpoint (only SMTP does), so it is not here. */
-export const VPC_ENDPOINTS = ['s3', 'ecr', 'logs', 'secretsmanager', 'ssm', 'sts'] as const;
+/** Endpoints private tasks may use. 'ses' is the SES API endpoint (`com.amazonaws.<region>.email`, since 2025-12). */
+export const VPC_ENDPOINTS = ['s3', 'ecr', 'logs', 'secretsmanager', 'ses', 'ssm', 'sts'] as const;
 
 export const scalingSchema = z.strictObject({
   /** Fewest tasks. @default - profile: dev 2, staging 2, prod 3 */

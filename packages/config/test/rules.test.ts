@@ -118,8 +118,12 @@ describe('cross-field rules (each names the path, the value given and what is al
       /^services\.api\.image: an image from outside ECR cannot be pulled/,
     );
   });
-  it("NAT 'none' with private tasks cannot reach SES without an endpoint", () => {
-    expectProblem(app({ network: { nat: 'none' } }), /^network\.nat: mail is sent through the SES API/);
+  it("NAT 'none' with private tasks reaches SES only through its endpoint", () => {
+    expectProblem(
+      app({ network: { nat: 'none', endpoints: ['s3', 'ecr', 'logs', 'secretsmanager'] } }),
+      /^network\.endpoints: mail is sent through the SES API.*add 'ses'/,
+    );
+    expect(resolve(app({ network: { nat: 'none' } }), 'prod').network.endpoints).toContain('ses');
   });
   it('prod can never destroy stateful data', () => {
     expectProblem(

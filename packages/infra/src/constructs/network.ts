@@ -88,8 +88,8 @@ export class Network extends Construct {
 }
 
 /**
- * Interface endpoint services per Berth endpoint name. There is no 'ses': the endpoint AWS documents for SES is SMTP
- * (`email-smtp`), which Berth's runtime does not speak, so mail needs NAT or public tasks (the config says so).
+ * Interface endpoint services per Berth endpoint name. 'ses' is the SES API endpoint (`com.amazonaws.<region>.email`,
+ * available since December 2025), not the SMTP one (`email-smtp`), which Berth's runtime does not speak.
  */
 const INTERFACE_SERVICES: Readonly<
   Record<Exclude<VpcEndpoint, 's3'>, ReadonlyArray<readonly [string, ec2.InterfaceVpcEndpointAwsService]>>
@@ -101,6 +101,7 @@ const INTERFACE_SERVICES: Readonly<
   logs: [['logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS]],
   secretsmanager: [['secretsmanager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]],
   ssm: [['ssm', ec2.InterfaceVpcEndpointAwsService.SSM]],
+  ses: [['email', new ec2.InterfaceVpcEndpointAwsService('email')]],
   sts: [['sts', ec2.InterfaceVpcEndpointAwsService.STS]],
 };
 
