@@ -8,7 +8,8 @@ const LEVELS: Record<number, { name: string; color: number }> = {
   50: { name: 'ERROR', color: 31 },
   60: { name: 'FATAL', color: 35 },
 };
-const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'err', 'service', 'app', 'stage']);
+// `_aws` is the CloudWatch embedded-metric envelope: its metric values are shown, the envelope is noise locally.
+const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'err', 'service', 'app', 'stage', '_aws']);
 
 export interface LogLine {
   /** Plain text (no colours), as the console page shows it. */
@@ -36,7 +37,7 @@ export function formatLine(line: string): LogLine {
   };
   const time = typeof entry.time === 'number' ? new Date(entry.time) : new Date();
   const clock = time.toISOString().slice(11, 23);
-  const msg = typeof entry.msg === 'string' ? entry.msg : '';
+  const msg = typeof entry.msg === 'string' ? entry.msg : entry._aws ? 'metric' : '';
   const fields = Object.entries(entry)
     .filter(([k]) => !HIDDEN.has(k))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
