@@ -1,0 +1,189 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'packages/cli/bin/berth.js');
+const TALENT = join(ROOT, 'examples/talent/berth.config.ts');
+const CHROMIUM = '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+
+if (!HAS_CHROMIUM) {
+  const bar = '!'.repeat(78);
+  console.warn(
+    `\n${bar}\n!!! SKIPPED: the berth dev console browser test needs Chromium at ${CHROMIUM}.\n!!! Install it (apt-get install chromium) to run it.\n${bar}\n`,
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((r) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => r(port));
+    });
+  });
+}
+
+/** A request through the router with the Host header the ALB rules match on. */
+function api(
+  port: number,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((done, fail) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          host: `api.localhost:${port}`,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {} }));
+      },
+    );
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
+
+describe.skipIf(!HAS_CHROMIUM)('berth dev console (talent, Chromium)', () => {
+  let dev: ChildProcess;
+  let output = '';
+  let port: number;
+  let state: string;
+  let browser: Browser;
+  let page: Page;
+
+  const token = async (...args: string[]) =>
+    (
+      await promisify(execFile)(
+        process.execPath,
+        [BIN, 'dev', 'token', '--config', TALENT, '--state', state, ...args],
+        {
+          cwd: ROOT,
+        },
+      )
+    ).stdout.trim();
+
+  beforeAll(async () => {
+    state = mkdtempSync(join(tmpdir(), 'berth-browser-'));
+    chmodSync(state, 0o755);
+    port = await freePort();
+    dev = spawn(
+      process.execPath,
+      [BIN, 'dev', '--config', TALENT, '--state', state, '--port', String(port)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    dev.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    dev.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const end = Date.now() + 180_000;
+    while (!/talent is up/.test(output)) {
+      if (dev.exitCode !== null || Date.now() > end) throw new Error(`berth dev did not come up:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dev && dev.exitCode === null) {
+      const exited = new Promise((r) => dev.once('exit', r));
+      dev.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('shows the api healthy, runs a job on demand, and shows the mail of an application walked to accepted', async () => {
+    // GIVEN the console
+    await page.goto(`http://localhost:${port}/_berth`);
+    await expect
+      .poll(() => page.textContent('[data-testid=service-status-api]'), { timeout: 30_000 })
+      .toBe('healthy');
+    expect(await page.textContent('#app-name')).toBe('talent');
+    await page.waitForSelector('#diagram svg', { timeout: 30_000 });
+
+    // WHEN a job is run from its button THEN its exit code shows
+    await page.click('[data-testid=job-run-purge-orphan-uploads]');
+    await expect
+      .poll(() => page.getAttribute('[data-testid=job-last-purge-orphan-uploads]', 'data-exit-code'), {
+        timeout: 60_000,
+      })
+      .toBe('0');
+
+    // WHEN an applicant applies and a reviewer accepts, through the API with dev tokens
+    const reviewer = await token('--sub', 'rev-1', '--email', 'rev@example.com', '--role', 'reviewer');
+    const applicant = await token('--sub', 'app-1', '--email', 'ada@example.com');
+    const opp = await api(port, 'POST', '/opportunities', reviewer, {
+      title: 'Engineer',
+      description: 'Build',
+    });
+    expect(opp.status).toBe(201);
+    const app = await api(port, 'POST', '/applications', applicant, { opportunityId: opp.json.id });
+    expect(app.status).toBe(201);
+    const id = app.json.id as string;
+    const upload = await api(port, 'POST', `/applications/${id}/resume-upload`, applicant, {
+      contentType: 'application/pdf',
+      size: 9,
+    });
+    expect(upload.status).toBe(200);
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.json.fields as Record<string, string>)) form.append(k, v);
+    form.append('file', new Blob(['%PDF-1.4\n'], { type: 'application/pdf' }), 'resume.pdf');
+    const put = await fetch(upload.json.url as string, { method: upload.json.method as string, body: form });
+    expect(put.status).toBeLessThan(300);
+    expect((await api(port, 'POST', `/applications/${id}/submit`, applicant)).json.status).toBe('submitted');
+    for (const status of ['in_review', 'accepted']) {
+      expect((await api(port, 'POST', `/applications/${id}/status`, reviewer, { status })).json.status).toBe(
+        status,
+      );
+    }
+
+    // THEN the outbox shows the applicant's emails, the last one the acceptance
+    await expect
+      .poll(() => page.locator('[data-testid=mail-item]').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(3);
+    expect(await page.textContent('[data-testid=mail-item] [data-testid=mail-subject]')).toMatch(/accepted/i);
+    expect(await page.textContent('[data-testid=mail-item] [data-testid=mail-to]')).toBe('ada@example.com');
+
+    // AND the résumé is in the bucket listing
+    await page.reload();
+    await expect
+      .poll(() => page.textContent('[data-testid=bucket-resumes]'), { timeout: 15_000 })
+      .toMatch(/\.pdf/);
+    expect(readFileSync(join(state, 'oidc-key.json'), 'utf8')).toContain('"kty": "RSA"');
+  });
+});
