@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { contractEnv, freePort } from '../../../test/support';
@@ -13,10 +16,13 @@ interface Spawned {
   startedAt: number;
 }
 
-async function spawnFixture(env: Record<string, string>): Promise<Spawned> {
+async function spawnFixture(
+  env: Record<string, string>,
+  entry: string[] = ['--import', 'tsx', FIXTURE],
+): Promise<Spawned> {
   const port = await freePort();
   const startedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  const child = spawn(process.execPath, entry, {
     env: {
       ...process.env,
       ...contractEnv({ PORT: String(port), LOG_LEVEL: 'info', BERTH_STOP_TIMEOUT: '10' }),
@@ -103,5 +109,47 @@ describe('serve(): SIGTERM drain', () => {
     expect(code).toBe(1);
     expect(ms).toBeGreaterThan(900);
     expect(ms).toBeLessThan(2_000);
+  });
+});
+
+describe('start-up cost', () => {
+  // A regression guard, not a benchmark: the bound is loose because CI machines are shared. The figure is printed.
+  it('bundled as it ships (esbuild, lazy SDK chunks): spawn → first 200 on /ready', async () => {
+    const { build } = await import('esbuild');
+    const dir = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
+    const outfile = join(dir, 'server.mjs');
+    await build({
+      entryPoints: [FIXTURE],
+      outdir: dir,
+      // The runtime imports AWS SDK clients and ioredis with import(): splitting keeps them out of start-up.
+      splitting: true,
+      entryNames: 'server',
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['pg-native'],
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+      logLevel: 'silent',
+    });
+    const samples: number[] = [];
+    const inProcess: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const f = await spawnFixture({ SLOW_MS: '10' }, [outfile]);
+      await firstReady(f.base);
+      samples.push(Math.round(performance.now() - f.startedAt));
+      inProcess.push(Number(f.lines.find((l) => l.msg === 'listening')?.startupMs));
+      f.child.kill('SIGTERM');
+      expect(await f.exited).toBe(0);
+    }
+    const median = [...samples].sort((a, b) => a - b)[1]!;
+    console.log(
+      `startup: bundled service, spawn → first /ready 200: ${samples.join(', ')} ms (median ${median} ms); process uptime at listen: ${inProcess.join(', ')} ms`,
+    );
+    expect(median).toBeLessThan(2_000);
+    await rm(dir, { recursive: true, force: true });
   });
 });
