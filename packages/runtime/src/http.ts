@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  FastifyBaseLogger,
   FastifyError,
   FastifyInstance,
   FastifyReply,
@@ -49,7 +50,9 @@ function requestIdFrom(header: string | string[] | undefined): string | undefine
 }
 
 /** Fastify constructor options that fit the plugin: runtime logger, x-request-id, ALB keep-alive, 503 on closing. */
-export function fastifyOptions(runtime: Runtime): FastifyServerOptions & { loggerInstance: Runtime['log'] } {
+export function fastifyOptions(
+  runtime: Runtime,
+): FastifyServerOptions & { loggerInstance: FastifyBaseLogger } {
   return {
     loggerInstance: runtime.log,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']) ?? randomUUID(),
