@@ -91,7 +91,8 @@ export async function startPostgres(): Promise<DisposablePostgres> {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // persistent: false would delete the data directory on every stop(); close() removes the temp dir instead.
+    persistent: true,
     // As root, initdb/postgres run as the `postgres` user (created if missing), owning the data dir.
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,

@@ -18,6 +18,7 @@ describe('db credential rotation', () => {
   beforeAll(async () => {
     server = await startPostgres();
     admin = new pg.Client({ connectionString: server.url });
+    admin.on('error', () => undefined); // the restart test kills this session too
     await admin.connect();
     await admin.query("CREATE ROLE app_user LOGIN PASSWORD 'first-password'");
     await admin.query('CREATE DATABASE rotation OWNER app_user');
@@ -31,7 +32,7 @@ describe('db credential rotation', () => {
   });
 
   afterAll(async () => {
-    await admin?.end();
+    await admin?.end().catch(() => undefined);
     await server?.close();
   });
 
@@ -119,5 +120,23 @@ describe('db credential rotation', () => {
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
     await db.close();
     sm.restore();
+  });
+
+  it('GIVEN the server goes down and comes back THEN queries answer 503 fast during the outage and succeed after, same pool', async () => {
+    const db = createDb({ secret: server.secret }, { log, connectTimeoutMs: 1_000 });
+    await Promise.all(Array.from({ length: 5 }, () => db.query('SELECT 1')));
+    await server.stop();
+    const started = Date.now();
+    const during = await Promise.all(
+      Array.from({ length: 10 }, () => db.query('SELECT 1').catch((e: unknown) => e)),
+    );
+    for (const o of during) expect(o).toBeInstanceOf(DatabaseUnavailableError);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await server.start();
+    const after = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => db.query<{ i: number }>('SELECT $1::int AS i', [i])),
+    );
+    expect(after.map((r) => r.rows[0]!.i)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    await db.close();
   });
 });
