@@ -6,7 +6,8 @@ import { BerthError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { createMailer, type Mailer } from './mail';
 import { createMetrics, type Metrics } from './metrics';
-import { createStorage, type Storage } from './storage';
+import { createS3Client, createStorage, type Storage } from './storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface Runtime {
   readonly config: RuntimeConfig;
@@ -49,6 +50,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   let cache: Cache | undefined;
   let mail: Mailer | undefined;
   const storages = new Map<string, Storage>();
+  let s3: Promise<S3Client> | undefined;
   let closing: Promise<void> | undefined;
 
   const notConfigured = (what: string, variable: string) =>
@@ -106,10 +108,13 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
       let s = storages.get(logical);
       if (!s) {
+        const endpoint = env[ENV.s3Endpoint];
         s = createStorage(real, {
           region: config.region,
           log: log.child({ component: 'storage', bucket: logical }),
-          ...(env[ENV.s3Endpoint] ? { endpoint: env[ENV.s3Endpoint] } : {}),
+          // One S3 client (one connection pool) for every bucket, created on the first S3 call, not here.
+          getClient: () =>
+            (s3 ??= createS3Client({ region: config.region, ...(endpoint ? { endpoint } : {}) })),
         });
         storages.set(logical, s);
       }

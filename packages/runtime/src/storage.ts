@@ -61,8 +61,10 @@ export interface StorageOptions {
   readonly endpoint?: string;
   /** @default - true when an endpoint is set (local peers serve path-style only) */
   readonly forcePathStyle?: boolean;
-  /** Share one client between buckets. @default - created on first use */
-  readonly client?: S3Client | Promise<S3Client>;
+  /** A ready client. @default - created on first use */
+  readonly client?: S3Client;
+  /** Called on first use instead, so several buckets can share one lazily created client. */
+  readonly getClient?: () => Promise<S3Client>;
 }
 
 const MAX_KEY_BYTES = 1024;
@@ -110,29 +112,36 @@ function contentDisposition(filename: string | undefined): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(clean)}`;
 }
 
+/** A lazily imported S3 client; with an endpoint (local peer) path-style and checksums only when required. */
+export async function createS3Client(options: {
+  region: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+}): Promise<S3Client> {
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  return new S3Client({
+    region: options.region,
+    ...(endpoint
+      ? {
+          endpoint,
+          forcePathStyle: options.forcePathStyle ?? true,
+          // Local peers do not speak the flexible-checksum trailers newer SDKs send by default.
+          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          responseChecksumValidation: 'WHEN_REQUIRED' as const,
+        }
+      : { forcePathStyle: options.forcePathStyle ?? false }),
+  });
+}
+
 /**
  * One bucket. Keys are validated before anything is signed or sent; downloads are always `attachment` so a
  * stored HTML file can never render inline. The S3 client is created on the first call.
  */
 export function createStorage(bucketName: string, options: StorageOptions): Storage {
-  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
   let client: Promise<S3Client> | undefined = options.client ? Promise.resolve(options.client) : undefined;
   const s3 = (): Promise<S3Client> =>
-    (client ??= import('@aws-sdk/client-s3').then(
-      ({ S3Client }) =>
-        new S3Client({
-          region: options.region,
-          ...(endpoint
-            ? {
-                endpoint,
-                forcePathStyle: options.forcePathStyle ?? true,
-                // Local peers do not speak the flexible-checksum trailers newer SDKs send by default.
-                requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-                responseChecksumValidation: 'WHEN_REQUIRED' as const,
-              }
-            : { forcePathStyle: options.forcePathStyle ?? false }),
-        }),
-    ));
+    (client ??= options.getClient ? options.getClient() : createS3Client(options));
 
   return {
     bucket: bucketName,

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createStorage, InvalidKeyError, type Storage } from '../src/index';
-import { startS3rver, type LocalS3 } from '../../../test/support';
+import { createLogger, createRuntime, createStorage, InvalidKeyError, type Storage } from '../src/index';
+import { contractEnv, startS3rver, type LocalS3 } from '../../../test/support';
 
 const log = createLogger({ service: 'test', stage: 'dev', level: 'silent' });
 
@@ -165,5 +165,22 @@ describe('storage (s3rver)', () => {
     for await (const o of storage.list('listing/')) after.push(o.key);
     expect(after).toEqual(['listing/c.txt']);
     await expect(storage.delete(['../x'])).rejects.toBeInstanceOf(InvalidKeyError);
+  });
+
+  it('through createRuntime: the bucket by logical name, the endpoint from the runtime env, one client for all buckets', async () => {
+    const runtime = createRuntime({
+      env: contractEnv({ AWS_ENDPOINT_URL_S3: s3.endpoint, BUCKET_RESUMES: 'talent-dev-resumes' }),
+    });
+    const resumes = runtime.storage('resumes');
+    expect(runtime.storage('RESUMES')).toBe(resumes);
+    const post = await resumes.presignUpload({
+      key: resumes.key('via-runtime', 'x.txt'),
+      contentType: 'text/plain',
+      maxBytes: 10,
+    });
+    expect(post.url.startsWith(s3.endpoint)).toBe(true);
+    await upload(post, new Blob(['ok'], { type: 'text/plain' }));
+    expect(await resumes.head('via-runtime/x.txt')).toMatchObject({ size: 2 });
+    await runtime.close();
   });
 });
