@@ -268,7 +268,10 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
 
   /** Releases a client; one that failed at the connection level is destroyed (release(err)), never reused. */
   const release = (gen: Generation, client: pg.PoolClient, err: unknown) => {
-    client.release(err && isConnectionFailure(err) ? (err as Error) : undefined);
+    // A client-side query timeout leaves the statement's answer in flight on that socket: never reuse it either.
+    const broken =
+      err && (isConnectionFailure(err) || /Query read timeout/.test((err as Error).message ?? ''));
+    client.release(broken ? (err as Error) : undefined);
     done(gen);
   };
 

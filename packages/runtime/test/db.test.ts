@@ -118,4 +118,18 @@ describe('db', () => {
     const { rows: never } = await db.query("SELECT 1 FROM items WHERE name = 'never'");
     expect(never).toHaveLength(0);
   });
+
+  it('with a read host, db.read uses its own pool and recovers when its connection was killed', async () => {
+    // The same server under two names stands in for writer and reader endpoints.
+    const replica = createDb(
+      { secret: { ...database.secret, host: 'localhost' }, readHost: '127.0.0.1' },
+      { log, poolSize: 2 },
+    );
+    expect(replica.read).not.toBe(replica.write);
+    const { rows } = await replica.read.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    const again = await replica.read.query<{ one: number }>('SELECT 1 AS one');
+    expect(again.rows[0]!.one).toBe(1);
+    await replica.close();
+  });
 });
