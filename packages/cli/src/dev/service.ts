@@ -57,7 +57,7 @@ export class ServiceProcess {
   private healthTimer: NodeJS.Timeout | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private watchers: FSWatcher[] = [];
-  private healthyWaiters: (() => void)[] = [];
+  private healthyWaiters: ((healthy: boolean) => void)[] = [];
   private reloading: Promise<void> | undefined;
 
   constructor(
@@ -78,9 +78,10 @@ export class ServiceProcess {
     if (this.status === 'healthy') return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.healthyWaiters.push(() => {
+      timer.unref();
+      this.healthyWaiters.push((healthy) => {
         clearTimeout(timer);
-        resolve(true);
+        resolve(healthy);
       });
     });
   }
@@ -104,6 +105,8 @@ export class ServiceProcess {
   /** SIGTERM to its process group, SIGKILL after the service's stop timeout. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Whoever waits for this service to come up (a start interrupted by Ctrl-C) learns now that it will not.
+    for (const w of this.healthyWaiters.splice(0)) w(false);
     for (const w of this.watchers) w.close();
     this.watchers = [];
     clearTimeout(this.restartTimer);
@@ -207,7 +210,7 @@ export class ServiceProcess {
               `${this.spec.name} healthy on :${this.spec.port}`,
               Date.now() - this.spawnedAt,
             );
-          for (const w of this.healthyWaiters.splice(0)) w();
+          for (const w of this.healthyWaiters.splice(0)) w(true);
         }
       } else if (this.status === 'healthy' || Date.now() - this.spawnedAt > START_GRACE_MS) {
         if (this.status !== 'unhealthy')
