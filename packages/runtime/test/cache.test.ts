@@ -120,3 +120,21 @@ describe('cache (no CACHE_URL: in-process LRU)', () => {
     await cache.close();
   });
 });
+
+describe('cache (Redis with AUTH)', () => {
+  it('authenticates with CACHE_AUTH_TOKEN; a wrong token fails open', async () => {
+    const redis = await startRedis();
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'requirepass', 'auth-token-1');
+    admin.disconnect();
+    const good = createCache({ url: redis.url, authToken: 'auth-token-1' }, { log });
+    await until(async () => (await good.set('a', 1, 10), (await good.get('a')) === 1));
+    const bad = createCache({ url: redis.url, authToken: 'wrong' }, { log });
+    let calls = 0;
+    expect(await bad.wrap('a', 10, async () => ++calls)).toBe(1);
+    expect(JSON.stringify(lines)).not.toContain('auth-token-1');
+    await good.close();
+    await bad.close();
+    await redis.close();
+  });
+});
