@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -212,6 +212,18 @@ describe('berth dev (fixture app)', () => {
     });
     expect(after.restarts).toBe(1);
     expect((await http(port, '/health', { host: `api.localhost:${port}` })).status).toBe(200);
+  });
+
+  it('reloads a service when a file under its watch folder changes, without counting a restart', async () => {
+    const before = (await http(port, '/_berth/api/services')).json()[0];
+    const now = new Date();
+    utimesSync(join(ROOT, 'packages/cli/test/fixtures/dev-app/watched/touch.js'), now, now);
+    const after = await until('api to be reloaded', async () => {
+      const s = (await http(port, '/_berth/api/services')).json()[0];
+      return s.status === 'healthy' && s.pid !== before.pid ? s : undefined;
+    });
+    expect(after.restarts).toBe(before.restarts);
+    expect(dev.output()).toMatch(/api: touch\.js changed, reloading/);
   });
 
   it('refuses a taken --port with exit 2, naming the port', async () => {

@@ -9,7 +9,19 @@ const LEVELS: Record<number, { name: string; color: number }> = {
   60: { name: 'FATAL', color: 35 },
 };
 // `_aws` is the CloudWatch embedded-metric envelope: its metric values are shown, the envelope is noise locally.
-const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'v', 'err', 'service', 'app', 'stage', '_aws']);
+const HIDDEN = new Set([
+  'level',
+  'time',
+  'msg',
+  'pid',
+  'hostname',
+  'v',
+  'err',
+  'service',
+  'app',
+  'stage',
+  '_aws',
+]);
 
 export interface LogLine {
   /** Plain text (no colours), as the console page shows it. */
