@@ -12,6 +12,8 @@ export interface LoadRequest {
 
 export interface Sample {
   readonly kind: string;
+  readonly method: string;
+  readonly path: string;
   /** performance.now() when the request was sent. */
   readonly start: number;
   /** Time to the end of the response (or to the error). */
@@ -59,17 +61,31 @@ export async function runLoad(options: LoadOptions): Promise<Sample[]> {
     const spec = options.next(i);
     const start = performance.now();
     if (inFlight >= maxInFlight) {
-      samples.push({ kind: spec.kind, start, ms: 0, error: 'SATURATED' });
+      samples.push({
+        kind: spec.kind,
+        method: spec.method,
+        path: spec.path,
+        start,
+        ms: 0,
+        error: 'SATURATED',
+      });
       return;
     }
     inFlight++;
     const done = new Promise<void>((resolve) => {
       let settled = false;
-      const finish = (sample: Omit<Sample, 'kind' | 'start' | 'ms'>) => {
+      const finish = (sample: Omit<Sample, 'kind' | 'method' | 'path' | 'start' | 'ms'>) => {
         if (settled) return;
         settled = true;
         inFlight--;
-        samples.push({ kind: spec.kind, start, ms: performance.now() - start, ...sample });
+        samples.push({
+          kind: spec.kind,
+          method: spec.method,
+          path: spec.path,
+          start,
+          ms: performance.now() - start,
+          ...sample,
+        });
         resolve();
       };
       const headers: Record<string, string | number> = { ...spec.headers };

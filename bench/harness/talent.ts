@@ -119,7 +119,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
   });
   let tail = '';
   const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-20_000);
+    tail = (tail + chunk.toString('utf8')).slice(-400_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -188,14 +188,20 @@ export interface StartTalentOptions {
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
   readonly readyTimeoutMs?: number;
+  /**
+   * `bundle`: dist/server.js, as the container runs it. `source`: src/server.ts through tsx, as `berth dev` does.
+   * @default - BERTH_TALENT_ENTRY, else 'bundle'
+   */
+  readonly entry?: 'bundle' | 'source';
 }
 
-/** Runs talent from its production bundle with NODE_ENV=production, as the container does. */
+/** Runs talent with NODE_ENV=production, from its production bundle unless told otherwise. */
 export async function startTalent(options: StartTalentOptions): Promise<ServerProcess> {
-  const entry = ensureBundle();
+  const source = (options.entry ?? process.env.BERTH_TALENT_ENTRY) === 'source';
+  const entry = source ? ['--import', 'tsx', join(TALENT_DIR, 'src/server.ts')] : [ensureBundle()];
   return spawnServer({
     command: process.execPath,
-    args: [...(options.nodeArgs ?? []), entry],
+    args: [...(options.nodeArgs ?? []), ...entry],
     env: processEnv(options.env),
     port: Number(options.env.PORT),
     cwd: TALENT_DIR,

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { between, runLoad } from '../../bench/harness/load';
+import { report, sleep, startScenario, summarize, talentMix, unexpected, type Scenario } from './scenario';
+
+// Another session takes an exclusive lock on `opportunities` and sleeps in its transaction, so every query the app
+// runs against it waits. The runtime's statement timeout (10 s) and pool connect timeout (5 s) must turn the wait
+// into 503s, and the event loop must stay free: /health (no DB) keeps answering fast.
+const RATE = 200;
+const DURATION_MS = 20_000;
+const SLOW_AT_MS = 3_000;
+const SLOW_FOR_S = 13;
+/** Connect timeout + statement timeout + margin: the longest a request may take. */
+const MAX_LATENCY_MS = 5_000 + 10_000 + 2_000;
+const HEALTH_P99_MS = 50;
+
+describe('fault: slow database', () => {
+  let world: Scenario;
+
+  beforeAll(async () => {
+    world = await startScenario();
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('GIVEN queries stuck behind a lock THEN 503/504 from timeouts, /health p99 ≤ 50 ms, nothing lost', async () => {
+    const tokens = await world.applicantTokens(Math.ceil((RATE * DURATION_MS) / 1000 / 3) + 10);
+    const t0 = performance.now();
+    const load = runLoad({
+      baseUrl: world.talent.url,
+      rate: RATE,
+      durationMs: DURATION_MS,
+      next: talentMix(world.opportunityIds, tokens),
+      // Requests pile up for up to 15 s at 200/s: the generator must not be the one that gives up.
+      maxInFlight: 5_000,
+    });
+
+    await sleep(SLOW_AT_MS);
+    const locker = await world.session();
+    const slowAt = performance.now();
+    const held = locker.query(
+      `BEGIN; LOCK TABLE opportunities IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(${SLOW_FOR_S}); COMMIT;`,
+    );
+    await held;
+    const fastAt = performance.now();
+    await locker.end();
+    const samples = await load;
+
+    const slow = between(samples, slowAt, fastAt);
+    const health = slow.filter((s) => s.kind === 'health');
+    const { acknowledged, lost } = await world.lostWrites(samples);
+    const slowest = Math.max(...samples.map((s) => s.ms));
+    report(
+      'slow database (lock + pg_sleep)',
+      [
+        ['all', samples],
+        ['before', between(samples, t0, slowAt)],
+        ['DB slow (lock held)', slow],
+        ['after', between(samples, fastAt)],
+      ],
+      {
+        'lock held ms': Math.round(fastAt - slowAt),
+        '/health p99 ms while slow': summarize(health).p99.toFixed(1),
+        'slowest request ms': Math.round(slowest),
+        'writes acknowledged (2xx)': acknowledged,
+        'writes lost': lost.length,
+      },
+    );
+
+    expect(await Promise.race([world.talent.exited, sleep(0).then(() => 'running')])).toBe('running');
+    expect(summarize(health).ok).toBe(health.length);
+    expect(summarize(health).p99).toBeLessThanOrEqual(HEALTH_P99_MS);
+    expect(unexpected(samples, [503, 504]).map((s) => `${s.kind} ${s.status} ${s.body}`)).toEqual([]);
+    expect(summarize(slow).server, 'no timeout turned into a 503/504: the lock did not bite').toBeGreaterThan(
+      0,
+    );
+    expect(summarize(samples).connErrors + summarize(samples).timeouts + summarize(samples).notSent).toBe(0);
+    expect(slowest).toBeLessThan(MAX_LATENCY_MS);
+    expect(lost).toEqual([]);
+    // Back to normal once the lock is gone (requests queued behind it may finish late, new ones must succeed).
+    const after = between(samples, fastAt + 1_000);
+    expect(summarize(after).ok).toBe(after.length);
+  });
+});
