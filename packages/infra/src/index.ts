@@ -12,3 +12,20 @@ export { CLOUDFLARE_IPV4 } from './data/cloudflare';
 export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
 export { synthesize, type SynthesizedStack } from './synthesize';
 export { runChecks, type CheckReport, type Finding } from './checks';
+export {
+  estimateCost,
+  estimateStacks,
+  estimateTemplate,
+  stackTemplates,
+  runsPerMonth,
+  PRICES,
+  PRICES_AS_OF,
+  PRICE_REGION,
+  ASSUMPTIONS,
+  REGION_MULTIPLIERS,
+  HOURS_PER_MONTH,
+  type CostEstimate,
+  type CostLine,
+  type CfnTemplate,
+  type StackTemplate,
+} from './cost/index';
