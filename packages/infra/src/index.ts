@@ -29,3 +29,12 @@ export {
   type CfnTemplate,
   type StackTemplate,
 } from './cost/index';
+export {
+  diagramModel,
+  diagramDot,
+  diagramSvg,
+  renderDot,
+  type DiagramModel,
+  type DiagramNode,
+  type DiagramEdge,
+} from './diagram/index';

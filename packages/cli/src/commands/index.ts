@@ -4,6 +4,7 @@ import { register as synth } from './synth';
 import { register as check } from './check';
 import { register as dev } from './dev';
 import { register as cost } from './cost';
+import { register as diagram } from './diagram';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config, synth, check, dev, cost];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config, synth, check, dev, cost, diagram];
