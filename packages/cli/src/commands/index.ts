@@ -5,6 +5,21 @@ import { register as check } from './check';
 import { register as dev } from './dev';
 import { register as cost } from './cost';
 import { register as diagram } from './diagram';
+import { register as deploy } from './deploy';
+import { register as rollback } from './rollback';
+import { register as runJob } from './run-job';
+import { register as migrate } from './migrate';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [config, synth, check, dev, cost, diagram];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  config,
+  synth,
+  check,
+  dev,
+  cost,
+  diagram,
+  deploy,
+  rollback,
+  runJob,
+  migrate,
+];

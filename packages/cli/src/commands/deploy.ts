@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { loadStage } from '../load';
+import { defaultRuntime } from '../ops/aws';
+import { deploy, type DeployDeps } from '../ops/deploy';
+import { gitRevision } from '../ops/git';
+import { dockerBuildx } from '../ops/image';
+import { cdkToolkit } from '../ops/toolkit';
+
+interface Options {
+  env: string;
+  config: string;
+  region?: string;
+  imageTag?: string;
+  allowDirty?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command, deps: () => DeployDeps = defaultDeps): void {
+  program
+    .command('deploy')
+    .description(
+      'build and push the image (tag = git sha), deploy the stacks, wait until every service is steady; fails on a rollback',
+    )
+    .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
+    .option('-c, --config <path>', 'config file', 'berth.config.ts')
+    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--image-tag <tag>', 'deploy an image already pushed under this tag (no build, no Docker needed)')
+    .option('--allow-dirty', 'build from a working tree with uncommitted changes (the tag says so)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: Options) => {
+      const { loaded, resolved } = await loadStage(opts.config, opts.env);
+      const report = await deploy(
+        {
+          resolved,
+          configDir: loaded.dir,
+          ...(opts.imageTag ? { imageTag: opts.imageTag } : {}),
+          ...(opts.allowDirty ? { allowDirty: true } : {}),
+          ...(opts.region ? { region: opts.region } : {}),
+        },
+        deps(),
+      );
+      if (opts.json) {
+        console.log(JSON.stringify(report, null, 2));
+        return;
+      }
+      console.log(`${resolved.app} · ${resolved.stage}: deployed ${report.imageTag} to ${report.region}`);
+      for (const s of report.services)
+        console.log(
+          `  ${s.name}: ${s.taskDefinition.split('/').pop()} steady, ${s.running}/${s.desired} running`,
+        );
+    });
+}
+
+function defaultDeps(): DeployDeps {
+  return { rt: defaultRuntime(), toolkit: cdkToolkit, images: dockerBuildx, git: gitRevision };
+}

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { loadStage } from '../load';
+import { defaultRuntime, type OpsRuntime } from '../ops/aws';
+import { migrateCommand } from '../ops/commands';
+import { runTask } from '../ops/runtask';
+import { finish } from './run-job';
+
+interface Options {
+  env: string;
+  config: string;
+  region?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, runtime: () => OpsRuntime = defaultRuntime): void {
+  program
+    .command('migrate')
+    .description(
+      "run the database migrations as an ECS task (a 'migrate' job, else the job entry point with 'migrate'), exit with its code",
+    )
+    .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
+    .option('-c, --config <path>', 'config file', 'berth.config.ts')
+    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: Options) => {
+      const { resolved } = await loadStage(opts.config, opts.env);
+      const { service, command } = migrateCommand(resolved);
+      const report = await runTask(
+        { resolved, name: 'migrate', service, command, ...(opts.region ? { region: opts.region } : {}) },
+        runtime(),
+      );
+      finish(report, !!opts.json);
+    });
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../errors';
+import { loadStage } from '../load';
+import { defaultRuntime, type OpsRuntime } from '../ops/aws';
+import { rollback } from '../ops/rollback';
+
+interface Options {
+  env: string;
+  config: string;
+  region?: string;
+  service?: string;
+  to?: string;
+  json?: boolean;
+}
+
+export function register(program: Command, runtime: () => OpsRuntime = defaultRuntime): void {
+  program
+    .command('rollback')
+    .description(
+      'point a service back at an earlier ACTIVE task definition revision and wait until it is steady',
+    )
+    .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
+    .option('-c, --config <path>', 'config file', 'berth.config.ts')
+    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--service <name>', 'service to roll back (default: the default service)')
+    .option('--to <revision>', 'task definition revision (default: the previous ACTIVE one)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: Options) => {
+      const { resolved } = await loadStage(opts.config, opts.env);
+      const to = opts.to === undefined ? undefined : Number(opts.to);
+      if (to !== undefined && !(Number.isInteger(to) && to > 0))
+        throw new CliError(`--to ${opts.to}: expected a revision number such as 12`, EXIT.invalid);
+      const report = await rollback(
+        {
+          resolved,
+          ...(opts.service ? { service: opts.service } : {}),
+          ...(to !== undefined ? { to } : {}),
+          ...(opts.region ? { region: opts.region } : {}),
+        },
+        runtime(),
+      );
+      if (opts.json) {
+        console.log(JSON.stringify(report, null, 2));
+        return;
+      }
+      const rev = (arn: string) => arn.split('/').pop();
+      console.log(
+        `${resolved.app} · ${resolved.stage}: ${report.service} rolled back ${rev(report.from.taskDefinition)} → ${rev(report.to.taskDefinition)}, steady`,
+      );
+      console.log(
+        '  The stack still names the newer revision: the next berth deploy replaces this one (deploy a fixed commit, or the old tag with --image-tag).',
+      );
+    });
+}

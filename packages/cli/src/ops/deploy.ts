@@ -1,0 +1,224 @@
+import { resolve as resolvePath } from 'node:path';
+import {
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  GetAuthorizationTokenCommand,
+} from '@aws-sdk/client-ecr';
+import type { ResolvedApp } from '@berth/config';
+import { CliError, EXIT } from '../errors';
+import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
+import type { SourceRevision } from './git';
+import type { ImageBuilder } from './image';
+import { findStack } from './stack';
+import { waitForSteadyState, type SteadyOutcome } from './steady';
+import type { StackDeployer } from './toolkit';
+
+export interface DeployOptions {
+  readonly resolved: ResolvedApp;
+  /** The config file's folder: image contexts and dockerfiles are relative to it. */
+  readonly configDir: string;
+  /** Deploy an image already pushed under this tag instead of building. */
+  readonly imageTag?: string;
+  readonly allowDirty?: boolean;
+  readonly region?: string;
+}
+
+export interface DeployDeps {
+  readonly rt: OpsRuntime;
+  readonly toolkit: StackDeployer;
+  readonly images: ImageBuilder;
+  readonly git: SourceRevision;
+}
+
+export interface DeployReport {
+  readonly env: string;
+  readonly region: string;
+  readonly imageTag: string;
+  readonly stacks: readonly string[];
+  readonly services: readonly SteadyOutcome[];
+}
+
+/**
+ * Build → push (immutable tag) → deploy the stacks → wait for every ECS service to be steady on the new task
+ * definition. Fails, with the reason and the last stopped tasks, when the circuit breaker rolled a service back.
+ */
+export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployReport> {
+  const { resolved } = options;
+  const { rt } = deps;
+  const region = options.region ?? resolved.region;
+  const clients = rt.clients(region);
+  const { account } = await callerIdentity(clients);
+  if (resolved.account && account && resolved.account !== account) {
+    throw new CliError(
+      `The credentials are for account ${account}, but ${resolved.stage} deploys to account ${resolved.account}. Use that account's role.`,
+      EXIT.failed,
+    );
+  }
+  const tag = options.imageTag ?? (await sourceTag(options, deps));
+  rt.progress(`${resolved.app} · ${resolved.stage} → ${account} ${region}, image tag ${tag}`);
+
+  const built = Object.values(resolved.services).filter((s) => s.image.kind === 'build');
+  const createdRepositories = await pushImages(options, deps, clients, account, tag);
+
+  const before = await findStack(clients, resolved);
+  let deployError: Error | undefined;
+  let stacks: readonly string[] = [];
+  rt.progress(`deploying ${before ? 'stack updates' : 'new stacks'} (ImageTag=${tag})…`);
+  try {
+    stacks = (
+      await deps.toolkit.deploy(
+        { resolved, imageTag: tag, importExisting: createdRepositories > 0 },
+        rt.progress,
+      )
+    ).stacks;
+  } catch (err) {
+    deployError = err as Error;
+    rt.progress(`the stack deployment failed: ${deployError.message}`);
+  }
+
+  const after = await findStack(clients, resolved);
+  if (!after) {
+    throw new CliError(
+      `Deploy of ${resolved.app}-${resolved.stage} failed: ${deployError?.message ?? 'the stack does not exist after deploying'}`,
+      EXIT.failed,
+    );
+  }
+  rt.progress('waiting for the services to reach steady state…');
+  const builtNames = new Set(built.map((s) => s.name));
+  const outcomes = await waitForSteadyState(
+    clients,
+    rt,
+    after.cluster,
+    after.services.map((s) => ({
+      arn: s.arn,
+      name: s.name,
+      expect: builtNames.has(s.name) ? { imageTag: tag, builtContainers: [s.name] } : {},
+    })),
+  );
+  const failed = outcomes.filter((o) => !o.ok);
+  if (failed.length || deployError) {
+    const lines = failed.map((o) => `  ${o.name}: ${o.reason}`);
+    if (deployError && !failed.length) lines.push(`  ${deployError.message}`);
+    throw new CliError(
+      `Deploy of ${resolved.app}-${resolved.stage} (${tag}) failed:\n${lines.join('\n')}`,
+      EXIT.failed,
+    );
+  }
+  return { env: resolved.stage, region, imageTag: tag, stacks, services: outcomes };
+}
+
+async function sourceTag(options: DeployOptions, deps: DeployDeps): Promise<string> {
+  let sha: string;
+  try {
+    sha = await deps.git.shortSha(options.configDir);
+  } catch (err) {
+    throw new CliError(
+      `Cannot tag the image: 'git rev-parse --short HEAD' failed in ${options.configDir} (${(err as Error).message.trim()}). Pass --image-tag <tag>.`,
+      EXIT.failed,
+    );
+  }
+  if (!options.allowDirty && (await deps.git.isDirty(options.configDir))) {
+    throw new CliError(
+      `The working tree has uncommitted changes: an image tagged ${sha} would not be commit ${sha}. Commit them, or pass --allow-dirty (the tag becomes ${sha}-dirty-<time>).`,
+      EXIT.failed,
+    );
+  }
+  return options.allowDirty && (await deps.git.isDirty(options.configDir))
+    ? `${sha}-dirty-${Date.now().toString(36)}`
+    : sha;
+}
+
+/** Builds and pushes each built service's image unless the tag is already there; returns repositories it created. */
+async function pushImages(
+  options: DeployOptions,
+  deps: DeployDeps,
+  clients: AwsClients,
+  account: string,
+  tag: string,
+): Promise<number> {
+  const { resolved } = options;
+  const { rt } = deps;
+  let created = 0;
+  for (const service of Object.values(resolved.services)) {
+    if (service.image.kind !== 'build') continue;
+    const repositoryName = `${resolved.app}/${service.name}`;
+    const host = `${account}.dkr.ecr.${clients.region}.amazonaws.com`;
+    const exists = await repositoryExists(clients, repositoryName);
+    if (exists && (await imageExists(clients, repositoryName, tag))) {
+      rt.progress(`  ${service.name}: ${repositoryName}:${tag} already pushed`);
+      continue;
+    }
+    if (options.imageTag) {
+      throw new CliError(
+        `--image-tag ${tag}: no such image in ECR repository ${repositoryName} (${clients.region}). Push it first, or deploy without --image-tag to build it.`,
+        EXIT.failed,
+      );
+    }
+    if (!(await deps.images.available())) {
+      throw new CliError(
+        `Docker (with buildx) is needed to build ${service.name}'s image and was not found. Install Docker, or push the image yourself and pass --image-tag <tag>.`,
+        EXIT.failed,
+      );
+    }
+    if (!exists) {
+      rt.progress(
+        `  ${service.name}: creating ECR repository ${repositoryName} (immutable tags, scan on push)`,
+      );
+      await clients.ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName,
+          imageTagMutability: 'IMMUTABLE',
+          imageScanningConfiguration: { scanOnPush: true },
+        }),
+      );
+      created++;
+    }
+    const auth = (await clients.ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData?.[0];
+    const [username, password] = Buffer.from(auth?.authorizationToken ?? '', 'base64')
+      .toString()
+      .split(':') as [string, string];
+    const image = service.image;
+    rt.progress(`  ${service.name}: building and pushing ${repositoryName}:${tag} (${service.arch})`);
+    try {
+      await deps.images.buildAndPush(
+        {
+          context: resolvePath(options.configDir, image.context),
+          dockerfile: resolvePath(options.configDir, image.dockerfile),
+          ...(image.target ? { target: image.target } : {}),
+          platform: service.arch === 'arm64' ? 'linux/arm64' : 'linux/amd64',
+          image: `${host}/${repositoryName}:${tag}`,
+          registry: { host, username: username ?? 'AWS', password: password ?? '' },
+        },
+        rt.progress,
+      );
+    } catch (err) {
+      throw new CliError(`Building ${service.name}'s image failed: ${(err as Error).message}`, EXIT.failed, {
+        cause: err,
+      });
+    }
+  }
+  return created;
+}
+
+async function repositoryExists(clients: AwsClients, repositoryName: string): Promise<boolean> {
+  try {
+    await clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'RepositoryNotFoundException') return false;
+    throw err;
+  }
+}
+
+async function imageExists(clients: AwsClients, repositoryName: string, tag: string): Promise<boolean> {
+  try {
+    const res = await clients.ecr.send(
+      new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
+    );
+    return (res.imageDetails?.length ?? 0) > 0;
+  } catch (err) {
+    if ((err as Error).name === 'ImageNotFoundException') return false;
+    throw err;
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { ResolvedApp } from '@berth/config';
+import { CliError, EXIT } from '../errors';
+import { callerIdentity, type OpsRuntime } from './aws';
+import { parseTaskDefinition, requireStack, serviceNamed } from './stack';
+import { waitForSteadyState } from './steady';
+
+export interface RollbackOptions {
+  readonly resolved: ResolvedApp;
+  /** @default the default service */
+  readonly service?: string;
+  /** Task definition revision to go back to. @default the newest ACTIVE revision older than the current one */
+  readonly to?: number;
+  readonly region?: string;
+}
+
+export interface RollbackReport {
+  readonly env: string;
+  readonly service: string;
+  readonly from: { readonly taskDefinition: string; readonly images: readonly string[] };
+  readonly to: { readonly taskDefinition: string; readonly images: readonly string[] };
+}
+
+/**
+ * Points one service back at an earlier ACTIVE revision of its task definition family and waits for steady state.
+ * Refuses a revision that is not ACTIVE or is the current one, and fails if ECS does not end on the target.
+ */
+export async function rollback(options: RollbackOptions, rt: OpsRuntime): Promise<RollbackReport> {
+  const { resolved } = options;
+  const clients = rt.clients(options.region ?? resolved.region);
+  await callerIdentity(clients);
+  const stack = await requireStack(clients, resolved);
+  const name = options.service ?? resolved.defaultService;
+  const deployed = serviceNamed(stack, name);
+  const current = deployed.service.taskDefinition ?? '';
+  const { family, revision } = parseTaskDefinition(current);
+
+  const active: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }),
+    );
+    active.push(...(page.taskDefinitionArns ?? []).filter((a) => parseTaskDefinition(a).family === family));
+    nextToken = page.nextToken;
+  } while (nextToken && active.length < 200);
+
+  let target: string | undefined;
+  if (options.to !== undefined) {
+    if (options.to === revision)
+      throw new CliError(`${name} already runs ${family}:${revision}`, EXIT.failed);
+    target = active.find((a) => parseTaskDefinition(a).revision === options.to);
+    if (!target) {
+      throw new CliError(
+        `${family}:${options.to} is not an ACTIVE revision; ACTIVE: ${active.map((a) => parseTaskDefinition(a).revision).join(', ') || 'none'}`,
+        EXIT.failed,
+      );
+    }
+  } else {
+    target = active.find((a) => parseTaskDefinition(a).revision < revision);
+    if (!target)
+      throw new CliError(`${name}: no ACTIVE revision of ${family} older than ${revision}`, EXIT.failed);
+  }
+
+  const images = async (taskDefinition: string) =>
+    (
+      (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition
+        ?.containerDefinitions ?? []
+    ).map((c) => c.image ?? '');
+  const from = { taskDefinition: current, images: await images(current) };
+  const to = { taskDefinition: target, images: await images(target) };
+  rt.progress(
+    `${name}: ${family}:${revision} (${from.images.join(', ')}) → ${family}:${parseTaskDefinition(target).revision} (${to.images.join(', ')})`,
+  );
+  await clients.ecs.send(
+    new UpdateServiceCommand({ cluster: stack.cluster, service: deployed.arn, taskDefinition: target }),
+  );
+  rt.progress('waiting for steady state…');
+  const [outcome] = await waitForSteadyState(clients, rt, stack.cluster, [
+    { arn: deployed.arn, name, expect: { taskDefinition: target } },
+  ]);
+  if (!outcome?.ok)
+    throw new CliError(`Rollback of ${name} failed: ${outcome?.reason ?? 'unknown'}`, EXIT.failed);
+  return { env: resolved.stage, service: name, from, to };
+}
