@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
+  type DescribeServicesCommandOutput,
+} from '@aws-sdk/client-ecs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resolve } from '@berth/config';
+import talent from '../../../examples/talent/berth.config';
+import { register } from '../src/commands/rollback';
+import { CliError } from '../src/errors';
+import { main } from '../src/main';
+import { awsClients, type OpsRuntime } from '../src/ops/aws';
+import { rollback } from '../src/ops/rollback';
+
+const CONFIG = join(import.meta.dirname, '../../../examples/talent/berth.config.ts');
+const resolved = resolve(talent, 'prod');
+const SERVICE = 'arn:aws:ecs:us-east-1:222222222222:service/talent-prod-Cluster/talent-prod-api';
+const td = (rev: number) => `arn:aws:ecs:us-east-1:222222222222:task-definition/talent-prod-api:${rev}`;
+
+const sts = mockClient(STSClient);
+const ecs = mockClient(ECSClient);
+const cfn = mockClient(CloudFormationClient);
+const lines: string[] = [];
+const rt: OpsRuntime = {
+  clients: awsClients,
+  sleep: async () => {},
+  progress: (l) => lines.push(l),
+  out: (l) => lines.push(l),
+  pollMs: 0,
+  steadyTimeoutMs: 60_000,
+};
+
+const service = (
+  rev: number,
+  deployments: { rev: number; state: 'COMPLETED' | 'IN_PROGRESS' | 'FAILED'; reason?: string }[],
+): DescribeServicesCommandOutput => ({
+  $metadata: {},
+  services: [
+    {
+      serviceArn: SERVICE,
+      taskDefinition: td(rev),
+      runningCount: 3,
+      desiredCount: 3,
+      deployments: deployments.map((d, i) => ({
+        status: i === 0 ? 'PRIMARY' : 'ACTIVE',
+        taskDefinition: td(d.rev),
+        rolloutState: d.state,
+        ...(d.reason ? { rolloutStateReason: d.reason } : {}),
+      })),
+    },
+  ],
+});
+
+beforeEach(() => {
+  lines.length = 0;
+  sts.reset();
+  ecs.reset();
+  cfn.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+  cfn.on(DescribeStackResourcesCommand).resolves({
+    StackResources: [
+      {
+        ResourceType: 'AWS::ECS::Cluster',
+        PhysicalResourceId: 'talent-prod-Cluster',
+        LogicalResourceId: 'C',
+        ResourceStatus: 'UPDATE_COMPLETE',
+        Timestamp: new Date(),
+      },
+      {
+        ResourceType: 'AWS::ECS::Service',
+        PhysicalResourceId: SERVICE,
+        LogicalResourceId: 'S',
+        ResourceStatus: 'UPDATE_COMPLETE',
+        Timestamp: new Date(),
+      },
+    ],
+  });
+  ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [td(12), td(11), td(9)] });
+  ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({
+    taskDefinition: {
+      containerDefinitions: [
+        { name: 'api', image: `repo/talent/api:${input.taskDefinition.endsWith(':12') ? 'new' : 'old'}` },
+      ],
+    },
+  }));
+  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  ecs.on(DescribeTasksCommand).resolves({ tasks: [] });
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('berth rollback', () => {
+  it('moves the service to the previous ACTIVE revision and waits for steady state', async () => {
+    // GIVEN the service runs :12, then settles on :11 after the update
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+      .resolvesOnce(
+        service(11, [
+          { rev: 11, state: 'IN_PROGRESS' },
+          { rev: 12, state: 'COMPLETED' },
+        ]),
+      )
+      .resolves(service(11, [{ rev: 11, state: 'COMPLETED' }]));
+    // WHEN
+    const report = await rollback({ resolved }, rt);
+    // THEN
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input).toMatchObject({
+      cluster: 'talent-prod-Cluster',
+      service: SERVICE,
+      taskDefinition: td(11),
+    });
+    expect(report.to.taskDefinition).toBe(td(11));
+    expect(report.from.images).toEqual(['repo/talent/api:new']);
+    expect(report.to.images).toEqual(['repo/talent/api:old']);
+    expect(lines.join('\n')).toMatch(/talent-prod-api:12 .* → talent-prod-api:11/);
+  });
+
+  it('--to picks a given ACTIVE revision and refuses one that is not', async () => {
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+      .resolves(service(9, [{ rev: 9, state: 'COMPLETED' }]));
+    await rollback({ resolved, to: 9 }, rt);
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input.taskDefinition).toBe(td(9));
+
+    ecs.on(DescribeServicesCommand).resolves(service(12, [{ rev: 12, state: 'COMPLETED' }]));
+    await expect(rollback({ resolved, to: 10 }, rt)).rejects.toThrow(
+      /talent-prod-api:10 is not an ACTIVE revision; ACTIVE: 12, 11, 9/,
+    );
+  });
+
+  it('fails, exit 1, when ECS does not end on the target revision', async () => {
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+      .resolves(service(11, [{ rev: 11, state: 'FAILED', reason: 'tasks failed to start' }]));
+    const err = await rollback({ resolved }, rt).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(1);
+    expect((err as CliError).message).toMatch(
+      /Rollback of api failed: deployment failed: tasks failed to start/,
+    );
+  });
+
+  it('the command validates --to', async () => {
+    const program = new Command('berth').exitOverride();
+    register(program, () => rt);
+    await expect(
+      program.parseAsync(['node', 'berth', 'rollback', '--env', 'prod', '--config', CONFIG, '--to', 'x']),
+    ).rejects.toThrow(/--to x: expected a revision number/);
+  });
+
+  it('missing credentials: a clear message, exit 1, no stack trace', async () => {
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        }),
+      );
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(String(m)));
+    expect(await main(['node', 'berth', 'rollback', '--env', 'prod', '--config', CONFIG])).toBe(1);
+    expect(errors.join('\n')).toMatch(/^berth: No AWS credentials found .* AWS_PROFILE/);
+    expect(errors.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
