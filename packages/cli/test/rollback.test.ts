@@ -152,6 +152,13 @@ describe('berth rollback', () => {
     );
   });
 
+  it('--if-image-tag: does nothing when the failed deploy is not live (ECS already rolled it back)', async () => {
+    ecs.on(DescribeServicesCommand).resolves(service(11, [{ rev: 11, state: 'COMPLETED' }]));
+    const report = await rollback({ resolved, ifImageTag: 'new' }, rt);
+    expect(report.skipped).toMatch(/not tag new: the failed deploy is not live/);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
   it('the command validates --to', async () => {
     const program = new Command('berth').exitOverride();
     register(program, () => rt);
@@ -161,13 +168,11 @@ describe('berth rollback', () => {
   });
 
   it('missing credentials: a clear message, exit 1, no stack trace', async () => {
-    sts
-      .on(GetCallerIdentityCommand)
-      .rejects(
-        Object.assign(new Error('Could not load credentials from any providers'), {
-          name: 'CredentialsProviderError',
-        }),
-      );
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      }),
+    );
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(String(m)));
     expect(await main(['node', 'berth', 'rollback', '--env', 'prod', '--config', CONFIG])).toBe(1);

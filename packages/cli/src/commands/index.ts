@@ -9,6 +9,7 @@ import { register as deploy } from './deploy';
 import { register as rollback } from './rollback';
 import { register as runJob } from './run-job';
 import { register as migrate } from './migrate';
+import { register as init } from './init';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -22,4 +23,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   rollback,
   runJob,
   migrate,
+  init,
 ];

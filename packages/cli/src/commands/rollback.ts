@@ -10,6 +10,7 @@ interface Options {
   region?: string;
   service?: string;
   to?: string;
+  ifImageTag?: string;
   json?: boolean;
 }
 
@@ -24,6 +25,10 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
     .option('--region <region>', "AWS region (default: the environment's)")
     .option('--service <name>', 'service to roll back (default: the default service)')
     .option('--to <revision>', 'task definition revision (default: the previous ACTIVE one)')
+    .option(
+      '--if-image-tag <tag>',
+      'only when the service runs this image tag (what a failed deploy left behind)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: Options) => {
       const { resolved } = await loadStage(opts.config, opts.env);
@@ -36,11 +41,16 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
           ...(opts.service ? { service: opts.service } : {}),
           ...(to !== undefined ? { to } : {}),
           ...(opts.region ? { region: opts.region } : {}),
+          ...(opts.ifImageTag ? { ifImageTag: opts.ifImageTag } : {}),
         },
         runtime(),
       );
       if (opts.json) {
         console.log(JSON.stringify(report, null, 2));
+        return;
+      }
+      if (report.skipped) {
+        console.log(`${resolved.app} · ${resolved.stage}: ${report.skipped}`);
         return;
       }
       const rev = (arn: string) => arn.split('/').pop();

@@ -16,6 +16,11 @@ export interface RollbackOptions {
   /** Task definition revision to go back to. @default the newest ACTIVE revision older than the current one */
   readonly to?: number;
   readonly region?: string;
+  /**
+   * Only roll back when the service runs an image with this tag (what a failed deploy left behind); otherwise report
+   * that there is nothing to undo. CI passes the tag of the deploy that failed.
+   */
+  readonly ifImageTag?: string;
 }
 
 export interface RollbackReport {
@@ -23,6 +28,8 @@ export interface RollbackReport {
   readonly service: string;
   readonly from: { readonly taskDefinition: string; readonly images: readonly string[] };
   readonly to: { readonly taskDefinition: string; readonly images: readonly string[] };
+  /** Set when nothing was changed, saying why. */
+  readonly skipped?: string;
 }
 
 /**
@@ -72,6 +79,11 @@ export async function rollback(options: RollbackOptions, rt: OpsRuntime): Promis
         ?.containerDefinitions ?? []
     ).map((c) => c.image ?? '');
   const from = { taskDefinition: current, images: await images(current) };
+  if (options.ifImageTag && !from.images.some((i) => i.endsWith(`:${options.ifImageTag}`))) {
+    const skipped = `${name} runs ${from.images.join(', ')}, not tag ${options.ifImageTag}: the failed deploy is not live, nothing to roll back`;
+    rt.progress(skipped);
+    return { env: resolved.stage, service: name, from, to: from, skipped };
+  }
   const to = { taskDefinition: target, images: await images(target) };
   rt.progress(
     `${name}: ${family}:${revision} (${from.images.join(', ')}) → ${family}:${parseTaskDefinition(target).revision} (${to.images.join(', ')})`,

