@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/main';
+
+const TALENT = join(import.meta.dirname, '../../../examples/talent/berth.config.ts');
+const REVENDISTE = join(import.meta.dirname, '../../../examples/seeds/revendiste/berth.config.ts');
+
+async function run(argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((m: string) => void lines.push(String(m)));
+  const code = await main(['node', 'berth', ...argv]);
+  return { code, out: lines.join('\n') };
+}
+afterEach(() => vi.restoreAllMocks());
+
+interface CostJson {
+  env: string;
+  currency: string;
+  monthly: number;
+  lines: { resource: string; type: string; monthly: number; assumption: string | null }[];
+}
+
+describe('berth cost', () => {
+  it('--json: { env, currency, monthly, lines } with monthly the sum of the lines', async () => {
+    const { code, out } = await run(['cost', '--env', 'prod', '--config', TALENT, '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as CostJson;
+    expect(json).toMatchObject({ env: 'prod', currency: 'USD' });
+    expect(json.lines.length).toBeGreaterThan(5);
+    for (const l of json.lines) {
+      expect(typeof l.resource).toBe('string');
+      expect(l.type).toMatch(/^AWS::/);
+      expect(typeof l.monthly).toBe('number');
+      expect(l.assumption === null || typeof l.assumption === 'string').toBe(true);
+    }
+    expect(json.monthly).toBeCloseTo(
+      json.lines.reduce((s, l) => s + l.monthly, 0),
+      9,
+    );
+  });
+
+  it('prints a table with a line per resource, the assumptions and the total', async () => {
+    const { code, out } = await run(['cost', '--env', 'dev', '--config', TALENT]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/resource\s+count\s+unit price\s+unit\s+monthly/);
+    expect(out).toMatch(/api: Fargate tasks \(0\.25 vCPU \/ 0\.5 GB, x86_64, Spot\) \[1\]/);
+    expect(out).toMatch(/total \$\d+\.\d\d \/ month/);
+    expect(out).toMatch(/Assumptions:\n\s+\[1\] /);
+    expect(out).toMatch(/on-demand list prices as of \d{4}-\d{2}-\d{2}/);
+  });
+
+  it('--compare puts environments side by side, dev < staging < prod', async () => {
+    const { code, out } = await run(['cost', '--compare', 'dev,staging,prod', '--config', TALENT, '--json']);
+    expect(code).toBe(0);
+    const [dev, staging, prod] = JSON.parse(out) as CostJson[];
+    expect(dev!.monthly).toBeLessThan(staging!.monthly);
+    expect(staging!.monthly).toBeLessThan(prod!.monthly);
+    const table = await run(['cost', '--compare', 'dev,staging,prod', '--config', TALENT]);
+    expect(table.out).toMatch(/resource\s+dev\s+staging\s+prod/);
+    expect(table.out).toMatch(/total \/ month\s+\$[\d.,]+\s+\$[\d.,]+\s+\$[\d.,]+/);
+  });
+
+  it('says how a region other than us-east-1 is priced', async () => {
+    const { out } = await run(['cost', '--env', 'prod', '--config', REVENDISTE]);
+    expect(out).toMatch(/Region sa-east-1: us-east-1 prices × 1\.72/);
+  });
+
+  it('needs --env or --compare (usage error, exit 2)', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect((await run(['cost', '--config', TALENT])).code).toBe(2);
+  });
+});
