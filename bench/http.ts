@@ -23,6 +23,7 @@ import { profileReport } from './harness/profile';
 import { fmt, table } from './harness/stats';
 import {
   prepareTalentDatabase,
+  procCpu,
   processEnv,
   ROOT,
   spawnServer,
@@ -82,6 +83,8 @@ export interface HttpRow {
   /** Open-loop latency at --rate req/s. */
   readonly fixed: Summary;
   readonly peakMb: number;
+  /** Server CPU per request in the median round, µs (user, system). */
+  readonly cpuUs: { readonly user: number; readonly system: number };
 }
 
 const loadAtStart = loadavg()
@@ -126,7 +129,10 @@ try {
   };
 
   const targets = TARGETS.filter((t) => !args.only || t.name.includes(args.only));
-  const results = new Map<string, { runs: CannonResult[]; fixed?: Summary; peakMb: number }>();
+  const results = new Map<
+    string,
+    { runs: CannonResult[]; cpu: Array<{ user: number; system: number }>; fixed?: Summary; peakMb: number }
+  >();
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
       const server = await start(target.server);
@@ -137,9 +143,15 @@ try {
         if (probe.status !== 200)
           throw new Error(`${target.name}: ${url} answered ${probe.status}: ${await probe.text()}`);
         await cannon({ url, connections, durationSeconds: 2 });
+        const cpuBefore = procCpu(server.pid);
         const result = await cannon({ url, connections, durationSeconds });
-        const entry = results.get(target.name) ?? { runs: [], peakMb: 0 };
+        const cpuAfter = procCpu(server.pid);
+        const entry = results.get(target.name) ?? { runs: [], cpu: [], peakMb: 0 };
         entry.runs.push(result);
+        entry.cpu.push({
+          user: ((cpuAfter.userMs - cpuBefore.userMs) * 1000) / result.total,
+          system: ((cpuAfter.systemMs - cpuBefore.systemMs) * 1000) / result.total,
+        });
         if (round === rounds - 1) {
           const samples = await runLoad({
             baseUrl: server.url,
@@ -161,9 +173,11 @@ try {
   for (const target of targets) {
     const entry = results.get(target.name)!;
     const sorted = [...entry.runs].sort((a, b) => a.rps - b.rps);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
     rows.push({
       name: target.name,
-      result: sorted[Math.floor(sorted.length / 2)]!,
+      result: median,
+      cpuUs: entry.cpu[entry.runs.indexOf(median)]!,
       rounds: entry.runs.map((r) => r.rps),
       fixed: entry.fixed!,
       peakMb: entry.peakMb,
@@ -187,7 +201,18 @@ console.log(
 );
 console.log(
   table(
-    ['target', 'req/s', 'rounds req/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'peak RSS MB'],
+    [
+      'target',
+      'req/s',
+      'rounds req/s',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'non-2xx',
+      'errors',
+      'CPU µs/req user+sys',
+      'peak RSS MB',
+    ],
     rows.map((r) => [
       r.name,
       fmt(r.result.rps, 0),
@@ -197,6 +222,7 @@ console.log(
       fmt(r.result.max),
       String(r.result.non2xx),
       String(r.result.errors + r.result.timeouts),
+      `${fmt(r.cpuUs.user, 1)} + ${fmt(r.cpuUs.system, 1)}`,
       fmt(r.peakMb, 1),
     ]),
   ),

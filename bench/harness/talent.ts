@@ -110,6 +110,17 @@ export function procMemory(pid: number): { peakMb: number; rssMb: number } {
   }
 }
 
+/** CPU time a live process has used so far, ms, split user / system (from /proc/<pid>/stat, 100 ticks/s). */
+export function procCpu(pid: number): { userMs: number; systemMs: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { userMs: Number(fields[11]) * 10, systemMs: Number(fields[12]) * 10 };
+  } catch {
+    return { userMs: Number.NaN, systemMs: Number.NaN };
+  }
+}
+
 /** Starts a server process and waits until `readyPath` answers 200 (or the process dies, with its output). */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
   const child = spawn(options.command, options.args, {
