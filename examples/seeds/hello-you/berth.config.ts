@@ -12,6 +12,8 @@ export default defineApp({
     api: {
       port: 5000,
       health: '/health',
+      // A host name so Route 53 can fail it over to the standby region.
+      hosts: ['api'],
       image: { uri: 'ghcr.io/hello-you/api:1.4.2', credentialsSecret: 'hello-you/github-token' },
       secrets: { FLASK_SECRET_KEY: 'hello-you/flask-secret-key' },
       scaling: { cpu: 70, memory: 75 },

@@ -148,6 +148,30 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
       };
   }
 
+  // Environments of one account and region share one set of repositories, owned by the first of them.
+  const regionOf = (e: { region?: string }) => e.region ?? app.region ?? DEFAULTS.region;
+  const registryKey = (e: { account?: string; region?: string }) => `${e.account ?? ''}|${regionOf(e)}`;
+  const registryOwner = Object.entries(app.environments).find(
+    ([, e]) => registryKey(e) === registryKey(env),
+  )?.[0];
+  const promotesTo = Object.entries(app.environments)
+    .filter(([name, e]) => e.imagesFrom === stage && name !== stage && registryKey(e) !== registryKey(env))
+    .map(([name, e]) => ({
+      stage: name,
+      ...(e.account ? { account: e.account } : {}),
+      region: regionOf(e),
+    }));
+
+  // One OIDC provider per account: the first environment (config order) of each account creates it. Environments
+  // without an account are taken to share the deploying credentials' account.
+  const accountKey = (e: { account?: string }) => e.account ?? '';
+  const firstInAccount = Object.entries(app.environments).find(
+    ([, e]) => accountKey(e) === accountKey(env),
+  )?.[0];
+  const github: ResolvedApp['github'] = app.github
+    ? { repository: app.github.repository, oidcProvider: firstInAccount === stage ? 'create' : 'import' }
+    : undefined;
+
   if (issues.length) throw new ConfigError(issues, stage);
 
   return deepFreeze({
@@ -158,7 +182,9 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     region,
     branch: env.branch ?? (profileName === 'prod' ? 'main' : stage),
     imagesFrom,
-    github: app.github,
+    registry: registryOwner === stage ? 'create' : 'import',
+    promotesTo,
+    github,
     services,
     defaultService,
     database,

@@ -198,7 +198,28 @@ export interface ResolvedApp {
   readonly branch: string;
   /** Where images come from when promoted across accounts. */
   readonly imagesFrom?: { readonly stage: string; readonly account?: string; readonly region: string };
-  readonly github?: { readonly repository: string };
+  /**
+   * 'create': this environment owns the app's ECR repositories in its account and region (the first environment of
+   * that account and region, in config order); 'import': it shares the owner's repositories.
+   */
+  readonly registry: 'create' | 'import';
+  /**
+   * Environments whose `imagesFrom` names this one and that live in another account or region: where this
+   * environment's registry replicates to.
+   */
+  readonly promotesTo: readonly {
+    readonly stage: string;
+    readonly account?: string;
+    readonly region: string;
+  }[];
+  readonly github?: {
+    readonly repository: string;
+    /**
+     * 'create': this environment creates the account's GitHub OIDC provider (the first environment in config order
+     * per account); 'import': another environment in the same account does, this one refers to it by ARN.
+     */
+    readonly oidcProvider: 'create' | 'import';
+  };
   readonly services: Readonly<Record<string, ResolvedService>>;
   readonly defaultService: string;
   readonly database: ResolvedDatabase | null;

@@ -18,13 +18,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   // Edge
   {
     rule: 'AwsSolutions-EC23',
-    resource: /^Edge\/SecurityGroup\//,
+    resource: /^(Standby\/)?Edge\/SecurityGroup\//,
     when: anywhere,
     reason: "A public API's load balancer must accept the internet, and it does so on 80/443 only.",
   },
   {
     rule: 'NIST.800.53.R5-ELBv2ACMCertificateRequired',
-    resource: /^Edge\/LoadBalancer\/Http\//,
+    resource: /^(Standby\/)?Edge\/LoadBalancer\/Http\//,
     when: (r) => r.edge.https,
     reason: 'The HTTP listener only answers with a permanent redirect to HTTPS; it forwards nothing.',
   },
@@ -35,7 +35,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   {
     rule: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
-    resource: /^Network\/Vpc\/PublicSubnet\d+\//,
+    resource: /^(Standby\/)?Network\/Vpc\/PublicSubnet\d+\//,
     reason:
       'Public subnets hold only the load balancer and NAT gateways, which need the route to the internet gateway.',
   },
@@ -47,7 +47,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   // Service
   {
     rule: 'AwsSolutions-ECS2',
-    resource: /^Service[A-Za-z0-9]+\/TaskDefinition\//,
+    resource: /^((Standby\/)?Service[A-Za-z0-9]+\/TaskDefinition|Jobs\/[A-Za-z0-9]+TaskDefinition)\//,
     reason:
       "Plain env carries the contract's names, endpoints and ARNs only; Berth-SecretsNeverInPlainEnv proves no credential is among them.",
   },
@@ -84,7 +84,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   // Database
   {
-    rule: /^(AwsSolutions-RDS6|rds_cluster_iam_authentication_enabled_check|NIST\.800\.53\.R5-RDSInstanceIAMAuth.*)$/,
+    rule: /^(AwsSolutions-RDS6|rds_(cluster|instance)_iam_authentication_enabled_check|NIST\.800\.53\.R5-RDSInstanceIAMAuth.*)$/,
     reason:
       'The runtime authenticates with the rotated Secrets Manager password and re-reads it after rotation; IAM tokens expire every 15 minutes under a long-lived pool.',
   },
@@ -111,9 +111,9 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   // Cache
   {
-    rule: 'AwsSolutions-AEC5',
+    rule: /^(AwsSolutions-AEC5|AwsSolutions-RDS11|rds_instance_no_default_ports_check)$/,
     reason:
-      'A non-default port is obscurity, not control: the cache security group admits only the services that use it.',
+      'A non-default port is obscurity, not control: the cache and database security groups admit only the services that use them (and the bastion).',
   },
   {
     rule: /^(NIST\.800\.53\.R5-ElastiCacheRedisClusterAutomaticBackup|AwsSolutions-AEC\d*Backup)$/,
@@ -146,16 +146,29 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   {
     rule: /^(s3_bucket_logging_enabled_check|NIST\.800\.53\.R5-S3BucketLoggingEnabled|AwsSolutions-S1|NIST\.800\.53\.R5-S3BucketVersioningEnabled|s3_bucket_versioning_enabled_check)$/,
-    resource: /^(Edge\/AccessLogs\/|EdgeAccessLogs[0-9A-F]{8}$)/,
+    resource: /^((Standby\/)?Edge\/AccessLogs\/|(Standby)?EdgeAccessLogs[0-9A-F]{8}$)/,
     reason:
       'This is the log sink: logging it into itself would loop, and its objects are written once and expire after 90 days.',
   },
   // Profile differences: dev and staging trade these protections for cost on purpose; prod has every one.
   {
-    rule: /^(AwsSolutions-RDS10|AwsSolutions-ELB\d*Deletion.*|NIST\.800\.53\.R5-(ELBDeletionProtectionEnabled|RDSInstanceDeletionProtectionEnabled)|elbv2_deletion_protection_enabled_check|rds_cluster_deletion_protection_enabled_check)$/,
+    rule: /^(AwsSolutions-RDS10|AwsSolutions-ELB\d*Deletion.*|NIST\.800\.53\.R5-(ELBDeletionProtectionEnabled|RDSInstanceDeletionProtectionEnabled)|elbv2_deletion_protection_enabled_check|rds_(cluster|instance)_deletion_protection_enabled_check)$/,
     when: (r) => !r.deletionProtection && r.profile !== 'prod',
     reason:
       'Deletion protection is off outside prod by the profile so short-lived environments can be torn down; prod turns it on.',
+  },
+  {
+    rule: /^(AwsSolutions-RDS3|NIST\.800\.53\.R5-RDSMultiAZSupport|rds_instance_multi_az_support_check)$/,
+    resource: /^(Database\/Instance\/|DatabaseInstance$)/,
+    when: (r) => r.profile !== 'prod' && !r.database?.multiAz,
+    reason:
+      'Outside prod the database runs in one AZ by the profile (a standby instance doubles its cost); prod is Multi-AZ.',
+  },
+  {
+    rule: 'rds_instance_backup_enabled_check',
+    when: (r) => r.profile !== 'prod',
+    reason:
+      'Outside prod backups are kept for fewer days by the profile (backupRetention 1 in dev, 7 in staging); prod keeps 14.',
   },
   {
     rule: /^(AwsSolutions-AEC3|AwsSolutions-AEC4|AwsSolutions-AEC6|elasticache_repl_grp_encrypted_in_transit_check|elasticache_repl_grp_auto_failover_enabled_check)$/,
@@ -191,6 +204,151 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     when: (r) => r.removal === 'destroy',
     reason:
       "The CDK's bucket-emptying function exists only where removal is 'destroy'; it talks to S3 alone and runs on stack deletion.",
+  },
+  // Database (RDS instance engine, replicas, pilot light)
+  {
+    rule: /^(rds_storage_encrypted_kms_key_check|NIST\.800\.53\.R5-RDSStorageEncryptedKMS)$/,
+    resource: /^(Database\/|DatabaseInstance$|DatabaseReadReplica$)/,
+    reason:
+      'The primary database is encrypted with the AWS-managed aws/rds key; a customer key adds cost and key-policy work and matters only for sharing snapshots across accounts, which Berth does not do.',
+  },
+  {
+    rule: /^(AwsSolutions-RDS3|NIST\.800\.53\.R5-RDSMultiAZSupport|rds_multi_az_support_check)$/,
+    resource:
+      /^(Database\/ReadReplica\/|DatabaseReadReplica$|Standby\/DatabaseReplica|StandbyDatabaseReplica$)/,
+    reason:
+      'A read replica is itself redundancy for the Multi-AZ primary; making the replica Multi-AZ too would double its cost for a copy that can be re-created from the primary.',
+  },
+  {
+    rule: 'kms_create_grant_aws_service_check',
+    resource: /^(Standby\/DatabaseKey\/|StandbyDatabaseKey[0-9A-F]{8}$)/,
+    reason:
+      "The standby replica's key keeps the CDK default policy (the account administers it through IAM) because RDS creates its grants for cross-region replication through the account's principals.",
+  },
+  // Jobs
+  {
+    rule: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:ecs:[a-z0-9-]+:(<AWS::AccountId>|\d{12}):task-definition\/[a-z0-9-]+:\*\]$/,
+    resource: /^(Jobs\/SchedulerRole|Deployer\/Role)\/DefaultPolicy\//,
+    reason:
+      "RunTask must allow every revision of the app's own task definition families because each deploy registers a new revision; a condition pins the cluster.",
+  },
+  {
+    rule: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:ecs:[a-z0-9-]+:(<AWS::AccountId>|\d{12}):task\/(<Cluster[A-Za-z0-9]+>\/)?\*\]$/,
+    resource: /^(Jobs\/SchedulerRole|Deployer\/Role)\/DefaultPolicy\//,
+    reason:
+      "Task ARNs do not exist before RunTask creates them, so tagging at launch (ecs:CreateAction RunTask only) and describing or stopping one-off tasks name the cluster's tasks by wildcard.",
+  },
+  {
+    rule: /^(AwsSolutions-SQS3|sqs_dlq_check)$/,
+    resource:
+      /^(Jobs\/DeadLetter\/|JobsDeadLetter[0-9A-F]{8}$|Mail\/EventsDeadLetter\/|MailEventsDeadLetter[0-9A-F]{8}$)/,
+    reason:
+      'This queue is itself a dead-letter queue; giving it another would only move the same failed messages again.',
+  },
+  {
+    rule: /^(NIST\.800\.53\.R5-CloudWatchAlarmAction|cloudwatch_alarm_action_check)$/,
+    when: (r) => r.alarms === null,
+    reason:
+      'This environment names no alarm recipient (alarms.emails or pagerduty, prod by default), so the alarm is shown on the dashboard and console without notifying anyone.',
+  },
+  // Networking choices
+  {
+    rule: 'ecs_service_assign_public_ip_disabled_check',
+    when: (r) => r.network.publicTasks,
+    reason:
+      "Tasks in public subnets with public IPs replace NAT by the config's explicit choice (network.publicTasks, seed 003); their security group still admits only the load balancer.",
+  },
+  // Alarm and mail notifications
+  {
+    rule: /^(NIST\.800\.53\.R5-SNSEncryptedKMS|AwsSolutions-SNS2|sns_encrypted_kms_check)$/,
+    resource:
+      /^(Observability\/Alarms\/|ObservabilityAlarms[0-9A-F]{8}$|Mail\/Events\/|MailEvents[0-9A-F]{8}$)/,
+    reason:
+      'Alarm and bounce notifications are transient and the topics accept TLS only; CloudWatch and SES cannot publish with the AWS-managed SNS key, and a customer key per topic adds cost and a key policy per publisher.',
+  },
+  // EC2 capacity provider
+  {
+    rule: /^(AwsSolutions-IAM5\[(Action::ecs:Submit\*|Resource::\*)\])$/,
+    resource: /^Ec2Capacity\/InstanceRole\/DefaultPolicy\//,
+    reason:
+      "These are the ECS agent's own permissions, generated by the CDK when the capacity provider joins the cluster; the agent's APIs (Submit*, Poll, DiscoverPollEndpoint) have no resource-level permissions.",
+  },
+  {
+    rule: /^(AwsSolutions-AS3|autoscaling_mixed_instances_policy_multiple_instance_types_check|autoscaling_multiple_az_check)$/,
+    resource: /^(Ec2Capacity\/|Ec2CapacityInstancesASG)/,
+    reason:
+      "ECS managed scaling drives this group and reports through ECS events; it spans the App subnets of every AZ, and one instance type keeps the capacity provider's task placement predictable.",
+  },
+  {
+    rule: /^(ec2_launch_template_monitoring_enabled_check|ec2_instance_detailed_monitoring_enabled_check|AwsSolutions-EC28)$/,
+    reason:
+      'One-minute detailed EC2 monitoring costs ~$2 per instance-month; five-minute metrics, Container Insights and the service alarms cover these instances.',
+  },
+  // Bastion
+  {
+    rule: /^(AwsSolutions-EC29|ec2_instance_nitro_encryption_in_transit_check)$/,
+    resource: /^(Bastion\/|BastionInstance[0-9A-F]{8}$)/,
+    reason:
+      'The bastion is disposable break-glass access with nothing on it (re-created by the next deploy), and every session inside it is already TLS (SSM) or SSH.',
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+    resource: /^Bastion\/Role\//,
+    reason:
+      "AmazonSSMManagedInstanceCore is AWS's maintained minimum for Session Manager, the bastion's only way in without SSH.",
+  },
+  {
+    rule: /^(NIST\.800\.53\.R5-EC2InstanceNoPublicIp|ec2_instance_no_public_ip_check|NIST\.800\.53\.R5-EC2InstancesInVPC)$/,
+    resource: /^(Bastion\/|BastionInstance[0-9A-F]{8}$)/,
+    when: (r) => (r.bastion?.allowedCidrs.length ?? 0) > 0,
+    reason:
+      "SSH to the bastion is the config's break-glass choice (keyName + allowedCidrs, seed 002) and needs a public IP; its security group admits port 22 from exactly those /32s.",
+  },
+  {
+    rule: 'ec2_instance_no_public_ip_check',
+    resource: /^(Bastion\/|BastionInstance[0-9A-F]{8}$)/,
+    when: (r) => (r.bastion?.allowedCidrs.length ?? 0) === 0,
+    reason:
+      'The SSM-only bastion sits in a private subnet with no public IP; the rule wants an explicit AssociatePublicIpAddress false, which would move the instance into a network-interface block the NIST VPC check cannot read.',
+  },
+  // CloudFront (edge.cdn)
+  {
+    rule: /^(AwsSolutions-CFR1|AwsSolutions-CFR2|NIST\.800\.53\.R5-CloudFront.*WAF.*)$/,
+    when: (r) => r.edge.cdn,
+    reason:
+      'Geo restriction and AWS WAF are paid, app-specific choices Berth does not model yet; the ALB behind the distribution admits only CloudFront.',
+  },
+  {
+    rule: /^(AwsSolutions-CFR3|cloudfront_access_logs_enabled_check)$/,
+    when: (r) => r.edge.cdn,
+    reason:
+      'Caching is disabled, so every request reaches the ALB, whose access logs record it; CloudFront standard logs would also need an ACL-enabled bucket.',
+  },
+  {
+    rule: /^(cloudfront_custom_ssl_certificate_check|cloudfront_sni_enabled_check)$/,
+    when: (r) => r.edge.cdn && !!r.edge.domain,
+    reason:
+      "The distribution uses its own us-east-1 ACM certificate with sni-only; the rule cannot read a certificate ARN that arrives through the CDK's cross-region reference (Fn::GetAtt).",
+  },
+  {
+    rule: /^(cloudfront_default_root_object_configured_check|cloudfront_origin_failover_enabled_check)$/,
+    when: (r) => r.edge.cdn,
+    reason:
+      'The origin is an API behind a multi-AZ load balancer: there is no root object to serve, and no second origin that could answer for it.',
+  },
+  // Deployer
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    resource: /^Deployer\/Role\/DefaultPolicy\//,
+    reason:
+      "ecr:GetAuthorizationToken and ecs:RegisterTaskDefinition/DescribeTaskDefinition have no resource-level permissions; every other deploy action names this app's own resources.",
+  },
+  // CDK cross-region references (CloudFront certificate, pilot light)
+  {
+    rule: /^(lambda_inside_vpc_check|NIST\.800\.53\.R5-Lambda.*|AwsSolutions-(IAM4|IAM5|L1).*)$/,
+    resource: /^(Custom::CrossRegionExport(Reader|Writer)|CustomCrossRegionExport(Reader|Writer))/,
+    reason:
+      "The CDK's cross-region reference functions only read and write SSM parameters at deploy time; they need no VPC and touch no app data.",
   },
 ];
 

@@ -1,6 +1,6 @@
 import { App, DefaultStackSynthesizer, Stage } from 'aws-cdk-lib';
 import type { ResolvedApp } from '@berth/config';
-import { BerthStack } from './stack';
+import { BerthStack, CdnCertificateStack, needsCdnCertificateStack, StandbyStack } from './stack';
 
 export interface BuildAppOptions {
   /** Where the cloud assembly goes. @default - a temporary directory chosen by the CDK */
@@ -27,19 +27,57 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
   });
   const imageTag = options.imageTag ?? (app.node.tryGetContext('imageTag') as string | undefined) ?? 'latest';
   for (const r of list) {
-    const stage = new Stage(app, r.stage, {
-      env: { region: r.region, ...(r.account ? { account: r.account } : {}) },
-    });
-    new BerthStack(stage, 'App', {
+    const account = r.account ? { account: r.account } : {};
+    const stage = new Stage(app, r.stage, { env: { region: r.region, ...account } });
+    const tags = { 'berth:app': r.app, 'berth:stage': r.stage };
+    // Stacks in other regions of the same Stage exchange values through CDK cross-region references.
+    const crossRegion = needsCdnCertificateStack(r) || !!r.standby;
+    const certificate = needsCdnCertificateStack(r)
+      ? new CdnCertificateStack(stage, 'Certificate', {
+          resolved: r,
+          env: { region: 'us-east-1', ...account },
+          stackName: `${r.app}-${r.stage}-certificate`,
+          description: `Berth: ${r.app} (${r.stage}) CloudFront certificate`,
+          crossRegionReferences: true,
+          synthesizer: new DefaultStackSynthesizer(),
+          tags,
+        })
+      : undefined;
+    const primary = new BerthStack(stage, 'App', {
       resolved: r,
       stackName: `${r.app}-${r.stage}`,
       imageTag,
       description: `Berth: ${r.app} (${r.stage})`,
       synthesizer: new DefaultStackSynthesizer(),
-      tags: { 'berth:app': r.app, 'berth:stage': r.stage },
+      tags,
+      ...(crossRegion ? { crossRegionReferences: true } : {}),
+      ...(certificate ? { cdnCertificate: certificate.certificate } : {}),
     });
+    if (r.standby) {
+      new StandbyStack(stage, 'Standby', {
+        resolved: r,
+        primary,
+        imageTag,
+        env: { region: r.standby.region, ...account },
+        stackName: `${r.app}-${r.stage}-standby`,
+        description: `Berth: ${r.app} (${r.stage}) pilot-light standby in ${r.standby.region}`,
+        crossRegionReferences: true,
+        synthesizer: new DefaultStackSynthesizer(),
+        tags,
+      });
+    }
   }
   return app;
+}
+
+/** Every stack of an app built by buildApp (app, certificate, standby), with its environment. */
+export function allStacks(app: App): (BerthStack | CdnCertificateStack | StandbyStack)[] {
+  return app.node
+    .findAll()
+    .filter(
+      (c): c is BerthStack | CdnCertificateStack | StandbyStack =>
+        c instanceof BerthStack || c instanceof CdnCertificateStack || c instanceof StandbyStack,
+    );
 }
 
 /** The Berth stacks of an app built by buildApp, in environment order. */

@@ -6,7 +6,8 @@ import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { ResolvedApp } from '@berth/config';
 import { acknowledgementFor } from './acknowledgements';
-import { buildApp, berthStacks } from './app';
+import { allStacks, buildApp } from './app';
+import { BerthStack } from './stack';
 import { BERTH_RULES, type Template } from './rules/index';
 
 export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'Berth';
@@ -70,7 +71,7 @@ export function runChecks(
     };
     const app = buildApp(list, { outdir });
     const assembly = app.synth();
-    const stacks = berthStacks(app);
+    const stacks = allStacks(app);
     const synth = lap();
 
     const raw: Omit<Finding, 'acknowledged'>[] = [];
@@ -97,6 +98,8 @@ export function runChecks(
     const guardSeconds = lap();
 
     for (const { stack, template } of templates) {
+      // Berth's rules read the app's services and stores: the main stack of each environment.
+      if (!(stack instanceof BerthStack)) continue;
       for (const rule of BERTH_RULES) {
         for (const v of rule.check({ template, resolved: stack.resolved })) {
           raw.push({
@@ -181,7 +184,7 @@ function guardFindings(
         source: 'ControlTower',
         rule: v.ruleName,
         stage: stageOf.get(r.templatePath) ?? '',
-        resource: r.resourceLogicalId,
+        resource: r.resourceLogicalId ?? '',
         severity: 'error',
         message: v.description,
       });

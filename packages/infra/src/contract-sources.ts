@@ -1,16 +1,29 @@
 import type { Construct } from 'constructs';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ContractSource } from '@berth/config';
-import type { Cache } from './constructs/cache';
-import type { Database } from './constructs/database';
 import type { Buckets } from './constructs/buckets';
 import { pascal } from './constructs/edge';
 
+/** What a task needs of a database: the Database construct, or a pilot-light replica. */
+export interface DatabaseStore {
+  readonly secret: secretsmanager.ISecret;
+  readonly readHost?: string;
+  allowFrom(peer: ec2.IConnectable, description?: string): void;
+}
+
+/** What a task needs of a cache. */
+export interface CacheStore {
+  readonly url: string;
+  readonly authToken?: secretsmanager.ISecret;
+  allowFrom(peer: ec2.IConnectable, description?: string): void;
+}
+
 /** The stores a contract variable may come from. */
 export interface ContractStores {
-  readonly database?: Database;
-  readonly cache?: Cache;
+  readonly database?: DatabaseStore;
+  readonly cache?: CacheStore;
   readonly buckets?: Buckets;
   /** The SES configuration set name the Mail construct owns: `${app}-${stage}`. */
   readonly mailConfigurationSet?: string;

@@ -1,5 +1,14 @@
-export { buildApp, berthStacks, type BuildAppOptions } from './app';
-export { BerthStack, availabilityZonesFor, mailConfigurationSetName, type BerthStackProps } from './stack';
+export { buildApp, berthStacks, allStacks, type BuildAppOptions } from './app';
+export {
+  BerthStack,
+  CdnCertificateStack,
+  StandbyStack,
+  availabilityZonesFor,
+  deployerRoleName,
+  mailConfigurationSetName,
+  mailEventsQueueName,
+  type BerthStackProps,
+} from './stack';
 export { Network, type NetworkProps } from './constructs/network';
 export { Edge, rulePriority, type EdgeProps } from './constructs/edge';
 export { Service, CapacityNotSupportedError, healthCommand, type ServiceProps } from './constructs/service';
@@ -7,6 +16,19 @@ export { Database, DATABASE_LOGICAL_IDS, type DatabaseProps } from './constructs
 export { Cache, CACHE_LOGICAL_IDS, type CacheProps } from './constructs/cache';
 export { Buckets, bucketLogicalId, type BucketsProps } from './constructs/buckets';
 export { Registry, type RegistryProps } from './constructs/registry';
+export { Mail, type MailProps } from './constructs/mail';
+export { Jobs, type JobsProps, type ScheduledJob } from './constructs/jobs';
+export { Bastion, type BastionProps } from './constructs/bastion';
+export { Ec2Capacity, type Ec2CapacityProps } from './constructs/capacity';
+export { Observability, ALARM_DEFAULTS, type ObservabilityProps } from './constructs/observability';
+export { Deployer, GITHUB_OIDC_HOST, type DeployerProps } from './constructs/deployer';
+export {
+  PilotLight,
+  PilotLightStandby,
+  STANDBY_LOGICAL_IDS,
+  type PilotLightProps,
+  type PilotLightStandbyProps,
+} from './constructs/pilot-light';
 export { taskValueFor, type ContractStores, type TaskValue } from './contract-sources';
 export { CLOUDFLARE_IPV4 } from './data/cloudflare';
 export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';

@@ -1,12 +1,21 @@
 import type { Construct } from 'constructs';
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { contractFor, type ResolvedApp } from '@berth/config';
+import { Bastion } from './constructs/bastion';
 import { Buckets } from './constructs/buckets';
 import { Cache } from './constructs/cache';
+import { Ec2Capacity } from './constructs/capacity';
 import { Database } from './constructs/database';
+import { Deployer } from './constructs/deployer';
 import { Edge, pascal } from './constructs/edge';
+import { Jobs } from './constructs/jobs';
+import { Mail } from './constructs/mail';
 import { Network } from './constructs/network';
+import { Observability } from './constructs/observability';
+import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
 import { Registry } from './constructs/registry';
 import { Service } from './constructs/service';
 import type { ContractStores } from './contract-sources';
@@ -16,6 +25,8 @@ export interface BerthStackProps extends StackProps {
   readonly resolved: ResolvedApp;
   /** Default of the ImageTag parameter. @default 'latest' */
   readonly imageTag?: string;
+  /** CloudFront's viewer certificate (us-east-1), from the stage's certificate stack. @default - none */
+  readonly cdnCertificate?: acm.ICertificate;
 }
 
 /** The SES configuration set the Mail construct owns: one per app and stage. */
@@ -23,14 +34,30 @@ export function mailConfigurationSetName(resolved: ResolvedApp): string {
   return `${resolved.app}-${resolved.stage}`;
 }
 
+/** The queue SES bounces and complaints land in; the runtime's suppression job finds it by this name. */
+export function mailEventsQueueName(resolved: ResolvedApp): string {
+  return `${resolved.app}-${resolved.stage}-mail-events`;
+}
+
+/** The IAM role GitHub Actions assumes to deploy this environment. */
+export function deployerRoleName(resolved: ResolvedApp): string {
+  return `${resolved.app}-${resolved.stage}-deployer`;
+}
+
 /** `${region}a`, `${region}b`…: explicit so synthesis never asks AWS which zones exist. */
 export function availabilityZonesFor(region: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${region}${String.fromCharCode(97 + i)}`);
 }
 
+/** Whether this environment needs a us-east-1 certificate stack for CloudFront. */
+export function needsCdnCertificateStack(resolved: ResolvedApp): boolean {
+  return resolved.edge.cdn && !!resolved.edge.domain && resolved.region !== 'us-east-1';
+}
+
 /**
- * One environment of one app. Reads like a table of contents: network, edge, stores, registry, services.
- * Every construct is exposed as a readonly field, the escape hatch for whatever Berth does not model.
+ * One environment of one app. Reads like a table of contents: network, edge, stores, registry, services, jobs,
+ * mail, bastion, observability, deployer, pilot light. Every construct is exposed as a readonly field, the escape
+ * hatch for whatever Berth does not model.
  */
 export class BerthStack extends Stack {
   readonly resolved: ResolvedApp;
@@ -41,7 +68,15 @@ export class BerthStack extends Stack {
   readonly database?: Database;
   readonly cache?: Cache;
   readonly buckets?: Buckets;
+  readonly mail?: Mail;
+  readonly ec2Capacity?: Ec2Capacity;
   readonly services: Readonly<Record<string, Service>>;
+  readonly jobs?: Jobs;
+  readonly bastion?: Bastion;
+  readonly observability: Observability;
+  readonly deployer?: Deployer;
+  /** The primary half of the pilot light (global cluster, secret replica); the standby stack holds the rest. */
+  readonly pilotLight?: PilotLight;
 
   constructor(scope: Construct, id: string, props: BerthStackProps) {
     super(scope, id, props);
@@ -57,12 +92,18 @@ export class BerthStack extends Stack {
     });
     const { vpc } = this.network;
 
+    const defaultService = r.services[r.defaultService];
     this.edge = new Edge(this, 'Edge', {
       vpc,
       edge: r.edge,
       serviceOrder: Object.keys(r.services),
       deletionProtection: r.deletionProtection,
       logBucketRemoval: removalNoSnapshot,
+      hosts: Object.values(r.services).flatMap((s) => s.hosts),
+      ...(props.cdnCertificate ? { cdnCertificate: props.cdnCertificate } : {}),
+      ...(r.standby
+        ? { failover: 'PRIMARY' as const, healthCheckPath: defaultService?.healthPath ?? '/health' }
+        : {}),
     });
 
     if (r.database) {
@@ -75,6 +116,9 @@ export class BerthStack extends Stack {
         deletionProtection: r.deletionProtection,
       });
     }
+    // The rotation function runs in the App subnets; without NAT it reaches Secrets Manager only through its endpoint.
+    if (r.database && r.database.rotation !== false && r.network.nat === 'none')
+      this.network.ensureEndpoint('secretsmanager');
     if (r.cache) {
       this.cache = new Cache(this, 'Cache', {
         vpc,
@@ -91,6 +135,14 @@ export class BerthStack extends Stack {
         ...(this.edge.accessLogBucket ? { serverAccessLogsBucket: this.edge.accessLogBucket } : {}),
       });
     }
+    if (r.mail) {
+      this.mail = new Mail(this, 'Mail', {
+        mail: r.mail,
+        configurationSetName: mailConfigurationSetName(r),
+        eventsQueueName: mailEventsQueueName(r),
+        ...(this.edge.zone ? { zone: this.edge.zone } : {}),
+      });
+    }
 
     const imageTag = new CfnParameter(this, 'ImageTag', {
       type: 'String',
@@ -101,6 +153,14 @@ export class BerthStack extends Stack {
       prefix: r.app,
       services: Object.values(r.services),
       imageTag: imageTag.valueAsString,
+      mode: r.registry,
+      replicateTo: [
+        ...r.promotesTo.map((p) => ({ region: p.region, ...(p.account ? { account: p.account } : {}) })),
+        ...(r.standby ? [{ region: r.standby.region }] : []),
+      ],
+      ...(r.imagesFrom?.account && r.imagesFrom.account !== r.account
+        ? { acceptReplicationFrom: r.imagesFrom.account }
+        : {}),
     });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -109,6 +169,20 @@ export class BerthStack extends Stack {
       containerInsightsV2:
         r.profile === 'dev' ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
     });
+    if (r.ec2) {
+      const arches = new Set(
+        Object.values(r.services)
+          .filter((s) => s.capacity === 'ec2')
+          .map((s) => s.arch),
+      );
+      this.ec2Capacity = new Ec2Capacity(this, 'Ec2Capacity', {
+        cluster: this.cluster,
+        capacity: r.ec2,
+        subnets: this.network.appSubnets,
+        associatePublicIp: this.network.publicTasks,
+        arch: arches.has('arm64') ? 'arm64' : 'x86_64',
+      });
+    }
 
     const stores: ContractStores = {
       ...(this.database ? { database: this.database } : {}),
@@ -128,16 +202,161 @@ export class BerthStack extends Stack {
         stores,
         edge: this.edge,
         logRetentionDays: r.logRetentionDays,
-        ...(r.mail ? { mailDomain: r.mail.domain } : {}),
+        ...(this.mail ? { mail: this.mail } : {}),
+        ...(this.ec2Capacity ? { ec2Capacity: this.ec2Capacity } : {}),
         family: `${r.app}-${r.stage}-${s.name}`,
       });
+      if (this.mail && s.uses.mail) this.mail.grantDrain(services[s.name]!.taskRole);
     }
     this.services = services;
+
+    const jobs = Object.values(r.jobs);
+    if (jobs.length) {
+      this.jobs = new Jobs(this, 'Jobs', {
+        cluster: this.cluster,
+        jobs,
+        services,
+        subnets: this.network.appSubnets,
+        assignPublicIp: this.network.publicTasks,
+        prefix: `${r.app}-${r.stage}`,
+      });
+    }
+
+    if (r.bastion) {
+      this.bastion = new Bastion(this, 'Bastion', {
+        vpc,
+        bastion: r.bastion,
+        privateSubnets: { subnetGroupName: 'App' },
+        privateEgress: r.network.nat !== 'none',
+      });
+      this.database?.allowFrom(this.bastion, 'From the bastion');
+      this.cache?.allowFrom(this.bastion, 'From the bastion');
+    }
+
+    this.observability = new Observability(this, 'Observability', {
+      name: `${r.app}-${r.stage}`,
+      cluster: this.cluster,
+      services: Object.values(services),
+      loadBalancer: this.edge.loadBalancer,
+      ...(this.database && r.database ? { database: { construct: this.database, config: r.database } } : {}),
+      ...(this.cache && r.cache ? { cache: { construct: this.cache, nodes: r.cache.nodes } } : {}),
+      ...(this.jobs ? { jobs: this.jobs } : {}),
+      alarms: r.alarms,
+      containerInsights: r.profile !== 'dev',
+    });
+
+    if (r.github) {
+      const taskDefinitions = [
+        ...Object.values(services).map((s) => s.taskDefinition),
+        ...(this.jobs?.taskDefinitions ?? []),
+      ];
+      this.deployer = new Deployer(this, 'Deployer', {
+        repository: r.github.repository,
+        branch: r.branch,
+        roleName: deployerRoleName(r),
+        oidcProvider: r.github.oidcProvider,
+        // Promoted environments receive images by replication: their deployer pushes nothing.
+        repositories: r.imagesFrom ? [] : Object.values(this.registry.repositories),
+        cluster: this.cluster,
+        services: Object.values(services).map((s) => s.ecsService),
+        taskDefinitions: [...new Set(taskDefinitions)],
+        logGroups: Object.values(services).map((s) => s.logGroup),
+        cdkRegions: [
+          ...new Set([
+            r.region,
+            ...(r.standby ? [r.standby.region] : []),
+            ...(needsCdnCertificateStack(r) ? ['us-east-1'] : []),
+          ]),
+        ],
+      });
+      new CfnOutput(this, 'DeployerRoleArn', { value: this.deployer.role.roleArn });
+    }
+
+    if (r.standby && this.database) {
+      this.pilotLight = new PilotLight(this, 'PilotLight', {
+        resolved: r,
+        database: this.database,
+      });
+    }
 
     new CfnOutput(this, 'LoadBalancerDns', { value: this.edge.loadBalancer.loadBalancerDnsName });
   }
 
   /** Deterministic zones from the region: no context lookup, same template on every machine. */
+  override get availabilityZones(): string[] {
+    return availabilityZonesFor(this.region, this.resolved?.network.azs ?? 3);
+  }
+}
+
+export interface CdnCertificateStackProps extends StackProps {
+  readonly resolved: ResolvedApp;
+}
+
+/**
+ * CloudFront only accepts certificates from us-east-1: this small stack in the same Stage holds one for the domain
+ * and its subdomains, DNS-validated in the Route 53 zone (or through records you publish with dns 'external'). The
+ * app's stack reads its ARN through a CDK cross-region reference (an SSM parameter written at deploy time), so
+ * synthesis stays offline.
+ */
+export class CdnCertificateStack extends Stack {
+  readonly certificate: acm.Certificate;
+  readonly resolved: ResolvedApp;
+
+  constructor(scope: Construct, id: string, props: CdnCertificateStackProps) {
+    super(scope, id, props);
+    const { edge } = props.resolved;
+    this.resolved = props.resolved;
+    if (!edge.domain) throw new Error(`${this.node.path}: a CloudFront certificate needs edge.domain`);
+    const zone =
+      edge.dns === 'route53' && edge.hostedZoneId
+        ? route53.PublicHostedZone.fromPublicHostedZoneAttributes(this, 'Zone', {
+            hostedZoneId: edge.hostedZoneId,
+            zoneName: edge.domain,
+          })
+        : undefined;
+    this.certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: edge.domain,
+      subjectAlternativeNames: [`*.${edge.domain}`],
+      validation: acm.CertificateValidation.fromDns(zone),
+    });
+  }
+}
+
+export interface StandbyStackProps extends StackProps {
+  readonly resolved: ResolvedApp;
+  /** The primary stack: its database and pilot light are read through cross-region references. */
+  readonly primary: BerthStack;
+  /** Default of the ImageTag parameter. @default 'latest' */
+  readonly imageTag?: string;
+}
+
+/** The pilot-light standby of one environment, in `standby.region`, in the same Stage as the app's stack. */
+export class StandbyStack extends Stack {
+  readonly resolved: ResolvedApp;
+  readonly standby: PilotLightStandby;
+
+  constructor(scope: Construct, id: string, props: StandbyStackProps) {
+    super(scope, id, props);
+    const r = props.resolved;
+    this.resolved = r;
+    const { database, pilotLight } = props.primary;
+    if (!database || !pilotLight)
+      throw new Error(`${this.node.path}: the primary stack has no database or pilot light to stand by for`);
+    const imageTag = new CfnParameter(this, 'ImageTag', {
+      type: 'String',
+      default: props.imageTag ?? 'latest',
+      description: "Image tag the standby's services run; keep it equal to the primary's.",
+    });
+    this.standby = new PilotLightStandby(this, 'Standby', {
+      resolved: r,
+      primaryDatabase: database,
+      primary: pilotLight,
+      imageTag: imageTag.valueAsString,
+      removalPolicy: removalPolicyFor(r.removal, r.profile, this.node.path),
+    });
+    new CfnOutput(this, 'LoadBalancerDns', { value: this.standby.edge.loadBalancer.loadBalancerDnsName });
+  }
+
   override get availabilityZones(): string[] {
     return availabilityZonesFor(this.region, this.resolved?.network.azs ?? 3);
   }

@@ -151,7 +151,7 @@ describe('Service', () => {
         Statement: Match.arrayWith([
           Match.objectLike({ Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] }),
           Match.objectLike({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['BucketResumes', 'Arn'] } }),
-          Match.objectLike({ Action: ['ses:SendEmail', 'ses:SendRawEmail'] }),
+          Match.objectLike({ Action: 'ses:SendEmail' }),
         ]),
       },
     });

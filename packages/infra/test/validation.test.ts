@@ -28,10 +28,10 @@ describe('validation', () => {
     );
   });
 
-  it('names the service that asks for EC2 capacity', () => {
+  it('names the service that asks for EC2 capacity when the cluster has none', () => {
     const api = { ...prod.services.api!, capacity: 'ec2' as const };
-    expect(() => buildApp(withChanges(prod, { services: { api } }))).toThrow(
-      /service 'api' asks for capacity 'ec2'; supported so far: fargate, fargate-spot/,
+    expect(() => buildApp(withChanges(prod, { services: { api }, ec2: null }))).toThrow(
+      /service 'api' asks for capacity 'ec2', but the cluster has no EC2 capacity provider/,
     );
   });
 
@@ -127,7 +127,7 @@ describe('ingress', () => {
     const { stack, vpc } = edgeStack();
     new Edge(stack, 'Edge', {
       vpc,
-      edge: { ...dev.edge, cdn: true, ingress: 'cloudfront' },
+      edge: { ...dev.edge, ingress: 'cloudfront' },
       serviceOrder: [],
     });
     const template = Template.fromStack(stack);
@@ -144,7 +144,7 @@ describe('ingress', () => {
     const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['me-central-1a', 'me-central-1b'] });
     new Edge(stack, 'Edge', {
       vpc,
-      edge: { ...dev.edge, cdn: true, ingress: 'cloudfront' },
+      edge: { ...dev.edge, ingress: 'cloudfront' },
       serviceOrder: [],
     });
     Template.fromStack(stack).resourceCountIs('Custom::AWS', 1);

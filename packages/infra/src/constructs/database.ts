@@ -40,10 +40,14 @@ export const DATABASE_LOGICAL_IDS = Object.freeze({
 export class Database extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   readonly secret: secretsmanager.ISecret;
+  /** The generated secret itself (`secret` is its attachment to the database). */
+  readonly generatedSecret?: secretsmanager.Secret;
   /** Host of the reader endpoint or read replica, when there is one. */
   readonly readHost?: string;
   readonly cluster?: rds.DatabaseCluster;
   readonly instance?: rds.DatabaseInstance;
+  /** The RDS read replica, when there is one. */
+  readonly replica?: rds.DatabaseInstanceReadReplica;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -117,7 +121,7 @@ export class Database extends Construct implements ec2.IConnectable {
         deletionProtection: props.deletionProtection ?? false,
         removalPolicy: props.removalPolicy,
         iamAuthentication: false,
-        cloudwatchLogsExports: ['postgresql'],
+        cloudwatchLogsExports: ['postgresql', 'upgrade'],
         enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),
         publiclyAccessible: false,
         copyTagsToSnapshot: true,
@@ -136,8 +140,10 @@ export class Database extends Construct implements ec2.IConnectable {
           removalPolicy: props.removalPolicy,
           enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),
           publiclyAccessible: false,
+          cloudwatchLogsExports: ['postgresql', 'upgrade'],
         });
         (replica.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.replica);
+        this.replica = replica;
         this.readHost = replica.dbInstanceEndpointAddress;
       }
     }
@@ -147,8 +153,9 @@ export class Database extends Construct implements ec2.IConnectable {
     });
     // The secret itself (not its attachment) is stateful: pin the CfnSecret under the cluster or instance.
     const owner = this.cluster ?? this.instance!;
-    const secretResource = owner.node.tryFindChild('Secret')?.node.defaultChild as
-      secretsmanager.CfnSecret | undefined;
+    const generated = owner.node.tryFindChild('Secret');
+    if (generated instanceof secretsmanager.Secret) this.generatedSecret = generated;
+    const secretResource = generated?.node.defaultChild as secretsmanager.CfnSecret | undefined;
     secretResource?.overrideLogicalId(DATABASE_LOGICAL_IDS.secret);
 
     if (db.rotation !== false) {

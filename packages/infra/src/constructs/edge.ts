@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -20,6 +22,23 @@ export interface EdgeProps {
   readonly deletionProtection?: boolean;
   /** What deleting the stack does to the access-log bucket. @default RemovalPolicy.RETAIN */
   readonly logBucketRemoval?: RemovalPolicy;
+  /**
+   * Every host the services answer (the CloudFront aliases, with cdn). @default - none: the distribution keeps its
+   * cloudfront.net name
+   */
+  readonly hosts?: readonly string[];
+  /**
+   * CloudFront's viewer certificate, which must live in us-east-1. @default - the ALB's certificate when the stack is in
+   * us-east-1; elsewhere required with cdn and a domain
+   */
+  readonly cdnCertificate?: acm.ICertificate;
+  /**
+   * Route 53 failover role of this entrance (pilot light): PRIMARY records carry a health check on the default
+   * service's health path; SECONDARY records point at the standby. @default - plain alias records
+   */
+  readonly failover?: 'PRIMARY' | 'SECONDARY';
+  /** Path the PRIMARY health check probes (the default service's health path). @default '/health' */
+  readonly healthCheckPath?: string;
 }
 
 /** ALB rule limits: at most 5 condition values per rule. */
@@ -41,13 +60,27 @@ export class Edge extends Construct {
   readonly listener: elbv2.ApplicationListener;
   readonly certificate?: acm.ICertificate;
   readonly accessLogBucket?: s3.Bucket;
-  readonly zone?: route53.IHostedZone;
+  readonly zone?: route53.IPublicHostedZone;
+  /** CloudFront in front of the ALB, with cdn. */
+  readonly distribution?: cloudfront.Distribution;
+  /** The primary's Route 53 health check, with failover PRIMARY. */
+  readonly healthCheck?: route53.CfnHealthCheck;
   private readonly props: EdgeProps;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
     this.props = props;
     const { edge, vpc } = props;
+    if (edge.cdn && (!edge.https || !edge.domain)) {
+      throw new Error(
+        `${this.node.path}: cdn needs https and edge.domain (got https ${edge.https}, domain ${JSON.stringify(edge.domain ?? null)}): CloudFront reaches the ALB over HTTPS with the viewer's Host, which the ALB's certificate must cover`,
+      );
+    }
+    if (props.failover && !(edge.domain && edge.dns === 'route53' && edge.hostedZoneId)) {
+      throw new Error(
+        `${this.node.path}: failover ${props.failover} needs Route 53 (edge.dns 'route53', edge.domain and edge.hostedZoneId) to switch DNS`,
+      );
+    }
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -77,7 +110,7 @@ export class Edge extends Construct {
     }
 
     if (edge.domain && edge.dns === 'route53' && edge.hostedZoneId) {
-      this.zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      this.zone = route53.PublicHostedZone.fromPublicHostedZoneAttributes(this, 'Zone', {
         hostedZoneId: edge.hostedZoneId,
         zoneName: edge.domain,
       });
@@ -109,6 +142,74 @@ export class Edge extends Construct {
           contentType: 'text/plain',
           messageBody: 'Not found',
         }),
+      });
+    }
+    if (props.failover === 'PRIMARY')
+      this.healthCheck = this.createHealthCheck(props.healthCheckPath ?? '/health');
+    if (edge.cdn) this.distribution = this.createDistribution();
+    if (edge.dns === 'external') this.outputExternalDns();
+  }
+
+  /**
+   * CloudFront → ALB over HTTPS (TLS 1.2), caching disabled, every viewer header (Host included) forwarded so the
+   * ALB's host rules still apply and its certificate (domain + *.domain) matches; viewers redirected to HTTPS.
+   */
+  private createDistribution(): cloudfront.Distribution {
+    const { edge } = this.props;
+    const hosts = [...(this.props.hosts ?? [])].filter((h) => h.includes('.'));
+    const certificate =
+      this.props.cdnCertificate ?? (Stack.of(this).region === 'us-east-1' ? this.certificate : undefined);
+    if (hosts.length && !certificate) {
+      throw new Error(
+        `${this.node.path}: CloudFront needs a us-east-1 certificate for ${hosts.join(', ')}; pass cdnCertificate (the stack is in ${Stack.of(this).region})`,
+      );
+    }
+    return new cloudfront.Distribution(this, 'Distribution', {
+      comment: `${edge.domain}: CloudFront → ALB, caching disabled`,
+      ...(hosts.length && certificate ? { domainNames: hosts, certificate } : {}),
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      defaultBehavior: {
+        origin: new origins.LoadBalancerV2Origin(this.loadBalancer, {
+          protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+          originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        }),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER,
+        compress: true,
+      },
+    });
+  }
+
+  /**
+   * DNS elsewhere (e.g. Cloudflare): outputs say what to publish. The certificate's validation CNAME cannot be an
+   * output (CloudFormation waits for validation before the stack, and its outputs, complete): it appears in the
+   * stack events of the first deploy ("Content of DNS Record is: …") and with
+   * `aws acm describe-certificate --certificate-arn <CertificateArn>`.
+   */
+  private outputExternalDns(): void {
+    new CfnOutput(this, 'PointDnsAt', {
+      description: 'Create a CNAME (or a proxied record) for each host to this name',
+      value: this.distribution?.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName,
+    });
+    if (this.certificate) {
+      new CfnOutput(this, 'CertificateArn', {
+        description:
+          'ACM certificate: publish its DNS validation CNAME (shown in the first deploy events) at the DNS provider',
+        value: this.certificate.certificateArn,
+      });
+      new CfnOutput(this, 'CertificateValidationRecords', {
+        description: 'Command printing the validation records to publish',
+        value: Fn.join('', [
+          'aws acm describe-certificate --region ',
+          Stack.of(this).region,
+          ' --certificate-arn ',
+          this.certificate.certificateArn,
+          " --query 'Certificate.DomainValidationOptions[].ResourceRecord'",
+        ]),
       });
     }
   }
@@ -144,15 +245,74 @@ export class Edge extends Construct {
     if (service.isDefault) {
       this.listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
     }
+    const literalHosts = service.hosts.filter((h) => !h.includes('*') && h.includes('.'));
     if (this.zone) {
-      for (const host of service.hosts.filter((h) => !h.includes('*'))) {
-        new route53.ARecord(this, `Alias${pascal(host.replace(/\./g, '-'))}`, {
-          zone: this.zone,
-          recordName: host,
-          target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+      for (const host of literalHosts) this.createRecord(host);
+    } else if (this.props.edge.dns === 'external') {
+      for (const host of literalHosts) {
+        new CfnOutput(this, `Dns${pascal(host.replace(/\./g, '-'))}`, {
+          description: `DNS record to create for ${host}`,
+          value: Fn.join('', [
+            `${host} CNAME `,
+            this.distribution?.distributionDomainName ?? this.loadBalancer.loadBalancerDnsName,
+          ]),
         });
       }
     }
+  }
+
+  /** An alias A record: to CloudFront with cdn, else the ALB; a failover pair member with pilot light. */
+  private createRecord(host: string): void {
+    const zone = this.zone!;
+    const id = `Alias${pascal(host.replace(/\./g, '-'))}`;
+    const failover = this.props.failover;
+    if (!failover) {
+      new route53.ARecord(this, id, {
+        zone,
+        recordName: host,
+        target: route53.RecordTarget.fromAlias(
+          this.distribution
+            ? new targets.CloudFrontTarget(this.distribution)
+            : new targets.LoadBalancerTarget(this.loadBalancer),
+        ),
+      });
+      return;
+    }
+    if (this.distribution) {
+      throw new Error(`${this.node.path}: failover records and cdn together are not supported; choose one`);
+    }
+    new route53.CfnRecordSet(this, id, {
+      hostedZoneId: zone.hostedZoneId,
+      name: `${host}.`,
+      type: 'A',
+      setIdentifier: `${host}-${failover.toLowerCase()}`,
+      failover,
+      ...(failover === 'PRIMARY' && this.healthCheck
+        ? { healthCheckId: this.healthCheck.attrHealthCheckId }
+        : {}),
+      aliasTarget: {
+        dnsName: this.loadBalancer.loadBalancerDnsName,
+        hostedZoneId: this.loadBalancer.loadBalancerCanonicalHostedZoneId,
+        // The standby has no health check of its own: Route 53 answers with it whenever the primary is unhealthy.
+        evaluateTargetHealth: failover === 'PRIMARY',
+      },
+    });
+  }
+
+  /** Route 53 probes the default service's health path through the primary ALB from several regions. */
+  private createHealthCheck(path: string): route53.CfnHealthCheck {
+    const https = this.props.edge.https;
+    return new route53.CfnHealthCheck(this, 'HealthCheck', {
+      healthCheckConfig: {
+        type: https ? 'HTTPS' : 'HTTP',
+        fullyQualifiedDomainName: this.loadBalancer.loadBalancerDnsName,
+        port: https ? 443 : 80,
+        resourcePath: path,
+        requestInterval: 30,
+        failureThreshold: 3,
+        ...(https ? { enableSni: true } : {}),
+      },
+    });
   }
 
   private createCertificate(): acm.ICertificate {

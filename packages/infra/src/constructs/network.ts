@@ -26,9 +26,12 @@ export class Network extends Construct {
   /** Where the database and cache live. */
   readonly dataSubnets: ec2.SubnetSelection;
   /** Interface endpoints by Berth name (`ecr` has two: `ecr` and `ecr.dkr`). */
-  readonly endpoints: Readonly<Record<string, ec2.IVpcEndpoint>>;
+  readonly endpoints: Record<string, ec2.IVpcEndpoint>;
   /** Tasks get public IPs (no NAT needed). */
   readonly publicTasks: boolean;
+  /** The one security group of the interface endpoints: HTTPS from the VPC's CIDR. */
+  private endpointSecurityGroup?: ec2.SecurityGroup;
+  private readonly cidr: string;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -38,6 +41,7 @@ export class Network extends Construct {
         `${this.node.path}: ${props.availabilityZones.length} availability zones given for network.azs ${network.azs}; pass exactly ${network.azs}`,
       );
     }
+    this.cidr = network.cidr;
     const natGateways = network.nat === 'none' ? 0 : network.nat === 'single' ? 1 : network.azs;
     const appType = natGateways === 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
 
@@ -67,6 +71,32 @@ export class Network extends Construct {
     this.endpoints = this.createEndpoints(network.endpoints);
   }
 
+  /**
+   * Adds an endpoint the config did not list but something else in the VPC needs (the password-rotation function in
+   * subnets without NAT needs Secrets Manager). No-op when it exists.
+   */
+  ensureEndpoint(name: VpcEndpoint): void {
+    if (this.endpoints[name]) return;
+    Object.assign(this.endpoints, this.createEndpoints([name]));
+  }
+
+  /** One security group for every interface endpoint (as seed 004 has it): HTTPS from the VPC's literal CIDR. */
+  private endpointSecurityGroupFor(): ec2.SecurityGroup {
+    if (!this.endpointSecurityGroup) {
+      this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc: this.vpc,
+        description: `Interface endpoints: HTTPS from ${this.cidr}`,
+        allowAllOutbound: false,
+      });
+      this.endpointSecurityGroup.addIngressRule(
+        ec2.Peer.ipv4(this.cidr),
+        ec2.Port.tcp(443),
+        'HTTPS from the VPC',
+      );
+    }
+    return this.endpointSecurityGroup;
+  }
+
   private createEndpoints(wanted: readonly VpcEndpoint[]): Record<string, ec2.IVpcEndpoint> {
     const out: Record<string, ec2.IVpcEndpoint> = {};
     const subnets = { subnetGroupName: 'App' };
@@ -80,6 +110,8 @@ export class Network extends Construct {
           service,
           subnets,
           privateDnsEnabled: true,
+          open: false,
+          securityGroups: [this.endpointSecurityGroupFor()],
         });
       }
     }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ResolvedService } from '@berth/config';
@@ -15,26 +16,53 @@ export interface RegistryProps {
   readonly imageTag: string;
   /** Days before untagged images expire. @default 14 */
   readonly untaggedExpiryDays?: number;
+  /**
+   * 'create' the repositories, or 'import' them by name from the environment of this account and region that
+   * owns them. @default 'create'
+   */
+  readonly mode?: 'create' | 'import';
+  /**
+   * Registries this one replicates `<prefix>/*` to: promoted environments in other accounts or regions, and the
+   * pilot-light standby region. Account absent = this account. @default - no replication
+   */
+  readonly replicateTo?: readonly { readonly region: string; readonly account?: string }[];
+  /** Account whose registry replicates into this one (the environment named by imagesFrom). @default - none */
+  readonly acceptReplicationFrom?: string;
 }
 
 /**
- * One ECR repository per built service: immutable tags, scan on push, untagged images expire. External images
- * (`image.uri`) are pulled from their registry, with credentials from Secrets Manager when given.
+ * One ECR repository per built service: immutable tags, scan on push, untagged images expire. Environments of one
+ * account and region share them (the first creates, the others import). External images (`image.uri`) are pulled
+ * from their registry, with credentials from Secrets Manager (the execution role may read exactly that secret).
  *
- * Cost: $0.10/GB-month stored; basic scanning free.
+ * Promotion across accounts (seed 000: build once in dev, run the same image in prod) is ECR replication, not
+ * cross-account pulls: the source registry replicates `<app>/*` into the target's registry, whose registry policy
+ * admits exactly the source account. Prod then pulls from its own account and region at every task start, so a dev
+ * account outage, a deleted dev repository or an expired dev image never stops prod from scaling out; immutable tags
+ * mean a replicated tag can never be overwritten. Deploy the target environment first (its stack creates the
+ * repositories the replicas land in). The same replication carries images to a pilot-light standby region.
+ *
+ * Cost: $0.10/GB-month stored (per copy); basic scanning free; cross-region replication transfer $0.02/GB.
  */
 export class Registry extends Construct {
-  readonly repositories: Readonly<Record<string, ecr.Repository>>;
+  readonly repositories: Readonly<Record<string, ecr.IRepository>>;
+  readonly replication?: ecr.CfnReplicationConfiguration;
+  readonly registryPolicy?: ecr.CfnRegistryPolicy;
   private readonly props: RegistryProps;
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
     super(scope, id);
     this.props = props;
-    const out: Record<string, ecr.Repository> = {};
+    const out: Record<string, ecr.IRepository> = {};
     for (const s of props.services) {
       if (s.image.kind !== 'build') continue;
+      const repositoryName = `${props.prefix}/${s.name}`;
+      if (props.mode === 'import') {
+        out[s.name] = ecr.Repository.fromRepositoryName(this, pascal(s.name), repositoryName);
+        continue;
+      }
       out[s.name] = new ecr.Repository(this, pascal(s.name), {
-        repositoryName: `${props.prefix}/${s.name}`,
+        repositoryName,
         imageTagMutability: ecr.TagMutability.IMMUTABLE,
         imageScanOnPush: true,
         lifecycleRules: [
@@ -45,6 +73,52 @@ export class Registry extends Construct {
       });
     }
     this.repositories = out;
+    const built = Object.keys(out).length > 0;
+    if (built && props.replicateTo?.length) this.replication = this.replicate(props.replicateTo);
+    if (props.acceptReplicationFrom && props.mode !== 'import')
+      this.registryPolicy = this.accept(props.acceptReplicationFrom);
+  }
+
+  /** One replication rule: `<prefix>/*` to every destination. A registry has one configuration per region. */
+  private replicate(
+    destinations: NonNullable<RegistryProps['replicateTo']>,
+  ): ecr.CfnReplicationConfiguration {
+    return new ecr.CfnReplicationConfiguration(this, 'Replication', {
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: destinations.map((d) => ({
+              region: d.region,
+              registryId: d.account ?? Aws.ACCOUNT_ID,
+            })),
+            repositoryFilters: [{ filter: `${this.props.prefix}/`, filterType: 'PREFIX_MATCH' }],
+          },
+        ],
+      },
+    });
+  }
+
+  /** The registry policy letting the source account replicate `<prefix>/*` into this registry, nothing more. */
+  private accept(sourceAccount: string): ecr.CfnRegistryPolicy {
+    const stack = Stack.of(this);
+    return new ecr.CfnRegistryPolicy(this, 'AcceptReplication', {
+      policyText: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'ReplicationFromSource',
+            principals: [new iam.AccountPrincipal(sourceAccount)],
+            actions: ['ecr:CreateRepository', 'ecr:ReplicateImage'],
+            resources: [
+              stack.formatArn({
+                service: 'ecr',
+                resource: 'repository',
+                resourceName: `${this.props.prefix}/*`,
+              }),
+            ],
+          }),
+        ],
+      }).toJSON(),
+    });
   }
 
   /** The image a service's task runs. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -7,7 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Contract, ResolvedService } from '@berth/config';
 import { taskValueFor, type ContractStores } from '../contract-sources';
+import type { Ec2Capacity } from './capacity';
 import type { Edge } from './edge';
+import type { Mail } from './mail';
 
 export interface ServiceProps {
   readonly cluster: ecs.ICluster;
@@ -24,25 +26,40 @@ export interface ServiceProps {
   readonly edge?: Edge;
   /** @default 14 */
   readonly logRetentionDays?: number;
-  /** SES identity the task may send as. @default - no mail permission */
-  readonly mailDomain?: string;
+  /** The app's SES identity and configuration set: a service that uses mail may send as it. @default - no mail */
+  readonly mail?: Mail;
   /** Task definition family, e.g. `talent-prod-api`: Berth's checks find a service's task definition by it. */
   readonly family: string;
+  /** The cluster's EC2 capacity provider, required when the service's capacity is 'ec2'. @default - none */
+  readonly ec2Capacity?: Ec2Capacity;
+  /** Tasks to run instead of the service's own count (a pilot-light standby keeps 0). @default - the service's */
+  readonly desiredCount?: number;
+  /** Autoscaling on. A standby scales by hand during failover. @default true */
+  readonly autoscale?: boolean;
 }
 
-/** Capacities this construct can place tasks on. EC2 capacity providers are not built yet. */
-const CAPACITY_PROVIDERS: Readonly<Record<string, string>> = {
+/** Fargate capacities by Berth name; 'ec2' uses the cluster's Auto Scaling group capacity provider. */
+const FARGATE_PROVIDERS: Readonly<Record<string, string>> = {
   fargate: 'FARGATE',
   'fargate-spot': 'FARGATE_SPOT',
 };
 
-/** Thrown when a service asks for a capacity Berth cannot build yet, naming the service. */
+/** Thrown when a service asks for a capacity the stack cannot give it, naming the service. */
 export class CapacityNotSupportedError extends Error {
   override readonly name = 'CapacityNotSupportedError';
 }
 
+/** What a container of this service's image receives: shared by the service and its jobs. */
+export interface AppContainerOptions {
+  readonly image: ecs.ContainerImage;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly secrets: Readonly<Record<string, ecs.Secret>>;
+  readonly environmentFiles: readonly ecs.EnvironmentFile[];
+  readonly logGroup: logs.ILogGroup;
+}
+
 /**
- * One Fargate service: task definition (cpu, memory, architecture), its container with env and secrets from the
+ * One service on Fargate (or on the cluster's EC2 capacity provider): task definition (cpu, memory, architecture), its container with env and secrets from the
  * contract only, a log group, a target group with a fast health check, a deployment circuit breaker with rollback,
  * target-tracking scaling, and one task role scoped to exactly its buckets and mail identity.
  *
@@ -50,24 +67,26 @@ export class CapacityNotSupportedError extends Error {
  * 0.25 vCPU / 0.5 GB ≈ $9/month per task on demand, ≈ $3 on Spot.
  */
 export class Service extends Construct {
-  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly taskDefinition: ecs.TaskDefinition;
   readonly container: ecs.ContainerDefinition;
-  readonly fargateService: ecs.FargateService;
+  /** The ECS service: Fargate, or EC2 through the cluster's capacity provider. */
+  readonly ecsService: ecs.BaseService;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly taskRole: iam.Role;
   readonly executionRole: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly securityGroup: ec2.SecurityGroup;
+  /** Env, secrets, env files and image of this service's container: jobs run with exactly these. */
+  readonly containerOptions: AppContainerOptions;
+  /** Capacity provider strategy of the service, for one-off tasks (RunTask) of the same service. */
+  readonly capacityProvider: string;
+  readonly props: ServiceProps;
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
+    this.props = props;
     const { service, contract } = props;
-    const capacityProvider = CAPACITY_PROVIDERS[service.capacity];
-    if (!capacityProvider) {
-      throw new CapacityNotSupportedError(
-        `${this.node.path}: service '${service.name}' asks for capacity '${service.capacity}'; supported so far: ${Object.keys(CAPACITY_PROVIDERS).join(', ')} (EC2 capacity providers are not built yet)`,
-      );
-    }
+    this.capacityProvider = this.capacityProviderFor(props);
     const vpc = props.cluster.vpc;
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
@@ -82,17 +101,31 @@ export class Service extends Construct {
       retention: (props.logRetentionDays ?? 14) as logs.RetentionDays,
     });
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: props.family,
-      cpu: service.cpu * 1024,
-      memoryLimitMiB: service.memoryMib,
-      runtimePlatform: {
-        cpuArchitecture: service.arch === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-      taskRole: this.taskRole,
-      executionRole: this.executionRole,
-    });
+    const runtimePlatform = {
+      cpuArchitecture: service.arch === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+    };
+    this.taskDefinition =
+      service.capacity === 'ec2'
+        ? // EC2 and Fargate compatible, awsvpc: the same security group model, and jobs can still run on Fargate.
+          new ecs.TaskDefinition(this, 'TaskDefinition', {
+            family: props.family,
+            compatibility: ecs.Compatibility.EC2_AND_FARGATE,
+            networkMode: ecs.NetworkMode.AWS_VPC,
+            cpu: String(service.cpu * 1024),
+            memoryMiB: String(service.memoryMib),
+            runtimePlatform,
+            taskRole: this.taskRole,
+            executionRole: this.executionRole,
+          })
+        : new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+            family: props.family,
+            cpu: service.cpu * 1024,
+            memoryLimitMiB: service.memoryMib,
+            runtimePlatform,
+            taskRole: this.taskRole,
+            executionRole: this.executionRole,
+          });
 
     const environment: Record<string, string> = {};
     const secrets: Record<string, ecs.Secret> = {};
@@ -105,57 +138,50 @@ export class Service extends Construct {
         );
       else environment[variable.name] = value.plain;
     }
-
-    this.container = this.taskDefinition.addContainer('App', {
-      containerName: service.name,
+    this.containerOptions = {
       image: props.image,
-      ...(service.command ? { command: [...service.command] } : {}),
       environment,
       secrets,
-      environmentFiles: service.envFiles.map((f) => {
-        const bucket = props.stores.buckets?.buckets[f.bucket];
-        if (!bucket)
-          throw new Error(`${this.node.path}: env file ${f.bucket}/${f.key} is in no bucket of this app`);
-        return ecs.EnvironmentFile.fromBucket(bucket, f.key);
-      }),
-      portMappings: [{ containerPort: service.port, protocol: ecs.Protocol.TCP }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: service.name }),
-      healthCheck: {
-        command: ['CMD-SHELL', healthCommand(service.port, service.healthPath)],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
-      stopTimeout: Duration.seconds(service.stopTimeout),
-      essential: true,
-      // Hard limit = the task's memory: one container per task, and the guard rules want a hard limit.
-      memoryLimitMiB: service.memoryMib,
-      // The image is immutable at runtime; /tmp is the one writable place (an ephemeral task volume).
-      readonlyRootFilesystem: true,
+      environmentFiles: this.environmentFiles(props),
+      logGroup: this.logGroup,
+    };
+
+    this.container = addAppContainer(this.taskDefinition, this.containerOptions, {
+      name: service.name,
+      memoryMib: service.memoryMib,
+      streamPrefix: service.name,
+      ...(service.command ? { command: service.command } : {}),
+      stopTimeout: service.stopTimeout,
+      port: service.port,
+      healthPath: service.healthPath,
     });
-    this.taskDefinition.addVolume({ name: 'tmp' });
-    this.container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: `${props.family} tasks`,
       allowAllOutbound: true,
     });
-    this.fargateService = new ecs.FargateService(this, 'Service', {
+    const common = {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: service.desiredCount,
-      capacityProviderStrategies: [{ capacityProvider, weight: 1 }],
+      desiredCount: props.desiredCount ?? service.desiredCount,
+      capacityProviderStrategies: [{ capacityProvider: this.capacityProvider, weight: 1 }],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       vpcSubnets: props.subnets,
-      assignPublicIp: props.assignPublicIp ?? false,
       securityGroups: [this.securityGroup],
       healthCheckGracePeriod: Duration.seconds(30),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
-    });
+    };
+    this.ecsService =
+      service.capacity === 'ec2'
+        ? // EC2 tasks in awsvpc mode get no public IP; the instances reach ECS and ECR through the App subnets.
+          new ecs.Ec2Service(this, 'Service', common)
+        : new ecs.FargateService(this, 'Service', {
+            ...common,
+            assignPublicIp: props.assignPublicIp ?? false,
+          });
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc,
@@ -173,7 +199,7 @@ export class Service extends Construct {
       },
     });
     this.targetGroup.addTarget(
-      this.fargateService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }),
+      this.ecsService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }),
     );
     if (props.edge) {
       props.edge.addService(service, this.targetGroup);
@@ -185,7 +211,40 @@ export class Service extends Construct {
     }
 
     this.grantStores(props);
-    this.scale(props);
+    if (props.autoscale ?? true) this.scale(props);
+  }
+
+  private capacityProviderFor(props: ServiceProps): string {
+    const { service } = props;
+    if (service.capacity === 'ec2') {
+      if (!props.ec2Capacity)
+        throw new CapacityNotSupportedError(
+          `${this.node.path}: service '${service.name}' asks for capacity 'ec2', but the cluster has no EC2 capacity provider; pass ec2Capacity`,
+        );
+      return props.ec2Capacity.capacityProvider.capacityProviderName;
+    }
+    const provider = FARGATE_PROVIDERS[service.capacity];
+    if (!provider)
+      throw new CapacityNotSupportedError(
+        `${this.node.path}: service '${service.name}' asks for capacity '${service.capacity}'; allowed: ${[...Object.keys(FARGATE_PROVIDERS), 'ec2'].join(', ')}`,
+      );
+    return provider;
+  }
+
+  /** ECS `environmentFiles` from the app's buckets; the execution role reads exactly those objects. */
+  private environmentFiles(props: ServiceProps): ecs.EnvironmentFile[] {
+    return props.service.envFiles.map((f) => {
+      const bucket = props.stores.buckets?.buckets[f.bucket];
+      if (!bucket)
+        throw new Error(`${this.node.path}: env file ${f.bucket}/${f.key} is in no bucket of this app`);
+      this.executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(f.key)] }),
+      );
+      this.executionRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+      );
+      return ecs.EnvironmentFile.fromBucket(bucket, f.key);
+    });
   }
 
   private grantStores(props: ServiceProps): void {
@@ -194,26 +253,13 @@ export class Service extends Construct {
     if (service.uses.cache && stores.cache) stores.cache.allowFrom(this.securityGroup);
     if (service.uses.buckets.length && stores.buckets)
       stores.buckets.grantObjects(this.taskRole, service.uses.buckets);
-    if (service.uses.mail && props.mailDomain) {
-      const stack = Stack.of(this);
-      const arn = (resource: string) =>
-        stack.formatArn({ service: 'ses', resource, resourceName: undefined });
-      this.taskRole.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-          resources: [
-            arn(`identity/${props.mailDomain}`),
-            ...(stores.mailConfigurationSet ? [arn(`configuration-set/${stores.mailConfigurationSet}`)] : []),
-          ],
-        }),
-      );
-    }
+    if (service.uses.mail && props.mail) props.mail.grantSend(this.taskRole);
   }
 
   private scale(props: ServiceProps): void {
     const { scaling } = props.service;
     if (!scaling) return;
-    const target = this.fargateService.autoScaleTaskCount({
+    const target = this.ecsService.autoScaleTaskCount({
       minCapacity: scaling.min,
       maxCapacity: scaling.max,
     });
@@ -234,6 +280,64 @@ export class Service extends Construct {
       });
     }
   }
+}
+
+export interface AppContainerSettings {
+  /** Container name (the service's name: overrides and checks find it by this). */
+  readonly name: string;
+  readonly memoryMib: number;
+  readonly streamPrefix: string;
+  /** @default - the image's CMD */
+  readonly command?: readonly string[];
+  /** @default 30 */
+  readonly stopTimeout?: number;
+  /** Port the container listens on. @default - none (a job) */
+  readonly port?: number;
+  /** Container health check path. @default - none (a job) */
+  readonly healthPath?: string;
+}
+
+/**
+ * Adds the app's container to a task definition: env and secrets from the contract only, env files, logs, a
+ * read-only root with a writable /tmp, the memory hard limit, and for services the port and health check.
+ */
+export function addAppContainer(
+  taskDefinition: ecs.TaskDefinition,
+  options: AppContainerOptions,
+  settings: AppContainerSettings,
+): ecs.ContainerDefinition {
+  const container = taskDefinition.addContainer('App', {
+    containerName: settings.name,
+    image: options.image,
+    ...(settings.command ? { command: [...settings.command] } : {}),
+    environment: { ...options.environment },
+    secrets: { ...options.secrets },
+    environmentFiles: [...options.environmentFiles],
+    ...(settings.port !== undefined
+      ? { portMappings: [{ containerPort: settings.port, protocol: ecs.Protocol.TCP }] }
+      : {}),
+    logging: ecs.LogDrivers.awsLogs({ logGroup: options.logGroup, streamPrefix: settings.streamPrefix }),
+    ...(settings.port !== undefined && settings.healthPath
+      ? {
+          healthCheck: {
+            command: ['CMD-SHELL', healthCommand(settings.port, settings.healthPath)],
+            interval: Duration.seconds(15),
+            timeout: Duration.seconds(5),
+            retries: 3,
+            startPeriod: Duration.seconds(30),
+          },
+        }
+      : {}),
+    stopTimeout: Duration.seconds(settings.stopTimeout ?? 30),
+    essential: true,
+    // Hard limit = the task's memory: one container per task, and the guard rules want a hard limit.
+    memoryLimitMiB: settings.memoryMib,
+    // The image is immutable at runtime; /tmp is the one writable place (an ephemeral task volume).
+    readonlyRootFilesystem: true,
+  });
+  taskDefinition.addVolume({ name: 'tmp' });
+  container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+  return container;
 }
 
 /**

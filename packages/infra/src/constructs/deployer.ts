@@ -1,0 +1,177 @@
+import { Construct } from 'constructs';
+import { Aws, Stack } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+
+export interface DeployerProps {
+  /** GitHub repository allowed to deploy: 'owner/name'. */
+  readonly repository: string;
+  /** The one branch whose workflows may assume this role (refs/heads/<branch>). */
+  readonly branch: string;
+  /** IAM role name, e.g. `shop-prod-deployer` (the workflow names it). */
+  readonly roleName: string;
+  /** 'create' the account's GitHub OIDC provider, or 'import' it by its well-known ARN. @default 'create' */
+  readonly oidcProvider?: 'create' | 'import';
+  /** Repositories the builder pushes to; empty when images are promoted from another environment. */
+  readonly repositories: readonly ecr.IRepository[];
+  readonly cluster: ecs.ICluster;
+  /** The app's ECS services (UpdateService, DescribeServices). */
+  readonly services: readonly ecs.BaseService[];
+  /** Task definitions deploys register revisions of and one-off tasks (run-job, migrate) run. */
+  readonly taskDefinitions: readonly ecs.TaskDefinition[];
+  /** Log groups `berth run-job` and `berth migrate` tail. */
+  readonly logGroups: readonly logs.ILogGroup[];
+  /** Regions whose CDK bootstrap roles this role may assume (the stack's, a standby's, us-east-1 for CloudFront). */
+  readonly cdkRegions: readonly string[];
+  /** CDK bootstrap qualifier. @default 'hnb659fds' */
+  readonly cdkQualifier?: string;
+}
+
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
+const BRANCH = /^[\w./-]+$/;
+
+/**
+ * The role a GitHub Actions workflow assumes through OIDC to deploy one environment: trusted only for
+ * `repo:<owner/name>:ref:refs/heads/<branch>` with audience sts.amazonaws.com, and allowed exactly what deploying
+ * needs (seed 004's builder and updater policies, tightened):
+ *
+ * - builder: `ecr:GetAuthorizationToken` (no resource-level permissions) and the five push actions on exactly this
+ *   app's repositories (none when images are promoted from another environment);
+ * - updater: `ecs:RegisterTaskDefinition`/`DescribeTaskDefinition` (neither supports resource-level permissions),
+ *   `ecs:UpdateService`/`DescribeServices` on exactly this app's services, `ecs:RunTask` of this app's task
+ *   definitions in this cluster only (run-job, migrate) with `DescribeTasks`, `iam:PassRole` on exactly their task and
+ *   execution roles and only to ecs-tasks.amazonaws.com, and reading this app's log groups;
+ * - CloudFormation: reading this stack, and `sts:AssumeRole` on the CDK bootstrap deploy and file-publishing roles
+ *   of this account in the regions the app deploys to. Infrastructure changes go through those roles (the CDK's
+ *   CloudFormation execution role), so this role itself can change no infrastructure.
+ *
+ * One OIDC provider exists per account: the first environment of each account creates it, the others import it.
+ *
+ * Cost: free.
+ */
+export class Deployer extends Construct {
+  readonly role: iam.Role;
+  readonly provider: iam.IOidcProvider;
+
+  constructor(scope: Construct, id: string, props: DeployerProps) {
+    super(scope, id);
+    if (!REPOSITORY.test(props.repository))
+      throw new Error(
+        `${this.node.path}: repository ${JSON.stringify(props.repository)} is not 'owner/name'`,
+      );
+    if (!BRANCH.test(props.branch) || props.branch.includes('*'))
+      throw new Error(
+        `${this.node.path}: branch ${JSON.stringify(props.branch)} is not one branch name (no wildcards)`,
+      );
+
+    const stack = Stack.of(this);
+    this.provider =
+      props.oidcProvider === 'import'
+        ? iam.OidcProviderNative.fromOidcProviderArn(
+            this,
+            'GitHub',
+            `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}`,
+          )
+        : new iam.OidcProviderNative(this, 'GitHub', {
+            url: `https://${GITHUB_OIDC_HOST}`,
+            clientIds: ['sts.amazonaws.com'],
+          });
+
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      description: `GitHub ${props.repository}@${props.branch} deploys this environment`,
+      assumedBy: new iam.WebIdentityPrincipal(this.provider.oidcProviderArn, {
+        StringEquals: {
+          [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com',
+          [`${GITHUB_OIDC_HOST}:sub`]: `repo:${props.repository}:ref:refs/heads/${props.branch}`,
+        },
+      }),
+    });
+    const allow = (
+      sid: string,
+      actions: string[],
+      resources: string[],
+      conditions?: Record<string, unknown>,
+    ) =>
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }),
+      );
+
+    if (props.repositories.length) {
+      allow('EcrAuth', ['ecr:GetAuthorizationToken'], ['*']);
+      allow(
+        'EcrPush',
+        [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:CompleteLayerUpload',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        props.repositories.map((r) => r.repositoryArn),
+      );
+    }
+    allow('TaskDefinitions', ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], ['*']);
+    if (props.services.length)
+      allow(
+        'Services',
+        ['ecs:UpdateService', 'ecs:DescribeServices'],
+        props.services.map((s) => s.serviceArn),
+      );
+    const families = [...new Set(props.taskDefinitions.map((t) => t.family))];
+    if (families.length) {
+      allow(
+        'OneOffTasks',
+        ['ecs:RunTask'],
+        families.map((f) =>
+          stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${f}:*` }),
+        ),
+        { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
+      );
+      allow(
+        'OneOffTaskStatus',
+        ['ecs:DescribeTasks', 'ecs:StopTask'],
+        [
+          stack.formatArn({
+            service: 'ecs',
+            resource: 'task',
+            resourceName: `${props.cluster.clusterName}/*`,
+          }),
+        ],
+      );
+      const roles = new Set<string>();
+      for (const t of props.taskDefinitions) {
+        roles.add(t.taskRole.roleArn);
+        if (t.executionRole) roles.add(t.executionRole.roleArn);
+      }
+      allow('PassTaskRoles', ['iam:PassRole'], [...roles], {
+        StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      });
+    }
+    if (props.logGroups.length)
+      allow(
+        'ReadLogs',
+        ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:DescribeLogStreams'],
+        props.logGroups.map((g) => g.logGroupArn),
+      );
+    allow(
+      'ReadStack',
+      ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:GetTemplate'],
+      [stack.stackId],
+    );
+    const qualifier = props.cdkQualifier ?? 'hnb659fds';
+    allow(
+      'CdkBootstrapRoles',
+      ['sts:AssumeRole'],
+      props.cdkRegions.flatMap((region) =>
+        ['deploy', 'file-publishing'].map(
+          (kind) =>
+            `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-${qualifier}-${kind}-role-${Aws.ACCOUNT_ID}-${region}`,
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,147 @@
+import { Construct } from 'constructs';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as route53 from 'aws-cdk-lib/aws-route53';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { ResolvedMail } from '@berth/config';
+
+export interface MailProps {
+  readonly mail: ResolvedMail;
+  /** The configuration set every message is sent with (the contract's MAIL_CONFIGURATION_SET). */
+  readonly configurationSetName: string;
+  /**
+   * Name of the queue bounce and complaint events land in. The runtime finds it by this name, so keep it derived
+   * from the app and stage (`<app>-<stage>-mail-events`).
+   */
+  readonly eventsQueueName: string;
+  /** Route 53 zone of the sending domain (or a parent): DKIM records are created in it. @default - records are outputs */
+  readonly zone?: route53.IPublicHostedZone;
+}
+
+/** An SES domain name: letters, digits, dashes and dots, at least one dot. */
+const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** The address part of `Name <a@b>` or `a@b`, lower-cased. */
+export function addressOf(from: string): string {
+  const match = /<([^<>]+)>\s*$/.exec(from);
+  return (match ? match[1]! : from).trim().toLowerCase();
+}
+
+/**
+ * Outgoing mail: an SES domain identity with Easy DKIM (2048-bit; CNAMEs in Route 53 when the zone is known, else
+ * outputs to publish), a configuration set every message is sent with, and bounce and complaint events →
+ * an SNS topic → an SQS queue.
+ *
+ * Why a queue and not an HTTPS subscription on the app: an SNS HTTPS endpoint is a public URL anyone can POST a
+ * forged "bounce" to, and the runtime does not verify SNS message signatures, so a forged event could suppress any
+ * address. A queue only SNS (this topic) may write to needs no authentication in the app: the runtime drains it
+ * with a scheduled job (`mailer.handleNotification(message.Body)` accepts the SNS envelope as delivered), finding
+ * the queue by its name. Messages wait up to 14 days, so a job outage loses nothing.
+ *
+ * Cost: SES $0.10 per 1,000 messages; SNS and SQS within the free tier at bounce volumes (pennies otherwise).
+ */
+export class Mail extends Construct {
+  readonly identity: ses.EmailIdentity;
+  readonly configurationSet: ses.ConfigurationSet;
+  readonly eventsTopic: sns.Topic;
+  readonly eventsQueue: sqs.Queue;
+  readonly eventsDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: MailProps) {
+    super(scope, id);
+    const { mail } = props;
+    if (!DOMAIN.test(mail.domain)) {
+      throw new Error(
+        `${this.node.path}: mail domain ${JSON.stringify(mail.domain)} is not a domain name such as 'example.com'`,
+      );
+    }
+    const from = addressOf(mail.from);
+    if (!from.endsWith(`@${mail.domain.toLowerCase()}`)) {
+      throw new Error(
+        `${this.node.path}: from address ${JSON.stringify(from)} is not at the sending domain ${JSON.stringify(mail.domain)}`,
+      );
+    }
+
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName: props.configurationSetName,
+      reputationMetrics: true,
+      sendingEnabled: true,
+    });
+    const zone = props.zone && coversDomain(props.zone.zoneName, mail.domain) ? props.zone : undefined;
+    this.identity = new ses.EmailIdentity(this, 'Identity', {
+      identity: zone ? ses.Identity.publicHostedZone(zone) : ses.Identity.domain(mail.domain),
+      configurationSet: this.configurationSet,
+      dkimSigning: true,
+      dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+    });
+    if (!zone) {
+      // No zone to write to: print the three DKIM CNAMEs for whoever runs the domain's DNS.
+      this.identity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, {
+          description: `DKIM CNAME ${i + 1} of 3 for ${mail.domain}: publish it where the domain's DNS lives`,
+          value: `${record.name} CNAME ${record.value}`,
+        });
+      });
+    }
+
+    this.eventsTopic = new sns.Topic(this, 'Events', {
+      displayName: `${props.configurationSetName} bounces and complaints`,
+      enforceSSL: true,
+    });
+    this.configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: ses.EventDestination.snsTopic(this.eventsTopic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+
+    this.eventsDeadLetterQueue = new sqs.Queue(this, 'EventsDeadLetter', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.eventsQueue = new sqs.Queue(this, 'EventsQueue', {
+      queueName: props.eventsQueueName,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.minutes(5),
+      deadLetterQueue: { queue: this.eventsDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.eventsTopic.addSubscription(new subscriptions.SqsSubscription(this.eventsQueue));
+  }
+
+  /** ses:SendEmail on exactly this identity and configuration set. */
+  grantSend(grantee: iam.IGrantable): void {
+    const stack = Stack.of(this);
+    const arn = (resource: string) => stack.formatArn({ service: 'ses', resource });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        // The runtime sends through the SESv2 SendEmail API only, which authorizes as ses:SendEmail.
+        actions: ['ses:SendEmail'],
+        resources: [
+          arn(`identity/${this.identity.emailIdentityName}`),
+          arn(`configuration-set/${this.configurationSet.configurationSetName}`),
+        ],
+      }),
+    );
+  }
+
+  /** Receive and delete on the events queue: what the runtime's suppression job needs. */
+  grantDrain(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+        resources: [this.eventsQueue.queueArn],
+      }),
+    );
+  }
+}
+
+/** Whether DKIM records for `domain` belong in the zone `zoneName` (the domain itself or a subdomain of it). */
+export function coversDomain(zoneName: string, domain: string): boolean {
+  const z = zoneName.toLowerCase().replace(/\.$/, '');
+  const d = domain.toLowerCase().replace(/\.$/, '');
+  return d === z || d.endsWith(`.${z}`);
+}

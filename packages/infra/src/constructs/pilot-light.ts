@@ -1,0 +1,287 @@
+import { Construct } from 'constructs';
+import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { contractFor, type ResolvedApp, type ResolvedService } from '@berth/config';
+import type { ContractStores, DatabaseStore } from '../contract-sources';
+import { Cache } from './cache';
+import type { Database } from './database';
+import { Edge, pascal } from './edge';
+import { Network } from './network';
+import { Service } from './service';
+
+/** Logical IDs of the standby's stateful resources: renaming one replaces the replica. A test pins them. */
+export const STANDBY_LOGICAL_IDS = Object.freeze({
+  replica: 'StandbyDatabaseReplica',
+  cluster: 'StandbyDatabaseCluster',
+  globalCluster: 'DatabaseGlobalCluster',
+});
+
+export interface PilotLightProps {
+  readonly resolved: ResolvedApp;
+  /** The primary database, replicated to the standby region. */
+  readonly database: Database;
+}
+
+/**
+ * The primary-region half of a pilot light: the database secret is replicated to the standby region (so the
+ * standby's tasks read it locally, and rotation keeps both copies in step), and an Aurora cluster becomes the primary
+ * of a global database. An RDS instance needs nothing here: the standby's cross-region read replica names it.
+ *
+ * Cost: a secret replica $0.40/month; a global database adds replicated-write I/O ($0.20 per million).
+ */
+export class PilotLight extends Construct {
+  /** Aurora only: the global cluster the standby's secondary cluster joins. */
+  readonly globalCluster?: rds.CfnGlobalCluster;
+  readonly globalClusterIdentifier?: string;
+
+  constructor(scope: Construct, id: string, props: PilotLightProps) {
+    super(scope, id);
+    const { resolved: r, database } = props;
+    const standby = r.standby;
+    if (!standby) throw new Error(`${this.node.path}: the environment has no standby region`);
+    if (!r.database)
+      throw new Error(`${this.node.path}: a pilot light replicates the database; the app has none`);
+    if (!database.generatedSecret)
+      throw new Error(
+        `${this.node.path}: the database secret is imported; only a generated secret can be replicated`,
+      );
+    database.generatedSecret.addReplicaRegion(standby.region);
+    if (database.cluster) {
+      this.globalClusterIdentifier = `${r.app}-${r.stage}`;
+      this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
+        globalClusterIdentifier: this.globalClusterIdentifier,
+        sourceDbClusterIdentifier: database.cluster.clusterArn,
+        deletionProtection: r.deletionProtection,
+      });
+      this.globalCluster.overrideLogicalId(STANDBY_LOGICAL_IDS.globalCluster);
+      this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+  }
+}
+
+export interface PilotLightStandbyProps {
+  readonly resolved: ResolvedApp;
+  /** The primary stack's database and pilot light (read through CDK cross-region references). */
+  readonly primaryDatabase: Database;
+  readonly primary: PilotLight;
+  /** The image tag the standby's services run (its own ImageTag parameter). */
+  readonly imageTag: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The standby-region half of a pilot light (seed 002's proposal, built): a VPC of the same shape with one NAT
+ * gateway, a cross-region read replica of the RDS instance (or an Aurora global database secondary cluster), the
+ * database secret's regional replica, a one-node cache when the app has one, an ALB with its own certificate, and the
+ * services at `standby.tasks` tasks (0 by default) with no autoscaling: ready to scale when the runbook says so.
+ * The Route 53 SECONDARY records point here; the primary's PRIMARY records carry the health check.
+ *
+ * Images come from the primary registry's replication to this region (built services) or from their external
+ * registry; external registry credentials and user secrets must exist in this region too (replicate them in Secrets
+ * Manager). Buckets and mail are regional and not replicated: an app whose services use them is refused.
+ *
+ * Cost (idle): replica instance at its class price (db.t3.small ~$26/month) + storage, ALB ~$16.4, NAT ~$33,
+ * KMS key $1, secret replica $0.40; tasks $0 at 0 tasks.
+ */
+export class PilotLightStandby extends Construct {
+  readonly network: Network;
+  readonly edge: Edge;
+  readonly cluster: ecs.Cluster;
+  readonly services: Readonly<Record<string, Service>>;
+  readonly databaseKey: kms.Key;
+  readonly replica?: rds.CfnDBInstance;
+  readonly secondaryCluster?: rds.CfnDBCluster;
+  readonly cache?: Cache;
+
+  constructor(scope: Construct, id: string, props: PilotLightStandbyProps) {
+    super(scope, id);
+    const r = props.resolved;
+    const standby = r.standby;
+    const db = r.database;
+    if (!standby || !db)
+      throw new Error(`${this.node.path}: a standby needs resolved.standby and a database`);
+    for (const s of Object.values(r.services)) {
+      if (s.uses.buckets.length || (r.mail && s.uses.mail)) {
+        throw new Error(
+          `${this.node.path}: service '${s.name}' uses ${s.uses.buckets.length ? `buckets (${s.uses.buckets.join(', ')})` : 'mail'}, which the pilot-light standby does not replicate yet; set uses for it, or drop standby`,
+        );
+      }
+    }
+    const stack = Stack.of(this);
+
+    this.network = new Network(this, 'Network', {
+      network: { ...r.network, nat: r.network.nat === 'none' ? 'none' : 'single' },
+      availabilityZones: stack.availabilityZones,
+      logRetentionDays: r.logRetentionDays,
+    });
+    const vpc = this.network.vpc;
+
+    // Cross-region replicas of encrypted databases must name a key in their own region.
+    this.databaseKey = new kms.Key(this, 'DatabaseKey', {
+      description: `${r.app}-${r.stage} standby database`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const dbSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
+      vpc,
+      description: 'Standby database: only from standby services',
+      allowAllOutbound: false,
+    });
+    const dbConnections = new ec2.Connections({
+      securityGroups: [dbSecurityGroup],
+      defaultPort: ec2.Port.tcp(5432),
+    });
+    const subnetGroup = new rds.CfnDBSubnetGroup(this, 'DatabaseSubnets', {
+      dbSubnetGroupDescription: `${r.app}-${r.stage} standby database`,
+      subnetIds: vpc.selectSubnets(this.network.dataSubnets).subnetIds,
+    });
+
+    let readHost: string;
+    if (db.engine === 'postgres') {
+      const primary = props.primaryDatabase.instance;
+      if (!primary)
+        throw new Error(`${this.node.path}: engine postgres, but the primary has no RDS instance`);
+      this.replica = new rds.CfnDBInstance(this, 'DatabaseReplica', {
+        sourceDbInstanceIdentifier: primary.instanceArn,
+        sourceRegion: r.region,
+        dbInstanceClass: db.instanceClass,
+        storageEncrypted: true,
+        kmsKeyId: this.databaseKey.keyArn,
+        dbSubnetGroupName: subnetGroup.ref,
+        vpcSecurityGroups: [dbSecurityGroup.securityGroupId],
+        publiclyAccessible: false,
+        multiAz: false,
+        deletionProtection: r.deletionProtection,
+        copyTagsToSnapshot: true,
+        autoMinorVersionUpgrade: true,
+        enableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      });
+      this.replica.overrideLogicalId(STANDBY_LOGICAL_IDS.replica);
+      this.replica.applyRemovalPolicy(props.removalPolicy);
+      readHost = this.replica.attrEndpointAddress;
+    } else {
+      if (!props.primary.globalClusterIdentifier)
+        throw new Error(`${this.node.path}: Aurora standby needs the primary's global cluster`);
+      this.secondaryCluster = new rds.CfnDBCluster(this, 'DatabaseCluster', {
+        engine: 'aurora-postgresql',
+        engineVersion: db.version,
+        globalClusterIdentifier: props.primary.globalClusterIdentifier,
+        dbSubnetGroupName: subnetGroup.ref,
+        vpcSecurityGroupIds: [dbSecurityGroup.securityGroupId],
+        storageEncrypted: true,
+        kmsKeyId: this.databaseKey.keyArn,
+        port: 5432,
+        // A global database member never pauses: 0.5 ACU is its floor.
+        serverlessV2ScalingConfiguration: { minCapacity: Math.max(0.5, db.minAcu), maxCapacity: db.maxAcu },
+        deletionProtection: r.deletionProtection,
+        copyTagsToSnapshot: true,
+        enableCloudwatchLogsExports: ['postgresql'],
+      });
+      this.secondaryCluster.overrideLogicalId(STANDBY_LOGICAL_IDS.cluster);
+      this.secondaryCluster.applyRemovalPolicy(props.removalPolicy);
+      new rds.CfnDBInstance(this, 'DatabaseInstance', {
+        dbClusterIdentifier: this.secondaryCluster.ref,
+        dbInstanceClass: 'db.serverless',
+        engine: 'aurora-postgresql',
+        publiclyAccessible: false,
+      }).applyRemovalPolicy(props.removalPolicy);
+      readHost = this.secondaryCluster.attrReadEndpointAddress;
+    }
+
+    // The secret's replica in this region has the primary's ARN with this region in it.
+    const primaryArn = Fn.split(':', props.primaryDatabase.secret.secretArn, 7);
+    const secretArn = Fn.join(':', [
+      Fn.select(0, primaryArn),
+      Fn.select(1, primaryArn),
+      Fn.select(2, primaryArn),
+      stack.region,
+      Fn.select(4, primaryArn),
+      Fn.select(5, primaryArn),
+      Fn.select(6, primaryArn),
+    ]);
+    const database: DatabaseStore = {
+      secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', secretArn),
+      readHost,
+      allowFrom: (peer, description = 'From a standby service') =>
+        dbConnections.allowDefaultPortFrom(peer, description),
+    };
+
+    if (r.cache) {
+      this.cache = new Cache(this, 'Cache', {
+        vpc,
+        cache: { ...r.cache, nodes: 1 },
+        subnets: this.network.dataSubnets,
+        name: `${r.app}-${r.stage}-standby`,
+        removalPolicy: props.removalPolicy,
+      });
+    }
+
+    this.edge = new Edge(this, 'Edge', {
+      vpc,
+      edge: r.edge,
+      serviceOrder: Object.keys(r.services),
+      deletionProtection: r.deletionProtection,
+      logBucketRemoval: RemovalPolicy.RETAIN,
+      hosts: Object.values(r.services).flatMap((s) => s.hosts),
+      failover: 'SECONDARY',
+    });
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    // The standby's tasks talk to this region: AWS_REGION and the secret ARN are the standby's.
+    const here: ResolvedApp = { ...r, region: stack.region };
+    const stores: ContractStores = { database, ...(this.cache ? { cache: this.cache } : {}) };
+    const services: Record<string, Service> = {};
+    for (const s of Object.values(r.services)) {
+      services[s.name] = new Service(this, `Service${pascal(s.name)}`, {
+        cluster: this.cluster,
+        // EC2 capacity is not built in the standby: it runs the same image on Fargate.
+        service: s.capacity === 'ec2' ? { ...s, capacity: 'fargate' } : s,
+        contract: contractFor(here, s.name),
+        image: this.imageFor(s, props.imageTag, r.app),
+        subnets: this.network.appSubnets,
+        assignPublicIp: this.network.publicTasks,
+        stores,
+        edge: this.edge,
+        logRetentionDays: r.logRetentionDays,
+        family: `${r.app}-${r.stage}-standby-${s.name}`,
+        desiredCount: standby.tasks,
+        autoscale: false,
+      });
+    }
+    this.services = services;
+  }
+
+  /** Built images from this region's replica of the primary registry; external images as configured. */
+  private imageFor(service: ResolvedService, imageTag: string, prefix: string): ecs.ContainerImage {
+    if (service.image.kind === 'external') {
+      const { uri, credentialsSecret } = service.image;
+      return ecs.ContainerImage.fromRegistry(
+        uri,
+        credentialsSecret
+          ? {
+              credentials: secretsmanager.Secret.fromSecretNameV2(
+                this,
+                `${pascal(service.name)}RegistryCredentials`,
+                credentialsSecret,
+              ),
+            }
+          : {},
+      );
+    }
+    const repository = ecr.Repository.fromRepositoryName(
+      this,
+      `${pascal(service.name)}Repository`,
+      `${prefix}/${service.name}`,
+    );
+    return ecs.ContainerImage.fromEcrRepository(repository, imageTag);
+  }
+}
