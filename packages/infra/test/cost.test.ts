@@ -300,8 +300,8 @@ describe('pricing each resource type', () => {
       }),
     );
     const runs = 730;
-    expect(line(e, /job runs/).count).toBeCloseTo(runs, 6);
-    expect(line(e, /job runs/).monthly).toBeCloseTo(runs * x86(1, 2) * (A.jobMinutesPerRun / 60), 6);
+    expect(line(e, /: runs \(/).count).toBeCloseTo(runs, 6);
+    expect(line(e, /: runs \(/).monthly).toBeCloseTo(runs * x86(1, 2) * (A.jobMinutesPerRun / 60), 6);
     expect(line(e, /scheduler invocations/).monthly).toBeCloseTo((runs / 1e6) * P.schedulerMillion.usd, 9);
   });
 

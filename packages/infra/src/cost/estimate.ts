@@ -858,7 +858,11 @@ function schedules(ctx: Ctx): void {
   }
   for (const [id, r, expr, ecs, input] of all) {
     const runs = expr ? runsPerMonth(expr) : 0;
-    const name = readableId(id);
+    const named = str(props(r).Name);
+    const prefix = `${ctx.stack.stackName}-`;
+    const name = named
+      ? `job ${named.startsWith(prefix) ? named.slice(prefix.length) : named}`
+      : readableId(id);
     if (r.Type === 'AWS::Scheduler::Schedule') {
       add(
         ctx,
@@ -898,7 +902,7 @@ function schedules(ctx: Ctx): void {
       ctx,
       id,
       r.Type,
-      `${name}: job runs (${expr || 'disabled'}; ${size.vcpu} vCPU / ${size.gb} GB)`,
+      `${name}: runs (${expr || 'disabled'}; ${size.vcpu} vCPU / ${size.gb} GB)`,
       runs,
       perRun,
       'run',
