@@ -1,5 +1,4 @@
 import type { ResolvedApp } from '@berth/config';
-import { runsPerMonth } from '../cost/schedule';
 import {
   num,
   readableId,
@@ -279,7 +278,6 @@ function readStack(
     edges.push({
       from: id('Scheduler'),
       to: id(lid),
-      label: expr && runsPerMonth(expr) ? '' : '',
       style: 'dotted',
     });
     const td = refId(ecs?.TaskDefinitionArn);
@@ -291,10 +289,13 @@ function readStack(
       const serviceNode = nodes.find(
         (n) => n.stack === stack.stackName && n.kind === 'service' && service && n.label.startsWith(service),
       );
-      if (serviceNode) edges.push({ from: id(lid), to: serviceNode.id, label: 'runs as', style: 'dotted' });
       taskDefOwner.set(td, id(lid));
+      // A job's own task definition usually shares its service's task role: that links the two.
       const role = refId(props(R[td]).TaskRoleArn);
-      if (role) roleOwner.set(role, id(lid));
+      const roleService = role ? roleOwner.get(role) : undefined;
+      if (role && !roleService) roleOwner.set(role, id(lid));
+      const runsAs = serviceNode?.id ?? roleService;
+      if (runsAs) edges.push({ from: id(lid), to: runsAs, label: 'runs as', style: 'dotted' });
     }
     const network = (
       ecs?.NetworkConfiguration as { AwsvpcConfiguration?: { SecurityGroups?: unknown[] } } | undefined
