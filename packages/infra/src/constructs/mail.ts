@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -72,20 +72,27 @@ export class Mail extends Construct {
     });
     const zone = props.zone && coversDomain(props.zone.zoneName, mail.domain) ? props.zone : undefined;
     this.identity = new ses.EmailIdentity(this, 'Identity', {
-      identity: zone ? ses.Identity.publicHostedZone(zone) : ses.Identity.domain(mail.domain),
+      // The domain itself, which may be a subdomain of the zone (Identity.publicHostedZone would verify the zone's apex).
+      identity: ses.Identity.domain(mail.domain),
       configurationSet: this.configurationSet,
       dkimSigning: true,
       dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
     });
-    if (!zone) {
-      // No zone to write to: print the three DKIM CNAMEs for whoever runs the domain's DNS.
-      this.identity.dkimRecords.forEach((record, i) => {
+    this.identity.dkimRecords.forEach((record, i) => {
+      if (zone) {
+        new route53.CnameRecord(this, `DkimRecord${i + 1}`, {
+          zone,
+          recordName: record.name,
+          domainName: record.value,
+        });
+      } else {
+        // No zone to write to: print the three DKIM CNAMEs for whoever runs the domain's DNS.
         new CfnOutput(this, `DkimRecord${i + 1}`, {
           description: `DKIM CNAME ${i + 1} of 3 for ${mail.domain}: publish it where the domain's DNS lives`,
-          value: `${record.name} CNAME ${record.value}`,
+          value: Fn.join(' ', [record.name, 'CNAME', record.value]),
         });
-      });
-    }
+      }
+    });
 
     this.eventsTopic = new sns.Topic(this, 'Events', {
       displayName: `${props.configurationSetName} bounces and complaints`,

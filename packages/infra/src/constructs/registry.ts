@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -89,7 +89,7 @@ export class Registry extends Construct {
           {
             destinations: destinations.map((d) => ({
               region: d.region,
-              registryId: d.account ?? Aws.ACCOUNT_ID,
+              registryId: d.account ?? Stack.of(this).account,
             })),
             repositoryFilters: [{ filter: `${this.props.prefix}/`, filterType: 'PREFIX_MATCH' }],
           },
