@@ -1,0 +1,180 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { runChecks } from '@berth/infra';
+import config from './berth.config';
+import {
+  containerOf,
+  resourcesOf,
+  secretNamesOf,
+  statementsOf,
+  synthesizeSeed,
+  type SeedEnvironment,
+} from '../support';
+
+// Seed 002, Hello-you API: RDS primary + read replica with lag and CPU alarms, a bastion for one /32, secrets in
+// Secrets Manager, the image from GitHub's registry with a token, and the proposed pilot-light failover, built.
+let envs: Record<string, SeedEnvironment>;
+beforeAll(() => {
+  envs = synthesizeSeed(config);
+});
+const prod = () => envs.prod!;
+
+describe('hello-you: database', () => {
+  it('has an RDS PostgreSQL primary and a read replica in private (isolated) subnets', () => {
+    prod().app.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.small',
+      MultiAZ: true,
+    });
+    prod().app.hasResourceProperties('AWS::RDS::DBInstance', {
+      SourceDBInstanceIdentifier: Match.anyValue(),
+      DBInstanceClass: 'db.t3.small',
+      PubliclyAccessible: false,
+    });
+    expect(prod().app.toJSON().Resources.DatabaseReadReplica.Type).toBe('AWS::RDS::DBInstance');
+  });
+  it('alarms on primary CPU and replica lag', () => {
+    prod().app.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'hello-you-prod-database-cpu',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'DatabaseInstance' } }],
+    });
+    prod().app.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'hello-you-prod-database-replica-lag',
+      MetricName: 'ReplicaLag',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'DatabaseReadReplica' } }],
+      Threshold: 60,
+    });
+    prod().app.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'sre@hello-you.example.org',
+    });
+  });
+  it('exports the PostgreSQL log to CloudWatch', () => {
+    prod().app.hasResourceProperties('AWS::RDS::DBInstance', {
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      DBInstanceClass: 'db.t3.small',
+      MultiAZ: true,
+    });
+  });
+});
+
+describe('hello-you: service', () => {
+  it('autoscales on CPU and memory', () => {
+    for (const [metric, target] of [
+      ['ECSServiceAverageCPUUtilization', 70],
+      ['ECSServiceAverageMemoryUtilization', 75],
+    ] as const)
+      prod().app.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+        TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+          TargetValue: target,
+          PredefinedMetricSpecification: { PredefinedMetricType: metric },
+        }),
+      });
+  });
+  it("pulls the image from GitHub's registry with the token secret, which the execution role may read", () => {
+    const api = containerOf(prod().app, 'hello-you-prod-api');
+    expect(api.Image).toBe('ghcr.io/hello-you/api:1.4.2');
+    expect(JSON.stringify(api.RepositoryCredentials)).toContain(':secret:hello-you/github-token');
+    const read = statementsOf(prod().app).filter(
+      (s) =>
+        s.policy.startsWith('ServiceApiExecutionRole') &&
+        JSON.stringify(s.statement.Resource).includes('hello-you/github-token'),
+    );
+    expect(read.length).toBe(1);
+    prod().app.resourceCountIs('AWS::ECR::Repository', 0);
+  });
+  it('receives generated secrets (Flask key, database) as ECS secrets', () => {
+    // The document passes the password as an SSM parameter into the environment; Berth reads Secrets Manager through
+    // ECS secrets so no credential is in the task definition.
+    expect(secretNamesOf(containerOf(prod().app, 'hello-you-prod-api'))).toEqual(
+      expect.arrayContaining(['FLASK_SECRET_KEY', 'DATABASE_SECRET']),
+    );
+    prod().app.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }),
+    });
+  });
+});
+
+describe('hello-you: bastion', () => {
+  it('admits SSH from exactly one /32, in a public subnet, and is admitted by the database', () => {
+    prod().app.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [
+        Match.objectLike({ CidrIp: '203.0.113.10/32', FromPort: 22, ToPort: 22, IpProtocol: 'tcp' }),
+      ],
+    });
+    prod().app.hasResourceProperties('AWS::EC2::Instance', {
+      KeyName: 'hello-you-breakglass',
+      NetworkInterfaces: [
+        Match.objectLike({
+          AssociatePublicIpAddress: true,
+          SubnetId: { Ref: Match.stringLikeRegexp('PublicSubnet') },
+        }),
+      ],
+    });
+    prod().app.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BastionSecurityGroup'), 'GroupId'] },
+    });
+  });
+});
+
+describe('hello-you: multi-region pilot light (the proposal, built)', () => {
+  it('is prod only', () => {
+    expect(envs.dev!.standby).toBeUndefined();
+    expect(prod().standby).toBeDefined();
+    expect(prod().resolved.standby).toEqual({ region: 'us-west-2', tasks: 0 });
+  });
+  it('keeps a cross-region read replica in the standby region, ready to be promoted', () => {
+    prod().standby!.hasResourceProperties('AWS::RDS::DBInstance', {
+      SourceRegion: 'us-east-1',
+      SourceDBInstanceIdentifier: {
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':rds:us-east-1:333333333333:db:')])],
+      },
+      StorageEncrypted: true,
+    });
+    prod().app.hasResourceProperties('AWS::SecretsManager::Secret', {
+      ReplicaRegions: [{ Region: 'us-west-2' }],
+    });
+  });
+  it('deploys the whole stack in the standby region with minimum allocation: one NAT, 0 tasks', () => {
+    const standby = prod().standby!;
+    standby.resourceCountIs('AWS::EC2::NatGateway', 1);
+    standby.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 0 });
+    standby.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    expect(JSON.stringify(containerOf(standby, 'hello-you-prod-standby-api').Environment)).toContain(
+      'us-west-2',
+    );
+  });
+  it('lets Route 53 fail over: PRIMARY with a health check on /health, SECONDARY to the standby ALB', () => {
+    prod().app.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: Match.objectLike({ ResourcePath: '/health', Type: 'HTTPS' }),
+    });
+    prod().app.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'api.hello-you.example.org.',
+      Failover: 'PRIMARY',
+      HostedZoneId: 'Z0HELLOYOU000000000',
+    });
+    prod().standby!.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'api.hello-you.example.org.',
+      Failover: 'SECONDARY',
+      AliasTarget: Match.objectLike({
+        DNSName: { 'Fn::GetAtt': [Match.stringLikeRegexp('StandbyEdgeLoadBalancer'), 'DNSName'] },
+      }),
+    });
+    expect(
+      Object.values(resourcesOf(prod().app, 'AWS::Route53::RecordSet')).every(
+        (r) => r.Properties!.Failover === 'PRIMARY',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('hello-you: checks', () => {
+  it('synthesizes every environment offline', () => {
+    expect(Object.keys(envs)).toEqual(['dev', 'prod']);
+  });
+  it('has zero unacknowledged findings in prod (primary and standby)', () => {
+    const report = runChecks(prod().resolved);
+    expect(report.findings.filter((f) => !f.acknowledged)).toEqual([]);
+  });
+});

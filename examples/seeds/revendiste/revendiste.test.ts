@@ -1,0 +1,204 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { CLOUDFLARE_IPV4, estimateCost, runChecks } from '@berth/infra';
+import config from './berth.config';
+import { containerOf, resourcesOf, synthesizeSeed, type SeedEnvironment } from '../support';
+
+// Seed 003, Revendiste: backend + frontend behind one ALB open only to Cloudflare, DNS at Cloudflare, Aurora
+// Serverless v2 0.5–16 ACU, cron jobs as EventBridge + RunTask in light and heavy sizes, no NAT (public tasks).
+let envs: Record<string, SeedEnvironment>;
+beforeAll(() => {
+  envs = synthesizeSeed(config);
+});
+const prod = () => envs.prod!;
+
+type Schedule = {
+  Properties: {
+    Name: string;
+    ScheduleExpression: string;
+    Target: { Input: string; EcsParameters: Record<string, unknown> };
+  };
+};
+const scheduleNamed = (name: string) =>
+  Object.values(resourcesOf(prod().app, 'AWS::Scheduler::Schedule')).find(
+    (r) => r.Properties!.Name === `revendiste-prod-${name}`,
+  ) as unknown as Schedule;
+const taskDefinitionSize = (family: string) => {
+  const r = Object.values(resourcesOf(prod().app, 'AWS::ECS::TaskDefinition')).find(
+    (t) => t.Properties!.Family === family,
+  )!;
+  return [r.Properties!.Cpu, r.Properties!.Memory];
+};
+
+describe('revendiste: two services behind one ALB', () => {
+  it('routes api.revendiste.com to the backend and revendiste.com / www to the frontend, which is the default', () => {
+    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 10,
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.revendiste.com'] } }],
+    });
+    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 20,
+      Conditions: [
+        { Field: 'host-header', HostHeaderConfig: { Values: ['revendiste.com', 'www.revendiste.com'] } },
+      ],
+    });
+    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'forward',
+          TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceFrontendTargetGroup') },
+        }),
+      ],
+    });
+  });
+  it('health-checks /api/health on 3001 and / on 3000', () => {
+    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 3001,
+      HealthCheckPath: '/api/health',
+    });
+    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 3000,
+      HealthCheckPath: '/',
+    });
+  });
+  it('sizes the backend 0.5 vCPU / 2 GB (1.5 GB is no Fargate size) and the frontend 0.25 vCPU / 0.5 GB', () => {
+    expect(taskDefinitionSize('revendiste-prod-backend')).toEqual(['512', '2048']);
+    expect(taskDefinitionSize('revendiste-prod-frontend')).toEqual(['256', '512']);
+  });
+  it('autoscales each 1–10 tasks on CPU 70% and memory 80%', () => {
+    expect(
+      Object.values(resourcesOf(prod().app, 'AWS::ApplicationAutoScaling::ScalableTarget')).map((r) => [
+        r.Properties!.MinCapacity,
+        r.Properties!.MaxCapacity,
+      ]),
+    ).toEqual([
+      [1, 10],
+      [1, 10],
+    ]);
+    const targets = Object.values(resourcesOf(prod().app, 'AWS::ApplicationAutoScaling::ScalingPolicy'))
+      .map(
+        (r) =>
+          (r.Properties!.TargetTrackingScalingPolicyConfiguration as { TargetValue: number }).TargetValue,
+      )
+      .sort();
+    expect(targets).toEqual([70, 70, 80, 80]);
+  });
+  it('keeps logs 7 days', () => {
+    prod().app.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+});
+
+describe('revendiste: no NAT, tasks in public subnets', () => {
+  it('has no NAT gateway and gives tasks public IPs in the public subnets', () => {
+    prod().app.resourceCountIs('AWS::EC2::NatGateway', 0);
+    for (const service of Object.values(resourcesOf(prod().app, 'AWS::ECS::Service'))) {
+      const vpc = (
+        service.Properties!.NetworkConfiguration as { AwsvpcConfiguration: Record<string, unknown> }
+      ).AwsvpcConfiguration;
+      expect(vpc.AssignPublicIp).toBe('ENABLED');
+      expect(JSON.stringify(vpc.Subnets)).toMatch(/PublicSubnet/);
+    }
+  });
+  it('still admits only the ALB into the tasks', () => {
+    for (const port of [3000, 3001])
+      prod().app.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        FromPort: port,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EdgeSecurityGroup'), 'GroupId'] },
+      });
+  });
+  it('keeps the database in isolated subnets, reachable by the rotation function through a Secrets Manager endpoint', () => {
+    prod().app.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+      SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('DataSubnet') }]),
+    });
+    prod().app.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      ServiceName: 'com.amazonaws.sa-east-1.secretsmanager',
+    });
+  });
+});
+
+describe('revendiste: Cloudflare', () => {
+  it("admits only Cloudflare's ranges into the ALB", () => {
+    const sg = Object.values(resourcesOf(prod().app, 'AWS::EC2::SecurityGroup')).find((r) =>
+      String(r.Properties!.GroupDescription).startsWith('Load balancer'),
+    )!;
+    const cidrs = (sg.Properties!.SecurityGroupIngress as { CidrIp: string }[]).map((r) => r.CidrIp);
+    expect(new Set(cidrs)).toEqual(new Set(CLOUDFLARE_IPV4));
+    expect(cidrs).not.toContain('0.0.0.0/0');
+  });
+  it('outputs what to publish at Cloudflare: the ALB name, the certificate and each host record', () => {
+    const outputs = prod().app.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^EdgePointDnsAt/),
+        expect.stringMatching(/^EdgeCertificateArn/),
+        expect.stringMatching(/^EdgeCertificateValidationRecords/),
+        expect.stringMatching(/^EdgeDnsApiRevendisteCom/),
+        expect.stringMatching(/^EdgeDnsWwwRevendisteCom/),
+      ]),
+    );
+    prod().app.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+});
+
+describe('revendiste: database', () => {
+  it('is Aurora Serverless v2 from 0.5 to 16 ACU', () => {
+    prod().app.hasResourceProperties('AWS::RDS::DBCluster', {
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 16 },
+    });
+  });
+});
+
+describe('revendiste: cron jobs', () => {
+  it('are EventBridge Scheduler schedules that RunTask the job command', () => {
+    expect(scheduleNamed('sync-payments').Properties.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(scheduleNamed('notifications').Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(scheduleNamed('scrape-events').Properties.ScheduleExpression).toBe('cron(0 */6 * * ? *)');
+    expect(JSON.parse(scheduleNamed('scrape-events').Properties.Target.Input)).toEqual({
+      containerOverrides: [{ name: 'backend', command: ['node', 'dist/run-job.js', 'scrape-events'] }],
+    });
+  });
+  it('run light jobs at 0.25 vCPU / 0.5 GB and the scraper at 2 vCPU / 4 GB', () => {
+    expect(taskDefinitionSize('revendiste-prod-job-sync-payments')).toEqual(['256', '512']);
+    expect(taskDefinitionSize('revendiste-prod-job-notifications')).toEqual(['256', '512']);
+    expect(taskDefinitionSize('revendiste-prod-job-scrape-events')).toEqual(['2048', '4096']);
+  });
+  it("run with the backend's env and secrets, in public subnets with public IPs and the backend's security group", () => {
+    const job = containerOf(prod().app, 'revendiste-prod-job-scrape-events');
+    const backend = containerOf(prod().app, 'revendiste-prod-backend');
+    expect(job.Environment).toEqual(backend.Environment);
+    expect(job.Secrets).toEqual(backend.Secrets);
+    const network = scheduleNamed('scrape-events').Properties.Target.EcsParameters.NetworkConfiguration as {
+      AwsvpcConfiguration: Record<string, unknown>;
+    };
+    expect(network.AwsvpcConfiguration.AssignPublicIp).toBe('ENABLED');
+    expect(JSON.stringify(network.AwsvpcConfiguration.SecurityGroups)).toContain(
+      'ServiceBackendSecurityGroup',
+    );
+  });
+  it('give failed starts a dead-letter queue and a retry policy', () => {
+    prod().app.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'revendiste-prod-scrape-events',
+      Target: Match.objectLike({
+        DeadLetterConfig: Match.anyValue(),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
+      }),
+    });
+  });
+});
+
+describe('revendiste: cost and checks', () => {
+  it('is priced per month with no NAT line', () => {
+    const estimate = estimateCost(prod().resolved);
+    expect(estimate.monthly).toBeGreaterThan(0);
+    expect(JSON.stringify(estimate.lines)).not.toMatch(/NatGateway/);
+  });
+  it('synthesizes offline', () => {
+    expect(Object.keys(envs)).toEqual(['prod']);
+  });
+  it('has zero unacknowledged findings in prod', () => {
+    const report = runChecks(prod().resolved);
+    expect(report.findings.filter((f) => !f.acknowledged)).toEqual([]);
+  });
+});
