@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { bucketLogicalId, CACHE_LOGICAL_IDS, DATABASE_LOGICAL_IDS } from '../src/index';
+import { bucketLogicalId, CACHE_LOGICAL_IDS, DATABASE_LOGICAL_IDS, STANDBY_LOGICAL_IDS } from '../src/index';
 import { talentResolved, templateOf } from './support';
 
 // Renaming any of these replaces a database, cache or bucket, i.e. loses data. Change them only with a migration.
@@ -21,6 +21,11 @@ describe('stateful logical IDs', () => {
       replicationGroup: 'CacheReplicationGroup',
       subnetGroup: 'CacheSubnetGroup',
       authToken: 'CacheAuthToken',
+    });
+    expect(STANDBY_LOGICAL_IDS).toEqual({
+      replica: 'StandbyDatabaseReplica',
+      cluster: 'StandbyDatabaseCluster',
+      globalCluster: 'DatabaseGlobalCluster',
     });
     expect(bucketLogicalId('resumes')).toBe('BucketResumes');
     expect(bucketLogicalId('user-uploads')).toBe('BucketUserUploads');

@@ -3,6 +3,7 @@ import {
   CircuitBreakerWithRollback,
   ContainerMatchesTargetGroup,
   ContractSatisfied,
+  JobsCarryContract,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
   type Template,
@@ -101,5 +102,30 @@ describe('CircuitBreakerWithRollback', () => {
       MinimumHealthyPercent: 50,
     };
     expect(CircuitBreakerWithRollback.check({ template: t, resolved: prod })).toHaveLength(2);
+  });
+});
+
+describe('JobsCarryContract', () => {
+  it('passes the synthesized template', () =>
+    expect(JobsCarryContract.check({ template: compliant, resolved: prod })).toEqual([]));
+  it("names a job whose task definition lacks its service's contract", () => {
+    const t = copy();
+    const job = Object.values(t.Resources).find(
+      (r) =>
+        r.Type === 'AWS::ECS::TaskDefinition' && r.Properties.Family === 'talent-prod-job-send-reminders',
+    )!;
+    const c = (job.Properties.ContainerDefinitions as Record<string, unknown>[])[0]!;
+    c.Secrets = (c.Secrets as { Name: string }[]).filter((e) => e.Name !== 'DATABASE_SECRET');
+    expect(JobsCarryContract.check({ template: t, resolved: prod }).map((v) => v.message)).toEqual([
+      "job 'send-reminders' lacks DATABASE_SECRET (secret) of service 'api'",
+    ]);
+  });
+  it('names a job without a schedule', () => {
+    const t = copy();
+    for (const [id, r] of Object.entries(t.Resources))
+      if (r.Type === 'AWS::Scheduler::Schedule') delete t.Resources[id];
+    expect(JobsCarryContract.check({ template: t, resolved: prod }).map((v) => v.message)).toContain(
+      'no schedule named talent-prod-send-reminders',
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { CircuitBreakerWithRollback } from './CircuitBreakerWithRollback';
 import { ContainerMatchesTargetGroup } from './ContainerMatchesTargetGroup';
 import { ContractSatisfied } from './ContractSatisfied';
+import { JobsCarryContract } from './JobsCarryContract';
 import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
 import { StatefulNeverDestroyedInProd } from './StatefulNeverDestroyedInProd';
 import type { BerthRule } from './rule';
@@ -10,6 +11,7 @@ export {
   CircuitBreakerWithRollback,
   ContainerMatchesTargetGroup,
   ContractSatisfied,
+  JobsCarryContract,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
 };
@@ -17,6 +19,7 @@ export {
 /** Berth's own rules, run by `berth check` after the cdk-nag packs and the Control Tower guard rules. */
 export const BERTH_RULES: readonly BerthRule[] = [
   ContractSatisfied,
+  JobsCarryContract,
   ContainerMatchesTargetGroup,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
