@@ -23,6 +23,9 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
     context: {
       // S3 server access logs are granted by bucket policy, so the log bucket can keep ACLs disabled.
       '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+      // Cross-region references (certificate and standby stacks) stay strong: a producer cannot drop a value its
+      // consumer still reads, e.g. the primary database ARN the standby replica follows.
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
     },
   });
   const imageTag = options.imageTag ?? (app.node.tryGetContext('imageTag') as string | undefined) ?? 'latest';

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -243,6 +243,11 @@ export class Edge extends Construct {
       });
     }
     if (service.isDefault) {
+      // Replaces the listener's 404 on purpose: the listener needs a default before any service exists.
+      Annotations.of(this.listener).acknowledgeWarning(
+        '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced',
+        'the 404 placeholder gives way to the default service',
+      );
       this.listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
     }
     const literalHosts = service.hosts.filter((h) => !h.includes('*') && h.includes('.'));
