@@ -149,6 +149,11 @@ describe('Edge: failover', () => {
       HealthCheckId: Match.absent(),
     });
   });
+  it('refuses failover records together with CloudFront', () => {
+    expect(() =>
+      synth({ ...route53Edge, cdn: true, ingress: 'cloudfront' }, { failover: 'SECONDARY' }),
+    ).toThrow(/Edge: failover records and cdn together are not supported; choose one/);
+  });
   it('refuses failover without a Route 53 zone', () => {
     expect(() =>
       synth({ ...route53Edge, dns: 'external', hostedZoneId: undefined }, { failover: 'PRIMARY' }),

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { resolve, type ResolvedApp } from '@berth/config';
 import helloYou from '../../../examples/seeds/hello-you/berth.config';
-import { allStacks, buildApp, STANDBY_LOGICAL_IDS, StandbyStack } from '../src/index';
+import { allStacks, BerthStack, buildApp, PilotLight, STANDBY_LOGICAL_IDS, StandbyStack } from '../src/index';
 import { talentResolved, withChanges } from './support';
 
 function templates(r: ResolvedApp): { primary: Template; standby: Template } {
@@ -100,5 +100,33 @@ describe('PilotLight (Aurora)', () => {
     expect(() => buildApp(withChanges(talent, { standby, edge }))).toThrow(
       /service 'api' uses buckets \(resumes\), which the pilot-light standby does not replicate yet/,
     );
+  });
+});
+
+describe('PilotLight validation', () => {
+  const r = resolve(helloYou, 'prod');
+  const primary = () =>
+    allStacks(buildApp(withChanges(r, { standby: null }))).find(
+      (s): s is BerthStack => s instanceof BerthStack,
+    )!;
+  it('refuses an environment without a standby region', () => {
+    const stack = primary();
+    expect(
+      () =>
+        new PilotLight(stack, 'Again', {
+          resolved: withChanges(r, { standby: null }),
+          database: stack.database!,
+        }),
+    ).toThrow(/Again: the environment has no standby region/);
+  });
+  it('refuses an app without a database', () => {
+    const stack = primary();
+    expect(
+      () =>
+        new PilotLight(stack, 'Again', {
+          resolved: withChanges(r, { database: null }),
+          database: stack.database!,
+        }),
+    ).toThrow(/Again: a pilot light replicates the database; the app has none/);
   });
 });
