@@ -1,3 +1,4 @@
+import { lazy } from './interop';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { CacheConfig } from './config';
@@ -112,7 +113,7 @@ function redisStore(config: CacheConfig, options: CacheOptions): Store {
 
   // ioredis is imported on first use: a service that never touches the cache never pays for it.
   const connect = (): Promise<Redis> => {
-    connecting ??= import('ioredis').then(({ Redis }) => {
+    connecting ??= lazy(import('ioredis')).then(({ Redis }) => {
       const redis = new Redis(config.url, {
         ...(config.authToken ? { password: config.authToken } : {}),
         connectTimeout: options.connectTimeoutMs ?? 500,

@@ -1,3 +1,4 @@
+import { lazy } from './interop';
 import pg from 'pg';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseDatabaseSecret, type DatabaseConfig, type DatabaseSecret } from './config';
@@ -179,13 +180,13 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
 
   const readSecret = async (): Promise<DatabaseSecret> => {
     if (!secretsManager) {
-      const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+      const { SecretsManagerClient } = await lazy(import('@aws-sdk/client-secrets-manager'));
       secretsManager = new SecretsManagerClient({
         ...(options.region ? { region: options.region } : {}),
         ...(options.secretsManagerEndpoint ? { endpoint: options.secretsManagerEndpoint } : {}),
       });
     }
-    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    const { GetSecretValueCommand } = await lazy(import('@aws-sdk/client-secrets-manager'));
     const out = await secretsManager.send(new GetSecretValueCommand({ SecretId: config.secretArn }));
     if (!out.SecretString) throw new DatabaseUnavailableError('Database secret has no SecretString');
     return parseDatabaseSecret(out.SecretString, 'Secrets Manager secret (DATABASE_SECRET_ARN)');

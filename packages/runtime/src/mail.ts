@@ -1,3 +1,4 @@
+import { lazy } from './interop';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { MailConfig } from './config';
 import type { Db } from './db';
@@ -67,7 +68,7 @@ export function createMailer(config: MailConfig, options: MailerOptions): Mailer
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_SESV2;
   let client: Promise<SESv2Client> | undefined = options.client ? Promise.resolve(options.client) : undefined;
   const ses = () =>
-    (client ??= import('@aws-sdk/client-sesv2').then(
+    (client ??= lazy(import('@aws-sdk/client-sesv2')).then(
       ({ SESv2Client }) => new SESv2Client({ region: options.region, ...(endpoint ? { endpoint } : {}) }),
     ));
   const memory = new Map<string, string>();
@@ -127,7 +128,7 @@ export function createMailer(config: MailConfig, options: MailerOptions): Mailer
         log.info({ to: maskAddress(address), subject }, 'mail: skipped, recipient is suppressed');
         return { status: 'suppressed' as const };
       }
-      const [{ SendEmailCommand }, c] = await Promise.all([import('@aws-sdk/client-sesv2'), ses()]);
+      const [{ SendEmailCommand }, c] = await Promise.all([lazy(import('@aws-sdk/client-sesv2')), ses()]);
       const out = await c.send(
         new SendEmailCommand({
           FromEmailAddress: config.from,

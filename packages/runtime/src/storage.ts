@@ -1,3 +1,4 @@
+import { lazy } from './interop';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidKeyError } from './errors';
 import type { Logger } from './logger';
@@ -119,7 +120,7 @@ export async function createS3Client(options: {
   forcePathStyle?: boolean;
 }): Promise<S3Client> {
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
-  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { S3Client } = await lazy(import('@aws-sdk/client-s3'));
   return new S3Client({
     region: options.region,
     ...(endpoint
@@ -161,7 +162,10 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
         throw new RangeError(`maxBytes must be an integer from 1 to 5 GiB; got ${maxBytes}`);
       }
       checkExpiry(expiresInSeconds);
-      const [{ createPresignedPost }, c] = await Promise.all([import('@aws-sdk/s3-presigned-post'), s3()]);
+      const [{ createPresignedPost }, c] = await Promise.all([
+        lazy(import('@aws-sdk/s3-presigned-post')),
+        s3(),
+      ]);
       const post = await createPresignedPost(c, {
         Bucket: bucketName,
         Key: key,
@@ -187,8 +191,8 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
       checkKey(key);
       checkExpiry(expiresInSeconds);
       const [{ GetObjectCommand }, { getSignedUrl }, c] = await Promise.all([
-        import('@aws-sdk/client-s3'),
-        import('@aws-sdk/s3-request-presigner'),
+        lazy(import('@aws-sdk/client-s3')),
+        lazy(import('@aws-sdk/s3-request-presigner')),
         s3(),
       ]);
       const command = new GetObjectCommand({
@@ -202,7 +206,7 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
 
     async head(key) {
       checkKey(key);
-      const [{ HeadObjectCommand }, c] = await Promise.all([import('@aws-sdk/client-s3'), s3()]);
+      const [{ HeadObjectCommand }, c] = await Promise.all([lazy(import('@aws-sdk/client-s3')), s3()]);
       try {
         const out = await c.send(new HeadObjectCommand({ Bucket: bucketName, Key: key }));
         return { size: out.ContentLength ?? 0, contentType: out.ContentType, lastModified: out.LastModified };
@@ -216,7 +220,7 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
 
     async *list(prefix) {
       if (prefix !== '') checkKey(prefix, 'prefix', true);
-      const [{ ListObjectsV2Command }, c] = await Promise.all([import('@aws-sdk/client-s3'), s3()]);
+      const [{ ListObjectsV2Command }, c] = await Promise.all([lazy(import('@aws-sdk/client-s3')), s3()]);
       let token: string | undefined;
       do {
         const out = await c.send(
@@ -237,7 +241,7 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
     async delete(keys) {
       if (keys.length === 0) return;
       keys.forEach((k) => checkKey(k));
-      const [{ DeleteObjectsCommand }, c] = await Promise.all([import('@aws-sdk/client-s3'), s3()]);
+      const [{ DeleteObjectsCommand }, c] = await Promise.all([lazy(import('@aws-sdk/client-s3')), s3()]);
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
         const out = await c.send(
