@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { between, runLoad } from '../../bench/harness/load';
-import { APP_ROLE, report, sleep, startScenario, summarize, talentMix, type Scenario } from './scenario';
+import { between } from '../../bench/harness/load';
+import { APP_ROLE, loadTalentMix, report, type Scenario, sleep, startScenario, summarize } from './scenario';
 
 // The database password is rotated mid-load the way the RDS rotation Lambda does it (ALTER ROLE, then the secret's
 // AWSCURRENT value), then the app has to open new connections: a lock on `opportunities` held for 600 ms makes
@@ -22,14 +22,10 @@ describe('fault: DB password rotated mid-load', () => {
   });
 
   it('GIVEN the secret ARN WHEN the password rotates THEN the same process recovers, failures counted (target 0)', async () => {
-    const tokens = await world.applicantTokens(Math.ceil((RATE * DURATION_MS) / 1000 / 3) + 10);
     const pid = world.talent.pid;
-    const t0 = performance.now();
-    const load = runLoad({
-      baseUrl: world.talent.url,
+    const { t0, load } = await loadTalentMix(world, {
       rate: RATE,
       durationMs: DURATION_MS,
-      next: talentMix(world.opportunityIds, tokens),
     });
 
     await sleep(ROTATE_AT_MS);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { between, runLoad } from '../../bench/harness/load';
-import { report, sleep, startScenario, summarize, talentMix, unexpected, type Scenario } from './scenario';
+import { between } from '../../bench/harness/load';
+import {
+  loadTalentMix,
+  report,
+  type Scenario,
+  sleep,
+  startScenario,
+  summarize,
+  unexpected,
+} from './scenario';
 
 // PostgreSQL goes away for ~4 s mid-load (fast shutdown: every session is terminated) and comes back.
 const RATE = 300;
@@ -22,13 +30,9 @@ describe('fault: PostgreSQL restarted mid-load', () => {
   });
 
   it('GIVEN steady load WHEN PostgreSQL restarts THEN 503s during the gap, no hang, no crash, 2xx within 5 s, nothing lost', async () => {
-    const tokens = await world.applicantTokens(Math.ceil((RATE * DURATION_MS) / 1000 / 3) + 10);
-    const t0 = performance.now();
-    const load = runLoad({
-      baseUrl: world.talent.url,
+    const { t0, load } = await loadTalentMix(world, {
       rate: RATE,
       durationMs: DURATION_MS,
-      next: talentMix(world.opportunityIds, tokens),
     });
 
     await sleep(DOWN_AT_MS);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { between, runLoad } from '../../bench/harness/load';
+import { between } from '../../bench/harness/load';
 import { fmt } from '../../bench/harness/stats';
-import { redisKeyCount, report, sleep, startScenario, summarize, talentMix, type Scenario } from './scenario';
+import {
+  loadTalentMix,
+  redisKeyCount,
+  report,
+  type Scenario,
+  sleep,
+  startScenario,
+  summarize,
+} from './scenario';
 
 // Redis is killed (SIGKILL: an outage) mid-load and started again 6 s later. The cache is fail-open.
 const RATE = 300;
@@ -20,13 +28,9 @@ describe('fault: Redis stopped mid-load', () => {
   });
 
   it('GIVEN steady load WHEN Redis dies THEN zero 5xx (fail-open), and p99 is reported before/during/after', async () => {
-    const tokens = await world.applicantTokens(Math.ceil((RATE * DURATION_MS) / 1000 / 3) + 10);
-    const t0 = performance.now();
-    const load = runLoad({
-      baseUrl: world.talent.url,
+    const { t0, load } = await loadTalentMix(world, {
       rate: RATE,
       durationMs: DURATION_MS,
-      next: talentMix(world.opportunityIds, tokens),
     });
 
     await sleep(STOP_AT_MS);

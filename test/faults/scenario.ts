@@ -13,7 +13,14 @@ import {
   type DisposableRedis,
 } from '../support/index';
 import { startIdentity, type LocalIdentity } from '../../bench/harness/identity';
-import { countsTable, summarize, type LoadRequest, type Sample } from '../../bench/harness/load';
+import {
+  countsTable,
+  runLoad,
+  summarize,
+  type LoadOptions,
+  type LoadRequest,
+  type Sample,
+} from '../../bench/harness/load';
 import { startSecretsManager, type LocalSecretsManager } from '../../bench/harness/secrets-manager';
 import { prepareTalentDatabase, startTalent, type ServerProcess } from '../../bench/harness/talent';
 
@@ -209,6 +216,22 @@ export function talentMix(
       default:
         return { kind: 'health', method: 'GET', path: '/health' };
     }
+  };
+}
+
+/**
+ * Starts the talent mix against the scenario's app: signs one applicant per write the mix will send (a third of
+ * the requests, plus a margin), then sends. `t0` is when sending began, for the timelines the scenarios print.
+ */
+export async function loadTalentMix(
+  world: Scenario,
+  options: Omit<LoadOptions, 'baseUrl' | 'next'>,
+): Promise<{ t0: number; load: ReturnType<typeof runLoad> }> {
+  const tokens = await world.applicantTokens(Math.ceil((options.rate * options.durationMs) / 1000 / 3) + 10);
+  const t0 = performance.now();
+  return {
+    t0,
+    load: runLoad({ ...options, baseUrl: world.talent.url, next: talentMix(world.opportunityIds, tokens) }),
   };
 }
 

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { between, runLoad } from '../../bench/harness/load';
-import { report, sleep, startScenario, summarize, talentMix, unexpected, type Scenario } from './scenario';
+import { between } from '../../bench/harness/load';
+import {
+  loadTalentMix,
+  report,
+  type Scenario,
+  sleep,
+  startScenario,
+  summarize,
+  unexpected,
+} from './scenario';
 
 // Another session takes an exclusive lock on `opportunities` and sleeps in its transaction, so every query the app
 // runs against it waits. The runtime's statement timeout (10 s) and pool connect timeout (5 s) must turn the wait
@@ -24,13 +32,9 @@ describe('fault: slow database', () => {
   });
 
   it('GIVEN queries stuck behind a lock THEN 503/504 from timeouts, /health p99 ≤ 50 ms, nothing lost', async () => {
-    const tokens = await world.applicantTokens(Math.ceil((RATE * DURATION_MS) / 1000 / 3) + 10);
-    const t0 = performance.now();
-    const load = runLoad({
-      baseUrl: world.talent.url,
+    const { t0, load } = await loadTalentMix(world, {
       rate: RATE,
       durationMs: DURATION_MS,
-      next: talentMix(world.opportunityIds, tokens),
       // Requests pile up for up to 15 s at 200/s: the generator must not be the one that gives up.
       maxInFlight: 5_000,
     });
