@@ -10,8 +10,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as patterns from 'aws-cdk-lib/aws-ecs-patterns';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
-import { resolve } from '@berth/config';
-import { runChecks, synthesize } from '@berth/infra';
+import { resolve } from '@berthjs/config';
+import { runChecks, synthesize } from '@berthjs/infra';
 import talent from '../examples/talent/berth.config';
 
 const STAGES = ['dev', 'staging', 'prod'] as const;

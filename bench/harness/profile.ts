@@ -39,13 +39,13 @@ function sourceMapFor(file: string): SourceMap | null {
   return maps.get(file)!;
 }
 
-/** node_modules/fastify/lib/x.js → fastify; packages/runtime/src/http.ts → @berth/runtime. */
+/** node_modules/fastify/lib/x.js → fastify; packages/runtime/src/http.ts → @berthjs/runtime. */
 function ownerOf(path: string): string {
   if (path.startsWith('node:') || path === '(native)') return 'node';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (nm) return nm[1]!;
-  if (path.includes('packages/runtime/')) return '@berth/runtime';
-  if (path.includes('packages/config/')) return '@berth/config';
+  if (path.includes('packages/runtime/')) return '@berthjs/runtime';
+  if (path.includes('packages/config/')) return '@berthjs/config';
   if (path.includes('examples/talent/')) return 'talent';
   return path || '(vm)';
 }

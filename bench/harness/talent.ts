@@ -30,7 +30,7 @@ function newestSource(): number {
  */
 export function ensureBundle(): string {
   if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newestSource()) return BUNDLE;
-  const build = spawnSync('npm', ['run', 'build', '-w', '@berth/example-talent'], {
+  const build = spawnSync('npm', ['run', 'build', '-w', '@berthjs/example-talent'], {
     cwd: ROOT,
     encoding: 'utf8',
   });

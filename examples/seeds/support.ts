@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { resolve, type AppConfig, type ResolvedApp } from '@berth/config';
-import { allStacks, buildApp, CdnCertificateStack, StandbyStack } from '@berth/infra';
+import { resolve, type AppConfig, type ResolvedApp } from '@berthjs/config';
+import { allStacks, buildApp, CdnCertificateStack, StandbyStack } from '@berthjs/infra';
 
 export interface SeedEnvironment {
   readonly resolved: ResolvedApp;

@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * Talent: applicants apply to opportunities with a résumé in S3, every step emails them, reviewers decide.

@@ -1,4 +1,4 @@
-import { ENV, bucketEnv } from '@berth/config/contract';
+import { ENV, bucketEnv } from '@berthjs/config/contract';
 
 export interface ContractEnvOverrides {
   readonly [name: string]: string | undefined;

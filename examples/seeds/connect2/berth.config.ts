@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * Connect 2.0 API (FastAPI): Fargate (Spot outside prod), RDS PostgreSQL 16.4 (Multi-AZ in prod), ElastiCache

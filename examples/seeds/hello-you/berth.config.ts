@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * Hello-you API (Flask): RDS primary with a read replica, replica-lag and CPU alarms, a bastion limited to one

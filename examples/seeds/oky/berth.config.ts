@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * Project Oky (API + CMS): CloudFront in front of an ALB open only to CloudFront's prefix list, Host-header

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { runChecks } from '@berth/infra';
+import { runChecks } from '@berthjs/infra';
 import config from './berth.config';
 import { containerOf, resourcesOf, statementsOf, synthesizeSeed, type SeedEnvironment } from '../support';
 

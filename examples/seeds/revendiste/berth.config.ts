@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * Revendiste (Express backend + frontend): two services behind one ALB, Aurora Serverless v2 0.5–16 ACU, cron

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CLOUDFLARE_IPV4, estimateCost, runChecks } from '@berth/infra';
+import { CLOUDFLARE_IPV4, estimateCost, runChecks } from '@berthjs/infra';
 import config from './berth.config';
 import { containerOf, resourcesOf, synthesizeSeed, type SeedEnvironment } from '../support';
 

@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * Tekalo API: ECS on an EC2 capacity provider with cluster autoscaling, Aurora Serverless v2 with a rotated

@@ -1,4 +1,4 @@
-// Bundles src/server.ts and src/job.ts (with @berth/runtime, @berth/config and every npm dependency) into dist/,
+// Bundles src/server.ts and src/job.ts (with @berthjs/runtime, @berthjs/config and every npm dependency) into dist/,
 // so the container image needs `node` and dist/ only. Reproducible: no timestamps, no minified names to diff.
 import { build } from 'esbuild';
 import { cp, rm, writeFile } from 'node:fs/promises';

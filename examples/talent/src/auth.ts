@@ -6,7 +6,7 @@ import {
   UnauthorizedError,
   type AuthConfig,
   type Logger,
-} from '@berth/runtime';
+} from '@berthjs/runtime';
 import type { Principal } from './domain';
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { MailMessage, Runtime, Storage } from '@berth/runtime';
+import type { MailMessage, Runtime, Storage } from '@berthjs/runtime';
 
 /** What the route plugins share; built once in `buildApp`. */
 export interface TalentContext {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { jobMain } from '@berth/runtime';
+import { jobMain } from '@berthjs/runtime';
 import { talentJobs } from './jobs/index';
 
 // src/job.ts and dist/job.js both sit one level below the app, beside migrations/.

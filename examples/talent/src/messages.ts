@@ -1,4 +1,4 @@
-import type { MailMessage } from '@berth/runtime';
+import type { MailMessage } from '@berthjs/runtime';
 
 /** The emails an applicant receives, one function per step. Plain text first; HTML mirrors it. */
 

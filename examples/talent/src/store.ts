@@ -1,4 +1,4 @@
-import type { Queryable } from '@berth/runtime';
+import type { Queryable } from '@berthjs/runtime';
 import type { ApplicationStatus } from './domain';
 
 /** Every SQL statement the app runs, and the row → API shape mapping. Routes and jobs go through here. */

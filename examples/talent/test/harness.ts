@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createLogger, createRuntime, migrate, type Runtime } from '@berth/runtime';
+import { createLogger, createRuntime, migrate, type Runtime } from '@berthjs/runtime';
 import {
   contractEnv,
   createTestDatabase,

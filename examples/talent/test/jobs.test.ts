@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, runJob } from '@berth/runtime';
+import { migrate, runJob } from '@berthjs/runtime';
 import { purgeOrphanUploads, sendReminders } from '../src/jobs/index';
 import { talentJobs } from '../src/jobs/index';
 import {

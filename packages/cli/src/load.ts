@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { ConfigError, resolve, type AppConfig, type ResolvedApp } from '@berth/config';
+import { ConfigError, resolve, type AppConfig, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from './errors';
 
 export const DEFAULT_CONFIG = 'berth.config.ts';

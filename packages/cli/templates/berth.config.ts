@@ -1,4 +1,4 @@
-import { defineApp } from '@berth/config';
+import { defineApp } from '@berthjs/config';
 
 /**
  * {{name}}: one HTTP service with a PostgreSQL database, on AWS in three environments.

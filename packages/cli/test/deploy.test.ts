@@ -18,7 +18,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolve } from '@berth/config';
+import { resolve } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import { CliError } from '../src/errors';
 import { main } from '../src/main';

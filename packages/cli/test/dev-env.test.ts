@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineApp, resolve, type AppConfig } from '@berth/config';
+import { defineApp, resolve, type AppConfig } from '@berthjs/config';
 import { LOCAL_CREDENTIALS, localBucketName, localEnv, processEnv, type LocalPeers } from '../src/dev/env';
 
 const app = (extra: Partial<AppConfig> = {}) =>

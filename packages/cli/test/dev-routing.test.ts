@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineApp, resolve, type AppConfig } from '@berth/config';
+import { defineApp, resolve, type AppConfig } from '@berthjs/config';
 import { hostName, routeRequest, routeRules } from '../src/dev/routing';
 
 const resolved = resolve(

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it, vi } from 'vitest';
-import { resolve } from '@berth/config';
-import { renderDot } from '@berth/infra';
+import { resolve } from '@berthjs/config';
+import { renderDot } from '@berthjs/infra';
 import talent from '../../../examples/talent/berth.config';
 import { main } from '../src/main';
 

@@ -52,14 +52,14 @@ describe('berth init', () => {
       ]),
     );
     const config = readFileSync(join(dir, 'berth.config.ts'), 'utf8');
-    expect(config).toMatch(/from '@berth\/config'/);
+    expect(config).toMatch(/from '@berthjs\/config'/);
     expect(config).toMatch(/name: 'my-shop'/);
     const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/FROM .* AS build[\s\S]*FROM /); // multi-stage
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-    expect(readFileSync(join(dir, 'src/server.ts'), 'utf8')).toMatch(/@berth\/runtime/);
+    expect(readFileSync(join(dir, 'src/server.ts'), 'utf8')).toMatch(/@berthjs\/runtime/);
   });
 
   it('refuses to overwrite existing files, writing nothing, unless --force', () => {
@@ -132,9 +132,9 @@ describe('berth init', () => {
   it('the scaffolded project passes `berth check --env dev`, and its branches map to dev/staging/prod', async () => {
     const dir = emptyDir();
     scaffold(dir);
-    // The project's own `npm install` would bring @berth/config; here it resolves to this workspace's.
-    mkdirSync(join(dir, 'node_modules/@berth'), { recursive: true });
-    symlinkSync(join(WORKSPACE, 'packages/config'), join(dir, 'node_modules/@berth/config'), 'dir');
+    // The project's own `npm install` would bring @berthjs/config; here it resolves to this workspace's.
+    mkdirSync(join(dir, 'node_modules/@berthjs'), { recursive: true });
+    symlinkSync(join(WORKSPACE, 'packages/config'), join(dir, 'node_modules/@berthjs/config'), 'dir');
     const config = join(dir, 'berth.config.ts');
     for (const [stage, branch] of [
       ['dev', 'development'],

@@ -14,7 +14,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolve } from '@berth/config';
+import { resolve } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import { register } from '../src/commands/rollback';
 import { CliError } from '../src/errors';

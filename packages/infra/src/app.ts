@@ -1,5 +1,5 @@
 import { App, DefaultStackSynthesizer, Stage } from 'aws-cdk-lib';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { BerthStack, CdnCertificateStack, needsCdnCertificateStack, StandbyStack } from './stack';
 
 export interface BuildAppOptions {

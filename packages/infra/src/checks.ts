@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CfnResource, Stack, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { acknowledgementFor } from './acknowledgements';
 import { allStacks, buildApp } from './app';
 import { BerthStack } from './stack';

@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ContractSource } from '@berth/config';
+import type { ContractSource } from '@berthjs/config';
 import type { Buckets } from './constructs/buckets';
 import { pascal } from './constructs/edge';
 

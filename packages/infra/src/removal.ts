@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import type { ProfileName, RemovalPolicy as BerthRemoval } from '@berth/config';
+import type { ProfileName, RemovalPolicy as BerthRemoval } from '@berthjs/config';
 
 /** Berth's removal setting → CDK's. A prod environment may never destroy: asserted here as well as in `resolve`. */
 export function removalPolicyFor(removal: BerthRemoval, profile: ProfileName, path: string): RemovalPolicy {

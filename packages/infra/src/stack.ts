@@ -3,7 +3,7 @@ import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { contractFor, type ResolvedApp } from '@berth/config';
+import { contractFor, type ResolvedApp } from '@berthjs/config';
 import { Bastion } from './constructs/bastion';
 import { Buckets } from './constructs/buckets';
 import { Cache } from './constructs/cache';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { buildApp, berthStacks, type BuildAppOptions } from './app';
 
 export interface SynthesizedStack {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
-import { contractFor } from '@berth/config';
+import { contractFor } from '@berthjs/config';
 import { talentResolved, templateOf } from './support';
 
 // The seam: every variable of the contract reaches the task through the channel the contract says.

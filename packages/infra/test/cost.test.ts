@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolve, type AppConfig } from '@berth/config';
+import { resolve, type AppConfig } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import {
   ASSUMPTIONS as A,

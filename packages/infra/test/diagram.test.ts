@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolve } from '@berth/config';
+import { resolve } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import { diagramDot, diagramModel, stackTemplates, type CfnTemplate, type DiagramModel } from '../src/index';
 

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import type { ResolvedEdge } from '@berth/config';
+import type { ResolvedEdge } from '@berthjs/config';
 import { Edge, type EdgeProps } from '../src/index';
 import { talentResolved } from './support';
 

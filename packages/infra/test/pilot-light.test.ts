@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { resolve, type ResolvedApp } from '@berth/config';
+import { resolve, type ResolvedApp } from '@berthjs/config';
 import helloYou from '../../../examples/seeds/hello-you/berth.config';
 import { allStacks, BerthStack, buildApp, PilotLight, STANDBY_LOGICAL_IDS, StandbyStack } from '../src/index';
 import { talentResolved, withChanges } from './support';

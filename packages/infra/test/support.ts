@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { resolve, type ResolvedApp } from '@berth/config';
+import { resolve, type ResolvedApp } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import { berthStacks, buildApp } from '../src/index';
 

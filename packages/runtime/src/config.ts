@@ -1,4 +1,4 @@
-import { ENV, bucketEnv } from '@berth/config/contract';
+import { ENV, bucketEnv } from '@berthjs/config/contract';
 import { RuntimeConfigError } from './errors';
 
 export interface DatabaseSecret {
@@ -57,7 +57,7 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Precedence, written down once: a contract variable set (non-empty) in `env` wins; otherwise the default below;
- * a variable with no default is required. Nothing is read from files or from `@berth/config` at run time.
+ * a variable with no default is required. Nothing is read from files or from `@berthjs/config` at run time.
  *
  * | variable | default |
  * | --- | --- |

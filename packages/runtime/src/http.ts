@@ -182,7 +182,7 @@ function fieldOf(context: string | undefined, instancePath: string, params: Reco
  * readiness routes, and one error handler mapping BerthError / validation errors to `{ error: { code, message } }`.
  * Register it first: `await app.register(berth, { runtime })`.
  */
-export const berth = fp(berthPlugin, { name: '@berth/runtime', fastify: '5.x' });
+export const berth = fp(berthPlugin, { name: '@berthjs/runtime', fastify: '5.x' });
 
 /**
  * Listens on config.port (0.0.0.0) and owns shutdown. On SIGTERM/SIGINT, in this order: readiness answers 503,

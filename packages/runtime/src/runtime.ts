@@ -1,4 +1,4 @@
-import { bucketEnv, ENV } from '@berth/config/contract';
+import { bucketEnv, ENV } from '@berthjs/config/contract';
 import { createCache, type Cache } from './cache';
 import { loadRuntimeConfig, type RuntimeConfig } from './config';
 import { createDb, type Db } from './db';

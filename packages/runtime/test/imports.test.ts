@@ -16,10 +16,10 @@ function valueImports(text: string): string[] {
 }
 
 describe('the runtime stays small', () => {
-  it('imports nothing from @berth/config but the contract', async () => {
+  it('imports nothing from @berthjs/config but the contract', async () => {
     for (const { file, text } of await sources()) {
-      const fromConfig = [...text.matchAll(/from\s+'(@berth\/config[^']*)'/g)].map((m) => m[1]);
-      for (const spec of fromConfig) expect(`${file}: ${spec}`).toBe(`${file}: @berth/config/contract`);
+      const fromConfig = [...text.matchAll(/from\s+'(@berthjs\/config[^']*)'/g)].map((m) => m[1]);
+      for (const spec of fromConfig) expect(`${file}: ${spec}`).toBe(`${file}: @berthjs/config/contract`);
     }
   });
 

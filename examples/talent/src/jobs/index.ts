@@ -1,4 +1,4 @@
-import type { Job } from '@berth/runtime';
+import type { Job } from '@berthjs/runtime';
 import { migrateJob } from './migrate';
 import { purgeOrphanUploadsJob } from './purge-orphan-uploads';
 import { sendRemindersJob } from './send-reminders';

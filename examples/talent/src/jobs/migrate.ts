@@ -1,4 +1,4 @@
-import { defineJob, migrate, type Job } from '@berth/runtime';
+import { defineJob, migrate, type Job } from '@berthjs/runtime';
 
 /** Applies migrations/NNN_*.sql in order; run as a one-off before a deploy's services start. */
 export function migrateJob(migrationsDir: string): Job {

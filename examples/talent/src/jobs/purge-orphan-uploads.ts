@@ -1,4 +1,4 @@
-import { defineJob, type Logger, type Runtime, type StoredObject } from '@berth/runtime';
+import { defineJob, type Logger, type Runtime, type StoredObject } from '@berthjs/runtime';
 import { ORPHAN_AFTER_MS, RESUME } from '../domain';
 import { referencedResumeKeys } from '../store';
 

@@ -1,4 +1,4 @@
-import { defineJob, type Logger, type Runtime } from '@berth/runtime';
+import { defineJob, type Logger, type Runtime } from '@berthjs/runtime';
 import { REMINDER_AFTER_MS } from '../domain';
 import { reminderMessage } from '../messages';
 import { claimDueReminders, releaseReminder } from '../store';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ConflictError, ForbiddenError, NotFoundError } from '@berth/runtime';
+import { ConflictError, ForbiddenError, NotFoundError } from '@berthjs/runtime';
 import type { TalentContext } from '../context';
 import { REVIEW_TRANSITIONS, RESUME, type ApplicationStatus, type Principal } from '../domain';
 import { statusMessage, submittedMessage } from '../messages';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '@berth/runtime';
+import { NotFoundError } from '@berthjs/runtime';
 import type { TalentContext } from '../context';
 import { bearer, createOpportunityBody, idParams, opportunity } from '../schemas';
 import { findOpportunity, insertOpportunity, listOpportunities, type Opportunity } from '../store';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runChecks, type CheckReport, type Finding } from '@berth/infra';
+import { runChecks, type CheckReport, type Finding } from '@berthjs/infra';
 import { CliError, EXIT } from '../errors';
 import { loadStage } from '../load';
 

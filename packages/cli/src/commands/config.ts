@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { contractFor } from '@berth/config';
+import { contractFor } from '@berthjs/config';
 import { loadStage } from '../load';
 
 export function register(program: Command): void {

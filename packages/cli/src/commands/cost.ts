@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { estimateCost, PRICE_REGION, type CostEstimate } from '@berth/infra';
+import { estimateCost, PRICE_REGION, type CostEstimate } from '@berthjs/infra';
 import { CliError, EXIT } from '../errors';
 import { loadConfig, resolveStage } from '../load';
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { diagramDot, diagramModel, renderDot, stackTemplates } from '@berth/infra';
+import { diagramDot, diagramModel, renderDot, stackTemplates } from '@berthjs/infra';
 import { loadStage } from '../load';
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { synthesize } from '@berth/infra';
+import { synthesize } from '@berthjs/infra';
 import { loadStage } from '../load';
 
 export function register(program: Command): void {

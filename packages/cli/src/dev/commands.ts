@@ -1,4 +1,4 @@
-import type { ResolvedApp, ResolvedJob } from '@berth/config';
+import type { ResolvedApp, ResolvedJob } from '@berthjs/config';
 
 /** The migration job's name: run once before services start, and on demand from the console. */
 export const MIGRATE_JOB = 'migrate';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { architectureDot, renderSvg } from './diagram';
 import type { LocalMail } from './mail';
 import { discovery, type SigningKey } from './oidc';

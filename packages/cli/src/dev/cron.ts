@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { rateSeconds } from '@berth/config';
+import { rateSeconds } from '@berthjs/config';
 
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 

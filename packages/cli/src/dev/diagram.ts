@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 
 /**
  * The app's architecture as Graphviz DOT: internet → router (the ALB locally) → services → database, cache,

@@ -1,4 +1,4 @@
-import { contractFor, ENV, type ContractSource, type ResolvedApp } from '@berth/config';
+import { contractFor, ENV, type ContractSource, type ResolvedApp } from '@berthjs/config';
 
 /** The JSON a task finds in DATABASE_SECRET (what RDS and Secrets Manager store). */
 export interface DatabaseSecret {

@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 
 /** One listener rule of the local router, in evaluation order (the ALB's priorities). */
 export interface RouteRule {

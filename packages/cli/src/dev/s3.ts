@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { ResolvedBucket } from '@berth/config';
+import type { ResolvedBucket } from '@berthjs/config';
 
 /** s3rver: the S3 wire protocol on a local port, objects stored as files under .berth/s3. */
 export interface LocalS3 {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, relative, resolve as resolvePath } from 'node:path';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { LoadedConfig } from '../load';
 import { jobDevCommand, migrateDevCommand, MIGRATE_JOB } from './commands';

@@ -5,7 +5,7 @@ import {
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import type { SourceRevision } from './git';

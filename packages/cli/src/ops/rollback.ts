@@ -3,7 +3,7 @@ import {
   ListTaskDefinitionsCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import { callerIdentity, type OpsRuntime } from './aws';
 import { parseTaskDefinition, requireStack, serviceNamed } from './stack';

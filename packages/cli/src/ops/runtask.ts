@@ -1,6 +1,6 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, DescribeTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import { requireStack, serviceNamed } from './stack';

@@ -1,6 +1,6 @@
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { AwsClients } from './aws';
 

@@ -1,6 +1,6 @@
 import { StackParameters, StackSelectionStrategy, Toolkit, type IIoHost } from '@aws-cdk/toolkit-lib';
-import type { ResolvedApp } from '@berth/config';
-import { buildApp } from '@berth/infra';
+import type { ResolvedApp } from '@berthjs/config';
+import { buildApp } from '@berthjs/infra';
 
 export interface StackDeployment {
   readonly resolved: ResolvedApp;

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { berth, fastifyOptions, type Runtime } from '@berth/runtime';
+import { berth, fastifyOptions, type Runtime } from '@berthjs/runtime';
 
 /** A greeting, kept apart from HTTP so it is testable on its own. */
 export function greeting(name: string | undefined): { message: string } {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineJob, jobMain, migrate, type JobContext } from '@berth/runtime';
+import { defineJob, jobMain, migrate, type JobContext } from '@berthjs/runtime';
 
 // src/job.ts and dist/job.js both sit one level below the app, beside migrations/.
 const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url));

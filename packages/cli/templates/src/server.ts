@@ -1,4 +1,4 @@
-import { createRuntime, serve } from '@berth/runtime';
+import { createRuntime, serve } from '@berthjs/runtime';
 import { buildApp } from './app.ts';
 
 // The runtime reads the Berth contract from the environment (berth dev and ECS write the same names).

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { ResolvedBastion } from '@berth/config';
+import type { ResolvedBastion } from '@berthjs/config';
 import { isGraviton } from './capacity';
 
 export interface BastionProps {

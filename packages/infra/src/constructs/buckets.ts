@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { ResolvedBucket } from '@berth/config';
+import type { ResolvedBucket } from '@berthjs/config';
 import { pascal } from './edge';
 
 export interface BucketsProps {

@@ -3,7 +3,7 @@ import { Fn, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ResolvedCache } from '@berth/config';
+import type { ResolvedCache } from '@berthjs/config';
 
 export interface CacheProps {
   readonly vpc: ec2.IVpc;

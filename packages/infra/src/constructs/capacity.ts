@@ -3,7 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { ResolvedEc2Capacity } from '@berth/config';
+import type { ResolvedEc2Capacity } from '@berthjs/config';
 
 export interface Ec2CapacityProps {
   readonly cluster: ecs.Cluster;

@@ -3,7 +3,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ResolvedDatabase } from '@berth/config';
+import type { ResolvedDatabase } from '@berthjs/config';
 
 export interface DatabaseProps {
   readonly vpc: ec2.IVpc;

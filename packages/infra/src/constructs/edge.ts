@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import type { ResolvedEdge, ResolvedService } from '@berth/config';
+import type { ResolvedEdge, ResolvedService } from '@berthjs/config';
 import { CLOUDFLARE_IPV4 } from '../data/cloudflare';
 import { CLOUDFRONT_PREFIX_LIST_NAME, CLOUDFRONT_PREFIX_LISTS } from '../data/cloudfront';
 

@@ -6,7 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { ResolvedJob } from '@berth/config';
+import type { ResolvedJob } from '@berthjs/config';
 import { pascal } from './edge';
 import { addAppContainer, type Service } from './service';
 

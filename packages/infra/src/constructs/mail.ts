@@ -6,7 +6,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { ResolvedMail } from '@berth/config';
+import type { ResolvedMail } from '@berthjs/config';
 
 export interface MailProps {
   readonly mail: ResolvedMail;

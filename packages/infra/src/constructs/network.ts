@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { ResolvedNetwork, VpcEndpoint } from '@berth/config';
+import type { ResolvedNetwork, VpcEndpoint } from '@berthjs/config';
 
 export interface NetworkProps {
   /** The resolved network section. */

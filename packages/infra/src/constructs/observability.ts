@@ -8,7 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { ResolvedAlarms, ResolvedDatabase } from '@berth/config';
+import type { ResolvedAlarms, ResolvedDatabase } from '@berthjs/config';
 import type { Cache } from './cache';
 import type { Database } from './database';
 import { pascal } from './edge';

@@ -6,7 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { contractFor, type ResolvedApp, type ResolvedService } from '@berth/config';
+import { contractFor, type ResolvedApp, type ResolvedService } from '@berthjs/config';
 import type { ContractStores, DatabaseStore } from '../contract-sources';
 import { Cache } from './cache';
 import type { Database } from './database';

@@ -4,7 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ResolvedService } from '@berth/config';
+import type { ResolvedService } from '@berthjs/config';
 import { pascal } from './edge';
 
 export interface RegistryProps {

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Contract, ResolvedService } from '@berth/config';
+import type { Contract, ResolvedService } from '@berthjs/config';
 import { taskValueFor, type ContractStores } from '../contract-sources';
 import type { Ec2Capacity } from './capacity';
 import type { Edge } from './edge';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { buildApp } from '../app';
 import type { CfnTemplate, StackTemplate } from './template';
 

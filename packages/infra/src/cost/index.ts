@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { stackTemplates } from './assembly';
 import { estimateStacks, type CostEstimate } from './estimate';
 

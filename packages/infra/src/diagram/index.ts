@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 import { stackTemplates } from '../cost/assembly';
 import { diagramDot } from './dot';
 import { diagramModel } from './model';

@@ -1,4 +1,4 @@
-import { contractFor } from '@berth/config';
+import { contractFor } from '@berthjs/config';
 import { containerOf, taskDefinitionOf, type BerthRule, type RuleViolation } from './rule';
 
 /**

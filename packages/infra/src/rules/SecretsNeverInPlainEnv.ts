@@ -1,4 +1,4 @@
-import { contractFor } from '@berth/config';
+import { contractFor } from '@berthjs/config';
 import { resourcesOfType, type BerthRule, type ContainerDefinition, type RuleViolation } from './rule';
 
 /** Names that only ever hold credentials. `*_ARN`/`*_URL` names (pointers, not secrets) do not match. */

@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berth/config';
+import type { ResolvedApp } from '@berthjs/config';
 
 /** A CloudFormation resource as it appears in a synthesized template. */
 export interface TemplateResource {
