@@ -1,0 +1,142 @@
+import { show } from '../errors';
+import type { ResolvedApp } from '../types';
+import type { Ctx } from './context';
+import { usesSecretsManager } from './network';
+
+/**
+ * A rule that reads more than one section. Each section's own rules live beside its resolver; the rules that
+ * relate sections live here, in one table, so a reader finds every interaction in one place and a new one has an
+ * obvious home. Rules run on the resolved draft (defaults applied), after every section has resolved.
+ */
+export interface CrossRule {
+  /** Stable id, for tests and for the docs' list of rules. */
+  readonly id: string;
+  /** The sections the rule relates, for the docs. */
+  readonly sections: readonly string[];
+  readonly check: (r: ResolvedApp, ctx: Ctx) => void;
+}
+
+const privateWithoutNat = (r: ResolvedApp) => r.network.nat === 'none' && !r.network.publicTasks;
+
+export const CROSS_RULES: readonly CrossRule[] = [
+  {
+    id: 'service-uses-declared-stores',
+    sections: ['services', 'database', 'cache', 'mail', 'buckets'],
+    check(r, ctx) {
+      const buckets = Object.keys(r.buckets);
+      for (const [name, s] of Object.entries(ctx.app.services)) {
+        for (const b of s.uses?.buckets ?? []) {
+          if (!buckets.includes(b))
+            ctx.report(
+              `services.${name}.uses.buckets`,
+              `unknown bucket ${show(b)}; declared: ${buckets.join(', ') || 'none'}`,
+            );
+        }
+        for (const k of ['database', 'cache', 'mail'] as const) {
+          if (s.uses?.[k] && !r[k]) ctx.report(`services.${name}.uses.${k}`, `the app declares no ${k}`);
+        }
+      }
+    },
+  },
+  {
+    id: 'env-files-in-declared-buckets',
+    sections: ['services', 'buckets'],
+    check(r, ctx) {
+      const buckets = Object.keys(r.buckets);
+      for (const [name, s] of Object.entries(ctx.app.services)) {
+        (s.envFiles ?? []).forEach((ref, i) => {
+          const slash = ref.indexOf('/');
+          if (slash < 1 || slash === ref.length - 1) return; // the shape is the service section's rule
+          if (!buckets.includes(ref.slice(0, slash)))
+            ctx.report(
+              `services.${name}.envFiles.${i}`,
+              `got ${show(ref)}; expected '<bucket>/<key>' with a declared bucket (${buckets.join(', ') || 'none declared'})`,
+            );
+        });
+      }
+    },
+  },
+  {
+    id: 'job-runs-a-declared-service',
+    sections: ['jobs', 'services'],
+    check(r, ctx) {
+      for (const [name, j] of Object.entries(r.jobs)) {
+        if (!(j.service in ctx.app.services))
+          ctx.report(
+            `jobs.${name}.service`,
+            `got ${show(j.service)}; no such service; declared: ${Object.keys(ctx.app.services).join(', ')}`,
+          );
+      }
+    },
+  },
+  {
+    id: 'multi-az-needs-two-azs',
+    sections: ['database', 'network'],
+    check(r, ctx) {
+      if (r.database?.multiAz && r.network.azs < 2)
+        ctx.report('database.multiAz', `Multi-AZ needs ≥ 2 AZs; network.azs is ${r.network.azs}`);
+    },
+  },
+  {
+    id: 'private-tasks-reach-aws-through-endpoints',
+    sections: ['network', 'database', 'cache', 'services'],
+    check(r, ctx) {
+      if (!privateWithoutNat(r)) return;
+      const { endpoints } = r.network;
+      const missing: string[] = (['s3', 'ecr', 'logs'] as const).filter((e) => !endpoints.includes(e));
+      if (usesSecretsManager(r) && !endpoints.includes('secretsmanager')) missing.push('secretsmanager');
+      if (missing.length) {
+        ctx.report(
+          'network.endpoints',
+          `with nat 'none' and private tasks, tasks can reach AWS only through endpoints; missing: ${missing.join(', ')} (or set publicTasks: true, or 'auto')`,
+        );
+      }
+    },
+  },
+  {
+    id: 'external-images-need-a-way-out',
+    sections: ['network', 'services'],
+    check(r, ctx) {
+      if (!privateWithoutNat(r)) return;
+      for (const s of Object.values(r.services)) {
+        if (s.image.kind === 'external')
+          ctx.report(
+            `services.${s.name}.image`,
+            "an image from outside ECR cannot be pulled with nat 'none' and private tasks; use nat 'single' or publicTasks: true",
+          );
+      }
+    },
+  },
+  {
+    id: 'private-mail-needs-the-ses-endpoint',
+    sections: ['network', 'mail'],
+    check(r, ctx) {
+      if (privateWithoutNat(r) && r.mail && !r.network.endpoints.includes('ses')) {
+        ctx.report(
+          'network.endpoints',
+          "mail is sent through the SES API, which private tasks without NAT reach only through its VPC endpoint: add 'ses' (or use 'auto', nat 'single', or publicTasks: true)",
+        );
+      }
+    },
+  },
+  {
+    id: 'standby-replicates-a-database',
+    sections: ['standby', 'database'],
+    check(_r, ctx) {
+      const s = ctx.app.standby;
+      if (s && (s.enabled ?? ctx.profile.standby) && !ctx.app.database)
+        ctx.report('standby', 'a pilot-light standby replicates the database: declare a database');
+    },
+  },
+  {
+    id: 'ec2-section-has-a-user',
+    sections: ['ec2', 'services'],
+    check(r, ctx) {
+      if (ctx.app.ec2 && !r.ec2)
+        ctx.report(
+          'ec2',
+          "no service has capacity 'ec2'; remove this section or set a service's capacity to 'ec2'",
+        );
+    },
+  },
+];

@@ -1,0 +1,108 @@
+import { ConfigError, show } from '../errors';
+import { DEFAULTS } from '../profiles';
+import { PROFILE_NAMES } from '../schema';
+import type { ProfileName, ResolvedApp } from '../types';
+import type { Ctx, Parsed } from './context';
+
+type Environment = Parsed['environments'][string];
+
+/** The environment being resolved; without it nothing else can be checked, so this throws. */
+export function environmentOf(app: Parsed, stage: string): Environment {
+  const env = app.environments[stage];
+  if (env) return env;
+  const declared = Object.keys(app.environments);
+  throw new ConfigError(
+    [
+      {
+        path: 'environments',
+        message: `no environment named ${show(stage)}; declared: ${declared.length ? declared.join(', ') : 'none'}`,
+      },
+    ],
+    stage,
+  );
+}
+
+/** The profile supplies every default, so an environment without one stops resolution here. */
+export function profileOf(env: Environment, stage: string): ProfileName {
+  if (env.profile) return env.profile;
+  if ((PROFILE_NAMES as readonly string[]).includes(stage)) return stage as ProfileName;
+  throw new ConfigError(
+    [
+      {
+        path: `environments.${stage}.profile`,
+        message: `required for an environment not named ${PROFILE_NAMES.join(', ')}; allowed: ${PROFILE_NAMES.join(', ')}`,
+      },
+    ],
+    stage,
+  );
+}
+
+export function regionOf(app: Parsed, e: { region?: string }): string {
+  return e.region ?? app.region ?? DEFAULTS.region;
+}
+
+export function resolveStandby(ctx: Ctx, region: string): ResolvedApp['standby'] {
+  const s = ctx.app.standby;
+  if (!s || !(s.enabled ?? ctx.profile.standby)) return null;
+  const { region: standbyRegion, tasks = 0 } = s;
+  if (!standbyRegion) ctx.report('standby.region', 'required: the region of the pilot-light copy');
+  else if (standbyRegion === region)
+    ctx.report(
+      'standby.region',
+      `got ${show(standbyRegion)}; must differ from the primary region (${region})`,
+    );
+  if (tasks < 0) ctx.report('standby.tasks', `got ${tasks}; must be ≥ 0`);
+  return standbyRegion && standbyRegion !== region ? { region: standbyRegion, tasks } : null;
+}
+
+/** Promotion, the shared registry and the OIDC provider: facts that depend on the other environments. */
+export function resolvePromotion(
+  app: Parsed,
+  stage: string,
+  report: Ctx['report'],
+): Pick<ResolvedApp, 'imagesFrom' | 'registry' | 'promotesTo' | 'github'> {
+  const env = app.environments[stage]!;
+  let imagesFrom: ResolvedApp['imagesFrom'];
+  if (env.imagesFrom !== undefined) {
+    const source = app.environments[env.imagesFrom];
+    if (env.imagesFrom === stage)
+      report(`environments.${stage}.imagesFrom`, 'an environment cannot promote images from itself');
+    else if (!source) {
+      report(
+        `environments.${stage}.imagesFrom`,
+        `got ${show(env.imagesFrom)}; allowed: ${Object.keys(app.environments)
+          .filter((e) => e !== stage)
+          .join(', ')}`,
+      );
+    } else
+      imagesFrom = {
+        stage: env.imagesFrom,
+        account: source.account,
+        region: regionOf(app, source),
+      };
+  }
+
+  // Environments of one account and region share one set of repositories, owned by the first of them.
+  const registryKey = (e: { account?: string; region?: string }) => `${e.account ?? ''}|${regionOf(app, e)}`;
+  const registryOwner = Object.entries(app.environments).find(
+    ([, e]) => registryKey(e) === registryKey(env),
+  )?.[0];
+  const promotesTo = Object.entries(app.environments)
+    .filter(([name, e]) => e.imagesFrom === stage && name !== stage && registryKey(e) !== registryKey(env))
+    .map(([name, e]) => ({
+      stage: name,
+      ...(e.account ? { account: e.account } : {}),
+      region: regionOf(app, e),
+    }));
+
+  // One OIDC provider per account: the first environment (config order) of each account creates it. Environments
+  // without an account are taken to share the deploying credentials' account.
+  const accountKey = (e: { account?: string }) => e.account ?? '';
+  const firstInAccount = Object.entries(app.environments).find(
+    ([, e]) => accountKey(e) === accountKey(env),
+  )?.[0];
+  const github: ResolvedApp['github'] = app.github
+    ? { repository: app.github.repository, oidcProvider: firstInAccount === stage ? 'create' : 'import' }
+    : undefined;
+  return { imagesFrom, registry: registryOwner === stage ? 'create' : 'import', promotesTo, github };
+}

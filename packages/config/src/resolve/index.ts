@@ -1,0 +1,90 @@
+import { ConfigError, type ConfigIssue } from '../errors';
+import { fromZod } from '../issues';
+import { PROFILES } from '../profiles';
+import { appSchema, type AppConfig } from '../schema';
+import type { ResolvedApp } from '../types';
+import { deepFreeze, type Ctx } from './context';
+import { CROSS_RULES } from './cross';
+import { resolveDatabase } from './database';
+import { resolveEdge } from './edge';
+import { environmentOf, profileOf, regionOf, resolvePromotion, resolveStandby } from './environments';
+import { resolveJobs } from './jobs';
+import { resolveNetwork, usesSecretsManager } from './network';
+import {
+  resolveAlarms,
+  resolveAuth,
+  resolveBastion,
+  resolveEc2,
+  resolveLogRetention,
+  resolveRemoval,
+} from './ops';
+import { applyOverrides } from './overrides';
+import { resolveServices } from './services';
+import { resolveBuckets, resolveCache, resolveMail } from './stores';
+
+export { CROSS_RULES, type CrossRule } from './cross';
+
+/**
+ * Applies the profile and the environment's overrides to the app config and checks every rule.
+ * Returns a deeply frozen ResolvedApp, or throws one ConfigError listing every problem found.
+ */
+export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp {
+  const parsed = appSchema.safeParse(config);
+  if (!parsed.success) throw new ConfigError(fromZod(parsed.error, config, appSchema), stage);
+  const app = parsed.data;
+
+  const env = environmentOf(app, stage);
+  const profileName = profileOf(env, stage);
+  const profile = PROFILES[profileName];
+
+  const issues: ConfigIssue[] = [];
+  const report = (path: string, message: string) => issues.push({ path, message });
+  const merged = applyOverrides(app, env.overrides, stage, report);
+  const ctx: Ctx = { app: merged, profile, profileName, report, stage };
+
+  const region = regionOf(app, env);
+  if (Object.keys(merged.services).length === 0) report('services', 'declare at least one service');
+
+  const database = resolveDatabase(ctx);
+  const cache = resolveCache(ctx);
+  const buckets = resolveBuckets(ctx);
+  const mail = resolveMail(ctx);
+  const services = resolveServices(ctx, merged.edge?.domain, {
+    database: !!database,
+    cache: !!cache,
+    mail: !!mail,
+    buckets: Object.keys(buckets),
+  });
+  const defaultService = Object.values(services).find((s) => s.isDefault)?.name ?? '';
+  const draft: ResolvedApp = {
+    app: app.name,
+    stage,
+    profile: profileName,
+    account: env.account,
+    region,
+    branch: env.branch ?? (profileName === 'prod' ? 'main' : stage),
+    ...resolvePromotion(app, stage, report),
+    services,
+    defaultService,
+    database,
+    cache,
+    buckets,
+    mail,
+    jobs: resolveJobs(ctx, defaultService),
+    edge: resolveEdge(ctx),
+    network: resolveNetwork(ctx, !!mail, usesSecretsManager({ database, cache, services })),
+    bastion: resolveBastion(ctx),
+    alarms: resolveAlarms(ctx),
+    ec2: resolveEc2(ctx, services),
+    auth: resolveAuth(ctx),
+    standby: resolveStandby(ctx, region),
+    logRetentionDays: resolveLogRetention(ctx),
+    removal: resolveRemoval(ctx),
+    deletionProtection: merged.deletionProtection ?? profile.deletionProtection,
+    environments: Object.keys(app.environments),
+  };
+  for (const rule of CROSS_RULES) rule.check(draft, ctx);
+
+  if (issues.length) throw new ConfigError(issues, stage);
+  return deepFreeze(draft);
+}

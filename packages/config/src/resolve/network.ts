@@ -1,0 +1,49 @@
+import { show } from '../errors';
+import { DEFAULTS } from '../profiles';
+import type { ResolvedApp, ResolvedNetwork, VpcEndpoint } from '../types';
+import { isCidr } from '../units';
+import type { Ctx } from './context';
+
+/** Tasks fetch secrets at start: the database's and the cache's (TLS auth) and any service's own. */
+export function usesSecretsManager(r: Pick<ResolvedApp, 'database' | 'cache' | 'services'>): boolean {
+  return (
+    !!r.database || !!r.cache?.tls || Object.values(r.services).some((s) => Object.keys(s.secrets).length > 0)
+  );
+}
+
+export function resolveNetwork(ctx: Ctx, mail: boolean, hasSecrets: boolean): ResolvedNetwork {
+  const n = ctx.app.network ?? {};
+  const { report } = ctx;
+  const azs = n.azs ?? ctx.profile.network.azs;
+  if (azs < 1 || azs > 6) report('network.azs', `got ${azs}; allowed: 1–6`);
+  else if (azs < 2)
+    report('network.azs', 'got 1; an Application Load Balancer and a database subnet group need ≥ 2 AZs');
+  const cidr = n.cidr ?? DEFAULTS.cidr;
+  if (!isCidr(cidr)) report('network.cidr', `got ${show(cidr)}; expected an IPv4 CIDR such as '10.0.0.0/16'`);
+  else {
+    const bits = Number(cidr.split('/')[1]);
+    if (bits < 16 || bits > 24)
+      report(
+        'network.cidr',
+        `got ${show(cidr)}; a VPC CIDR prefix is /16–/24 here (room for 3 subnet tiers)`,
+      );
+  }
+  const nat = n.nat ?? ctx.profile.network.nat;
+  const publicTasks = n.publicTasks ?? false;
+  let endpoints: VpcEndpoint[];
+  if (n.endpoints === undefined || n.endpoints === 'auto') {
+    // Interface endpoints cost ~$7/AZ/month each; only derive them where tasks have no other way out.
+    endpoints =
+      nat === 'none' && !publicTasks
+        ? [
+            's3',
+            'ecr',
+            'logs',
+            ...(hasSecrets ? (['secretsmanager'] as const) : []),
+            ...(mail ? (['ses'] as const) : []),
+          ]
+        : ['s3'];
+  } else endpoints = [...new Set(n.endpoints)];
+
+  return { azs, cidr, nat, endpoints, publicTasks, flowLogs: n.flowLogs ?? true };
+}

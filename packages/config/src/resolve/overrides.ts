@@ -1,0 +1,42 @@
+import type { Overrides } from '../schema';
+import type { Ctx, Merged, Parsed } from './context';
+
+/** Environment overrides win over the app's values, key by key; arrays are replaced, not concatenated. */
+export function applyOverrides(
+  app: Parsed,
+  overrides: Overrides | undefined,
+  stage: string,
+  report: Ctx['report'],
+): Merged {
+  const { environments: _environments, ...base } = app;
+  if (!overrides) return base;
+  for (const [section, known] of [
+    ['services', app.services],
+    ['jobs', app.jobs ?? {}],
+    ['buckets', app.buckets ?? {}],
+  ] as const) {
+    for (const key of Object.keys(overrides[section] ?? {})) {
+      if (!(key in known)) {
+        report(
+          `environments.${stage}.overrides.${section}.${key}`,
+          `overrides a ${section.slice(0, -1)} the app does not declare; declared: ${Object.keys(known).join(', ') || 'none'}`,
+        );
+      }
+    }
+  }
+  if (overrides.mail && !app.mail)
+    report(`environments.${stage}.overrides.mail`, 'overrides mail, but the app declares no mail section');
+  return merge(base, overrides) as Merged;
+}
+
+function merge(a: unknown, b: unknown): unknown {
+  if (b === undefined) return a;
+  if (!isPlain(a) || !isPlain(b)) return b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = merge(a[k], v);
+  return out;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

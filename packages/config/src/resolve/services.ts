@@ -1,0 +1,177 @@
+import { RESERVED_ENV } from '../contract';
+import { show } from '../errors';
+import { DEFAULTS } from '../profiles';
+import type { ResolvedService } from '../types';
+import { checkName, checkSize, type Ctx } from './context';
+
+/** What the app declares besides its services: the defaults of each service's `uses`. */
+export interface Declared {
+  readonly database: boolean;
+  readonly cache: boolean;
+  readonly mail: boolean;
+  readonly buckets: readonly string[];
+}
+
+export function resolveServices(
+  ctx: Ctx,
+  domain: string | undefined,
+  declared: Declared,
+): Record<string, ResolvedService> {
+  const { report } = ctx;
+  const out: Record<string, ResolvedService> = {};
+  const hostOwners = new Map<string, string>();
+  for (const [name, s] of Object.entries(ctx.app.services)) {
+    const at = `services.${name}`;
+    checkName(ctx, at, name);
+    const hosts = (s.hosts ?? []).map((h) => (h.includes('.') ? h : domain ? `${h}.${domain}` : `${h}.*`));
+    for (const h of hosts) {
+      const owner = hostOwners.get(h);
+      if (owner) report(`${at}.hosts`, `host ${show(h)} is already routed to service '${owner}'`);
+      hostOwners.set(h, name);
+    }
+    out[name] = resolveService(ctx, name, s, hosts, declared);
+  }
+  const defaults = Object.keys(ctx.app.services).filter((n) => ctx.app.services[n]?.default);
+  if (defaults.length > 1)
+    report(
+      'services',
+      `only one service may be the default; these say default: true: ${defaults.join(', ')}`,
+    );
+  const names = Object.keys(out);
+  const chosen = defaults[0] ?? names[0];
+  if (chosen && out[chosen]) out[chosen] = { ...out[chosen], isDefault: true };
+  return out;
+}
+
+type ServiceIn = Ctx['app']['services'][string];
+
+function resolveService(
+  ctx: Ctx,
+  name: string,
+  s: ServiceIn,
+  hosts: string[],
+  declared: Declared,
+): ResolvedService {
+  const { profile, report } = ctx;
+  const at = `services.${name}`;
+  const cpu = s.cpu ?? profile.service.cpu;
+  const memoryMib = checkSize(ctx, at, cpu, s.memory ?? profile.service.memoryMib);
+
+  const port = s.port ?? DEFAULTS.port;
+  if (port < 1 || port > 65535) report(`${at}.port`, `got ${port}; allowed: 1–65535`);
+  const stopTimeout = s.stopTimeout ?? DEFAULTS.stopTimeout;
+  if (stopTimeout < 2 || stopTimeout > 120)
+    report(`${at}.stopTimeout`, `got ${stopTimeout}; ECS allows 2–120 seconds`);
+
+  const scaling = resolveScaling(ctx, at, s.scaling);
+  const desiredCount = scaling ? scaling.min : (s.count ?? profile.service.count);
+  if (desiredCount < 0) report(`${at}.count`, `got ${desiredCount}; must be ≥ 0`);
+
+  for (const key of Object.keys(s.env ?? {})) {
+    if (RESERVED_ENV.has(key))
+      report(`${at}.env.${key}`, `${key} is set by Berth from the config; remove it here`);
+  }
+  const secrets: Record<string, { secretName: string; jsonKey?: string }> = {};
+  for (const [key, ref] of Object.entries(s.secrets ?? {})) {
+    if (RESERVED_ENV.has(key))
+      report(`${at}.secrets.${key}`, `${key} is set by Berth from the config; remove it here`);
+    if (s.env && key in s.env)
+      report(`${at}.secrets.${key}`, `${key} is also a plain env variable; keep one`);
+    const [secretName, jsonKey, ...rest] = ref.split(':');
+    if (!secretName || rest.length || jsonKey === '')
+      report(`${at}.secrets.${key}`, `got ${show(ref)}; expected 'secret-name' or 'secret-name:json-key'`);
+    else secrets[key] = jsonKey ? { secretName, jsonKey } : { secretName };
+  }
+
+  const image: ResolvedService['image'] =
+    s.image && 'uri' in s.image
+      ? {
+          kind: 'external',
+          uri: s.image.uri,
+          ...(s.image.credentialsSecret ? { credentialsSecret: s.image.credentialsSecret } : {}),
+        }
+      : {
+          kind: 'build',
+          dockerfile: s.image?.dockerfile ?? 'Dockerfile',
+          context: s.image?.context ?? '.',
+          ...(s.image?.target ? { target: s.image.target } : {}),
+        };
+
+  const usesIn = s.uses ?? {};
+  return {
+    name,
+    port,
+    healthPath: s.health ?? DEFAULTS.healthPath,
+    readyPath: s.ready ?? DEFAULTS.readyPath,
+    hosts,
+    hostRules: s.hosts ?? [],
+    paths: s.paths ?? [],
+    isDefault: false,
+    cpu,
+    memoryMib,
+    arch: s.arch ?? DEFAULTS.arch,
+    capacity: s.capacity ?? profile.service.capacity,
+    scaling,
+    desiredCount,
+    ...(s.command ? { command: s.command } : {}),
+    ...(s.dev
+      ? { dev: { command: s.dev.command, cwd: s.dev.cwd ?? '.', watch: s.dev.watch ?? [s.dev.cwd ?? '.'] } }
+      : {}),
+    image,
+    env: s.env ?? {},
+    secrets,
+    // Whether the bucket is declared is a cross-section rule (./cross.ts); the shape is this section's.
+    envFiles: (s.envFiles ?? []).flatMap((ref, i) => {
+      const slash = ref.indexOf('/');
+      const bucket = ref.slice(0, slash);
+      const key = ref.slice(slash + 1);
+      if (slash < 1 || !key) {
+        report(
+          `${at}.envFiles.${i}`,
+          `got ${show(ref)}; expected '<bucket>/<key>' with a declared bucket (${declared.buckets.join(', ') || 'none declared'})`,
+        );
+        return [];
+      }
+      if (!key.endsWith('.env'))
+        report(`${at}.envFiles.${i}`, `got ${show(ref)}; ECS reads env files whose names end in '.env'`);
+      return [{ bucket, key }];
+    }),
+    stopTimeout,
+    uses: {
+      database: usesIn.database ?? declared.database,
+      cache: usesIn.cache ?? declared.cache,
+      mail: usesIn.mail ?? declared.mail,
+      buckets: usesIn.buckets ?? [...declared.buckets],
+    },
+  };
+}
+
+function resolveScaling(ctx: Ctx, at: string, scalingIn0: ServiceIn['scaling']): ResolvedService['scaling'] {
+  const { profile, report } = ctx;
+  const scalingIn = scalingIn0 === undefined ? profile.service.scaling : scalingIn0;
+  if (scalingIn === false) return false;
+  const base = profile.service.scaling || { min: 1, max: 4, cpu: 60, memory: 70 };
+  const scaling = {
+    min: scalingIn.min ?? base.min,
+    max: scalingIn.max ?? base.max,
+    cpu: scalingIn.cpu ?? base.cpu,
+    memory: scalingIn.memory ?? base.memory,
+    requests: ('requests' in scalingIn ? scalingIn.requests : undefined) ?? false,
+  };
+  if (scaling.min < 0) report(`${at}.scaling.min`, `got ${scaling.min}; must be ≥ 0`);
+  if (scaling.max < 1 || scaling.max > 1000)
+    report(`${at}.scaling.max`, `got ${scaling.max}; allowed: 1–1000`);
+  if (scaling.min > scaling.max)
+    report(`${at}.scaling`, `min (${scaling.min}) must be ≤ max (${scaling.max})`);
+  for (const metric of ['cpu', 'memory'] as const) {
+    const t = scaling[metric];
+    if (t !== false && (t < 10 || t > 95))
+      report(`${at}.scaling.${metric}`, `got ${t}; a target utilisation is 10–95 (%)`);
+  }
+  if (scaling.requests !== false && scaling.requests < 1)
+    report(`${at}.scaling.requests`, `got ${scaling.requests}; must be ≥ 1 request per target per minute`);
+  if (scaling.cpu === false && scaling.memory === false && scaling.requests === false) {
+    report(`${at}.scaling`, 'no metric left to scale on: set cpu, memory or requests, or scaling: false');
+  }
+  return scaling;
+}
