@@ -26,6 +26,8 @@ const KEY_SET_FAILURES: ReadonlySet<string> = new Set([
   errors.JWKSInvalid.code,
   errors.JOSEError.code,
 ]);
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+const EMAIL = /^[^@\s\u0000-\u001f\u007f]{1,64}@[^@\s\u0000-\u001f\u007f]{1,255}$/;
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 /**
@@ -73,7 +75,8 @@ function principalFrom(payload: JWTPayload): Principal {
   const { sub, email, roles } = payload as JWTPayload & { email?: unknown; roles?: unknown };
   if (typeof sub !== 'string' || sub === '' || sub.length > 255)
     throw new UnauthorizedError('Token has no usable sub', { code: 'INVALID_TOKEN' });
-  if (typeof email !== 'string' || !/^[^@\s]{1,64}@[^@\s]{1,255}$/.test(email)) {
+  // No control characters (NUL included): the address is stored in text and used as a mail header.
+  if (typeof email !== 'string' || !EMAIL.test(email)) {
     throw new UnauthorizedError('Token has no usable email', { code: 'INVALID_TOKEN' });
   }
   const reviewer = Array.isArray(roles) && roles.includes('reviewer');

@@ -5,6 +5,26 @@ import { RESUME, STATUSES } from './domain';
  * field) and compiles the response ones into serializers, which is also what keeps the hot GETs cheap.
  */
 const uuid = { type: 'string', format: 'uuid' } as const;
+/**
+ * Ids as PostgreSQL prints them: the `uuid` format also accepts `urn:uuid:…`, which the database refuses, so inputs
+ * take only the canonical lower-case hyphenated form (the one every response carries).
+ */
+const idInput = {
+  type: 'string',
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+} as const;
+/** PostgreSQL text cannot hold U+0000. */
+const NO_NUL = '^[^\\u0000]*$';
+/**
+ * RFC 3339 with a four-digit year from 1000: `date-time` alone admits year 0000 (no such year in PostgreSQL) and
+ * leap seconds, which the database would refuse or shift; offsets within the ±14:00 that real zones use.
+ */
+const timestampInput = {
+  type: 'string',
+  format: 'date-time',
+  pattern:
+    '^[1-9]\\d{3}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:[0-5]\\d(\\.\\d{1,6})?([Zz]|[+-](0\\d|1[0-4]):[0-5]\\d)$',
+} as const;
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
 
@@ -12,7 +32,7 @@ export const idParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
-  properties: { id: uuid },
+  properties: { id: idInput },
 } as const;
 
 export const opportunity = {
@@ -32,9 +52,9 @@ export const createOpportunityBody = {
   required: ['title', 'description'],
   additionalProperties: false,
   properties: {
-    title: { type: 'string', minLength: 1, maxLength: 200 },
-    description: { type: 'string', minLength: 1, maxLength: 20_000 },
-    closesAt: timestamp,
+    title: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL },
+    description: { type: 'string', minLength: 1, maxLength: 20_000, pattern: NO_NUL },
+    closesAt: timestampInput,
   },
 } as const;
 
@@ -56,7 +76,7 @@ export const createApplicationBody = {
   type: 'object',
   required: ['opportunityId'],
   additionalProperties: false,
-  properties: { opportunityId: uuid },
+  properties: { opportunityId: idInput },
 } as const;
 
 export const resumeUploadBody = {

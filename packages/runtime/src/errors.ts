@@ -87,3 +87,64 @@ export class DatabaseTimeoutError extends ServiceUnavailableError {
     super(message, { ...options, code: 'DB_TIMEOUT' });
   }
 }
+
+/**
+ * PostgreSQL refused a value the client sent (SQLSTATE class 22, "data exception": a malformed uuid, a NUL byte, a
+ * date out of range). That is bad input reaching the database, so a 400 — never a 500 or an error-level alarm.
+ */
+export class InvalidInputError extends BadRequestError {
+  readonly sqlstate: string;
+
+  constructor(sqlstate: string, options: SubclassOptions = {}) {
+    super(`A value in the request is not valid (${DATA_EXCEPTIONS[sqlstate] ?? 'data_exception'})`, {
+      code: 'INVALID_INPUT',
+      details: { sqlstate, condition: DATA_EXCEPTIONS[sqlstate] ?? 'data_exception' },
+      ...options,
+    });
+    this.sqlstate = sqlstate;
+  }
+}
+
+/**
+ * Condition names of class 22, from PostgreSQL's errcodes table
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html). Any other 22xxx still maps to a 400.
+ */
+const DATA_EXCEPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  '22000': 'data_exception',
+  '22001': 'string_data_right_truncation',
+  '22002': 'null_value_no_indicator_parameter',
+  '22003': 'numeric_value_out_of_range',
+  '22004': 'null_value_not_allowed',
+  '22007': 'invalid_datetime_format',
+  '22008': 'datetime_field_overflow',
+  '22009': 'invalid_time_zone_displacement_value',
+  '2200N': 'invalid_xml_content',
+  '22012': 'division_by_zero',
+  '22015': 'interval_field_overflow',
+  '22018': 'invalid_character_value_for_cast',
+  '22019': 'invalid_escape_character',
+  '22021': 'character_not_in_repertoire',
+  '22023': 'invalid_parameter_value',
+  '22025': 'invalid_escape_sequence',
+  '2202E': 'array_subscript_error',
+  '22P02': 'invalid_text_representation',
+  '22P03': 'invalid_binary_representation',
+  '22P05': 'untranslatable_character',
+  '22030': 'duplicate_json_object_key_value',
+  '22032': 'invalid_json_text',
+});
+
+/**
+ * The 400 for a database error of class 22, else undefined. Recognises the server's error by its shape (a
+ * five-character SQLSTATE plus `severity`, as node-postgres and postgres.js both report it), also when it is the
+ * `cause` of another error, so apps on any driver get it.
+ */
+export function dataExceptionOf(err: unknown): InvalidInputError | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
+    const { code, severity } = e as { code?: unknown; severity?: unknown };
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string')
+      return new InvalidInputError(code, { cause: e });
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

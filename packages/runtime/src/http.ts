@@ -8,7 +8,7 @@ import type {
   FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { BerthError } from './errors';
+import { BerthError, dataExceptionOf } from './errors';
 import type { Runtime } from './runtime';
 
 export interface BerthPluginOptions {
@@ -150,6 +150,15 @@ async function berthPlugin(app: FastifyInstance, options: BerthPluginOptions): P
         if (err.statusCode >= 500) request.log.error({ err }, err.message);
         else request.log.info({ code: err.code, message: err.message }, 'request rejected');
         return reply.code(err.statusCode).send(toErrorBody(err.code, err.message, err.details));
+      }
+      // Bad input the schemas let through and the database refused: the client's fault, logged without a stack.
+      const invalid = dataExceptionOf(err);
+      if (invalid) {
+        request.log.warn(
+          { code: invalid.code, sqlstate: invalid.sqlstate, url: request.url.split('?')[0] },
+          'request rejected: the database refused a value',
+        );
+        return reply.code(400).send(toErrorBody(invalid.code, invalid.message, invalid.details));
       }
       const fe = err as FastifyError;
       if (fe.validation) {

@@ -19,6 +19,8 @@ export {
   InvalidKeyError,
   DatabaseUnavailableError,
   DatabaseTimeoutError,
+  InvalidInputError,
+  dataExceptionOf,
 } from './errors';
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger';
 export { createMetrics, type Metrics, type MetricsOptions, type Dimensions } from './metrics';

@@ -61,6 +61,13 @@ async function build(
     },
     async (req) => req.body,
   );
+  // Casts a value with the real server: how a route passing unchecked input to SQL meets class 22 errors.
+  const TYPES = ['uuid', 'text', 'timestamptz', 'int4', 'date', 'no_such_type'];
+  app.post<{ Body: { type: string; value: string } }>('/cast', async (req) => {
+    if (!TYPES.includes(req.body.type)) throw new Error('test: unknown type');
+    const { rows } = await runtime.db.query(`select $1::${req.body.type} as v`, [req.body.value]);
+    return rows[0];
+  });
   await app.ready();
   return { app, runtime };
 }
@@ -197,5 +204,59 @@ describe('readiness with a database', () => {
     );
     expect(() => runtime.storage('resumes')).toThrow(/Bucket 'resumes' is not configured.*BUCKET_RESUMES/);
     expect(() => runtime.mail).toThrow(/MAIL_FROM/);
+  });
+});
+
+describe('data exceptions from PostgreSQL (SQLSTATE class 22) are the client’s 400, not a 500', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let runtime: Runtime;
+  const lines: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    ({ app, runtime } = await build(
+      contractEnv({ DATABASE_SECRET: JSON.stringify(database.secret) }),
+      lines,
+    ));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await runtime?.close();
+    await database?.drop();
+  });
+
+  // Each value is one the real server refuses with the given SQLSTATE.
+  it.each([
+    ['uuid', 'urn:uuid:6f1c1bd3-6b2e-4c8a-9d2e-0a4b5c6d7e8f', '22P02'],
+    ['text', 'nul\u0000byte', '22021'],
+    ['timestamptz', '0000-01-01T00:00:00Z', '22008'],
+    ['timestamptz', '2026-13-01T00:00:00Z', '22008'],
+    ['timestamptz', 'next tuesday-ish', '22007'],
+    ['int4', '99999999999', '22003'],
+    ['date', '2026-02-30', '22008'],
+  ])('%s ← %j → 400 INVALID_INPUT (%s), logged at warn without a stack', async (type, value, sqlstate) => {
+    const requestId = `data-${sqlstate}-${type.length}-${value.length}`;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/cast',
+      payload: { type, value },
+      headers: { 'x-request-id': requestId },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'INVALID_INPUT', details: { sqlstate } });
+    const logged = lines.filter((l) => l.requestId === requestId);
+    expect(logged.some((l) => l.level === 'error')).toBe(false);
+    const warned = logged.find((l) => l.msg === 'request rejected: the database refused a value');
+    expect(warned).toMatchObject({ level: 'warn', sqlstate });
+    expect(JSON.stringify(logged)).not.toContain('"stack"');
+  });
+
+  it('a database error of another class (undefined table, 42P01) is still a 500', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/cast',
+      payload: { type: 'no_such_type', value: 'x' },
+    });
+    expect(res.statusCode).toBe(500);
   });
 });
