@@ -55,7 +55,7 @@ async function until<T>(
 function http(
   port: number,
   path: string,
-  options: { method?: string; host?: string } = {},
+  options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked with matchers
 ): Promise<{ status: number; body: string; json: () => any }> {
   return new Promise((resolvePromise, reject) => {
@@ -65,7 +65,7 @@ function http(
         port,
         path,
         method: options.method ?? 'GET',
-        headers: { host: options.host ?? `localhost:${port}` },
+        headers: { host: options.host ?? `localhost:${port}`, ...options.headers },
       },
       (res) => {
         let body = '';
@@ -76,7 +76,7 @@ function http(
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 
@@ -151,7 +151,7 @@ describe('berth dev (fixture app)', () => {
   });
 
   it('serves the console page, the JWKS and the buckets', async () => {
-    const page = await http(port, '/_berth', { host: `api.localhost:${port}` });
+    const page = await http(port, '/_berth');
     expect(page.status).toBe(200);
     expect(page.body).toContain('id="services-body"');
     const jwks = (await http(port, '/_berth/oidc/.well-known/jwks.json')).json();
@@ -163,9 +163,60 @@ describe('berth dev (fixture app)', () => {
     expect(svg.body).toContain('<svg');
   });
 
+  it('answers loopback Host names only, and refuses state changes from other origins or without the token', async () => {
+    for (const host of [
+      `attacker.example:${port}`,
+      `api.attacker.example:${port}`,
+      `localhost:${port + 1}`,
+    ]) {
+      const res = await http(port, '/_berth/api/mail', { host });
+      expect(res.status, host).toBe(421);
+      expect(res.body).toContain(`refuses Host '${host}'`);
+    }
+    // The console is for loopback names; the app's hosts are the router's.
+    expect((await http(port, '/_berth/api/mail', { host: `api.localhost:${port}` })).status).toBe(421);
+    expect((await http(port, '/health', { host: `attacker.example:${port}` })).status).toBe(421);
+    for (const host of [`127.0.0.1:${port}`, `[::1]:${port}`, 'localhost']) {
+      expect((await http(port, '/_berth/api/mail', { host })).status, host).toBe(200);
+    }
+
+    // What any web page may send without a preflight: a text/plain POST, with its own Origin.
+    const token = await consoleToken();
+    const crossSite = await http(port, '/_berth/api/jobs/hello/run', {
+      method: 'POST',
+      headers: { origin: 'https://attacker.example', 'content-type': 'text/plain', 'x-berth-token': token },
+      body: 'x',
+    });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.json().error).toContain("Origin 'https://attacker.example'");
+    const noToken = await http(port, '/_berth/api/jobs/hello/run', {
+      method: 'POST',
+      headers: { origin: `http://localhost:${port}`, 'content-type': 'text/plain' },
+    });
+    expect(noToken.status).toBe(403);
+    const wrongToken = await http(port, '/_berth/api/jobs/hello/run', {
+      method: 'POST',
+      headers: { 'x-berth-token': token.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) },
+    });
+    expect(wrongToken.status).toBe(403);
+    const jobs = (await http(port, '/_berth/api/jobs')).json() as { name: string; runs: unknown[] }[];
+    expect(jobs.find((j) => j.name === 'hello')?.runs).toEqual([]);
+  });
+
+  async function consoleToken(): Promise<string> {
+    const page = await http(port, '/_berth');
+    const token = /name="berth-token" content="([^"]+)"/.exec(page.body)?.[1];
+    expect(token).toMatch(/^[\w-]{32}$/);
+    return token!;
+  }
+
   it('runs a job now and records its exit code; the outbox shows the mail it sent', async () => {
+    const token = await consoleToken();
     const runJob = async (name: string) => {
-      const res = await http(port, `/_berth/api/jobs/${name}/run`, { method: 'POST' });
+      const res = await http(port, `/_berth/api/jobs/${name}/run`, {
+        method: 'POST',
+        headers: { origin: `http://localhost:${port}`, 'x-berth-token': token },
+      });
       expect(res.status).toBe(202);
       const { id } = res.json();
       return until(`job ${name} to finish`, async () => {
@@ -183,7 +234,8 @@ describe('berth dev (fixture app)', () => {
       output: [expect.stringContaining('hello from a job')],
     });
     expect(await runJob('fail')).toMatchObject({ exitCode: 3 });
-    expect((await http(port, '/_berth/api/jobs/nope/run', { method: 'POST' })).status).toBe(404);
+    const nope = { method: 'POST', headers: { 'x-berth-token': token } };
+    expect((await http(port, '/_berth/api/jobs/nope/run', nope)).status).toBe(404);
 
     expect(await runJob('send-mail')).toMatchObject({ exitCode: 0 });
     const mail = (await http(port, '/_berth/api/mail')).json();

@@ -10,6 +10,7 @@ interface DevOpts {
   env: string;
   port?: string;
   state: string;
+  maxBody?: string;
 }
 
 export const DEFAULT_PORT = 4000;
@@ -27,8 +28,14 @@ export function register(program: Command): void {
       `router port (the console is at /_berth) (default: ${DEFAULT_PORT}, or the next free one)`,
     )
     .option('--state <dir>', 'where local data lives (postgres, s3, outbox, signing key)', '.berth')
+    .option(
+      '--max-body <size>',
+      'largest request body the router forwards (bytes, or 512kb, 5mb); larger gets 413',
+      '5mb',
+    )
     .action(async (opts: DevOpts) => {
       const port = parsePort(opts.port);
+      const maxBodyBytes = parseSize(opts.maxBody ?? '5mb');
       const { loaded, resolved } = await loadStage(opts.config, opts.env);
       const session = new DevSession({
         loaded,
@@ -36,6 +43,7 @@ export function register(program: Command): void {
         port: port ?? DEFAULT_PORT,
         portGiven: port !== undefined,
         stateDir: resolvePath(opts.state),
+        limits: { maxBodyBytes },
       });
       let signals = 0;
       let stopped: (() => void) | undefined;
@@ -108,4 +116,18 @@ function parsePort(text: string | undefined): number | undefined {
     throw new CliError(`--port: got '${text}'; expected a port from 1 to 65535`, EXIT.invalid);
   }
   return port;
+}
+
+/** `5mb` → 5 MiB, `512kb` → 512 KiB, `1000` → 1000 bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(text.trim());
+  if (!m) {
+    throw new CliError(
+      `--max-body: '${text}' is not a size; use bytes or a number with kb, mb or gb (e.g. 5mb)`,
+      EXIT.invalid,
+    );
+  }
+  const unit = (m[2] ?? 'b').toLowerCase().replace('i', '');
+  const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] ?? 1;
+  return Math.floor(Number(m[1]) * factor);
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedApp } from '@berthjs/config';
 import { architectureDot, renderSvg } from './diagram';
 import type { LocalMail } from './mail';
+import { checkStateChange } from './guard';
 import { discovery, type SigningKey } from './oidc';
 import { listBuckets } from './s3';
 import type { Scheduler } from './scheduler';
@@ -19,6 +20,8 @@ export interface ConsoleState {
   readonly s3?: { readonly endpoint: string; readonly buckets: Readonly<Record<string, string>> };
   readonly oidc?: { readonly key: SigningKey; readonly issuer: string; readonly jwksUrl: string };
   readonly peers: Readonly<Record<string, string>>;
+  /** The per-session token state-changing calls must carry (embedded in the page). */
+  readonly token: string;
 }
 
 let page: string | undefined;
@@ -33,10 +36,13 @@ export async function handleConsole(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
+  const refused = checkStateChange(req, state.port, state.token);
+  if (refused) return json(res, refused.status, { error: refused.message });
   try {
     if (path === '/_berth' && method === 'GET') {
       page ??= readFileSync(new URL('./console.html', import.meta.url), 'utf8');
-      return send(res, 200, page, 'text/html; charset=utf-8');
+      // The Host check in front (loopback names only) keeps a DNS-rebinding page from reading the token here.
+      return send(res, 200, page.replace('__BERTH_TOKEN__', state.token), 'text/html; charset=utf-8');
     }
     if (path === '/_berth/api/app') return json(res, 200, appInfo(state));
     if (path === '/_berth/api/services') {
@@ -101,6 +107,14 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function send(res: ServerResponse, status: number, body: string, type: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    // No framing (clickjacking of run-now) and no cross-origin reads of the console's answers.
+    'x-frame-options': 'DENY',
+    'content-security-policy': "frame-ancestors 'none'",
+    'cross-origin-resource-policy': 'same-origin',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(body);
 }

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { CliError, EXIT } from '../errors';
 import { canListen } from './ports';
+import { routerServer, type RouterLimits } from './router';
 
 export interface Listening {
   readonly port: number;
@@ -14,14 +15,15 @@ export interface Listening {
 export async function listenRouter(
   wanted: number,
   portGiven: boolean,
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  handler: RequestListener,
+  limits: RouterLimits,
 ): Promise<Listening> {
   let port = wanted;
   if (!portGiven) {
     while (!(await canListen(port)) && port < wanted + 20) port++;
   }
   const servers: Server[] = [];
-  const v4 = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const v4 = routerServer(handler, limits);
   await new Promise<void>((resolve, reject) => {
     v4.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
@@ -38,7 +40,7 @@ export async function listenRouter(
     v4.listen(port, '127.0.0.1', () => resolve());
   });
   servers.push(v4);
-  const v6 = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const v6 = routerServer(handler, limits);
   await new Promise<void>((resolve) => {
     v6.once('error', () => resolve());
     v6.listen(port, '::1', () => {

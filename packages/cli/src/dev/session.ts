@@ -1,14 +1,15 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { LoadedConfig } from '../load';
 import { MIGRATE_JOB } from './commands';
-import { handleConsole, type ConsoleState } from './console';
+import type { ConsoleState } from './console';
 import { localEnv, processEnv } from './env';
 import { closeRouter, listenRouter } from './listen';
 import { Peers } from './peers';
 import { freePort } from './ports';
-import { proxy } from './router';
+import { sessionToken } from './guard';
+import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from './router';
 import { routeRules } from './routing';
 import { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
@@ -35,6 +36,8 @@ export interface DevOptions {
   /** Absolute state folder (`.berth` next to where berth runs). */
   readonly stateDir: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default - DEFAULT_LIMITS (5 MiB bodies, 10 s headers, 60 s idle) */
+  readonly limits?: Partial<RouterLimits>;
 }
 
 export { lastRouterPort, RUN_FILE } from './state';
@@ -55,11 +58,15 @@ export class DevSession {
   private consoleState: ConsoleState | undefined;
   private stopping: Promise<void> | undefined;
   private readonly ports: Record<string, number>;
+  private readonly limits: RouterLimits;
+  /** Carried by the console page; required on every state-changing console call. */
+  readonly token = sessionToken();
   port: number;
 
   constructor(private readonly options: DevOptions) {
     this.env = options.env ?? process.env;
     this.port = options.port;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.ports = readPorts(options.stateDir);
     this.record = new RunRecord(options.stateDir, this.t0);
   }
@@ -72,9 +79,19 @@ export class DevSession {
     );
     try {
       claimState(stateDir);
-      const listening = await listenRouter(this.options.port, this.options.portGiven, (req, res) =>
-        this.handle(req, res),
-      );
+      const rules = routeRules(resolved);
+      const handler = routerHandler({
+        target: () => ({
+          rules,
+          defaultService: resolved.defaultService,
+          services: this.services,
+          port: this.port,
+          limits: this.limits,
+        }),
+        console: () => this.consoleState,
+        appHosts: appHostNames(rules),
+      });
+      const listening = await listenRouter(this.options.port, this.options.portGiven, handler, this.limits);
       this.router = listening.servers;
       this.port = listening.port;
       this.ports.router = listening.port;
@@ -111,6 +128,7 @@ export class DevSession {
         resolved,
         port: this.port,
         stateDir,
+        token: this.token,
         services: this.services,
         scheduler: this.scheduler,
         ...this.peers.forConsole(),
@@ -126,7 +144,7 @@ export class DevSession {
         (name) => serviceUrl(resolved, name, this.port),
         this.services,
       );
-      this.record.start(this.port, () => this.groups());
+      this.record.start(this.port, this.token, () => this.groups());
       await Promise.all([...this.services.values()].map((s) => s.waitHealthy(30_000)));
       this.throwIfStopping();
       this.scheduler.start();
@@ -167,21 +185,6 @@ export class DevSession {
   /** Kills every process group at once: the second Ctrl-C. */
   forceKill(): void {
     for (const g of this.groups()) killGroup(g.pgid);
-  }
-
-  /** `/_berth/*` is the console (503 until the peers are up); everything else goes through the router. */
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    if ((req.url ?? '').startsWith('/_berth')) {
-      if (!this.consoleState)
-        return void res.writeHead(503, { 'retry-after': '1' }).end('berth dev is starting\n');
-      return void handleConsole(req, res, this.consoleState);
-    }
-    proxy(req, res, {
-      rules: routeRules(this.options.resolved),
-      defaultService: this.options.resolved.defaultService,
-      services: this.services,
-      port: this.port,
-    });
   }
 
   private throwIfStopping(): void {

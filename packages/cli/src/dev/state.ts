@@ -22,6 +22,8 @@ interface RunFile {
   readonly pid: number;
   readonly port: number;
   readonly startedAt: string;
+  /** The console's session token, for scripts that run jobs (the file is readable by its owner only). */
+  readonly token: string;
   /** Process groups berth started, so a run after a `kill -9` can stop what that one left behind. */
   readonly groups: readonly ProcessGroup[];
 }
@@ -80,12 +82,13 @@ export class RunRecord {
     private readonly startedAt: number,
   ) {}
 
-  start(port: number, groups: () => ProcessGroup[]): void {
+  start(port: number, token: string, groups: () => ProcessGroup[]): void {
     const write = () => {
       const run: RunFile = {
         pid: process.pid,
         port,
         startedAt: new Date(this.startedAt).toISOString(),
+        token,
         groups: groups(),
       };
       try {
