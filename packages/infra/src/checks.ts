@@ -7,8 +7,8 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { ResolvedApp } from '@berthjs/config';
 import { acknowledgementFor } from './acknowledgements';
 import { allStacks, buildApp } from './app';
-import { BerthStack } from './stack';
-import { BERTH_RULES, type Template } from './rules/index';
+import { BerthStack, StandbyStack } from './stack';
+import { BERTH_RULES, PermissionsProven, type Template } from './rules/index';
 
 export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'Berth';
 
@@ -98,10 +98,12 @@ export function runChecks(
     const guardSeconds = lap();
 
     for (const { stack, template } of templates) {
-      // Berth's rules read the app's services and stores: the main stack of each environment.
-      if (!(stack instanceof BerthStack)) continue;
-      for (const rule of BERTH_RULES) {
-        for (const v of rule.check({ template, resolved: stack.resolved })) {
+      // Berth's rules read the app's services and stores: the main stack of each environment. The standby's roles
+      // are held by the same kind of tasks, so its permissions are proven too, in its own region.
+      const rules =
+        stack instanceof BerthStack ? BERTH_RULES : stack instanceof StandbyStack ? [PermissionsProven] : [];
+      for (const rule of rules) {
+        for (const v of rule.check({ template, resolved: stack.resolved, region: stack.region })) {
           raw.push({
             source: 'Berth',
             rule: rule.id,

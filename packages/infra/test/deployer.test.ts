@@ -80,6 +80,10 @@ describe('Deployer', () => {
       ],
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] },
     });
+    expect(statement(t, 'EcrDescribe')).toMatchObject({
+      Action: ['ecr:DescribeRepositories', 'ecr:DescribeImages'],
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] },
+    });
   });
   it('updates exactly the app services and passes its roles only to ECS tasks (seed 004 updater)', () => {
     expect(statement(t, 'Services')).toMatchObject({

@@ -102,6 +102,12 @@ export class Deployer extends Construct {
 
     if (props.repositories.length) {
       allow('EcrAuth', ['ecr:GetAuthorizationToken'], ['*']);
+      // berth deploy asks whether the repository and the tag exist before it builds.
+      allow(
+        'EcrDescribe',
+        ['ecr:DescribeRepositories', 'ecr:DescribeImages'],
+        props.repositories.map((r) => r.repositoryArn),
+      );
       allow(
         'EcrPush',
         [
@@ -114,7 +120,14 @@ export class Deployer extends Construct {
         props.repositories.map((r) => r.repositoryArn),
       );
     }
-    allow('TaskDefinitions', ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], ['*']);
+    // None of the three supports resource-level permissions (berth rollback lists a family's revisions).
+    allow(
+      'TaskDefinitions',
+      ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions', 'ecs:RegisterTaskDefinition'],
+      ['*'],
+    );
+    // berth deploy lists a service's stopped tasks to say why it is not steady: in this cluster only.
+    allow('ListTasks', ['ecs:ListTasks'], ['*'], { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } });
     if (props.services.length)
       allow(
         'Services',
@@ -159,7 +172,12 @@ export class Deployer extends Construct {
       );
     allow(
       'ReadStack',
-      ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:GetTemplate'],
+      [
+        'cloudformation:DescribeStacks',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStackResources',
+        'cloudformation:GetTemplate',
+      ],
       [stack.stackId],
     );
     const qualifier = props.cdkQualifier ?? 'hnb659fds';

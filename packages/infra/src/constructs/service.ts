@@ -249,7 +249,22 @@ export class Service extends Construct {
 
   private grantStores(props: ServiceProps): void {
     const { service, stores } = props;
-    if (service.uses.database && stores.database) stores.database.allowFrom(this.securityGroup);
+    if (service.uses.database && stores.database) {
+      stores.database.allowFrom(this.securityGroup);
+      // The runtime re-reads DATABASE_SECRET_ARN after an authentication failure (rotation) with the task's own
+      // credentials: GetSecretValue on that one secret, nothing else (the execution role only injects it at start).
+      if (
+        props.contract.variables.some(
+          (v) => v.source.kind === 'database' && v.source.attribute === 'secretArn',
+        )
+      )
+        this.taskRole.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [stores.database.secret.secretArn],
+          }),
+        );
+    }
     if (service.uses.cache && stores.cache) stores.cache.allowFrom(this.securityGroup);
     if (service.uses.buckets.length && stores.buckets)
       stores.buckets.grantObjects(this.taskRole, service.uses.buckets);

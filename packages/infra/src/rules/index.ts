@@ -2,6 +2,7 @@ import { CircuitBreakerWithRollback } from './CircuitBreakerWithRollback';
 import { ContainerMatchesTargetGroup } from './ContainerMatchesTargetGroup';
 import { ContractSatisfied } from './ContractSatisfied';
 import { JobsCarryContract } from './JobsCarryContract';
+import { PermissionsProven } from './PermissionsProven';
 import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
 import { StatefulNeverDestroyedInProd } from './StatefulNeverDestroyedInProd';
 import type { BerthRule } from './rule';
@@ -12,6 +13,7 @@ export {
   ContainerMatchesTargetGroup,
   ContractSatisfied,
   JobsCarryContract,
+  PermissionsProven,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
 };
@@ -24,4 +26,5 @@ export const BERTH_RULES: readonly BerthRule[] = [
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
   CircuitBreakerWithRollback,
+  PermissionsProven,
 ];

@@ -10,12 +10,15 @@ export interface TemplateResource {
 }
 
 export interface Template {
+  readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
   readonly Resources?: Readonly<Record<string, TemplateResource>>;
 }
 
 export interface RuleInput {
   readonly template: Template;
   readonly resolved: ResolvedApp;
+  /** Region of the stack when it is not the environment's (a pilot-light standby). @default resolved.region */
+  readonly region?: string;
 }
 
 /** One non-compliance: which resource (logical id), and what is wrong. */
