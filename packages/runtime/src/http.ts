@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type {
   FastifyBaseLogger,
   FastifyError,
@@ -9,12 +10,22 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { BerthError, dataExceptionOf } from './errors';
+import { redactHeaders, redactUrl } from './redact';
 import type { Runtime } from './runtime';
 
 export interface BerthPluginOptions {
   readonly runtime: Runtime;
   /** Longest a readiness DB ping may take before answering 503. @default 2000 */
   readonly readyTimeoutMs?: number;
+}
+
+export interface FastifyOptionsInput {
+  /**
+   * How many proxies in front of the service append to X-Forwarded-For: the client IP is the address that many hops
+   * back, so a client cannot choose its logged IP by sending the header itself. One ALB (or the `berth dev` router)
+   * is 1; CloudFront in front of the ALB is 2. 0 trusts no header and logs the socket's peer. @default 1
+   */
+  readonly proxyHops?: number;
 }
 
 export interface ServeOptions {
@@ -52,7 +63,13 @@ function requestIdFrom(header: string | string[] | undefined): string | undefine
 /** Fastify constructor options that fit the plugin: runtime logger, x-request-id, ALB keep-alive, 503 on closing. */
 export function fastifyOptions(
   runtime: Runtime,
+  options: FastifyOptionsInput = {},
 ): FastifyServerOptions & { loggerInstance: FastifyBaseLogger } {
+  const proxyHops = options.proxyHops ?? 1;
+  if (!Number.isInteger(proxyHops) || proxyHops < 0 || proxyHops > 10)
+    throw new RangeError(
+      `fastifyOptions: proxyHops is ${String(proxyHops)}; expected an integer from 0 to 10`,
+    );
   return {
     loggerInstance: runtime.log,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']) ?? randomUUID(),
@@ -61,7 +78,41 @@ export function fastifyOptions(
     disableRequestLogging: true,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
-    trustProxy: true,
+    // Not `true`: that believes the leftmost X-Forwarded-For entry, which the client writes.
+    trustProxy: proxyHops === 0 ? false : trustHops(proxyHops),
+  };
+}
+
+/**
+ * Addresses a proxy of ours can have: an ALB sits in the VPC's private ranges, the `berth dev` router on loopback.
+ * A peer from anywhere else is the client itself, however many X-Forwarded-For entries it sent.
+ */
+const PRIVATE = new BlockList();
+for (const [net, prefix] of [
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['127.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['169.254.0.0', 16],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
+PRIVATE.addSubnet('fc00::', 7, 'ipv6');
+PRIVATE.addSubnet('fe80::', 10, 'ipv6');
+PRIVATE.addAddress('::1', 'ipv6');
+
+/**
+ * Fastify's trust function: the first `hops` addresses back from the socket. The socket's peer must be private (a
+ * public peer is a client that reached the task directly); hops beyond it (CloudFront's edge) are counted, not
+ * matched, since they are public by nature.
+ */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (address, hop) => {
+    if (hop >= hops) return false;
+    if (hop > 0) return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    const v4 = mapped ? mapped[1]! : address;
+    return isIP(v4) === 4 ? PRIVATE.check(v4, 'ipv4') : isIP(v4) === 6 && PRIVATE.check(v4, 'ipv6');
   };
 }
 
@@ -99,8 +150,8 @@ async function berthPlugin(app: FastifyInstance, options: BerthPluginOptions): P
       // Not `req`/`res`: Fastify's serializers would replace these with their own shape.
       request: {
         method: request.method,
-        url: request.url,
-        headers: request.headers,
+        url: redactUrl(request.url),
+        headers: redactHeaders(request.headers),
         remoteAddress: request.ip,
       },
       statusCode: reply.statusCode,

@@ -40,4 +40,12 @@ export {
 export { createMailer, type Mailer, type MailerOptions, type MailMessage, type SendResult } from './mail';
 export { defineJob, runJob, jobMain, type Job, type JobContext } from './jobs';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime';
-export { berth, serve, fastifyOptions, type BerthPluginOptions, type ServeOptions } from './http';
+export {
+  berth,
+  serve,
+  fastifyOptions,
+  type BerthPluginOptions,
+  type FastifyOptionsInput,
+  type ServeOptions,
+} from './http';
+export { redactUrl, redactHeaders, CREDENTIAL_HEADERS, CREDENTIAL_PARAMS } from './redact';

@@ -1,9 +1,10 @@
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { CREDENTIAL_HEADERS } from './redact';
 
 export type Logger = PinoLogger;
 
 /** Paths pino blanks out wherever they appear in a log line (request headers included). */
-export const REDACT_PATHS = [
+export const REDACT_PATHS: readonly string[] = [
   'password',
   'secret',
   'token',
@@ -28,7 +29,9 @@ export const REDACT_PATHS = [
   '*.headers["x-api-key"]',
   '*.headers["set-cookie"]',
   'database.secret',
-] as const;
+  // Any credential header, wherever an app logs a headers object (the access line redacts its own copy first).
+  ...[...CREDENTIAL_HEADERS].flatMap((h) => [`headers["${h}"]`, `*.headers["${h}"]`]),
+];
 
 export interface LoggerOptions {
   readonly service: string;
@@ -46,7 +49,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level,
       base: { service: options.service, stage: options.stage },
-      redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+      redact: { paths: [...new Set(REDACT_PATHS)], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

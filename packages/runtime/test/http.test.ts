@@ -163,6 +163,66 @@ describe('berth Fastify plugin', () => {
     expect(JSON.stringify(lines)).not.toContain('also-secret');
   });
 
+  it('redacts every credential header and credential query parameters in the access log', async () => {
+    const secrets = {
+      'proxy-authorization': 'Basic cHJveHktc2VjcmV0',
+      'x-auth-token': 'xauth-secret-1',
+      'x-api-key': 'xapikey-secret-2',
+      'x-amz-security-token': 'amzsts-secret-3',
+      'set-cookie': 'sid=setcookie-secret-4',
+    };
+    const query =
+      '?access_token=qs-secret-5&token=qs-secret-6&code=qs-secret-7&X-Amz-Signature=qs-secret-8' +
+      '&X-Amz-Credential=AKIAQS%2Fsecret-9&X-Amz-Security-Token=qs-secret-10&password=qs-secret-11' +
+      '&api_key=qs-secret-12&Access_Token=qs-secret-13&page=2&state=visible-state';
+    await app.inject({ url: `/missing${query}`, headers: { ...secrets, 'x-request-id': 'redact-2' } });
+    const line = lines.find((l) => l.msg === 'request' && l.requestId === 'redact-2') as {
+      request: { url: string; headers: Record<string, string> };
+    };
+    for (const name of Object.keys(secrets)) expect(line.request.headers[name]).toBe('[redacted]');
+    expect(line.request.url).toMatch(/^\/missing\?access_token=\[redacted\]&token=\[redacted\]/);
+    expect(line.request.url).toContain('page=2&state=visible-state');
+    const all = JSON.stringify(lines);
+    for (const leaked of [/secret-\d+/, /cHJveHktc2VjcmV0/, /AKIAQS/]) expect(all).not.toMatch(leaked);
+  });
+
+  it('logs the client IP one proxy hop back, not what the client wrote into X-Forwarded-For', async () => {
+    await app.inject({
+      url: '/missing',
+      remoteAddress: '10.0.3.7',
+      headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.9', 'x-request-id': 'ip-1' },
+    });
+    const line = lines.find((l) => l.msg === 'request' && l.requestId === 'ip-1') as {
+      request: { remoteAddress: string };
+    };
+    expect(line.request.remoteAddress).toBe('203.0.113.9');
+    // A client connecting directly (a public address) is not a proxy: its own header is ignored.
+    await app.inject({
+      url: '/missing',
+      remoteAddress: '198.51.100.4',
+      headers: { 'x-forwarded-for': '6.6.6.6', 'x-request-id': 'ip-2' },
+    });
+    const direct = lines.find((l) => l.msg === 'request' && l.requestId === 'ip-2') as {
+      request: { remoteAddress: string };
+    };
+    expect(direct.request.remoteAddress).toBe('198.51.100.4');
+  });
+
+  it('proxyHops is validated, and 0 trusts no header', async () => {
+    expect(() => fastifyOptions(runtime, { proxyHops: -1 })).toThrow(
+      /proxyHops is -1; expected an integer from 0 to 10/,
+    );
+    const direct = Fastify(fastifyOptions(runtime, { proxyHops: 0 }));
+    direct.get('/ip', async (req) => ({ ip: req.ip }));
+    const res = await direct.inject({
+      url: '/ip',
+      remoteAddress: '10.0.3.7',
+      headers: { 'x-forwarded-for': '6.6.6.6' },
+    });
+    expect(res.json()).toEqual({ ip: '10.0.3.7' });
+    await direct.close();
+  });
+
   it('log lines carry service and stage', () => {
     expect(lines[0]).toMatchObject({ service: 'api', stage: 'dev' });
   });
