@@ -1,10 +1,18 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// Tests run the workspace packages from their TypeScript sources: the `berth-source` export condition (the
+// published packages resolve to dist/ without it).
+const resolve = { conditions: ['berth-source', ...defaultServerConditions] };
+
 // One project per layer so `npm run test:faults` can run the slow fault suite alone.
+
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
+        ssr: { resolve },
         test: {
           name: 'unit',
           include: [
@@ -18,6 +26,8 @@ export default defineConfig({
         },
       },
       {
+        resolve,
+        ssr: { resolve },
         test: {
           name: 'browser',
           include: ['**/test/**/*.browser.test.ts'],
@@ -27,6 +37,8 @@ export default defineConfig({
         },
       },
       {
+        resolve,
+        ssr: { resolve },
         test: {
           name: 'faults',
           include: ['**/test/**/*.faults.test.ts'],

@@ -17,6 +17,8 @@ await build({
   outdir: 'dist',
   bundle: true,
   platform: 'node',
+  // The workspace packages from their TypeScript sources (the published ones resolve to dist/ without it).
+  conditions: ['berth-source'],
   format: 'esm',
   target: 'node20',
   splitting: true,

@@ -146,9 +146,15 @@ describe('processEnv', () => {
   it('passes the OS basics and nothing else from the parent', () => {
     const env = processEnv(
       { PORT: '1' },
-      { PATH: '/bin', HOME: '/root', AWS_PROFILE: 'prod', DATABASE_URL: 'x' },
+      {
+        PATH: '/bin',
+        HOME: '/root',
+        NODE_OPTIONS: '--enable-source-maps',
+        AWS_PROFILE: 'prod',
+        DATABASE_URL: 'x',
+      },
     );
-    expect(env).toEqual({ PATH: '/bin', HOME: '/root', PORT: '1' });
+    expect(env).toEqual({ PATH: '/bin', HOME: '/root', NODE_OPTIONS: '--enable-source-maps', PORT: '1' });
   });
 });
 

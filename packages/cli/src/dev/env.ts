@@ -43,6 +43,9 @@ const OS_BASICS = [
   'TZ',
   'TMPDIR',
   'SYSTEMROOT',
+  // How a developer runs node for their own processes (heap size, source maps, export conditions): a service run
+  // by `berth dev` gets what `node` would get run by hand.
+  'NODE_OPTIONS',
 ];
 
 export interface LocalEnv {

@@ -1,3 +1,4 @@
+// s3rver ships no types: the part of its API that `berth dev` and the tests use.
 declare module 's3rver' {
   interface S3rverOptions {
     address?: string;
