@@ -2,8 +2,11 @@ import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests run the workspace packages from their TypeScript sources: the `berth-source` export condition (the
-// published packages resolve to dist/ without it).
-const resolve = { conditions: ['berth-source', ...defaultServerConditions] };
+// published packages resolve to dist/ without it). Vitest's own default drops `module`: node_modules packages load
+// on Node, not through a bundler.
+const ssr = {
+  resolve: { conditions: ['berth-source', ...defaultServerConditions.filter((c) => c !== 'module')] },
+};
 
 // One project per layer so `npm run test:faults` can run the slow fault suite alone.
 
@@ -11,8 +14,7 @@ export default defineConfig({
   test: {
     projects: [
       {
-        resolve,
-        ssr: { resolve },
+        ssr,
         test: {
           name: 'unit',
           include: [
@@ -26,8 +28,7 @@ export default defineConfig({
         },
       },
       {
-        resolve,
-        ssr: { resolve },
+        ssr,
         test: {
           name: 'browser',
           include: ['**/test/**/*.browser.test.ts'],
@@ -37,8 +38,7 @@ export default defineConfig({
         },
       },
       {
-        resolve,
-        ssr: { resolve },
+        ssr,
         test: {
           name: 'faults',
           include: ['**/test/**/*.faults.test.ts'],
