@@ -127,6 +127,8 @@ describe('start-up cost', () => {
       outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
+      // The workspace packages from their sources, as examples/talent/scripts/build.mjs bundles them.
+      conditions: ['berth-source'],
       format: 'esm',
       target: 'node20',
       external: ['pg-native'],
