@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { ConfigError, resolve, type AppConfig, type ResolvedApp } from '@berthjs/config';
+import { ConfigError, nameIssues, resolve, type AppConfig, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from './errors';
 
 export const DEFAULT_CONFIG = 'berth.config.ts';
@@ -50,7 +50,11 @@ export async function loadConfig(file: string = DEFAULT_CONFIG): Promise<LoadedC
 /** Resolves one environment, turning a ConfigError into exit code 2 with the list of problems. */
 export function resolveStage(loaded: LoadedConfig, stage: string): ResolvedApp {
   try {
-    return resolve(loaded.config, stage);
+    const resolved = resolve(loaded.config, stage);
+    // Physical names AWS would refuse (too long, a character it does not allow) fail here, not at deploy time.
+    const names = nameIssues(resolved);
+    if (names.length) throw new ConfigError(names, stage);
+    return resolved;
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.invalid, { cause: err });
     throw err;

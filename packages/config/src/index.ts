@@ -11,6 +11,27 @@ export {
   type ContractVariable,
 } from './contract';
 export { ConfigError, type ConfigIssue } from './errors';
+export {
+  NAME_LIMITS,
+  nameProblem,
+  nameIssues,
+  prefixOf,
+  stackName,
+  serviceFamily,
+  jobFamily,
+  scheduleName,
+  mailConfigurationSetName,
+  mailEventsQueueName,
+  deployerRoleName,
+  globalClusterIdentifier,
+  repositoryName,
+  repositoryPrefix,
+  serviceOfFamily,
+  parseTaskDefinitionArn,
+  pascal,
+  type NameKind,
+  type NameScope,
+} from './names';
 export { PROFILES, DEFAULTS, LOG_RETENTION_DAYS, type Profile } from './profiles';
 export { FARGATE_SIZES, FARGATE_CPUS, isFargatePair } from './fargate';
 export { parseMemory, formatMemory, scheduleProblem, rateSeconds, isCidr } from './units';

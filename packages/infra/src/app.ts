@@ -1,5 +1,5 @@
 import { App, DefaultStackSynthesizer, Stage } from 'aws-cdk-lib';
-import type { ResolvedApp } from '@berthjs/config';
+import { stackName, type ResolvedApp } from '@berthjs/config';
 import { BerthStack, CdnCertificateStack, needsCdnCertificateStack, StandbyStack } from './stack';
 
 export interface BuildAppOptions {
@@ -39,7 +39,7 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
       ? new CdnCertificateStack(stage, 'Certificate', {
           resolved: r,
           env: { region: 'us-east-1', ...account },
-          stackName: `${r.app}-${r.stage}-certificate`,
+          stackName: stackName(r, 'certificate'),
           description: `Berth: ${r.app} (${r.stage}) CloudFront certificate`,
           crossRegionReferences: true,
           synthesizer: new DefaultStackSynthesizer(),
@@ -48,7 +48,7 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
       : undefined;
     const primary = new BerthStack(stage, 'App', {
       resolved: r,
-      stackName: `${r.app}-${r.stage}`,
+      stackName: stackName(r),
       imageTag,
       description: `Berth: ${r.app} (${r.stage})`,
       synthesizer: new DefaultStackSynthesizer(),
@@ -62,7 +62,7 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
         primary,
         imageTag,
         env: { region: r.standby.region, ...account },
-        stackName: `${r.app}-${r.stage}-standby`,
+        stackName: stackName(r, 'standby'),
         description: `Berth: ${r.app} (${r.stage}) pilot-light standby in ${r.standby.region}`,
         crossRegionReferences: true,
         synthesizer: new DefaultStackSynthesizer(),

@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ContractSource } from '@berthjs/config';
 import type { Buckets } from './constructs/buckets';
-import { pascal } from './constructs/edge';
+import { pascal } from '@berthjs/config';
 
 /** What a task needs of a database: the Database construct, or a pilot-light replica. */
 export interface DatabaseStore {

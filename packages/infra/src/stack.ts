@@ -3,14 +3,24 @@ import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { contractFor, type ResolvedApp } from '@berthjs/config';
+import {
+  contractFor,
+  deployerRoleName,
+  mailConfigurationSetName,
+  mailEventsQueueName,
+  pascal,
+  prefixOf,
+  repositoryPrefix,
+  serviceFamily,
+  type ResolvedApp,
+} from '@berthjs/config';
 import { Bastion } from './constructs/bastion';
 import { Buckets } from './constructs/buckets';
 import { Cache } from './constructs/cache';
 import { Ec2Capacity } from './constructs/capacity';
 import { Database } from './constructs/database';
 import { Deployer } from './constructs/deployer';
-import { Edge, pascal } from './constructs/edge';
+import { Edge } from './constructs/edge';
 import { Jobs } from './constructs/jobs';
 import { Mail } from './constructs/mail';
 import { Network } from './constructs/network';
@@ -29,20 +39,8 @@ export interface BerthStackProps extends StackProps {
   readonly cdnCertificate?: acm.ICertificate;
 }
 
-/** The SES configuration set the Mail construct owns: one per app and stage. */
-export function mailConfigurationSetName(resolved: ResolvedApp): string {
-  return `${resolved.app}-${resolved.stage}`;
-}
-
-/** The queue SES bounces and complaints land in; the runtime's suppression job finds it by this name. */
-export function mailEventsQueueName(resolved: ResolvedApp): string {
-  return `${resolved.app}-${resolved.stage}-mail-events`;
-}
-
-/** The IAM role GitHub Actions assumes to deploy this environment. */
-export function deployerRoleName(resolved: ResolvedApp): string {
-  return `${resolved.app}-${resolved.stage}-deployer`;
-}
+// Physical names live in @berthjs/config (names.ts); re-exported here, where they were first defined.
+export { deployerRoleName, mailConfigurationSetName, mailEventsQueueName } from '@berthjs/config';
 
 /** `${region}a`, `${region}b`…: explicit so synthesis never asks AWS which zones exist. */
 export function availabilityZonesFor(region: string, count: number): string[] {
@@ -124,7 +122,7 @@ export class BerthStack extends Stack {
         vpc,
         cache: r.cache,
         subnets: this.network.dataSubnets,
-        name: `${r.app}-${r.stage}`,
+        name: prefixOf(r),
         removalPolicy: removal,
       });
     }
@@ -150,7 +148,7 @@ export class BerthStack extends Stack {
       description: 'Image tag every service runs; deploy and rollback change only this.',
     });
     this.registry = new Registry(this, 'Registry', {
-      prefix: r.app,
+      prefix: repositoryPrefix(r.app),
       services: Object.values(r.services),
       imageTag: imageTag.valueAsString,
       mode: r.registry,
@@ -204,7 +202,7 @@ export class BerthStack extends Stack {
         logRetentionDays: r.logRetentionDays,
         ...(this.mail ? { mail: this.mail } : {}),
         ...(this.ec2Capacity ? { ec2Capacity: this.ec2Capacity } : {}),
-        family: `${r.app}-${r.stage}-${s.name}`,
+        family: serviceFamily(r, s.name),
       });
       if (this.mail && s.uses.mail) this.mail.grantDrain(services[s.name]!.taskRole);
     }
@@ -218,7 +216,7 @@ export class BerthStack extends Stack {
         services,
         subnets: this.network.appSubnets,
         assignPublicIp: this.network.publicTasks,
-        prefix: `${r.app}-${r.stage}`,
+        names: r,
       });
     }
 
@@ -234,7 +232,7 @@ export class BerthStack extends Stack {
     }
 
     this.observability = new Observability(this, 'Observability', {
-      name: `${r.app}-${r.stage}`,
+      name: prefixOf(r),
       cluster: this.cluster,
       services: Object.values(services),
       loadBalancer: this.edge.loadBalancer,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { prefixOf } from '@berthjs/config';
 import { estimateCost, PRICE_REGION, type CostEstimate } from '@berthjs/infra';
 import { CliError, EXIT } from '../errors';
 import { loadConfig, resolveStage } from '../load';
@@ -128,7 +129,7 @@ export function printComparison(
   const labels = new Map<string, string>();
   const by = estimates.map((e) => {
     const m = new Map<string, number>();
-    const prefix = `${e.app ?? ''}-${e.env}-`;
+    const prefix = `${prefixOf({ app: e.app ?? '', stage: e.env })}-`;
     for (const l of e.lines) {
       const key = `${l.stack.replace(`-${e.env}`, '')}/${l.logicalId}`;
       if (!keys.includes(key)) keys.push(key);

@@ -5,7 +5,7 @@ import {
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import type { ResolvedApp } from '@berthjs/config';
+import { stackName, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import type { SourceRevision } from './git';
@@ -80,7 +80,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const after = await findStack(clients, resolved);
   if (!after) {
     throw new CliError(
-      `Deploy of ${resolved.app}-${resolved.stage} failed: ${deployError?.message ?? 'the stack does not exist after deploying'}`,
+      `Deploy of ${stackName(resolved)} failed: ${deployError?.message ?? 'the stack does not exist after deploying'}`,
       EXIT.failed,
     );
   }
@@ -100,10 +100,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   if (failed.length || deployError) {
     const lines = failed.map((o) => `  ${o.name}: ${o.reason}`);
     if (deployError && !failed.length) lines.push(`  ${deployError.message}`);
-    throw new CliError(
-      `Deploy of ${resolved.app}-${resolved.stage} (${tag}) failed:\n${lines.join('\n')}`,
-      EXIT.failed,
-    );
+    throw new CliError(`Deploy of ${stackName(resolved)} (${tag}) failed:\n${lines.join('\n')}`, EXIT.failed);
   }
   return { env: resolved.stage, region, imageTag: tag, stacks, services: outcomes };
 }

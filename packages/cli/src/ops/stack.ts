@@ -1,6 +1,6 @@
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
-import type { ResolvedApp } from '@berthjs/config';
+import { parseTaskDefinitionArn, serviceOfFamily, stackName, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { AwsClients } from './aws';
 
@@ -17,16 +17,8 @@ export interface DeployedStack {
   readonly services: readonly DeployedService[];
 }
 
-export function stackNameOf(resolved: ResolvedApp): string {
-  return `${resolved.app}-${resolved.stage}`;
-}
-
 /** `arn:…:task-definition/talent-prod-api:12` → { family: 'talent-prod-api', revision: 12 }. */
-export function parseTaskDefinition(arn: string): { family: string; revision: number } {
-  const tail = arn.split('/').pop() ?? arn;
-  const i = tail.lastIndexOf(':');
-  return { family: tail.slice(0, i), revision: Number(tail.slice(i + 1)) };
-}
+export const parseTaskDefinition = parseTaskDefinitionArn;
 
 /**
  * The cluster and ECS services of the environment's stack, found through CloudFormation (no stack outputs needed).
@@ -36,12 +28,11 @@ export async function findStack(
   clients: AwsClients,
   resolved: ResolvedApp,
 ): Promise<DeployedStack | undefined> {
-  const stackName = stackNameOf(resolved);
+  const stack = stackName(resolved);
   let resources;
   try {
     resources =
-      (await clients.cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }))).StackResources ??
-      [];
+      (await clients.cfn.send(new DescribeStackResourcesCommand({ StackName: stack }))).StackResources ?? [];
   } catch (err) {
     if (/does not exist/.test((err as Error).message ?? '')) return undefined;
     throw err;
@@ -50,16 +41,15 @@ export async function findStack(
   const arns = resources
     .filter((r) => r.ResourceType === 'AWS::ECS::Service' && r.PhysicalResourceId)
     .map((r) => r.PhysicalResourceId!);
-  if (!cluster) throw new CliError(`Stack ${stackName} has no ECS cluster`, EXIT.failed);
+  if (!cluster) throw new CliError(`Stack ${stack} has no ECS cluster`, EXIT.failed);
   const services = await describeServices(clients, cluster, arns);
-  const prefix = `${resolved.app}-${resolved.stage}-`;
   return {
-    stackName,
+    stackName: stack,
     cluster,
     services: services.map((s) => {
       const { family } = parseTaskDefinition(s.taskDefinition ?? '');
       return {
-        name: family.startsWith(prefix) ? family.slice(prefix.length) : (s.serviceName ?? family),
+        name: serviceOfFamily(resolved, family) ?? s.serviceName ?? family,
         arn: s.serviceArn ?? '',
         service: s,
       };
@@ -98,7 +88,7 @@ export async function requireStack(clients: AwsClients, resolved: ResolvedApp): 
   const stack = await findStack(clients, resolved);
   if (!stack)
     throw new CliError(
-      `Stack ${stackNameOf(resolved)} does not exist in ${clients.region}: run 'berth deploy --env ${resolved.stage}' first.`,
+      `Stack ${stackName(resolved)} does not exist in ${clients.region}: run 'berth deploy --env ${resolved.stage}' first.`,
       EXIT.failed,
     );
   return stack;

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ResolvedBucket } from '@berthjs/config';
-import { pascal } from './edge';
+import { pascal } from '@berthjs/config';
 
 export interface BucketsProps {
   readonly buckets: Readonly<Record<string, ResolvedBucket>>;

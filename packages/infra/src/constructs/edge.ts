@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import type { ResolvedEdge, ResolvedService } from '@berthjs/config';
+import { pascal, type ResolvedEdge, type ResolvedService } from '@berthjs/config';
 import { CLOUDFLARE_IPV4 } from '../data/cloudflare';
 import { CLOUDFRONT_PREFIX_LIST_NAME, CLOUDFRONT_PREFIX_LISTS } from '../data/cloudfront';
 
@@ -383,12 +383,4 @@ export function rulePriority(index: number): number {
 
 function describeIngress(ingress: ResolvedEdge['ingress']): string {
   return typeof ingress === 'string' ? ingress : `${ingress.length} CIDR${ingress.length === 1 ? '' : 's'}`;
-}
-
-export function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]/)
-    .filter(Boolean)
-    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
-    .join('');
 }

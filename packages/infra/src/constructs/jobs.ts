@@ -6,8 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { ResolvedJob } from '@berthjs/config';
-import { pascal } from './edge';
+import { jobFamily, pascal, prefixOf, scheduleName, type NameScope, type ResolvedJob } from '@berthjs/config';
 import { addAppContainer, type Service } from './service';
 
 export interface JobsProps {
@@ -19,8 +18,8 @@ export interface JobsProps {
   readonly subnets: ec2.SubnetSelection;
   /** Public IPs for job tasks (public subnets, no NAT). @default false */
   readonly assignPublicIp?: boolean;
-  /** Prefix of task definition families and schedule names, e.g. `shop-prod`. */
-  readonly prefix: string;
+  /** The app and stage: task definition families and schedule names are built from them (names.ts). */
+  readonly names: NameScope;
   /** Retries of a RunTask call that failed (throttling, capacity) before it goes to the dead-letter queue. @default 2 */
   readonly retryAttempts?: number;
 }
@@ -81,7 +80,7 @@ export class Jobs extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
-      description: `${props.prefix} jobs: RunTask the job task definitions, nothing else`,
+      description: `${prefixOf(props.names)} jobs: RunTask the job task definitions, nothing else`,
     });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetter', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -91,7 +90,7 @@ export class Jobs extends Construct {
     // Scheduler sends undeliverable invocations to the DLQ with the schedule's own role.
     this.deadLetterQueue.grantSendMessages(this.role);
     this.failedInvocationsAlarm = new cloudwatch.Alarm(this, 'FailedInvocations', {
-      alarmDescription: `${props.prefix}: a scheduled job could not be started (see the jobs dead-letter queue)`,
+      alarmDescription: `${prefixOf(props.names)}: a scheduled job could not be started (see the jobs dead-letter queue)`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
@@ -139,7 +138,7 @@ export class Jobs extends Construct {
     if (s.cpu === job.cpu && s.memoryMib === job.memoryMib && s.capacity !== 'ec2')
       return service.taskDefinition;
     const taskDefinition = new ecs.FargateTaskDefinition(this, `${pascal(job.name)}TaskDefinition`, {
-      family: `${props.prefix}-job-${job.name}`,
+      family: jobFamily(props.names, job.name),
       cpu: job.cpu * 1024,
       memoryLimitMiB: job.memoryMib,
       runtimePlatform: {
@@ -168,8 +167,8 @@ export class Jobs extends Construct {
     const cluster = props.cluster;
     const subnets = cluster.vpc.selectSubnets(props.subnets).subnetIds;
     return new scheduler.CfnSchedule(this, `${pascal(job.name)}Schedule`, {
-      name: `${props.prefix}-${job.name}`.slice(0, 64),
-      description: `${props.prefix}: job ${job.name} (${job.cpu} vCPU / ${job.memoryMib} MiB)`,
+      name: scheduleName(props.names, job.name),
+      description: `${prefixOf(props.names)}: job ${job.name} (${job.cpu} vCPU / ${job.memoryMib} MiB)`,
       scheduleExpression: job.schedule,
       scheduleExpressionTimezone: 'UTC',
       flexibleTimeWindow: { mode: 'OFF' },

@@ -11,7 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { ResolvedAlarms, ResolvedDatabase } from '@berthjs/config';
 import type { Cache } from './cache';
 import type { Database } from './database';
-import { pascal } from './edge';
+import { pascal } from '@berthjs/config';
 import type { Jobs } from './jobs';
 import type { Service } from './service';
 

@@ -6,11 +6,20 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { contractFor, type ResolvedApp, type ResolvedService } from '@berthjs/config';
+import {
+  contractFor,
+  globalClusterIdentifier,
+  pascal,
+  prefixOf,
+  repositoryName,
+  serviceFamily,
+  type ResolvedApp,
+  type ResolvedService,
+} from '@berthjs/config';
 import type { ContractStores, DatabaseStore } from '../contract-sources';
 import { Cache } from './cache';
 import type { Database } from './database';
-import { Edge, pascal } from './edge';
+import { Edge } from './edge';
 import { Network } from './network';
 import { Service } from './service';
 
@@ -52,7 +61,7 @@ export class PilotLight extends Construct {
       );
     database.generatedSecret.addReplicaRegion(standby.region);
     if (database.cluster) {
-      this.globalClusterIdentifier = `${r.app}-${r.stage}`;
+      this.globalClusterIdentifier = globalClusterIdentifier(r);
       this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
         globalClusterIdentifier: this.globalClusterIdentifier,
         sourceDbClusterIdentifier: database.cluster.clusterArn,
@@ -216,7 +225,7 @@ export class PilotLightStandby extends Construct {
         vpc,
         cache: { ...r.cache, nodes: 1 },
         subnets: this.network.dataSubnets,
-        name: `${r.app}-${r.stage}-standby`,
+        name: `${prefixOf(r)}-standby`,
         removalPolicy: props.removalPolicy,
       });
     }
@@ -252,7 +261,7 @@ export class PilotLightStandby extends Construct {
         stores,
         edge: this.edge,
         logRetentionDays: r.logRetentionDays,
-        family: `${r.app}-${r.stage}-standby-${s.name}`,
+        family: serviceFamily(r, s.name, true),
         desiredCount: standby.tasks,
         autoscale: false,
       });
@@ -261,7 +270,7 @@ export class PilotLightStandby extends Construct {
   }
 
   /** Built images from this region's replica of the primary registry; external images as configured. */
-  private imageFor(service: ResolvedService, imageTag: string, prefix: string): ecs.ContainerImage {
+  private imageFor(service: ResolvedService, imageTag: string, app: string): ecs.ContainerImage {
     if (service.image.kind === 'external') {
       const { uri, credentialsSecret } = service.image;
       return ecs.ContainerImage.fromRegistry(
@@ -280,7 +289,7 @@ export class PilotLightStandby extends Construct {
     const repository = ecr.Repository.fromRepositoryName(
       this,
       `${pascal(service.name)}Repository`,
-      `${prefix}/${service.name}`,
+      repositoryName(app, service.name),
     );
     return ecs.ContainerImage.fromEcrRepository(repository, imageTag);
   }

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { ResolvedService } from '@berthjs/config';
-import { pascal } from './edge';
+import { pascal, repositoryName as berthRepositoryName } from '@berthjs/config';
 
 export interface RegistryProps {
   /** Prefix of repository names: `<prefix>/<service>`. */
@@ -56,7 +56,7 @@ export class Registry extends Construct {
     const out: Record<string, ecr.IRepository> = {};
     for (const s of props.services) {
       if (s.image.kind !== 'build') continue;
-      const repositoryName = `${props.prefix}/${s.name}`;
+      const repositoryName = berthRepositoryName(props.prefix, s.name);
       if (props.mode === 'import') {
         out[s.name] = ecr.Repository.fromRepositoryName(this, pascal(s.name), repositoryName);
         continue;

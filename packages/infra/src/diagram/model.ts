@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berthjs/config';
+import { serviceOfFamily, type ResolvedApp } from '@berthjs/config';
 import {
   num,
   readableId,
@@ -104,7 +104,6 @@ function readStack(
   const props = (r: CfnResource | undefined) => (r?.Properties ?? {}) as Record<string, unknown>;
   const push = (logicalId: string, kind: NodeKind, label: string) =>
     nodes.push({ id: id(logicalId), kind, label, stack: stack.stackName });
-  const prefix = resolved ? `${resolved.app}-${resolved.stage}-` : '';
 
   // Security groups → the node that owns them, for edges from SG ingress rules.
   const sgOwner = new Map<string, string>();
@@ -157,7 +156,7 @@ function readStack(
     const tdId = refId(p.TaskDefinition);
     const td = props(tdId ? R[tdId] : undefined);
     const family = str(td.Family) ?? readableId(lid);
-    const name = family.startsWith(prefix) ? family.slice(prefix.length) : family;
+    const name = (resolved && serviceOfFamily(resolved, family)) ?? family;
     const cpu = num(td.Cpu);
     const memory = num(td.Memory);
     const target = scalable.find(([, s]) => referencedIds(props(s).ResourceId).has(lid));

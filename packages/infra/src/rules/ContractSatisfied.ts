@@ -1,4 +1,4 @@
-import { contractFor } from '@berthjs/config';
+import { contractFor, serviceFamily } from '@berthjs/config';
 import { containerOf, taskDefinitionOf, type BerthRule, type RuleViolation } from './rule';
 
 /**
@@ -16,7 +16,7 @@ export const ContractSatisfied: BerthRule = {
       if (!found) {
         out.push({
           resource: name,
-          message: `no task definition with family ${input.resolved.app}-${input.resolved.stage}-${name}`,
+          message: `no task definition with family ${serviceFamily(input.resolved, name)}`,
         });
         continue;
       }

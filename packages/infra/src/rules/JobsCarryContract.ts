@@ -1,4 +1,4 @@
-import { contractFor } from '@berthjs/config';
+import { contractFor, scheduleName } from '@berthjs/config';
 import { containerOf, resourcesOfType, type BerthRule, type RuleViolation } from './rule';
 
 /**
@@ -15,7 +15,7 @@ export const JobsCarryContract: BerthRule = {
     const schedules = resourcesOfType(template, 'AWS::Scheduler::Schedule');
     const resources = template.Resources ?? {};
     for (const job of Object.values(resolved.jobs)) {
-      const name = `${resolved.app}-${resolved.stage}-${job.name}`.slice(0, 64);
+      const name = scheduleName(resolved, job.name);
       const schedule = schedules.find(([, s]) => s.Properties?.Name === name);
       if (!schedule) {
         out.push({ resource: job.name, message: `no schedule named ${name}` });

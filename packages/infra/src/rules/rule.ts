@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berthjs/config';
+import { serviceFamily, type ResolvedApp } from '@berthjs/config';
 
 /** A CloudFormation resource as it appears in a synthesized template. */
 export interface TemplateResource {
@@ -47,9 +47,9 @@ export interface ContainerDefinition {
   readonly PortMappings?: readonly { ContainerPort?: number }[];
 }
 
-/** The task definition of a service, found by its family `${app}-${stage}-${service}`. */
+/** The task definition of a service, found by its family (names.ts). */
 export function taskDefinitionOf(input: RuleInput, service: string): [string, TemplateResource] | undefined {
-  const family = `${input.resolved.app}-${input.resolved.stage}-${service}`;
+  const family = serviceFamily(input.resolved, service);
   return resourcesOfType(input.template, 'AWS::ECS::TaskDefinition').find(
     ([, r]) => r.Properties?.Family === family,
   );
