@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
-import { Duration, SecretValue } from 'aws-cdk-lib';
+import { ArnFormat, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { ResolvedAlarms, ResolvedDatabase } from '@berthjs/config';
@@ -114,6 +114,28 @@ export class Observability extends Construct {
       displayName: `${this.props.name} alarms`,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one, so CloudWatch needs its own allow: alarms of this account and
+    // region only (aws:SourceArn), as in https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+    const stack = Stack.of(this);
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
     for (const email of alarms.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     if (alarms.pagerduty) {
       new sns.Subscription(this, 'PagerDuty', {
@@ -329,7 +351,7 @@ export class Observability extends Construct {
   private watchJobExits(): void {
     const { jobs, cluster } = this.props;
     if (!jobs || !Object.keys(jobs.jobs).length) return;
-    new events.Rule(this, 'JobFailed', {
+    const rule = new events.Rule(this, 'JobFailed', {
       description: `${this.props.name}: a job task exited non-zero`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -341,14 +363,23 @@ export class Observability extends Construct {
           containers: { exitCode: [{ 'anything-but': 0 }] },
         },
       },
-      targets: [
-        new eventTargets.SnsTopic(this.topic!, {
-          message: events.RuleTargetInput.fromText(
-            `${this.props.name}: job ${events.EventField.fromPath('$.detail.group')} stopped: ${events.EventField.fromPath('$.detail.stoppedReason')}`,
-          ),
-        }),
-      ],
     });
+    const topic = this.topic!;
+    const input = events.RuleTargetInput.fromText(
+      `${this.props.name}: job ${events.EventField.fromPath('$.detail.group')} stopped: ${events.EventField.fromPath('$.detail.stoppedReason')}`,
+    );
+    // Not events-targets' SnsTopic: it grants events.amazonaws.com Publish from any rule of any account. This rule
+    // only (aws:SourceArn), as https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html shows.
+    rule.addTarget({ bind: () => ({ arn: topic.topicArn, input }) });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'JobFailedRule',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
   }
 
   private addServiceWidgets(): void {

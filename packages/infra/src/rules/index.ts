@@ -1,6 +1,7 @@
 import { CircuitBreakerWithRollback } from './CircuitBreakerWithRollback';
 import { ContainerMatchesTargetGroup } from './ContainerMatchesTargetGroup';
 import { ContractSatisfied } from './ContractSatisfied';
+import { DeliveryProven } from './DeliveryProven';
 import { JobsCarryContract } from './JobsCarryContract';
 import { PermissionsProven } from './PermissionsProven';
 import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
@@ -12,6 +13,7 @@ export {
   CircuitBreakerWithRollback,
   ContainerMatchesTargetGroup,
   ContractSatisfied,
+  DeliveryProven,
   JobsCarryContract,
   PermissionsProven,
   SecretsNeverInPlainEnv,
@@ -27,4 +29,5 @@ export const BERTH_RULES: readonly BerthRule[] = [
   StatefulNeverDestroyedInProd,
   CircuitBreakerWithRollback,
   PermissionsProven,
+  DeliveryProven,
 ];
