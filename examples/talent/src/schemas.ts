@@ -15,6 +15,8 @@ const idInput = {
 } as const;
 /** PostgreSQL text cannot hold U+0000. */
 const NO_NUL = '^[^\\u0000]*$';
+/** One line: a title becomes an email subject, where a line break would be refused (or start a header). */
+const ONE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
 /**
  * RFC 3339 with a four-digit year from 1000: `date-time` alone admits year 0000 (no such year in PostgreSQL) and
  * leap seconds, which the database would refuse or shift; offsets within the ±14:00 that real zones use.
@@ -52,7 +54,7 @@ export const createOpportunityBody = {
   required: ['title', 'description'],
   additionalProperties: false,
   properties: {
-    title: { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL },
+    title: { type: 'string', minLength: 1, maxLength: 200, pattern: ONE_LINE },
     description: { type: 'string', minLength: 1, maxLength: 20_000, pattern: NO_NUL },
     closesAt: timestampInput,
   },

@@ -262,6 +262,7 @@ describe('inputs that reached PostgreSQL and came back as 500s are refused at th
 
   it.each([
     [{ title: 'a\u0000b', description: 'd' }, 'body.title'],
+    [{ title: 'Data\r\nBcc: victim@evil.org', description: 'd' }, 'body.title'],
     [{ title: 't', description: 'nul \u0000 here' }, 'body.description'],
     [{ title: 't', description: 'd', closesAt: '0000-01-01T00:00:00Z' }, 'body.closesAt'],
     [{ title: 't', description: 'd', closesAt: '2026-12-31T23:59:60Z' }, 'body.closesAt'],

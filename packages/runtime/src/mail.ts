@@ -1,13 +1,19 @@
 import { lazy } from './interop';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { MailConfig } from './config';
+import { assertHeaderSafe, parseMailbox } from './address';
 import type { Db } from './db';
 import { BadRequestError } from './errors';
 import type { Logger } from './logger';
 
 export interface MailMessage {
-  /** One recipient: `ann@example.com` or `Ann <ann@example.com>`. */
+  /**
+   * One recipient: `ann@example.com` or `Ann <ann@example.com>`. A list, a group or a header-breaking character is
+   * a 400 (INVALID_ADDRESS / INVALID_HEADER); SES receives only the parsed address.
+   */
   readonly to: string;
+  /** One address replies go to, parsed like `to`. @default - none (replies go to the sender) */
+  readonly replyTo?: string;
   readonly subject: string;
   readonly text: string;
   readonly html?: string;
@@ -38,12 +44,16 @@ export interface MailerOptions {
   readonly client?: SESv2Client;
 }
 
-const ADDRESS = /^[^@\s<>",;]+@[^@\s<>",;]+\.[^@\s<>",;]+$/;
-
-/** `Ann <Ann@Example.com>` → `ann@example.com`. */
+/**
+ * `Ann <Ann@Example.com>` → `ann@example.com`; anything that is not exactly one address falls back to the trimmed,
+ * lower-cased input (suppression keys from SES events, which SES itself produced).
+ */
 export function normalizeAddress(raw: string): string {
-  const match = /<([^<>]+)>\s*$/.exec(raw);
-  return (match ? match[1]! : raw).trim().toLowerCase();
+  try {
+    return parseMailbox(raw).address;
+  } catch {
+    return raw.trim().toLowerCase();
+  }
 }
 
 /** `ann@example.com` → `a***@example.com`: enough to debug, not enough to harvest. */
@@ -65,6 +75,9 @@ export function isAllowed(address: string, allowList: readonly string[] | null):
  */
 export function createMailer(config: MailConfig, options: MailerOptions): Mailer {
   const { log, db } = options;
+  // The sender is configuration, but it becomes a header all the same: proven one clean mailbox before any send.
+  assertHeaderSafe(config.from, 'from');
+  parseMailbox(config.from, 'from');
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_SESV2;
   let client: Promise<SESv2Client> | undefined = options.client ? Promise.resolve(options.client) : undefined;
   const ses = () =>
@@ -116,10 +129,11 @@ export function createMailer(config: MailConfig, options: MailerOptions): Mailer
     isSuppressed,
     suppress,
 
-    async send({ to, subject, text, html }) {
-      const address = normalizeAddress(to);
-      if (!ADDRESS.test(address))
-        throw new BadRequestError('Invalid recipient address', { code: 'INVALID_ADDRESS' });
+    async send({ to, subject, text, html, replyTo }) {
+      const { address } = parseMailbox(to, 'to');
+      const reply = replyTo === undefined ? undefined : parseMailbox(replyTo, 'replyTo').address;
+      if (typeof subject !== 'string') throw new BadRequestError('Mail subject must be a string');
+      assertHeaderSafe(subject, 'subject');
       if (!isAllowed(address, config.allowList)) {
         log.info({ to: maskAddress(address), subject }, 'mail: dropped, recipient not on the allow-list');
         return { status: 'dropped' as const };
@@ -132,7 +146,9 @@ export function createMailer(config: MailConfig, options: MailerOptions): Mailer
       const out = await c.send(
         new SendEmailCommand({
           FromEmailAddress: config.from,
-          Destination: { ToAddresses: [to] },
+          // The parsed address, never the raw string: the allow-list checked exactly this.
+          Destination: { ToAddresses: [address] },
+          ...(reply === undefined ? {} : { ReplyToAddresses: [reply] }),
           Content: {
             Simple: {
               Subject: { Data: subject, Charset: 'UTF-8' },

@@ -67,11 +67,90 @@ describe('mail (aws-ses-v2-local + PostgreSQL suppressions)', () => {
     });
 
     const stored = await ses.messages();
-    expect(stored.map((s) => s.to)).toEqual(['Ann <ANN@outside.example>', 'bob@example.com']);
+    // SES receives the parsed address, the very string the allow-list checked.
+    expect(stored.map((s) => s.to)).toEqual(['ann@outside.example', 'bob@example.com']);
     expect(stored[0]).toMatchObject({ subject: 'Hi Ann', text: 'hello', html: '<p>hello</p>' });
     const dropped = lines.find((l) => l.msg === 'mail: dropped, recipient not on the allow-list');
     expect(dropped?.to).toBe('e***@real-applicant.org');
     expect(JSON.stringify(lines)).not.toContain('eve@real-applicant.org');
+  });
+
+  it('a list in one recipient entry is refused, so an allowed address cannot carry another one to SES', async () => {
+    const m = mailer(['@example.com']);
+    const before = (await ses.messages()).length;
+    for (const to of [
+      'Victim <victim@evil.org>, Ann <a@example.com>',
+      'victim@evil.org, a@example.com',
+      'victim@evil.org; a@example.com',
+      'Friends: victim@evil.org, a@example.com;',
+    ])
+      await expect(m.send({ to, subject: 's', text: 't' }), to).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'INVALID_ADDRESS',
+      });
+    expect((await ses.messages()).length).toBe(before);
+  });
+
+  it('CR, LF or NUL in the subject, recipient, reply-to or display name is refused before SES', async () => {
+    const m = mailer(['@example.com']);
+    const before = (await ses.messages()).length;
+    const cases = [
+      { to: 'a@example.com', subject: 'Hi\r\nBcc: victim@evil.org', text: 't' },
+      { to: 'a@example.com', subject: 'Hi\nX-Spam: no', text: 't' },
+      { to: 'a@example.com', subject: 'Hi\u0000', text: 't' },
+      { to: 'Ann\r\n <a@example.com>', subject: 's', text: 't' },
+      { to: 'a@example.com\r\nBcc: victim@evil.org', subject: 's', text: 't' },
+      { to: 'a@example.com', replyTo: 'r@example.com\r\nBcc: victim@evil.org', subject: 's', text: 't' },
+    ];
+    for (const message of cases)
+      await expect(m.send(message), JSON.stringify(message)).rejects.toMatchObject({
+        statusCode: 400,
+        code: expect.stringMatching(/^INVALID_(HEADER|ADDRESS)$/),
+      });
+    expect((await ses.messages()).length).toBe(before);
+    expect(() =>
+      createMailer(
+        { from: 'Talent\r\nBcc: victim@evil.org <no-reply@talent.example.com>', allowList: null },
+        { log, region: 'us-east-1', endpoint: ses.endpoint },
+      ),
+    ).toThrow(/from contains a line break/);
+  });
+
+  it('look-alike recipients stay stopped: the parsed domain decides, not a suffix of the string', async () => {
+    const m = mailer(['ann@outside.example', '@example.com']);
+    const dropped = [
+      'mallory@example.com.evil.org',
+      'mallory@evilexample.com',
+      'mallory@sub.example.com',
+      'mallory@exаmple.com', // Cyrillic а: a different domain (xn--…) once converted to ASCII
+      'evil@evil.org (a@example.com)',
+      'ann@outside.example.evil.org',
+      'Ann <ann@outside.example.evil.org>',
+      '"a@example.com" <victim@evil.org>',
+    ];
+    for (const to of dropped)
+      expect(await m.send({ to, subject: 's', text: 't' }), to).toEqual({ status: 'dropped' });
+    for (const to of [
+      '"a@example.com"@evil.org',
+      'a@[127.0.0.1]',
+      'a@localhost',
+      '<>',
+      'a@example.com@evil.org',
+    ])
+      await expect(m.send({ to, subject: 's', text: 't' }), to).rejects.toMatchObject({
+        code: 'INVALID_ADDRESS',
+      });
+    const before = (await ses.messages()).length;
+    expect(
+      await m.send({
+        to: 'Ann <Ann@Outside.Example>',
+        replyTo: 'Desk <Desk@Example.com>',
+        subject: 's',
+        text: 't',
+      }),
+    ).toMatchObject({ status: 'sent' });
+    const last = (await ses.messages()).slice(before);
+    expect(last.map((s) => s.to)).toEqual(['ann@outside.example']);
   });
 
   it('in prod (allowList null) everyone is sent', async () => {
