@@ -51,6 +51,32 @@ describe('berth config', () => {
     expect(stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 
+  // Each of these passed `berth config` and then crashed `berth synth` inside a construct.
+  it.each([
+    ['cdn without a domain', `edge: { cdn: true }`, /edge\.cdn: got true without edge\.domain/],
+    [
+      'cdn with https: false',
+      `edge: { cdn: true, https: false, domain: 'shop.example.com' }`,
+      /edge\.https: got false; with cdn: true/,
+    ],
+    [
+      "a standby with dns: 'external'",
+      `database: {}, standby: { region: 'us-west-2' }, edge: { domain: 'shop.example.com', dns: 'external' }`,
+      /edge\.dns: got "external"; a standby/,
+    ],
+  ])('exits 2 naming the path for %s', async (_name, section, pattern) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const file = join(dir, 'berth.config.ts');
+    writeFileSync(
+      file,
+      `export default { name: 'shop', services: { api: {} }, ${section}, environments: { prod: {} } };\n`,
+    );
+    const { code, stderr } = await berth('config', '--env', 'prod', '--config', file);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(pattern);
+    expect(stderr).not.toMatch(/unexpected error/);
+  });
+
   it('exits 2 with a hint when the config file is missing', async () => {
     const { code, stderr } = await berth(
       'config',

@@ -61,3 +61,8 @@ export function isCidr(value: string): boolean {
   const parts = m.slice(1, 5).map(Number);
   return parts.every((p) => p <= 255) && Number(m[5]) <= 32;
 }
+
+/** Graviton families (t4g, m7g, c6gn…) run arm64. */
+export function isGraviton(instanceType: string): boolean {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+}

@@ -82,7 +82,13 @@ describe('profile defaults (dev / staging / prod)', () => {
     expect(prod().mail!.allowList).toBeNull();
   });
   it('a standby region is used in prod only', () => {
-    const withStandby = app({ standby: { region: 'us-west-2' } });
+    // A standby replicates only the database and fails over by Route 53: no buckets or mail, a hosted zone.
+    const withStandby = app({
+      standby: { region: 'us-west-2' },
+      buckets: undefined,
+      mail: undefined,
+      edge: { hostedZoneId: 'Z123' },
+    });
     expect(resolve(withStandby, 'prod').standby).toEqual({ region: 'us-west-2', tasks: 0 });
     expect(resolve(withStandby, 'dev').standby).toBeNull();
   });

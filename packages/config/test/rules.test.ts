@@ -366,3 +366,38 @@ describe('cross-field rules (each names the path, the value given and what is al
     expectProblem('talent', /expected object/);
   });
 });
+
+describe('every problem at once, across the schema and the semantic rules', () => {
+  it('lists a schema error beside semantic rules broken elsewhere, in one run', () => {
+    const found = problems(
+      app({
+        name: '',
+        services: { api: { port: 'eighty', cpu: 3.7 } },
+        jobs: { nightly: { schedule: 'every day', service: 'ghost' } },
+      }),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^name: got ""; /),
+      expect.stringMatching(/^services\.api\.port: expected number, got "eighty"/),
+      expect.stringMatching(/^services\.api\.cpu: got 3\.7; allowed vCPU values/),
+      expect.stringMatching(/^jobs\.nightly\.schedule: got "every day"; /),
+      expect.stringMatching(/^jobs\.nightly\.service: got "ghost"; no such service; declared: api, cms/),
+    ]);
+  });
+  it('a service the schema refused still counts as declared for the jobs that run on it', () => {
+    const found = problems(
+      app({ services: { api: { port: 'eighty' } }, jobs: { nightly: { service: 'api' } } }),
+    );
+    expect(found).toEqual([expect.stringMatching(/^services\.api\.port: /)]);
+  });
+  it('a section the schema refused hides no rule of its own, and invents none', () => {
+    // The database is refused as a whole; services using it are not told "the app declares no database".
+    const found = problems(
+      app({ database: 'yes', services: { api: { cpu: 0.3, uses: { database: true } } } }),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^database: /),
+      expect.stringMatching(/^services\.api\.cpu: got 0\.3/),
+    ]);
+  });
+});

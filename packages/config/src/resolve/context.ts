@@ -3,6 +3,7 @@ import { describeMemoryFor, FARGATE_CPUS, isFargatePair } from '../fargate';
 import type { Profile } from '../profiles';
 import type { appSchema } from '../schema';
 import type { ProfileName } from '../types';
+import type { DeclaredNames } from './salvage';
 import { parseMemory } from '../units';
 
 export type Parsed = ReturnType<typeof appSchema.parse>;
@@ -16,6 +17,8 @@ export interface Ctx {
   readonly profileName: ProfileName;
   readonly stage: string;
   readonly report: (path: string, message: string) => void;
+  /** Names as declared in the input, including entries the schema refused (so references to them still hold). */
+  readonly declared: DeclaredNames;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -52,7 +55,8 @@ export function checkSize(ctx: Ctx, path: string, cpu: number, memoryIn: number 
   return memoryMib;
 }
 
-export const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i;
+/** A DNS name: labels of 1–63 characters, ≤ 253 in all (RFC 1035), ending in an alphabetic TLD. */
+export const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -1,5 +1,6 @@
 import { show } from '../errors';
 import type { ResolvedApp } from '../types';
+import { isGraviton } from '../units';
 import type { Ctx } from './context';
 import { usesSecretsManager } from './network';
 
@@ -23,7 +24,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
     id: 'service-uses-declared-stores',
     sections: ['services', 'database', 'cache', 'mail', 'buckets'],
     check(r, ctx) {
-      const buckets = Object.keys(r.buckets);
+      const buckets = ctx.declared.buckets;
       for (const [name, s] of Object.entries(ctx.app.services)) {
         for (const b of s.uses?.buckets ?? []) {
           if (!buckets.includes(b))
@@ -33,7 +34,8 @@ export const CROSS_RULES: readonly CrossRule[] = [
             );
         }
         for (const k of ['database', 'cache', 'mail'] as const) {
-          if (s.uses?.[k] && !r[k]) ctx.report(`services.${name}.uses.${k}`, `the app declares no ${k}`);
+          if (s.uses?.[k] && !r[k] && !ctx.declared.sections.has(k))
+            ctx.report(`services.${name}.uses.${k}`, `the app declares no ${k}`);
         }
       }
     },
@@ -42,7 +44,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
     id: 'env-files-in-declared-buckets',
     sections: ['services', 'buckets'],
     check(r, ctx) {
-      const buckets = Object.keys(r.buckets);
+      const buckets = ctx.declared.buckets;
       for (const [name, s] of Object.entries(ctx.app.services)) {
         (s.envFiles ?? []).forEach((ref, i) => {
           const slash = ref.indexOf('/');
@@ -61,10 +63,10 @@ export const CROSS_RULES: readonly CrossRule[] = [
     sections: ['jobs', 'services'],
     check(r, ctx) {
       for (const [name, j] of Object.entries(r.jobs)) {
-        if (!(j.service in ctx.app.services))
+        if (!ctx.declared.services.includes(j.service))
           ctx.report(
             `jobs.${name}.service`,
-            `got ${show(j.service)}; no such service; declared: ${Object.keys(ctx.app.services).join(', ')}`,
+            `got ${show(j.service)}; no such service; declared: ${ctx.declared.services.join(', ')}`,
           );
       }
     },
@@ -124,7 +126,12 @@ export const CROSS_RULES: readonly CrossRule[] = [
     sections: ['standby', 'database'],
     check(_r, ctx) {
       const s = ctx.app.standby;
-      if (s && (s.enabled ?? ctx.profile.standby) && !ctx.app.database)
+      if (
+        s &&
+        (s.enabled ?? ctx.profile.standby) &&
+        !ctx.app.database &&
+        !ctx.declared.sections.has('database')
+      )
         ctx.report('standby', 'a pilot-light standby replicates the database: declare a database');
     },
   },
@@ -136,6 +143,73 @@ export const CROSS_RULES: readonly CrossRule[] = [
         ctx.report(
           'ec2',
           "no service has capacity 'ec2'; remove this section or set a service's capacity to 'ec2'",
+        );
+    },
+  },
+  {
+    id: 'standby-fails-over-through-route53',
+    sections: ['standby', 'edge'],
+    check(r, ctx) {
+      if (!r.standby) return;
+      const why = `a standby (standby.region ${show(r.standby.region)}) takes traffic by Route 53 failover records`;
+      if (r.edge.dns !== 'route53')
+        ctx.report('edge.dns', `got ${show(r.edge.dns)}; ${why}: use dns 'route53' with edge.hostedZoneId`);
+      else if (!r.edge.domain) ctx.report('edge.domain', `required: ${why} under edge.domain`);
+      else if (!r.edge.hostedZoneId) ctx.report('edge.hostedZoneId', `required: ${why} in this hosted zone`);
+      if (r.edge.cdn)
+        ctx.report(
+          'edge.cdn',
+          `got true; ${why}, which Berth does not combine with CloudFront: set cdn: false or drop standby`,
+        );
+    },
+  },
+  {
+    id: 'standby-replicates-only-the-database',
+    sections: ['standby', 'services', 'buckets', 'mail'],
+    check(r, ctx) {
+      if (!r.standby) return;
+      for (const s of Object.values(r.services)) {
+        const uses = [
+          ...(s.uses.buckets.length ? [`buckets (${s.uses.buckets.join(', ')})`] : []),
+          ...(r.mail && s.uses.mail ? ['mail'] : []),
+        ];
+        if (uses.length)
+          ctx.report(
+            `services.${s.name}.uses`,
+            `uses ${uses.join(' and ')}, which the pilot-light standby does not replicate; set uses: { buckets: [], mail: false } for it, or drop standby`,
+          );
+      }
+    },
+  },
+  {
+    id: 'ssm-bastion-needs-a-route-out',
+    sections: ['bastion', 'network'],
+    check(r, ctx) {
+      if (r.bastion && !r.bastion.allowedCidrs.length && r.network.nat === 'none')
+        ctx.report(
+          'bastion',
+          "an SSM-only bastion (no allowedCidrs) needs a route to SSM, and with nat 'none' it has none: use nat 'single', or SSH (keyName and allowedCidrs)",
+        );
+    },
+  },
+  {
+    id: 'ec2-instances-match-the-services-arch',
+    sections: ['ec2', 'services'],
+    check(r, ctx) {
+      if (!r.ec2) return;
+      const users = Object.values(r.services).filter((s) => s.capacity === 'ec2');
+      const arches = [...new Set(users.map((s) => s.arch))];
+      const type = r.ec2.instanceType;
+      const runs = isGraviton(type) ? 'arm64' : 'x86_64';
+      if (arches.length > 1)
+        ctx.report(
+          'ec2',
+          `services on capacity 'ec2' share one instance type, but their arch differ (${users.map((s) => `${s.name}: ${s.arch}`).join(', ')}); give them one arch`,
+        );
+      else if (arches[0] && arches[0] !== runs)
+        ctx.report(
+          'ec2.instanceType',
+          `got ${show(type)}, which runs ${runs}, but the services on it are ${arches[0]}; pick a ${arches[0] === 'arm64' ? 'Graviton (…g.) type such as m7g.large' : 'non-Graviton type such as m7i.large'} or change their arch`,
         );
     },
   },

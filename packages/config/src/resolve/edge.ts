@@ -39,7 +39,18 @@ export function resolveEdge(ctx: Ctx): ResolvedEdge {
   if (e.certificate === 'create' && !e.domain) report('edge.certificate', "'create' needs edge.domain");
   if (e.dns === 'external' && e.hostedZoneId)
     report('edge.hostedZoneId', "with dns: 'external' there is no Route 53 zone; remove hostedZoneId");
-  const https = e.https ?? (ctx.profile.https && hasCertSource);
+  // CloudFront reaches the ALB over HTTPS with the viewer's Host header, so cdn implies https in every profile.
+  const https = e.https ?? ((cdn || ctx.profile.https) && hasCertSource);
+  if (cdn && !e.domain)
+    report(
+      'edge.cdn',
+      "got true without edge.domain; CloudFront serves the app's hosts under a domain whose certificate the ALB also holds: set edge.domain",
+    );
+  else if (cdn && !https)
+    report(
+      'edge.https',
+      `got ${show(e.https)}; with cdn: true CloudFront reaches the ALB over HTTPS: remove https: false or set cdn: false`,
+    );
   return {
     ...(e.domain ? { domain: e.domain } : {}),
     cdn,

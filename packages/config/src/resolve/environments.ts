@@ -4,6 +4,8 @@ import { PROFILE_NAMES } from '../schema';
 import type { ProfileName, ResolvedApp } from '../types';
 import type { Ctx, Parsed } from './context';
 
+const BRANCH = /^[\w./-]+$/;
+
 type Environment = Parsed['environments'][string];
 
 /** The environment being resolved; without it nothing else can be checked, so this throws. */
@@ -59,6 +61,7 @@ export function resolveStandby(ctx: Ctx, region: string): ResolvedApp['standby']
 export function resolvePromotion(
   app: Parsed,
   stage: string,
+  branch: string,
   report: Ctx['report'],
 ): Pick<ResolvedApp, 'imagesFrom' | 'registry' | 'promotesTo' | 'github'> {
   const env = app.environments[stage]!;
@@ -104,5 +107,11 @@ export function resolvePromotion(
   const github: ResolvedApp['github'] = app.github
     ? { repository: app.github.repository, oidcProvider: firstInAccount === stage ? 'create' : 'import' }
     : undefined;
+  // The deployer's OIDC trust names exactly one branch (token.actions.githubusercontent.com:sub), so no wildcards.
+  if (github && !(BRANCH.test(branch) && !branch.includes('*')))
+    report(
+      `environments.${stage}.branch`,
+      `got ${show(branch)}${env.branch === undefined ? ' (the environment name)' : ''}; the deploying branch is one git branch name: letters, digits, '_', '.', '/', '-'`,
+    );
   return { imagesFrom, registry: registryOwner === stage ? 'create' : 'import', promotesTo, github };
 }

@@ -1,7 +1,6 @@
 import { ConfigError, type ConfigIssue } from '../errors';
-import { fromZod } from '../issues';
 import { PROFILES } from '../profiles';
-import { appSchema, type AppConfig } from '../schema';
+import type { AppConfig } from '../schema';
 import type { ResolvedApp } from '../types';
 import { deepFreeze, type Ctx } from './context';
 import { CROSS_RULES } from './cross';
@@ -19,6 +18,7 @@ import {
   resolveRemoval,
 } from './ops';
 import { applyOverrides } from './overrides';
+import { isIndependent, salvage } from './salvage';
 import { resolveServices } from './services';
 import { resolveBuckets, resolveCache, resolveMail } from './stores';
 
@@ -26,23 +26,34 @@ export { CROSS_RULES, type CrossRule } from './cross';
 
 /**
  * Applies the profile and the environment's overrides to the app config and checks every rule.
- * Returns a deeply frozen ResolvedApp, or throws one ConfigError listing every problem found.
+ * Returns a deeply frozen ResolvedApp, or throws one ConfigError listing every problem found: the schema's and,
+ * on what the schema accepted, the semantic rules' (./salvage.ts), so one layer's problems never hide the other's.
  */
 export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp {
-  const parsed = appSchema.safeParse(config);
-  if (!parsed.success) throw new ConfigError(fromZod(parsed.error, config, appSchema), stage);
-  const app = parsed.data;
+  const { issues: schemaIssues, data: app, pruned, declared } = salvage(config);
+  const fail = (semantic: readonly ConfigIssue[]): never => {
+    throw new ConfigError([...schemaIssues, ...semantic.filter((i) => isIndependent(i, pruned))], stage);
+  };
+  // The environment itself was refused by the schema: nothing it selects can be checked.
+  if (!app || (declared.environments.includes(stage) && !app.environments[stage])) return fail([]);
 
-  const env = environmentOf(app, stage);
-  const profileName = profileOf(env, stage);
+  let env: ReturnType<typeof environmentOf>;
+  let profileName: ReturnType<typeof profileOf>;
+  try {
+    env = environmentOf(app, stage);
+    profileName = profileOf(env, stage);
+  } catch (err) {
+    return fail(err instanceof ConfigError ? err.issues : []);
+  }
   const profile = PROFILES[profileName];
 
   const issues: ConfigIssue[] = [];
   const report = (path: string, message: string) => issues.push({ path, message });
-  const merged = applyOverrides(app, env.overrides, stage, report);
-  const ctx: Ctx = { app: merged, profile, profileName, report, stage };
+  const merged = applyOverrides(app, env.overrides, stage, report, declared);
+  const ctx: Ctx = { app: merged, profile, profileName, report, stage, declared };
 
   const region = regionOf(app, env);
+  const branch = env.branch ?? (profileName === 'prod' ? 'main' : stage);
   if (Object.keys(merged.services).length === 0) report('services', 'declare at least one service');
 
   const database = resolveDatabase(ctx);
@@ -62,8 +73,8 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     profile: profileName,
     account: env.account,
     region,
-    branch: env.branch ?? (profileName === 'prod' ? 'main' : stage),
-    ...resolvePromotion(app, stage, report),
+    branch,
+    ...resolvePromotion(app, stage, branch, report),
     services,
     defaultService,
     database,
@@ -85,6 +96,6 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   };
   for (const rule of CROSS_RULES) rule.check(draft, ctx);
 
-  if (issues.length) throw new ConfigError(issues, stage);
+  if (issues.length || schemaIssues.length) return fail(issues);
   return deepFreeze(draft);
 }

@@ -1,5 +1,6 @@
 import type { Overrides } from '../schema';
 import type { Ctx, Merged, Parsed } from './context';
+import type { DeclaredNames } from './salvage';
 
 /** Environment overrides win over the app's values, key by key; arrays are replaced, not concatenated. */
 export function applyOverrides(
@@ -7,24 +8,22 @@ export function applyOverrides(
   overrides: Overrides | undefined,
   stage: string,
   report: Ctx['report'],
+  declared: DeclaredNames,
 ): Merged {
   const { environments: _environments, ...base } = app;
   if (!overrides) return base;
-  for (const [section, known] of [
-    ['services', app.services],
-    ['jobs', app.jobs ?? {}],
-    ['buckets', app.buckets ?? {}],
-  ] as const) {
+  for (const section of ['services', 'jobs', 'buckets'] as const) {
+    const known = declared[section];
     for (const key of Object.keys(overrides[section] ?? {})) {
-      if (!(key in known)) {
+      if (!known.includes(key)) {
         report(
           `environments.${stage}.overrides.${section}.${key}`,
-          `overrides a ${section.slice(0, -1)} the app does not declare; declared: ${Object.keys(known).join(', ') || 'none'}`,
+          `overrides a ${section.slice(0, -1)} the app does not declare; declared: ${known.join(', ') || 'none'}`,
         );
       }
     }
   }
-  if (overrides.mail && !app.mail)
+  if (overrides.mail && !declared.sections.has('mail'))
     report(`environments.${stage}.overrides.mail`, 'overrides mail, but the app declares no mail section');
   return merge(base, overrides) as Merged;
 }

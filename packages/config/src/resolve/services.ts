@@ -4,6 +4,12 @@ import { DEFAULTS } from '../profiles';
 import type { ResolvedService } from '../types';
 import { checkName, checkSize, type Ctx } from './context';
 
+/**
+ * Host and path values one ALB listener rule may hold, all conditions together ("Condition values per rule", not
+ * adjustable): https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+ */
+const MAX_CONDITION_VALUES = 5;
+
 /** What the app declares besides its services: the defaults of each service's `uses`. */
 export interface Declared {
   readonly database: boolean;
@@ -29,6 +35,12 @@ export function resolveServices(
       if (owner) report(`${at}.hosts`, `host ${show(h)} is already routed to service '${owner}'`);
       hostOwners.set(h, name);
     }
+    const values = hosts.length + (s.paths ?? []).length;
+    if (values > MAX_CONDITION_VALUES)
+      report(
+        at,
+        `has ${hosts.length} hosts and ${(s.paths ?? []).length} paths (${values} values); an ALB rule allows at most ${MAX_CONDITION_VALUES}: split the service's routes or use wildcards`,
+      );
     out[name] = resolveService(ctx, name, s, hosts, declared);
   }
   const defaults = Object.keys(ctx.app.services).filter((n) => ctx.app.services[n]?.default);

@@ -3,7 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { ResolvedEc2Capacity } from '@berthjs/config';
+import { isGraviton, type ResolvedEc2Capacity } from '@berthjs/config';
 
 export interface Ec2CapacityProps {
   readonly cluster: ecs.Cluster;
@@ -16,10 +16,7 @@ export interface Ec2CapacityProps {
   readonly arch?: 'x86_64' | 'arm64';
 }
 
-/** Graviton families (t4g, m7g, c6gn…) run arm64. */
-export function isGraviton(instanceType: string): boolean {
-  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
-}
+export { isGraviton };
 
 /**
  * ECS on EC2: an Auto Scaling group of ECS-optimized Amazon Linux 2023 instances (the AMI id is an SSM parameter

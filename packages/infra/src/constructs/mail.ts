@@ -59,7 +59,10 @@ export class Mail extends Construct {
       );
     }
     const from = addressOf(mail.from);
-    if (!from.endsWith(`@${mail.domain.toLowerCase()}`)) {
+    // A verified domain identity also covers its subdomains:
+    // https://docs.aws.amazon.com/ses/latest/dg/creating-identities.html
+    const domain = mail.domain.toLowerCase();
+    if (!from.endsWith(`@${domain}`) && !from.endsWith(`.${domain}`)) {
       throw new Error(
         `${this.node.path}: from address ${JSON.stringify(from)} is not at the sending domain ${JSON.stringify(mail.domain)}`,
       );
