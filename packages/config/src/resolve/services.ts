@@ -52,6 +52,14 @@ export function resolveServices(
   const names = Object.keys(out);
   const chosen = defaults[0] ?? names[0];
   if (chosen && out[chosen]) out[chosen] = { ...out[chosen], isDefault: true };
+  for (const s of Object.values(out)) {
+    // The request-count metric belongs to a target group the ALB forwards to: a rule or the default action.
+    if (s.scaling && s.scaling.requests !== false && !s.isDefault && !s.hosts.length && !s.paths.length)
+      report(
+        `services.${s.name}.scaling.requests`,
+        `got ${s.scaling.requests}; the load balancer sends this service no requests (no hosts, no paths, not the default): give it hosts or paths, or scale on cpu/memory`,
+      );
+  }
   return out;
 }
 
