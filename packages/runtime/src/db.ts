@@ -27,8 +27,11 @@ export interface Db extends Queryable {
   readonly write: Queryable;
   /** The read replica when DATABASE_READ_HOST is set, else the writer. */
   readonly read: Queryable;
-  /** BEGIN … COMMIT on one client; ROLLBACK and rethrow if `fn` throws. */
-  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * BEGIN … COMMIT on one client; ROLLBACK and rethrow if `fn` throws. `timeoutMs` replaces the statement timeout
+   * inside this transaction only (migrations building an index).
+   */
+  transaction<T>(fn: (q: Queryable) => Promise<T>, options?: { timeoutMs?: number }): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
   stats(): DbStats;
@@ -43,13 +46,20 @@ export interface DbOptions {
   readonly secretsManagerEndpoint?: string;
   /** @default 10 */
   readonly poolSize?: number;
-  /** @default 10000 */
+  /**
+   * Server-side statement_timeout; the client gives up `QUERY_TIMEOUT_MARGIN_MS` later even if the server never
+   * answers (a hung or partitioned database). Keeps a DB route's worst case near 2 s, under the ALB's patience and
+   * far under a user's. Migrations and jobs that need longer pass `timeoutMs` to `transaction()`. @default 1500
+   */
   readonly statementTimeoutMs?: number;
-  /** @default 5000 */
+  /** Longest wait for a new connection (TCP + TLS + auth) or a free pool slot. @default 1500 */
   readonly connectTimeoutMs?: number;
   /** Least time between two secret re-reads, so a wrong secret cannot turn into a Secrets Manager storm. @default 1000 */
   readonly minRotationIntervalMs?: number;
 }
+
+/** The client-side timeout's lead over statement_timeout, so the server's own 57014 normally wins. */
+export const QUERY_TIMEOUT_MARGIN_MS = 500;
 
 /** SQLSTATEs after which a client must be destroyed, not returned to the pool. */
 const BROKEN_CLIENT_CODES = new Set(['25006', '57P01', '57P02', '57P03', '53300']);
@@ -121,8 +131,8 @@ interface Generation {
 export function createDb(config: DatabaseConfig, options: DbOptions): Db {
   const { log } = options;
   const poolSize = options.poolSize ?? 10;
-  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 1_500;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 1_500;
   const minRotationIntervalMs = options.minRotationIntervalMs ?? 1_000;
   let secretsManager = options.secretsManager;
   let closed = false;
@@ -142,8 +152,8 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
       connectionTimeoutMillis: connectTimeoutMs,
       idleTimeoutMillis: 30_000,
       statement_timeout: statementTimeoutMs,
-      // Client-side guard in case the server never answers (network partition): statement timeout + 2 s.
-      query_timeout: statementTimeoutMs + 2_000,
+      // Client-side guard in case the server never answers (hung, partitioned): a little after the server's own.
+      query_timeout: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
       keepAlive: true,
       application_name: process.env.BERTH_SERVICE ?? 'berth',
     });
@@ -312,14 +322,25 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
     query: write.query,
     write,
     read,
-    async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(
+      fn: (q: Queryable) => Promise<T>,
+      txOptions: { timeoutMs?: number } = {},
+    ): Promise<T> {
+      const timeoutMs = txOptions.timeoutMs;
+      if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1))
+        throw new RangeError(`transaction: timeoutMs is ${String(timeoutMs)}; expected a positive integer`);
       const { gen, client } = await acquire('write');
       const onError = () => undefined;
       client.on('error', onError);
+      const queryTimeout = timeoutMs === undefined ? undefined : timeoutMs + QUERY_TIMEOUT_MARGIN_MS;
       const q: Queryable = {
         query: async <R>(sql: string, params?: readonly unknown[]) => {
           try {
-            return await client.query<R & pg.QueryResultRow>(sql, params as unknown[] | undefined);
+            return await client.query<R & pg.QueryResultRow>({
+              text: sql,
+              ...(params ? { values: params as unknown[] } : {}),
+              ...(queryTimeout === undefined ? {} : { query_timeout: queryTimeout }),
+            } as pg.QueryConfig);
           } catch (err) {
             throw mapDatabaseError(err);
           }
@@ -328,6 +349,8 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
       let failure: unknown;
       try {
         await client.query('BEGIN');
+        // SET LOCAL ends with the transaction, so the pooled client keeps its default afterwards.
+        if (timeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
         const result = await fn(q);
         await client.query('COMMIT');
         return result;

@@ -23,47 +23,59 @@ const FILE = /^(\d+)_[\w.-]+\.sql$/;
  * runs (two tasks starting at once) serialise and each file is applied exactly once. An applied file whose content
  * changed is an error naming it: migrations are append-only.
  */
+/**
+ * A migration (an index build, a backfill) and the wait for another task's migration lock may well outlast the
+ * request-sized statement timeout, so migration transactions get their own.
+ */
+const MIGRATION_TIMEOUT_MS = 15 * 60 * 1000;
+
 export async function migrate(db: Db, dir: string, options: MigrateOptions): Promise<MigrateResult> {
   const { log } = options;
   const files = await readMigrations(dir);
 
-  await db.transaction(async (q) => {
-    await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-    await q.query(
-      `CREATE TABLE IF NOT EXISTS berth_migrations (
+  await db.transaction(
+    async (q) => {
+      await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      await q.query(
+        `CREATE TABLE IF NOT EXISTS berth_migrations (
          name text PRIMARY KEY,
          checksum text NOT NULL,
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
-    );
-  });
+      );
+    },
+    { timeoutMs: MIGRATION_TIMEOUT_MS },
+  );
 
   const applied: string[] = [];
   for (const file of files) {
-    const done = await db.transaction(async (q) => {
-      await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-      const { rows } = await q.query<{ checksum: string }>(
-        'SELECT checksum FROM berth_migrations WHERE name = $1',
-        [file.name],
-      );
-      const row = rows[0];
-      if (row) {
-        if (row.checksum !== file.checksum) {
-          throw new Error(
-            `migrate: ${file.name} was changed after it was applied (checksum ${row.checksum.slice(0, 12)} in berth_migrations, ${file.checksum.slice(0, 12)} on disk); add a new migration instead`,
-          );
+    const done = await db.transaction(
+      async (q) => {
+        await q.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+        const { rows } = await q.query<{ checksum: string }>(
+          'SELECT checksum FROM berth_migrations WHERE name = $1',
+          [file.name],
+        );
+        const row = rows[0];
+        if (row) {
+          if (row.checksum !== file.checksum) {
+            throw new Error(
+              `migrate: ${file.name} was changed after it was applied (checksum ${row.checksum.slice(0, 12)} in berth_migrations, ${file.checksum.slice(0, 12)} on disk); add a new migration instead`,
+            );
+          }
+          return false;
         }
-        return false;
-      }
-      const started = performance.now();
-      await q.query(file.sql);
-      await q.query('INSERT INTO berth_migrations (name, checksum) VALUES ($1, $2)', [
-        file.name,
-        file.checksum,
-      ]);
-      log.info({ migration: file.name, ms: Math.round(performance.now() - started) }, 'migrate: applied');
-      return true;
-    });
+        const started = performance.now();
+        await q.query(file.sql);
+        await q.query('INSERT INTO berth_migrations (name, checksum) VALUES ($1, $2)', [
+          file.name,
+          file.checksum,
+        ]);
+        log.info({ migration: file.name, ms: Math.round(performance.now() - started) }, 'migrate: applied');
+        return true;
+      },
+      { timeoutMs: MIGRATION_TIMEOUT_MS },
+    );
     if (done) applied.push(file.name);
   }
   log.info({ applied: applied.length, total: files.length }, 'migrate: up to date');
