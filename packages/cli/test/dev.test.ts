@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
+import pg from 'pg';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -104,9 +106,8 @@ describe('berth dev (fixture app)', () => {
   let dev: Dev;
 
   beforeAll(async () => {
-    // A temp state folder; 0755 because, as root, PostgreSQL runs as the postgres user and must reach it.
+    // A temp state folder (mkdtemp makes it 0700: berth dev itself lets PostgreSQL through when run as root).
     state = mkdtempSync(join(tmpdir(), 'berth-dev-'));
-    chmodSync(state, 0o755);
     port = await freePort();
     dev = startDev(state, port);
     await until(
@@ -139,15 +140,130 @@ describe('berth dev (fixture app)', () => {
       BUCKET_UPLOADS: 'fixture-uploads',
       AUTH_ISSUER: `http://localhost:${port}/_berth/oidc`,
       AUTH_AUDIENCE: 'fixture-api',
-      AWS_ACCESS_KEY_ID: 'S3RVER',
     });
+    expect(env.AWS_ACCESS_KEY_ID).toMatch(/^BERTH[0-9A-F]{15}$/);
+    expect(env.HOST).toBe('127.0.0.1');
     expect(env.AWS_ENDPOINT_URL_S3).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(JSON.parse(env.DATABASE_SECRET)).toMatchObject({ dbname: 'fixture', host: '127.0.0.1' });
+    expect(JSON.parse(env.DATABASE_SECRET)).toMatchObject({
+      dbname: 'fixture',
+      host: '127.0.0.1',
+      username: 'app',
+    });
     expect(env).not.toHaveProperty('DATABASE_URL');
     expect(headers).toMatchObject({
       'x-forwarded-host': `api.localhost:${port}`,
       'x-forwarded-proto': 'http',
     });
+  });
+
+  it('gives every peer per-state credentials: fixed passwords fail, the app role is no superuser', async () => {
+    const { env } = (await http(port, '/env', { host: `api.localhost:${port}` })).json();
+    const secret = JSON.parse(env.DATABASE_SECRET);
+    const login = async (user: string, password: string) => {
+      const client = new pg.Client({
+        host: '127.0.0.1',
+        port: secret.port,
+        user,
+        password,
+        database: 'postgres',
+      });
+      try {
+        await client.connect();
+        return client;
+      } catch (err) {
+        return (err as { code?: string }).code;
+      }
+    };
+    for (const password of ['berth', 'postgres', 'S3RVER'])
+      expect(await login('postgres', password), password).toBe('28P01');
+    expect(await login('app', 'berth')).toBe('28P01');
+    const app = await login(secret.username, secret.password);
+    expect(app).toBeInstanceOf(pg.Client);
+    const client = app as pg.Client;
+    await expect(client.query("COPY (SELECT 1) TO PROGRAM 'id'")).rejects.toThrow(
+      /permission denied|must be superuser|pg_execute_server_program/,
+    );
+    expect(
+      (await client.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0],
+    ).toEqual({ rolsuper: false });
+    await client.end();
+    const credentials = JSON.parse(readFileSync(join(state, 'credentials.json'), 'utf8'));
+    expect(credentials.postgres.superuserPassword).toMatch(/^[\w-]{32}$/);
+    expect(env.DATABASE_SECRET).not.toContain(credentials.postgres.superuserPassword);
+
+    // S3 and SES answer this state's access key only: unsigned and s3rver's well-known S3RVER key get 403.
+    const s3 = env.AWS_ENDPOINT_URL_S3 as string;
+    const unsigned = await fetch(`${s3}/fixture-uploads?list-type=2`);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toContain('<Code>AccessDenied</Code>');
+    const { S3Client, ListObjectsV2Command, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3With = (accessKeyId: string, secretAccessKey: string) =>
+      new S3Client({
+        endpoint: s3,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId, secretAccessKey },
+      });
+    await expect(
+      s3With('S3RVER', 'S3RVER').send(new ListObjectsV2Command({ Bucket: 'fixture-uploads' })),
+    ).rejects.toThrow(/not this berth dev's/);
+    const ours = s3With(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY);
+    await ours.send(new PutObjectCommand({ Bucket: 'fixture-uploads', Key: 'private.txt', Body: 'secret' }));
+    const sesEndpoint = (await http(port, '/_berth/api/app')).json().peers.ses as string;
+    const ses = await fetch(`${sesEndpoint}/v2/email/outbound-emails`, { method: 'POST', body: '{}' });
+    expect(ses.status).toBe(403);
+  });
+
+  it('keeps the state folder private: folder 0700 (0710 for the postgres group as root), files 0600', () => {
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(state)).toBe(process.getuid?.() === 0 ? 0o710 : 0o700);
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (p === join(state, 'postgres')) continue;
+        if (statSync(p).isDirectory()) {
+          expect(mode(p), p).toBe(0o700);
+          walk(p);
+        } else files.push(p);
+      }
+    };
+    walk(state);
+    for (const name of ['dev.json', 'ports.json', 'credentials.json', 'oidc-key.json'])
+      expect(files).toContain(join(state, name));
+    expect(files.some((f) => f.includes(`${join(state, 's3')}`))).toBe(true);
+    for (const f of files) expect(mode(f), f).toBe(0o600);
+    expect(mode(join(state, 'postgres', 'data'))).toBe(0o700);
+  });
+
+  it('listens on loopback only: no wildcard listener from any process of the session', () => {
+    const tree = new Set([dev.child.pid!]);
+    // Children by parent pid, until no new ones (services and postgres run in their own process groups).
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const pid of readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .map(Number)) {
+        try {
+          const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+          if (tree.has(ppid) && !tree.has(pid)) {
+            tree.add(pid);
+            grew = true;
+          }
+        } catch {
+          // gone
+        }
+      }
+    }
+    const ss = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout;
+    const ours = ss
+      .split('\n')
+      .filter((line) => [...line.matchAll(/pid=(\d+)/g)].some((m) => tree.has(Number(m[1]))));
+    expect(ours.length).toBeGreaterThanOrEqual(5); // router (v4, v6), api, postgres, s3rver, ses
+    for (const line of ours) {
+      const local = line.trim().split(/\s+/)[3]!;
+      expect(local, line).toMatch(/^(127\.0\.0\.1|\[::1\]):\d+$/);
+    }
   });
 
   it('serves the console page, the JWKS and the buckets', async () => {
@@ -158,7 +274,14 @@ describe('berth dev (fixture app)', () => {
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
     const buckets = (await http(port, '/_berth/api/buckets')).json();
-    expect(buckets).toEqual([{ name: 'uploads', bucket: 'fixture-uploads', objects: [], truncated: false }]);
+    expect(buckets).toEqual([
+      {
+        name: 'uploads',
+        bucket: 'fixture-uploads',
+        objects: [{ key: 'private.txt', size: 6, lastModified: expect.any(String) }],
+        truncated: false,
+      },
+    ]);
     const svg = await http(port, '/_berth/api/diagram.svg');
     expect(svg.body).toContain('<svg');
   });

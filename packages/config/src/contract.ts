@@ -10,6 +10,8 @@ export const ENV = Object.freeze({
   stage: 'BERTH_STAGE',
   profile: 'BERTH_PROFILE',
   port: 'PORT',
+  /** The address to listen on: every interface in a task (the ALB reaches it), loopback under `berth dev`. */
+  host: 'HOST',
   healthPath: 'BERTH_HEALTH_PATH',
   readyPath: 'BERTH_READY_PATH',
   stopTimeout: 'BERTH_STOP_TIMEOUT',
@@ -93,6 +95,7 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
   plain(ENV.stage, literal(resolved.stage));
   plain(ENV.profile, literal(resolved.profile));
   plain(ENV.port, literal(service.port));
+  plain(ENV.host, literal('0.0.0.0'), false);
   plain(ENV.healthPath, literal(service.healthPath));
   plain(ENV.readyPath, literal(service.readyPath));
   plain(ENV.stopTimeout, literal(service.stopTimeout));

@@ -41,6 +41,8 @@ export interface RuntimeConfig {
   readonly stage: string;
   readonly profile: string;
   readonly port: number;
+  /** Where serve() listens: HOST, else every interface (what a task needs; berth dev sets 127.0.0.1). */
+  readonly host: string;
   readonly healthPath: string;
   readonly readyPath: string;
   readonly stopTimeoutSeconds: number;
@@ -63,6 +65,7 @@ type Env = Record<string, string | undefined>;
  * | --- | --- |
  * | BERTH_APP, BERTH_SERVICE, BERTH_STAGE, PORT | required |
  * | BERTH_PROFILE | BERTH_STAGE if it is dev/staging/prod, else required |
+ * | HOST | 0.0.0.0 |
  * | BERTH_HEALTH_PATH / BERTH_READY_PATH | /health, /ready |
  * | BERTH_STOP_TIMEOUT | 30 |
  * | AWS_REGION | AWS_DEFAULT_REGION, else required |
@@ -77,6 +80,10 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     throw new RuntimeConfigError(ENV.profile, `one of ${PROFILES.join(', ')}`);
   }
   const port = integer(env, ENV.port, undefined, 1, 65535);
+  const host = optional(env, ENV.host) ?? '0.0.0.0';
+  if (!/^[0-9a-fA-F:.]+$|^localhost$/.test(host)) {
+    throw new RuntimeConfigError(ENV.host, 'an IP address to listen on, such as 0.0.0.0 or 127.0.0.1');
+  }
   const healthPath = path(env, ENV.healthPath, '/health');
   const readyPath = path(env, ENV.readyPath, '/ready');
   const stopTimeoutSeconds = integer(env, ENV.stopTimeout, 30, 2, 120);
@@ -91,6 +98,7 @@ export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
     stage,
     profile,
     port,
+    host,
     healthPath,
     readyPath,
     stopTimeoutSeconds,

@@ -29,7 +29,7 @@ export interface FastifyOptionsInput {
 }
 
 export interface ServeOptions {
-  /** @default '0.0.0.0' */
+  /** @default - runtime.config.host (HOST: 127.0.0.1 under berth dev, else 0.0.0.0) */
   readonly host?: string;
   /** @default - runtime.config.port */
   readonly port?: number;
@@ -245,7 +245,7 @@ function fieldOf(context: string | undefined, instancePath: string, params: Reco
 export const berth = fp(berthPlugin, { name: '@berthjs/runtime', fastify: '5.x' });
 
 /**
- * Listens on config.port (0.0.0.0) and owns shutdown. On SIGTERM/SIGINT, in this order: readiness answers 503,
+ * Listens on config.port and config.host (HOST; every interface unless set) and owns shutdown. On SIGTERM/SIGINT, in this order: readiness answers 503,
  * the server stops accepting (Fastify close, 503 on closing), in-flight requests finish, pools close
  * (runtime.close()), exit 0. If that takes until stopTimeoutSeconds − 1 s, exit 1 before ECS sends SIGKILL.
  */
@@ -258,7 +258,7 @@ export async function serve(
   const lifecycle = lifecycleOf(runtime);
   app.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   app.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
-  await app.listen({ port: options.port ?? config.port, host: options.host ?? '0.0.0.0' });
+  await app.listen({ port: options.port ?? config.port, host: options.host ?? config.host });
   log.info(
     { port: options.port ?? config.port, startupMs: Math.round(process.uptime() * 1000) },
     'listening',

@@ -5,7 +5,7 @@ import { architectureDot, renderSvg } from './diagram';
 import type { LocalMail } from './mail';
 import { checkStateChange } from './guard';
 import { discovery, type SigningKey } from './oidc';
-import { listBuckets } from './s3';
+import { listBuckets, type AwsCredentials } from './s3';
 import type { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
 
@@ -17,7 +17,11 @@ export interface ConsoleState {
   readonly services: ReadonlyMap<string, ServiceProcess>;
   readonly scheduler?: Scheduler;
   readonly mail?: LocalMail;
-  readonly s3?: { readonly endpoint: string; readonly buckets: Readonly<Record<string, string>> };
+  readonly s3?: {
+    readonly endpoint: string;
+    readonly buckets: Readonly<Record<string, string>>;
+    readonly credentials: AwsCredentials;
+  };
   readonly oidc?: { readonly key: SigningKey; readonly issuer: string; readonly jwksUrl: string };
   readonly peers: Readonly<Record<string, string>>;
   /** The per-session token state-changing calls must carry (embedded in the page). */
@@ -64,7 +68,11 @@ export async function handleConsole(
     if (path === '/_berth/api/mail') return json(res, 200, state.mail?.outbox() ?? []);
     if (path === '/_berth/api/buckets') {
       if (!state.s3) return json(res, 200, []);
-      return json(res, 200, await listBuckets(state.s3.endpoint, state.resolved.region, state.s3.buckets));
+      return json(
+        res,
+        200,
+        await listBuckets(state.s3.endpoint, state.resolved.region, state.s3.buckets, state.s3.credentials),
+      );
     }
     if (path === '/_berth/api/diagram.dot')
       return send(res, 200, architectureDot(state.resolved), 'text/vnd.graphviz');

@@ -21,9 +21,14 @@ export interface LocalPeers {
   readonly oidc?: { readonly issuer: string; readonly jwksUrl: string };
   /** `.berth/secrets.json`: secret name → string or JSON object. */
   readonly secrets: Readonly<Record<string, unknown>>;
+  /** This state's access key for the local S3 and SES peers (they refuse any other). */
+  readonly aws?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** The environment `berth dev` itself runs in, consulted for user secrets only. */
   readonly processEnv: Readonly<Record<string, string | undefined>>;
 }
+
+/** Where every service and peer listens locally. */
+export const LOCAL_HOST = '127.0.0.1';
 
 /** Credentials s3rver accepts by default; SES v2 local accepts any signature. */
 export const LOCAL_CREDENTIALS = Object.freeze({
@@ -70,13 +75,23 @@ export function localEnv(
   const warnings: string[] = [];
   for (const variable of contract.variables) {
     const value =
-      variable.name === ENV.port ? String(port) : localValue(variable.name, variable.source, peers, warnings);
+      variable.name === ENV.port
+        ? String(port)
+        : variable.name === ENV.host
+          ? // Loopback only: the router is the one way in, as the ALB is in the cloud.
+            LOCAL_HOST
+          : localValue(variable.name, variable.source, peers, warnings);
     if (value !== undefined) env[variable.name] = value;
   }
   const service = resolved.services[serviceName]!;
   if (service.uses.buckets.length > 0 && peers.s3Endpoint) env[ENV.s3Endpoint] = peers.s3Endpoint;
   if (resolved.mail && service.uses.mail && peers.sesEndpoint) env[ENV.sesEndpoint] = peers.sesEndpoint;
-  Object.assign(env, LOCAL_CREDENTIALS);
+  Object.assign(
+    env,
+    peers.aws
+      ? { AWS_ACCESS_KEY_ID: peers.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: peers.aws.secretAccessKey }
+      : LOCAL_CREDENTIALS,
+  );
   return { env: Object.freeze(env), warnings };
 }
 

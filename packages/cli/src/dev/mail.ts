@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { refuseSes, requireAccessKey } from './peer-gate';
 
 /** One message in the local outbox, as the console and /_berth/api/mail show it. */
 export interface OutboxMessage {
@@ -36,6 +37,8 @@ export interface LocalMail {
 export async function startMail(options: {
   readonly port: number;
   readonly file: string;
+  /** Only requests signed with this access key id are answered. */
+  readonly accessKeyId: string;
 }): Promise<LocalMail> {
   const require = createRequire(import.meta.url);
   const start = (
@@ -51,6 +54,7 @@ export async function startMail(options: {
     }
   }
   const server = await start({ host: '127.0.0.1', port: options.port });
+  requireAccessKey(server, options.accessKeyId, refuseSes);
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     outbox: () =>
@@ -64,7 +68,9 @@ export async function startMail(options: {
         date: new Date(e.at * 1000).toISOString(),
       })),
     stop: async () => {
-      writeFileSync(options.file, JSON.stringify(store.getStoreReadonly().emails.slice(-500)));
+      writeFileSync(options.file, JSON.stringify(store.getStoreReadonly().emails.slice(-500)), {
+        mode: 0o600,
+      });
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { ConsoleState } from './console';
+import { loadCredentials, type PeerCredentials } from './credentials';
 import { localBucketName, type LocalPeers } from './env';
 import { startMail, type LocalMail } from './mail';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
@@ -33,8 +34,11 @@ export class Peers {
   mail: LocalMail | undefined;
   cacheUrl: string | undefined;
   oidc: SigningKey | undefined;
+  readonly credentials: PeerCredentials;
 
-  constructor(private readonly options: PeerOptions) {}
+  constructor(private readonly options: PeerOptions) {
+    this.credentials = loadCredentials(options.stateDir).credentials;
+  }
 
   /** Starts every peer the config needs; all settle before a failure is reported. */
   async start(): Promise<void> {
@@ -74,6 +78,7 @@ export class Peers {
       buckets: this.bucketNames(),
       ...(this.oidc ? { oidc: { issuer: issuerUrl(routerPort), jwksUrl: jwksUrl(routerPort) } } : {}),
       secrets,
+      aws: this.credentials.aws,
       processEnv: env,
     };
   }
@@ -84,7 +89,15 @@ export class Peers {
     const pg = this.postgres?.secret;
     return {
       ...(this.mail ? { mail: this.mail } : {}),
-      ...(this.s3 ? { s3: { endpoint: this.s3.endpoint, buckets: this.bucketNames() } } : {}),
+      ...(this.s3
+        ? {
+            s3: {
+              endpoint: this.s3.endpoint,
+              buckets: this.bucketNames(),
+              credentials: this.credentials.aws,
+            },
+          }
+        : {}),
       ...(this.oidc
         ? { oidc: { key: this.oidc, issuer: issuerUrl(routerPort), jwksUrl: jwksUrl(routerPort) } }
         : {}),
@@ -115,11 +128,14 @@ export class Peers {
     const dir = join(stateDir, 'postgres');
     if (!existsSync(join(dir, 'data', 'PG_VERSION')))
       term.note('postgres: first run, creating the cluster (initdb)…');
-    this.postgres = await startEmbeddedPostgres({ dir, port, dbname: resolved.database.name }).catch(
-      (err: Error) => {
-        throw new CliError(`postgres: ${err.message}`, EXIT.failed, { cause: err });
-      },
-    );
+    this.postgres = await startEmbeddedPostgres({
+      dir,
+      port,
+      dbname: resolved.database.name,
+      credentials: this.credentials.postgres,
+    }).catch((err: Error) => {
+      throw new CliError(`postgres: ${err.message}`, EXIT.failed, { cause: err });
+    });
     term.done(
       `postgres ${this.postgres.version} ready on :${port}, database ${resolved.database.name}${this.postgres.created ? ' (new cluster)' : ''}`,
       Date.now() - t,
@@ -137,6 +153,7 @@ export class Peers {
       dir: join(stateDir, 's3'),
       port,
       buckets: Object.fromEntries(Object.entries(resolved.buckets).map(([b, cfg]) => [names[b]!, cfg])),
+      credentials: this.credentials.aws,
     }).catch((err: Error) => {
       throw new CliError(`s3 (s3rver): ${err.message}`, EXIT.failed, { cause: err });
     });
@@ -149,7 +166,11 @@ export class Peers {
     const t = Date.now();
     const port = await freePort(ports.ses);
     ports.ses = port;
-    this.mail = await startMail({ port, file: join(stateDir, 'mail.json') }).catch((err: Error) => {
+    this.mail = await startMail({
+      port,
+      file: join(stateDir, 'mail.json'),
+      accessKeyId: this.credentials.aws.accessKeyId,
+    }).catch((err: Error) => {
       throw new CliError(`mail (aws-ses-v2-local): ${err.message}`, EXIT.failed, { cause: err });
     });
     const allow = resolved.mail.allowList;

@@ -6,9 +6,11 @@ import {
   mkdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { LEGACY_SUPERUSER_PASSWORD, type PeerCredentials } from './credentials';
 import type { DatabaseSecret } from './env';
 
 /** A PostgreSQL `berth dev` uses: its own embedded server under .berth/postgres, or the user's DATABASE_URL. */
@@ -22,8 +24,6 @@ export interface LocalPostgres {
   stop(): Promise<void>;
 }
 
-/** The local superuser's password. The server listens on 127.0.0.1 only; this is not a secret. */
-const LOCAL_PASSWORD = 'berth';
 const USER = 'postgres';
 
 interface Binaries {
@@ -44,7 +44,7 @@ async function binaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root; as root (containers, CI) it runs as the system's `postgres` user. */
-function runAs(): { uid: number; gid: number } | undefined {
+export function runAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
     const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
@@ -65,17 +65,21 @@ export async function startEmbeddedPostgres(options: {
   readonly dir: string;
   readonly port: number;
   readonly dbname: string;
+  readonly credentials: PeerCredentials['postgres'];
 }): Promise<LocalPostgres> {
   const bin = await binaries();
   const owner = runAs();
   const dataDir = join(options.dir, 'data');
-  mkdirSync(options.dir, { recursive: true });
-  if (owner) chownSync(options.dir, owner.uid, owner.gid);
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  if (owner) {
+    chownSync(options.dir, owner.uid, owner.gid);
+    assertReachable(options.dir, owner);
+  }
 
   let created = false;
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     rmSync(dataDir, { recursive: true, force: true });
-    await initdb(bin.initdb, options.dir, dataDir, owner);
+    await initdb(bin.initdb, options.dir, dataDir, owner, options.credentials.superuserPassword);
     created = true;
   }
   const version = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
@@ -118,17 +122,25 @@ export async function startEmbeddedPostgres(options: {
     );
     child.once('error', reject);
   });
-  child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+  // The listener above keeps writing the log: a second one here would write every line twice.
 
-  const secret: DatabaseSecret = {
+  const admin: DatabaseSecret = {
     username: USER,
-    password: LOCAL_PASSWORD,
+    password: options.credentials.superuserPassword,
+    host: '127.0.0.1',
+    port: options.port,
+    dbname: 'postgres',
+  };
+  const secret: DatabaseSecret = {
+    username: options.credentials.appUser,
+    password: options.credentials.appPassword,
     host: '127.0.0.1',
     port: options.port,
     dbname: options.dbname,
   };
   try {
-    await ensureDatabase({ ...secret, dbname: 'postgres' }, options.dbname);
+    await rekeyLegacySuperuser(admin, options.dir);
+    await ensureAppDatabase(admin, secret);
   } catch (err) {
     await stopPostgres(child);
     throw err;
@@ -150,9 +162,10 @@ async function initdb(
   dir: string,
   dataDir: string,
   owner: { uid: number; gid: number } | undefined,
+  password: string,
 ): Promise<void> {
   const pwfile = join(dir, '.pwfile');
-  writeFileSync(pwfile, `${LOCAL_PASSWORD}\n`, { mode: 0o600 });
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (owner) {
     chownSync(pwfile, owner.uid, owner.gid);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -236,23 +249,128 @@ function run(
   });
 }
 
-/** Creates `dbname` on the server unless it exists. */
-export async function ensureDatabase(admin: DatabaseSecret, dbname: string): Promise<void> {
+async function connect(secret: DatabaseSecret) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({
-    user: admin.username,
-    password: admin.password,
-    host: admin.host,
-    port: admin.port,
-    database: admin.dbname,
+    user: secret.username,
+    password: secret.password,
+    host: secret.host,
+    port: secret.port,
+    database: secret.dbname,
     connectionTimeoutMillis: 5000,
   });
   await client.connect();
+  return client;
+}
+
+/**
+ * A cluster made when the superuser password was the fixed word `berth` gets this state's random one. A cluster
+ * that knows neither was made with credentials that are gone: say so rather than guess.
+ */
+async function rekeyLegacySuperuser(admin: DatabaseSecret, dir: string): Promise<void> {
+  try {
+    await (await connect(admin)).end();
+    return;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '28P01') throw err;
+  }
+  let legacy;
+  try {
+    legacy = await connect({ ...admin, password: LEGACY_SUPERUSER_PASSWORD });
+  } catch (err) {
+    throw new Error(
+      `the superuser password in credentials.json does not open the cluster in ${dir} (it was created with other credentials). Delete ${dir} to start a new cluster (its data is lost), or restore the credentials.json it was created with.`,
+      { cause: err },
+    );
+  }
+  try {
+    await legacy.query(`ALTER ROLE ${USER} PASSWORD ${legacy.escapeLiteral(admin.password)}`);
+  } finally {
+    await legacy.end();
+  }
+}
+
+/**
+ * The app's login role (no superuser, no role or database creation) with this state's password, owning the app
+ * database. Objects an older run's migrations created as the superuser are handed to the app role, so the app
+ * keeps working with less.
+ */
+async function ensureAppDatabase(admin: DatabaseSecret, app: DatabaseSecret): Promise<void> {
+  const client = await connect(admin);
+  const role = client.escapeIdentifier(app.username);
+  const password = client.escapeLiteral(app.password);
+  const db = client.escapeIdentifier(app.dbname);
+  let handOver = false;
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [app.username]);
+    if (exists.rowCount === 0) {
+      await client.query(
+        `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`,
+      );
+    } else {
+      await client.query(`ALTER ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`);
+    }
+    const found = await client.query<{ owner: string }>(
+      'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
+      [app.dbname],
+    );
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${db} OWNER ${role}`);
+    else if (found.rows[0]!.owner !== app.username) {
+      await client.query(`ALTER DATABASE ${db} OWNER TO ${role}`);
+      handOver = true;
+    }
+  } finally {
+    await client.end();
+  }
+  if (!handOver) return;
+  const inDb = await connect({ ...admin, dbname: app.dbname });
+  try {
+    await inDb.query(`
+      DO $$ DECLARE r record; BEGIN
+        FOR r IN SELECT n.nspname FROM pg_namespace n
+          WHERE pg_get_userbyid(n.nspowner) = '${USER}' AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('information_schema', 'public')
+        LOOP EXECUTE format('ALTER SCHEMA %I OWNER TO %I', r.nspname, ${inDb.escapeLiteral(app.username)}); END LOOP;
+        FOR r IN SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE pg_get_userbyid(c.relowner) = '${USER}' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+            AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))
+        LOOP EXECUTE format('ALTER %s %I.%I OWNER TO %I',
+          CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+          r.nspname, r.relname, ${inDb.escapeLiteral(app.username)}); END LOOP;
+      END $$`);
+  } finally {
+    await inDb.end();
+  }
+}
+
+/** Creates `dbname` on the server unless it exists (DATABASE_URL: the user's own server and role). */
+export async function ensureDatabase(admin: DatabaseSecret, dbname: string): Promise<void> {
+  const client = await connect(admin);
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbname]);
     if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(dbname)}`);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres`, which must be able to walk every folder down to its own. A private parent
+ * (mode 0700, root's) stops it with "could not open file …: Permission denied"; this names that folder instead.
+ */
+function assertReachable(dir: string, owner: { uid: number; gid: number }): void {
+  let path = resolvePath(dir);
+  for (;;) {
+    const parent = dirname(path);
+    if (parent === path) return;
+    path = parent;
+    const st = statSync(path);
+    const bit = st.uid === owner.uid ? 0o100 : st.gid === owner.gid ? 0o010 : 0o001;
+    if ((st.mode & bit) === 0) {
+      throw new Error(
+        `berth dev runs as root, so PostgreSQL runs as the '${USER}' user (uid ${owner.uid}), which cannot enter ${path} (mode ${(st.mode & 0o777).toString(8)}, owner uid ${st.uid}). Put the state elsewhere (--state /var/tmp/berth-state), allow passage with 'chmod o+x ${path}', run berth dev as a normal user, or set DATABASE_URL.`,
+      );
+    }
   }
 }
 

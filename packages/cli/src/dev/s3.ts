@@ -1,5 +1,13 @@
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
+import { refuseS3, requireAccessKey } from './peer-gate';
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
 
 /** s3rver: the S3 wire protocol on a local port, objects stored as files under .berth/s3. */
 export interface LocalS3 {
@@ -12,9 +20,16 @@ export async function startS3(options: {
   readonly port: number;
   /** Local bucket name → its config (CORS is applied, so browser uploads behave as in the cloud). */
   readonly buckets: Readonly<Record<string, ResolvedBucket>>;
+  readonly credentials: AwsCredentials;
 }): Promise<LocalS3> {
-  mkdirSync(options.dir, { recursive: true });
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const { default: S3rver } = await import('s3rver');
+  // s3rver knows one hard-coded key pair (S3RVER/S3RVER) that anyone can guess: this state's pair replaces it.
+  const account = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
+  };
+  account.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  account.DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port,
@@ -26,6 +41,11 @@ export async function startS3(options: {
     })),
   });
   await server.run();
+  requireAccessKey(
+    (server as unknown as { httpServer: Server }).httpServer,
+    options.credentials.accessKeyId,
+    refuseS3,
+  );
   return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => server.close() };
 }
 
@@ -54,14 +74,10 @@ export async function listBuckets(
   endpoint: string,
   region: string,
   buckets: Readonly<Record<string, string>>,
+  credentials: AwsCredentials,
 ): Promise<BucketListing[]> {
   const { S3Client, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-  const client = new S3Client({
-    endpoint,
-    region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials });
   try {
     return await Promise.all(
       Object.entries(buckets).map(async ([name, bucket]) => {

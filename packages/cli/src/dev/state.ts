@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { CliError, EXIT } from '../errors';
 
@@ -39,7 +50,7 @@ export function readPorts(stateDir: string): Record<string, number> {
 }
 
 export function savePorts(stateDir: string, ports: Readonly<Record<string, number>>): void {
-  writeFileSync(join(stateDir, PORTS_FILE), JSON.stringify(ports, null, 2));
+  writeFileSync(join(stateDir, PORTS_FILE), JSON.stringify(ports, null, 2), { mode: 0o600 });
 }
 
 /**
@@ -47,9 +58,11 @@ export function savePorts(stateDir: string, ports: Readonly<Record<string, numbe
  * groups a run killed with SIGKILL left behind.
  */
 export function claimState(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  // As root, PostgreSQL runs as the `postgres` user and must be able to reach its folder.
-  if (process.getuid?.() === 0) chmodSync(dir, 0o755);
+  // Everything berth dev and its in-process peers (s3rver's objects, the outbox) write is its owner's only. Child
+  // processes inherit this too: under berth dev a service's own files are private as well.
+  process.umask(0o077);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  privatise(dir);
   const previous = readJson<RunFile>(join(dir, RUN_FILE));
   if (
     previous &&
@@ -67,6 +80,43 @@ export function claimState(dir: string): void {
     for (const g of previous.groups) {
       if (cmdline(g.pgid) === g.command) killGroup(g.pgid);
     }
+  }
+}
+
+/**
+ * The state folder 0700, its files 0600 (including those an older run left readable). As root, PostgreSQL runs as
+ * the `postgres` user, which must pass through the folder to its own (`postgres/`, which it owns): the folder is
+ * then 0710 with that user's group, so it can enter but not list, and every file here stays root's alone.
+ */
+function privatise(dir: string): void {
+  const postgresGid = process.getuid?.() === 0 ? groupOf('postgres') : undefined;
+  if (postgresGid !== undefined) {
+    chownSync(dir, 0, postgresGid);
+    chmodSync(dir, 0o710);
+  } else chmodSync(dir, 0o700);
+  const walk = (folder: string, depth: number) => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      // PostgreSQL keeps its own folder private (it refuses to start otherwise); it may not be ours to change.
+      if (folder === dir && name === 'postgres') continue;
+      const st = lstatSync(path);
+      if (st.isSymbolicLink()) continue;
+      if (st.isDirectory()) {
+        if ((st.mode & 0o077) !== 0) chmodSync(path, 0o700);
+        if (depth < 8) walk(path, depth + 1);
+      } else if ((st.mode & 0o077) !== 0) chmodSync(path, 0o600);
+    }
+  };
+  walk(dir, 0);
+}
+
+function groupOf(user: string): number | undefined {
+  try {
+    return Number(
+      execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
+  } catch {
+    return undefined;
   }
 }
 
@@ -92,7 +142,7 @@ export class RunRecord {
         groups: groups(),
       };
       try {
-        writeFileSync(join(this.stateDir, RUN_FILE), JSON.stringify(run, null, 2));
+        writeFileSync(join(this.stateDir, RUN_FILE), JSON.stringify(run, null, 2), { mode: 0o600 });
       } catch {
         // the state folder went away; nothing to record
       }
