@@ -207,6 +207,7 @@ describe('connect2: alarms and deploys', () => {
       [envs.staging!, 'staging'],
       [envs.prod!, 'main'],
     ] as const) {
+      expect(env.resolved.branch).toBe(branch);
       env.app.hasResourceProperties('AWS::IAM::Role', {
         RoleName: `connect2-api-${env.resolved.stage}-deployer`,
         AssumeRolePolicyDocument: {
@@ -214,7 +215,9 @@ describe('connect2: alarms and deploys', () => {
             Match.objectLike({
               Condition: Match.objectLike({
                 StringEquals: Match.objectLike({
-                  'token.actions.githubusercontent.com:sub': `repo:connect/connect2-api:ref:refs/heads/${branch}`,
+                  // The deploy job runs in the GitHub environment named after the stage, whose deployment branch
+                  // rule admits this branch only; GitHub's sub claim is then environment-scoped.
+                  'token.actions.githubusercontent.com:sub': `repo:connect/connect2-api:environment:${env.resolved.stage}`,
                 }),
               }),
             }),

@@ -166,7 +166,7 @@ describe('oky: images and deploy roles', () => {
   });
   it('lets the updater update exactly the two services and pass exactly their roles to ECS tasks', () => {
     expect(statement('TaskDefinitions')).toMatchObject({
-      Action: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+      Action: ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions', 'ecs:RegisterTaskDefinition'],
     });
     expect(statement('Services')!.Resource).toEqual([
       { Ref: expect.stringMatching(/^ServiceApiService/) },
@@ -188,7 +188,7 @@ describe('oky: images and deploy roles', () => {
           Match.objectLike({
             Condition: Match.objectLike({
               StringEquals: Match.objectLike({
-                'token.actions.githubusercontent.com:sub': 'repo:oky/backend:ref:refs/heads/main',
+                'token.actions.githubusercontent.com:sub': 'repo:oky/backend:environment:prod',
               }),
             }),
           }),

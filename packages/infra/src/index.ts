@@ -21,7 +21,7 @@ export { Jobs, type JobsProps, type ScheduledJob } from './constructs/jobs';
 export { Bastion, type BastionProps } from './constructs/bastion';
 export { Ec2Capacity, type Ec2CapacityProps } from './constructs/capacity';
 export { Observability, ALARM_DEFAULTS, type ObservabilityProps } from './constructs/observability';
-export { Deployer, GITHUB_OIDC_HOST, type DeployerProps } from './constructs/deployer';
+export { Deployer, GITHUB_OIDC_HOST, githubSubject, type DeployerProps } from './constructs/deployer';
 export {
   PilotLight,
   PilotLightStandby,
@@ -60,3 +60,15 @@ export {
   type DiagramNode,
   type DiagramEdge,
 } from './diagram/index';
+export {
+  isAllowed,
+  TokenResolver,
+  rolePolicies,
+  trustPolicy,
+  resourcePolicies,
+  type Decision,
+  type NamedPolicy,
+  type PolicyDocument,
+  type RequestContext,
+  type RequestPrincipal,
+} from './iam/index';

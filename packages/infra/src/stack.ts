@@ -251,6 +251,8 @@ export class BerthStack extends Stack {
       this.deployer = new Deployer(this, 'Deployer', {
         repository: r.github.repository,
         branch: r.branch,
+        // The workflow `berth init` writes runs its deploy job in the GitHub environment named after the stage.
+        environment: r.stage,
         roleName: deployerRoleName(r),
         oidcProvider: r.github.oidcProvider,
         // Promoted environments receive images by replication: their deployer pushes nothing.

@@ -10,6 +10,7 @@ function synth(props: {
   repositories?: boolean;
   branch?: string;
   repository?: string;
+  environment?: string;
 }) {
   const { stack, vpc } = isolatedStack();
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
@@ -20,6 +21,7 @@ function synth(props: {
   new Deployer(stack, 'Deployer', {
     repository: props.repository ?? 'org/shop',
     branch: props.branch ?? 'main',
+    ...(props.environment !== undefined ? { environment: props.environment } : {}),
     roleName: 'shop-prod-deployer',
     oidcProvider: props.oidcProvider ?? 'create',
     repositories: props.repositories === false ? [] : [repo],
@@ -67,6 +69,28 @@ describe('Deployer', () => {
         ],
       },
     });
+  });
+  it('trusts the environment-scoped claim when the deploy job runs in a GitHub environment', () => {
+    synth({ environment: 'prod' }).hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'shop-prod-deployer',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': 'repo:org/shop:environment:prod',
+              },
+            },
+          }),
+        ],
+      },
+    });
+  });
+  it('refuses an environment wildcard', () => {
+    expect(() => synth({ environment: 'pr*' })).toThrow(
+      /Deployer: environment "pr\*" is not one GitHub environment name/,
+    );
   });
   it('pushes to exactly the app repositories (seed 004 builder)', () => {
     expect(statement(t, 'EcrAuth')).toMatchObject({ Action: 'ecr:GetAuthorizationToken', Resource: '*' });

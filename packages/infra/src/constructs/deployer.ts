@@ -10,6 +10,14 @@ export interface DeployerProps {
   readonly repository: string;
   /** The one branch whose workflows may assume this role (refs/heads/<branch>). */
   readonly branch: string;
+  /**
+   * The GitHub environment the deploy job runs in (`environment:` in the workflow). GitHub then puts
+   * `repo:<owner/name>:environment:<name>` in the token's `sub` instead of the branch ref, so the trust names that;
+   * the environment's deployment branch rule is what pins it to `branch`.
+   * https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims
+   * @default - no environment: the trust names `repo:<owner/name>:ref:refs/heads/<branch>`
+   */
+  readonly environment?: string;
   /** IAM role name, e.g. `shop-prod-deployer` (the workflow names it). */
   readonly roleName: string;
   /** 'create' the account's GitHub OIDC provider, or 'import' it by its well-known ARN. @default 'create' */
@@ -32,10 +40,20 @@ export interface DeployerProps {
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 const REPOSITORY = /^[\w.-]+\/[\w.-]+$/;
 const BRANCH = /^[\w./-]+$/;
+const ENVIRONMENT = /^[\w.-]+$/;
+
+/** The `sub` claim of a GitHub Actions OIDC token for the deploy job: environment-scoped when it runs in one. */
+export function githubSubject(props: Pick<DeployerProps, 'repository' | 'branch' | 'environment'>): string {
+  return props.environment !== undefined
+    ? `repo:${props.repository}:environment:${props.environment}`
+    : `repo:${props.repository}:ref:refs/heads/${props.branch}`;
+}
 
 /**
- * The role a GitHub Actions workflow assumes through OIDC to deploy one environment: trusted only for
- * `repo:<owner/name>:ref:refs/heads/<branch>` with audience sts.amazonaws.com, and allowed exactly what deploying
+ * The role a GitHub Actions workflow assumes through OIDC to deploy one environment: trusted only for the `sub` the
+ * deploy job presents (`repo:<owner/name>:environment:<env>` when the job runs in a GitHub environment, as the
+ * workflow `berth init` writes does; else `repo:<owner/name>:ref:refs/heads/<branch>`) with audience
+ * sts.amazonaws.com, and allowed exactly what deploying
  * needs (seed 004's builder and updater policies, tightened):
  *
  * - builder: `ecr:GetAuthorizationToken` (no resource-level permissions) and the five push actions on exactly this
@@ -62,6 +80,10 @@ export class Deployer extends Construct {
       throw new Error(
         `${this.node.path}: repository ${JSON.stringify(props.repository)} is not 'owner/name'`,
       );
+    if (props.environment !== undefined && !ENVIRONMENT.test(props.environment))
+      throw new Error(
+        `${this.node.path}: environment ${JSON.stringify(props.environment)} is not one GitHub environment name (letters, digits, '-', '_', '.', no wildcards)`,
+      );
     if (!BRANCH.test(props.branch) || props.branch.includes('*'))
       throw new Error(
         `${this.node.path}: branch ${JSON.stringify(props.branch)} is not one branch name (no wildcards)`,
@@ -82,11 +104,11 @@ export class Deployer extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
-      description: `GitHub ${props.repository}@${props.branch} deploys this environment`,
+      description: `GitHub ${props.repository}@${props.branch}${props.environment ? ` (environment ${props.environment})` : ''} deploys this environment`,
       assumedBy: new iam.WebIdentityPrincipal(this.provider.oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_OIDC_HOST}:sub`]: `repo:${props.repository}:ref:refs/heads/${props.branch}`,
+          [`${GITHUB_OIDC_HOST}:sub`]: githubSubject(props),
         },
       }),
     });
