@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defineApp, resolve, type AppConfig } from '@berthjs/config';
-import { hostName, routeRequest, routeRules } from '../src/dev/routing';
+import { defineApp, resolve, routeOrder, type AppConfig } from '@berthjs/config';
+import { hostName, routeRequest } from '../src/dev/routing';
 
 const resolved = resolve(
   defineApp({
@@ -15,7 +15,7 @@ const resolved = resolve(
   } as AppConfig),
   'dev',
 );
-const rules = routeRules(resolved);
+const rules = routeOrder(resolved);
 const route = (host: string | undefined, path = '/') =>
   routeRequest(rules, resolved.defaultService, host, path);
 

@@ -11,6 +11,7 @@ export {
   type ContractVariable,
 } from './contract';
 export { ConfigError, type ConfigIssue } from './errors';
+export { routeOrder, type Route } from './routes';
 export {
   NAME_LIMITS,
   nameProblem,

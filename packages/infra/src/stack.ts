@@ -11,6 +11,7 @@ import {
   pascal,
   prefixOf,
   repositoryPrefix,
+  routeOrder,
   serviceFamily,
   type ResolvedApp,
 } from '@berthjs/config';
@@ -94,7 +95,7 @@ export class BerthStack extends Stack {
     this.edge = new Edge(this, 'Edge', {
       vpc,
       edge: r.edge,
-      serviceOrder: Object.keys(r.services),
+      routes: routeOrder(r),
       deletionProtection: r.deletionProtection,
       logBucketRemoval: removalNoSnapshot,
       hosts: Object.values(r.services).flatMap((s) => s.hosts),

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import type { ResolvedEdge } from '@berthjs/config';
+import { routeOrder, type ResolvedEdge } from '@berthjs/config';
 import { Edge, type EdgeProps } from '../src/index';
 import { talentResolved } from './support';
 
@@ -23,7 +23,13 @@ const route53Edge: ResolvedEdge = {
 function synth(edge: ResolvedEdge, extra: Partial<EdgeProps> = {}, region = 'us-east-1') {
   const stack = new Stack(new App(), 'S', { env: { region, account: '111111111111' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { availabilityZones: [`${region}a`, `${region}b`] });
-  const construct = new Edge(stack, 'Edge', { vpc, edge, serviceOrder: ['api'], hosts: api.hosts, ...extra });
+  const construct = new Edge(stack, 'Edge', {
+    vpc,
+    edge,
+    routes: routeOrder({ services: { api } }),
+    hosts: api.hosts,
+    ...extra,
+  });
   construct.addService(
     api,
     new elbv2.ApplicationTargetGroup(stack, 'Tg', {

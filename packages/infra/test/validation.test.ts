@@ -3,6 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { buildApp, Edge, Network } from '../src/index';
+import { routeOrder } from '@berthjs/config';
 import { removalPolicyFor } from '../src/removal';
 import { talentResolved, withChanges } from './support';
 
@@ -48,27 +49,28 @@ describe('validation', () => {
 
   it('refuses a rule with more than five host and path values', () => {
     const { stack, vpc } = edgeStack();
-    const edge = new Edge(stack, 'Edge', { vpc, edge: dev.edge, serviceOrder: ['api'] });
-    const api = { ...dev.services.api!, hosts: ['a.x', 'b.x', 'c.x'], paths: ['/a', '/b', '/c'] };
+    const api = { ...dev.services.api!, hosts: ['a.x', 'b.x', 'c.x', 'd.x', 'e.x'], paths: ['/a', '/b'] };
+    const edge = new Edge(stack, 'Edge', { vpc, edge: dev.edge, routes: routeOrder({ services: { api } }) });
     const tg = new elbv2.ApplicationTargetGroup(stack, 'Tg', { vpc, port: 80 });
     expect(() => edge.addService(api, tg)).toThrow(
-      /service 'api' has 3 hosts and 3 paths \(6 values\); an ALB rule allows at most 5/,
+      /service 'api' has 5 hosts and a path \(6 values\); an ALB rule allows at most 5/,
     );
   });
 
-  it('refuses a service missing from the service order', () => {
+  it('refuses a service missing from the routes', () => {
     const { stack, vpc } = edgeStack();
-    const edge = new Edge(stack, 'Edge', { vpc, edge: dev.edge, serviceOrder: ['web'] });
+    const web = { ...dev.services.api!, name: 'web' };
+    const edge = new Edge(stack, 'Edge', { vpc, edge: dev.edge, routes: routeOrder({ services: { web } }) });
     const tg = new elbv2.ApplicationTargetGroup(stack, 'Tg', { vpc, port: 80 });
     expect(() => edge.addService(dev.services.api!, tg)).toThrow(
-      /service 'api' is not in serviceOrder; known: web/,
+      /service 'api' has no route in routes; routes exist for: web/,
     );
   });
 
   it('refuses https without a domain or certificate', () => {
     const { stack, vpc } = edgeStack();
     const edge = { ...dev.edge, https: true, certificate: 'create', domain: undefined };
-    expect(() => new Edge(stack, 'Edge', { vpc, edge, serviceOrder: [] })).toThrow(
+    expect(() => new Edge(stack, 'Edge', { vpc, edge, routes: [] })).toThrow(
       /https needs edge.domain to create a certificate, or edge.certificate/,
     );
   });
@@ -110,7 +112,7 @@ describe('ingress', () => {
   it('admits only Cloudflare ranges for ingress cloudflare', async () => {
     const { Template } = await import('aws-cdk-lib/assertions');
     const { stack, vpc } = edgeStack();
-    new Edge(stack, 'Edge', { vpc, edge: { ...dev.edge, ingress: 'cloudflare' }, serviceOrder: [] });
+    new Edge(stack, 'Edge', { vpc, edge: { ...dev.edge, ingress: 'cloudflare' }, routes: [] });
     const sg = Object.values(
       Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup', {
         Properties: { GroupDescription: 'Load balancer: cloudflare' },
@@ -128,7 +130,7 @@ describe('ingress', () => {
     new Edge(stack, 'Edge', {
       vpc,
       edge: { ...dev.edge, ingress: 'cloudfront' },
-      serviceOrder: [],
+      routes: [],
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties(
@@ -145,7 +147,7 @@ describe('ingress', () => {
     new Edge(stack, 'Edge', {
       vpc,
       edge: { ...dev.edge, ingress: 'cloudfront' },
-      serviceOrder: [],
+      routes: [],
     });
     Template.fromStack(stack).resourceCountIs('Custom::AWS', 1);
   });

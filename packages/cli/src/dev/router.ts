@@ -10,7 +10,8 @@ import {
 } from 'node:http';
 import { handleConsole, type ConsoleState } from './console';
 import { checkHost } from './guard';
-import { routeRequest, type RouteRule } from './routing';
+import type { Route } from '@berthjs/config';
+import { routeRequest } from './routing';
 import type { ServiceProcess } from './service';
 
 /** Hop-by-hop headers: they describe one connection, never forwarded (RFC 9110 §7.6.1). */
@@ -41,7 +42,7 @@ export const DEFAULT_LIMITS: RouterLimits = Object.freeze({
 });
 
 export interface RouterTarget {
-  readonly rules: readonly RouteRule[];
+  readonly rules: readonly Route[];
   readonly defaultService: string;
   readonly services: ReadonlyMap<string, ServiceProcess>;
   /** The router's own port, for X-Forwarded-Port and the 502 page's console link. */
@@ -118,9 +119,11 @@ export function routerHandler(session: {
 }
 
 /** The full host names among the app's host rules (labels like `api` are served as `api.localhost`). */
-export function appHostNames(rules: readonly RouteRule[]): Set<string> {
+export function appHostNames(rules: readonly Route[]): Set<string> {
   return new Set(
-    rules.flatMap((r) => (r.host?.includes('.') && !r.host.startsWith('*') ? [r.host.toLowerCase()] : [])),
+    rules.flatMap((r) =>
+      r.hostRules.filter((h) => h.includes('.') && !/[*?]/.test(h)).map((h) => h.toLowerCase()),
+    ),
   );
 }
 

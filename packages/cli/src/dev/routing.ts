@@ -1,43 +1,21 @@
-import type { ResolvedApp } from '@berthjs/config';
-
-/** One listener rule of the local router, in evaluation order (the ALB's priorities). */
-export interface RouteRule {
-  readonly service: string;
-  /** A label (`api` → `api.localhost`, `api.<anything>`) or a full host name; undefined: any host. */
-  readonly host?: string;
-  /** ALB path patterns (`/api/*`); undefined: any path. */
-  readonly paths?: readonly string[];
-}
+import type { Route } from '@berthjs/config';
 
 /**
- * The rules the ALB gets, in the order it evaluates them: host+path rules, then full host names, then labels, then
- * path-only rules. Unmatched requests go to the default service, like the listener's default action.
+ * The local router's half of the route order: `routeOrder(resolved)` (in @berthjs/config) gives the rules in the
+ * order the ALB's priorities give them, and this file matches a request against them the way the ALB does.
  */
-export function routeRules(resolved: ResolvedApp): RouteRule[] {
-  const rules: { rule: RouteRule; rank: number }[] = [];
-  for (const service of Object.values(resolved.services)) {
-    const paths = service.paths.length > 0 ? service.paths : undefined;
-    for (const host of service.hostRules) {
-      const rank = (paths ? 0 : 1) + (host.includes('.') ? 0 : 2);
-      rules.push({ rule: { service: service.name, host, ...(paths ? { paths } : {}) }, rank });
-    }
-    if (service.hostRules.length === 0 && paths)
-      rules.push({ rule: { service: service.name, paths }, rank: 5 });
-  }
-  return rules.sort((a, b) => a.rank - b.rank).map((r) => r.rule);
-}
 
 /** The service that answers a request with this Host header and path. */
 export function routeRequest(
-  rules: readonly RouteRule[],
+  rules: readonly Route[],
   defaultService: string,
   hostHeader: string | undefined,
   path: string,
 ): string {
   const host = hostName(hostHeader);
   for (const rule of rules) {
-    if (rule.host !== undefined && !hostMatches(rule.host, host)) continue;
-    if (rule.paths !== undefined && !rule.paths.some((p) => pathMatches(p, path))) continue;
+    if (rule.hosts.length > 0 && !hostMatches(rule, host)) continue;
+    if (rule.path !== undefined && !pathMatches(rule.path, path)) continue;
     return rule.service;
   }
   return defaultService;
@@ -51,21 +29,24 @@ export function hostName(header: string | undefined): string {
   return h.replace(/:\d+$/, '').replace(/\.$/, '');
 }
 
-function hostMatches(rule: string, host: string): boolean {
-  const r = rule.toLowerCase();
-  // A full host name matches itself (wildcards as the ALB allows: `*.example.com`).
-  if (r.includes('.')) return r.startsWith('*.') ? host.endsWith(r.slice(1)) : host === r;
-  // A label matches api.localhost locally and api.<domain> anywhere.
-  return host === `${r}.localhost` || host.startsWith(`${r}.`);
+/**
+ * The ALB's host values (`api.example.com`, or `api.*` for a label without a domain), compared case-insensitively
+ * with its wildcards; and a label also answers on `<label>.localhost`, the name a browser resolves locally.
+ */
+function hostMatches(rule: Route, host: string): boolean {
+  if (rule.hosts.some((h) => wildcard(h, 'i').test(host))) return true;
+  return rule.hostRules.some((h) => !h.includes('.') && host === `${h.toLowerCase()}.localhost`);
 }
 
+/** Path patterns are case-sensitive and match the path only, never the query string. */
 function pathMatches(pattern: string, path: string): boolean {
-  const pathname = path.split('?')[0] ?? path;
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((s) => s.replace(/[.+^${}()|[\]\\?]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(pathname);
+  return wildcard(pattern).test(path.split('?')[0] ?? path);
+}
+
+/** An ALB match pattern as a regular expression: `*` matches any run of characters, `?` exactly one. */
+function wildcard(pattern: string, flags = ''): RegExp {
+  const body = [...pattern]
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`, flags);
 }

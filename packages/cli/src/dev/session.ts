@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { ResolvedApp } from '@berthjs/config';
+import { routeOrder, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { LoadedConfig } from '../load';
 import { MIGRATE_JOB } from './commands';
@@ -10,7 +10,6 @@ import { Peers } from './peers';
 import { freePort } from './ports';
 import { sessionToken } from './guard';
 import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from './router';
-import { routeRules } from './routing';
 import { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
 import {
@@ -79,7 +78,7 @@ export class DevSession {
     );
     try {
       claimState(stateDir);
-      const rules = routeRules(resolved);
+      const rules = routeOrder(resolved);
       const handler = routerHandler({
         target: () => ({
           rules,

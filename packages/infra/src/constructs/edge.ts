@@ -9,15 +9,18 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { pascal, type ResolvedEdge, type ResolvedService } from '@berthjs/config';
+import { pascal, type ResolvedEdge, type ResolvedService, type Route } from '@berthjs/config';
 import { CLOUDFLARE_IPV4 } from '../data/cloudflare';
 import { CLOUDFRONT_PREFIX_LIST_NAME, CLOUDFRONT_PREFIX_LISTS } from '../data/cloudfront';
 
 export interface EdgeProps {
   readonly vpc: ec2.IVpc;
   readonly edge: ResolvedEdge;
-  /** Service names in config order: listener rule priorities derive from it, so they never depend on call order. */
-  readonly serviceOrder: readonly string[];
+  /**
+   * The app's routes in evaluation order (`routeOrder(resolved)`): listener rule priorities derive from it, so they
+   * never depend on call order and `berth dev`'s router picks the same service for every request.
+   */
+  readonly routes: readonly Route[];
   /** Deletion protection on the load balancer. @default false */
   readonly deletionProtection?: boolean;
   /** What deleting the stack does to the access-log bucket. @default RemovalPolicy.RETAIN */
@@ -43,7 +46,7 @@ export interface EdgeProps {
 
 /** ALB rule limits: at most 5 condition values per rule. */
 const MAX_CONDITION_VALUES = 5;
-/** Gap between two services' priorities, leaving room for hand-added rules. */
+/** Gap between two routes' priorities, leaving room for hand-added rules. */
 const PRIORITY_STEP = 10;
 
 /**
@@ -215,33 +218,37 @@ export class Edge extends Construct {
   }
 
   /**
-   * Routes a service's hosts and paths to its target group, at a priority derived from its place in the config.
-   * The default service also receives every request no rule matches.
+   * Routes a service's hosts and paths to its target group: a listener rule per route, at the priority of the route's
+   * place in `routes`. The default service also receives every request no rule matches.
    */
   addService(service: ResolvedService, targetGroup: elbv2.IApplicationTargetGroup): void {
-    const index = this.props.serviceOrder.indexOf(service.name);
-    if (index < 0) {
+    const mine = this.props.routes.flatMap((route, index) =>
+      route.service === service.name ? [{ route, index }] : [],
+    );
+    if (mine.length === 0 && service.hosts.length + service.paths.length > 0) {
+      const known = [...new Set(this.props.routes.map((r) => r.service))];
       throw new Error(
-        `${this.node.path}: service '${service.name}' is not in serviceOrder; known: ${this.props.serviceOrder.join(', ')}`,
+        `${this.node.path}: service '${service.name}' has no route in routes; routes exist for: ${known.join(', ') || 'none'}`,
       );
     }
-    const values = service.hosts.length + service.paths.length;
-    if (values > MAX_CONDITION_VALUES) {
-      throw new Error(
-        `${this.node.path}: service '${service.name}' has ${service.hosts.length} hosts and ${service.paths.length} paths (${values} values); an ALB rule allows at most ${MAX_CONDITION_VALUES}`,
-      );
-    }
-    if (values > 0) {
+    mine.forEach(({ route, index }, n) => {
+      const values = route.hosts.length + (route.path === undefined ? 0 : 1);
+      if (values > MAX_CONDITION_VALUES) {
+        throw new Error(
+          `${this.node.path}: service '${service.name}' has ${route.hosts.length} hosts and a path (${values} values); an ALB rule allows at most ${MAX_CONDITION_VALUES}`,
+        );
+      }
       const conditions: elbv2.ListenerCondition[] = [];
-      if (service.hosts.length) conditions.push(elbv2.ListenerCondition.hostHeaders([...service.hosts]));
-      if (service.paths.length) conditions.push(elbv2.ListenerCondition.pathPatterns([...service.paths]));
-      new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}`, {
+      if (route.hosts.length) conditions.push(elbv2.ListenerCondition.hostHeaders([...route.hosts]));
+      if (route.path !== undefined) conditions.push(elbv2.ListenerCondition.pathPatterns([route.path]));
+      // The first route keeps the ID a service's single rule always had; further paths get numbered ones.
+      new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}${n === 0 ? '' : n + 1}`, {
         listener: this.listener,
         priority: rulePriority(index),
         conditions,
         action: elbv2.ListenerAction.forward([targetGroup]),
       });
-    }
+    });
     if (service.isDefault) {
       // Replaces the listener's 404 on purpose: the listener needs a default before any service exists.
       Annotations.of(this.listener).acknowledgeWarning(

@@ -12,6 +12,7 @@ import {
   pascal,
   prefixOf,
   repositoryName,
+  routeOrder,
   serviceFamily,
   type ResolvedApp,
   type ResolvedService,
@@ -233,7 +234,7 @@ export class PilotLightStandby extends Construct {
     this.edge = new Edge(this, 'Edge', {
       vpc,
       edge: r.edge,
-      serviceOrder: Object.keys(r.services),
+      routes: routeOrder(r),
       deletionProtection: r.deletionProtection,
       logBucketRemoval: RemovalPolicy.RETAIN,
       hosts: Object.values(r.services).flatMap((s) => s.hosts),
