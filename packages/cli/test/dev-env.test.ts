@@ -79,7 +79,7 @@ describe('localEnv', () => {
       port: 54321,
       dbname: 'shop',
     });
-    // No rotation locally, no configuration set in SES v2 local
+    // No secret ARN without the Secrets Manager peer, no configuration set in SES v2 local
     expect(env).not.toHaveProperty('DATABASE_SECRET_ARN');
     expect(env).not.toHaveProperty('MAIL_CONFIGURATION_SET');
     // The one secret without a local value is named, with where to put it
@@ -112,6 +112,18 @@ describe('localEnv', () => {
     expect(env).not.toHaveProperty('AWS_ENDPOINT_URL_S3');
     expect(env).not.toHaveProperty('MAIL_FROM');
     expect(env.AUTH_ISSUER).toBe(peers.oidc!.issuer);
+  });
+
+  it('gives a database user the local secret ARN and the Secrets Manager endpoint, so rotation can be rehearsed', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:shop/dev/database-AbCdEf';
+    const withSecrets = { ...peers, databaseSecretArn: arn, secretsManagerEndpoint: 'http://127.0.0.1:4584' };
+    expect(localEnv(app(), 'api', withSecrets, 5).env).toMatchObject({
+      DATABASE_SECRET_ARN: arn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4584',
+    });
+    const cms = localEnv(app(), 'cms', withSecrets, 6).env;
+    expect(cms).not.toHaveProperty('DATABASE_SECRET_ARN');
+    expect(cms).not.toHaveProperty('AWS_ENDPOINT_URL_SECRETS_MANAGER');
   });
 
   it('omits CACHE_URL when no Redis answered, so the runtime uses its in-process cache', () => {

@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors';
 import { loadStage } from '../load';
 import { issuerUrl, loadSigningKey, parseTtl, signToken } from '../dev/oidc';
+import { TOKEN_HEADER } from '../dev/guard';
+import type { Rotated } from '../dev/rotation';
 import { DevSession, lastRouterPort } from '../dev/session';
+import { runningSession } from '../dev/state';
 
 interface DevOpts {
   config: string;
@@ -71,6 +74,15 @@ export function register(program: Command): void {
     });
 
   dev
+    .command('rotate')
+    .description(
+      'rotate the local database password and its secret as Secrets Manager rotation does (AWSPENDING → AWSCURRENT)',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      await rotate(resolvePath(cmd.optsWithGlobals<DevOpts>().state));
+    });
+
+  dev
     .command('token')
     .description('print a signed JWT from the local dev issuer (works whether or not berth dev is running)')
     .requiredOption('--sub <id>', 'subject (the user id)')
@@ -107,6 +119,28 @@ export function register(program: Command): void {
       });
       console.log(token);
     });
+}
+
+/** `berth dev rotate`: asks the running `berth dev` to rotate, as the console's button does. */
+async function rotate(stateDir: string): Promise<void> {
+  const session = runningSession(stateDir);
+  if (!session) {
+    throw new CliError(
+      `no berth dev runs with state ${stateDir}: start it first (rotation changes the running database's password)`,
+      EXIT.failed,
+    );
+  }
+  const res = await fetch(`http://127.0.0.1:${session.port}/_berth/api/database/rotate`, {
+    method: 'POST',
+    headers: { [TOKEN_HEADER]: session.token },
+  }).catch((err: Error) => {
+    throw new CliError(`berth dev on :${session.port} did not answer: ${err.message}`, EXIT.failed);
+  });
+  const body = (await res.json().catch(() => ({}))) as { error?: string } & Partial<Rotated>;
+  if (!res.ok) throw new CliError(`rotation failed: ${body.error ?? res.status}`, EXIT.failed);
+  console.log(
+    `✔ rotated ${body.arn} in ${body.ms} ms: AWSCURRENT is version ${body.versionId}, the old password no longer opens a connection`,
+  );
 }
 
 function parsePort(text: string | undefined): number | undefined {

@@ -5,6 +5,7 @@ import { architectureDot, renderSvg } from './diagram';
 import type { LocalMail } from './mail';
 import { checkStateChange } from './guard';
 import { discovery, type SigningKey } from './oidc';
+import type { Rotated } from './rotation';
 import { listBuckets, type AwsCredentials } from './s3';
 import type { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
@@ -26,6 +27,8 @@ export interface ConsoleState {
   readonly peers: Readonly<Record<string, string>>;
   /** The per-session token state-changing calls must carry (embedded in the page). */
   readonly token: string;
+  /** Rotates the local database password and secret; absent without an embedded PostgreSQL. */
+  readonly rotate?: () => Promise<Rotated>;
 }
 
 let page: string | undefined;
@@ -64,6 +67,16 @@ export async function handleConsole(
       if (!state.scheduler?.has(name)) return json(res, 404, { error: `no job '${name}'` });
       const started = state.scheduler.run(name, 'manual');
       return json(res, 202, { id: started.id, job: name });
+    }
+    if (path === '/_berth/api/database/rotate') {
+      if (method !== 'POST') return json(res, 405, { error: 'use POST to rotate the database secret' });
+      if (!state.rotate) {
+        return json(res, 409, {
+          error:
+            "rotation needs the embedded PostgreSQL: this app has no database, or berth dev uses your DATABASE_URL (whose password is not berth dev's to change)",
+        });
+      }
+      return json(res, 200, await state.rotate());
     }
     if (path === '/_berth/api/mail') return json(res, 200, state.mail?.outbox() ?? []);
     if (path === '/_berth/api/buckets') {
@@ -104,6 +117,7 @@ function appInfo(state: ConsoleState): Record<string, unknown> {
     port: state.port,
     stateDir: state.stateDir,
     defaultService: r.defaultService,
+    rotate: state.rotate !== undefined,
     issuer: state.oidc?.issuer ?? null,
     audience: r.auth?.audience ?? null,
     peers: state.peers,

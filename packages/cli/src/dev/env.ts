@@ -7,11 +7,16 @@ export interface DatabaseSecret {
   readonly host: string;
   readonly port: number;
   readonly dbname: string;
+  /** RDS writes it; the local secret says `postgres` too. */
+  readonly engine?: string;
 }
 
 /** What `berth dev` started (or found) on this machine: the local value behind each kind of contract source. */
 export interface LocalPeers {
   readonly database?: DatabaseSecret;
+  /** The database secret's ARN in the local Secrets Manager, which rotation updates. */
+  readonly databaseSecretArn?: string;
+  readonly secretsManagerEndpoint?: string;
   /** Absent when no Redis answered: the runtime then uses its in-process cache. */
   readonly cacheUrl?: string;
   readonly s3Endpoint?: string;
@@ -86,6 +91,8 @@ export function localEnv(
   const service = resolved.services[serviceName]!;
   if (service.uses.buckets.length > 0 && peers.s3Endpoint) env[ENV.s3Endpoint] = peers.s3Endpoint;
   if (resolved.mail && service.uses.mail && peers.sesEndpoint) env[ENV.sesEndpoint] = peers.sesEndpoint;
+  if (resolved.database && service.uses.database && peers.secretsManagerEndpoint)
+    env[ENV.secretsManagerEndpoint] = peers.secretsManagerEndpoint;
   Object.assign(
     env,
     peers.aws
@@ -106,8 +113,8 @@ function localValue(
       return source.value;
     case 'database':
       if (!peers.database) return undefined;
-      // No rotation locally, so no ARN: the runtime keeps the credentials it was given.
-      if (source.attribute === 'secretArn') return undefined;
+      // The local Secrets Manager holds the same secret, so rotation is rehearsed as it happens in AWS.
+      if (source.attribute === 'secretArn') return peers.databaseSecretArn;
       if (source.attribute === 'readHost') return peers.database.host;
       return JSON.stringify(peers.database);
     case 'cache':

@@ -4,12 +4,14 @@ import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import type { ConsoleState } from './console';
 import { loadCredentials, type PeerCredentials } from './credentials';
-import { localBucketName, type LocalPeers } from './env';
+import { localBucketName, type DatabaseSecret, type LocalPeers } from './env';
 import { startMail, type LocalMail } from './mail';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
 import { freePort, redisAnswers } from './ports';
 import { externalPostgres, startEmbeddedPostgres, type LocalPostgres } from './postgres';
+import { rotateDatabaseSecret } from './rotation';
 import { startS3, type LocalS3 } from './s3';
+import { CURRENT, startSecretsManager, type LocalSecretsManager } from './secrets-manager';
 import type { Terminal } from './terminal';
 
 export interface PeerOptions {
@@ -35,6 +37,10 @@ export class Peers {
   cacheUrl: string | undefined;
   oidc: SigningKey | undefined;
   readonly credentials: PeerCredentials;
+  /** Holds the database secret, so code can re-read it after `berth dev rotate` as it would in AWS. */
+  secretsManager: LocalSecretsManager | undefined;
+  /** The ARN of the database secret in `secretsManager`. */
+  databaseSecretArn: string | undefined;
 
   constructor(private readonly options: PeerOptions) {
     this.credentials = loadCredentials(options.stateDir).credentials;
@@ -55,7 +61,7 @@ export class Peers {
 
   /** S3 and SES side by side, then PostgreSQL (a fast shutdown). Redis is not ours to stop. */
   async stop(): Promise<void> {
-    await Promise.allSettled([this.s3?.stop(), this.mail?.stop()]);
+    await Promise.allSettled([this.s3?.stop(), this.mail?.stop(), this.secretsManager?.stop()]);
     await this.postgres?.stop();
   }
 
@@ -71,7 +77,9 @@ export class Peers {
   local(secrets: Record<string, unknown>): LocalPeers {
     const { routerPort, env } = this.options;
     return {
-      ...(this.postgres ? { database: this.postgres.secret } : {}),
+      ...(this.postgres ? { database: this.databaseSecret() } : {}),
+      ...(this.databaseSecretArn ? { databaseSecretArn: this.databaseSecretArn } : {}),
+      ...(this.secretsManager ? { secretsManagerEndpoint: this.secretsManager.endpoint } : {}),
       ...(this.cacheUrl ? { cacheUrl: this.cacheUrl } : {}),
       ...(this.s3 ? { s3Endpoint: this.s3.endpoint } : {}),
       ...(this.mail ? { sesEndpoint: this.mail.endpoint } : {}),
@@ -84,10 +92,14 @@ export class Peers {
   }
 
   /** What the console shows and serves of the peers. */
-  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers'> {
+  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers' | 'rotate'> {
     const { routerPort } = this.options;
     const pg = this.postgres?.secret;
+    const sm = this.secretsManager;
+    const arn = this.databaseSecretArn;
     return {
+      // Only the embedded server's password is berth dev's to change; a DATABASE_URL's belongs to its owner.
+      ...(sm && arn && this.postgres?.version ? { rotate: () => rotateDatabaseSecret(sm, arn) } : {}),
       ...(this.mail ? { mail: this.mail } : {}),
       ...(this.s3
         ? {
@@ -106,8 +118,48 @@ export class Peers {
         ...(this.s3 ? { s3: this.s3.endpoint } : {}),
         ...(this.mail ? { ses: this.mail.endpoint } : {}),
         ...(this.cacheUrl ? { redis: this.cacheUrl } : {}),
+        ...(this.secretsManager ? { secretsmanager: this.secretsManager.endpoint } : {}),
       },
     };
+  }
+
+  /** The database secret as it is now (AWSCURRENT): after a rotation, the new password. */
+  databaseSecret(): DatabaseSecret {
+    const stored = this.databaseSecretArn && this.secretsManager?.read(this.databaseSecretArn);
+    return stored ? (JSON.parse(stored.value) as DatabaseSecret) : this.postgres!.secret;
+  }
+
+  /**
+   * The Secrets Manager peer and the database secret in it, named `<app>/<stage>/database`. A password rotated in an
+   * earlier run is kept there, so it is the password PostgreSQL is started with; host and port follow this run.
+   */
+  private async startSecrets(): Promise<string | undefined> {
+    const { resolved, stateDir, ports } = this.options;
+    const port = await freePort(ports.secretsmanager);
+    ports.secretsmanager = port;
+    this.secretsManager = await startSecretsManager({
+      port,
+      file: join(stateDir, 'secretsmanager.json'),
+      region: resolved.region,
+      // Like S3 and SES here: only this state's access key is answered.
+      authorize: (_action, _arn, caller) => caller === this.credentials.aws.accessKeyId,
+    }).catch((err: Error) => {
+      throw new CliError(`secrets manager: ${err.message}`, EXIT.failed, { cause: err });
+    });
+    const kept = this.secretsManager.read(this.secretName(), CURRENT);
+    return kept ? (JSON.parse(kept.value) as DatabaseSecret).password : undefined;
+  }
+
+  private secretName(): string {
+    return `${this.options.resolved.app}/${this.options.resolved.stage}/database`;
+  }
+
+  /** Writes this run's secret as AWSCURRENT when it differs from the kept one (a new port, a new DATABASE_URL). */
+  private recordSecret(secret: DatabaseSecret): void {
+    const sm = this.secretsManager!;
+    const value = JSON.stringify({ engine: 'postgres', ...secret });
+    this.databaseSecretArn = sm.ensure(this.secretName(), value);
+    if (sm.read(this.databaseSecretArn)?.value !== value) sm.put(this.databaseSecretArn, value);
   }
 
   private async startPostgres(): Promise<void> {
@@ -115,10 +167,12 @@ export class Peers {
     if (!resolved.database || !Object.values(resolved.services).some((s) => s.uses.database)) return;
     const t = Date.now();
     const url = env.DATABASE_URL;
+    const keptPassword = await this.startSecrets();
     if (url) {
       this.postgres = await externalPostgres(url, resolved.database.name).catch((err: Error) => {
         throw new CliError(`DATABASE_URL: ${err.message}`, EXIT.failed, { cause: err });
       });
+      this.recordSecret(this.postgres.secret);
       const s = this.postgres.secret;
       term.done(`postgres: using DATABASE_URL ${s.host}:${s.port}, database ${s.dbname}`, Date.now() - t);
       return;
@@ -132,10 +186,14 @@ export class Peers {
       dir,
       port,
       dbname: resolved.database.name,
-      credentials: this.credentials.postgres,
+      // A password rotated in an earlier run stays the app role's password.
+      credentials: keptPassword
+        ? { ...this.credentials.postgres, appPassword: keptPassword }
+        : this.credentials.postgres,
     }).catch((err: Error) => {
       throw new CliError(`postgres: ${err.message}`, EXIT.failed, { cause: err });
     });
+    this.recordSecret(this.postgres.secret);
     term.done(
       `postgres ${this.postgres.version} ready on :${port}, database ${resolved.database.name}${this.postgres.created ? ' (new cluster)' : ''}`,
       Date.now() - t,

@@ -67,6 +67,8 @@ export interface LocalSecretsManager {
   put(secretId: string, value: string, stages?: readonly string[]): SecretVersion;
   /** UpdateSecretVersionStage: moves `stage` to `versionId` (AWSCURRENT also moves AWSPREVIOUS to the old one). */
   moveStage(secretId: string, stage: string, versionId: string): void;
+  /** UpdateSecretVersionStage with RemoveFromVersionId only: takes `stage` off `versionId` (never AWSCURRENT). */
+  removeStage(secretId: string, stage: string, versionId: string): void;
   stop(): Promise<void>;
 }
 
@@ -192,6 +194,19 @@ export async function startSecretsManager(options: {
       prune(secret);
       save();
     },
+    removeStage(secretId: string, stage: string, versionId: string): void {
+      const secret = find(secretId);
+      const version = secret.versions[versionId];
+      if (!version?.stages.includes(stage)) {
+        throw new SecretsError('InvalidParameterException', `version ${versionId} does not carry ${stage}`);
+      }
+      if (stage === CURRENT) {
+        throw new SecretsError('InvalidParameterException', `${CURRENT} can only be moved, not removed`);
+      }
+      version.stages = version.stages.filter((s) => s !== stage);
+      secret.changed = Date.now();
+      save();
+    },
   };
 
   const authorize = options.authorize ?? (() => true);
@@ -209,6 +224,7 @@ export async function startSecretsManager(options: {
     read: store.read,
     put: (id, value, stages) => store.put(id, value, stages),
     moveStage: store.moveStage,
+    removeStage: store.removeStage,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -220,6 +236,7 @@ export async function startSecretsManager(options: {
 type Store = {
   put(secretId: string, value: string, stages?: readonly string[], token?: string): SecretVersion;
   moveStage(secretId: string, stage: string, versionId: string): void;
+  removeStage(secretId: string, stage: string, versionId: string): void;
 };
 
 async function handle(
@@ -315,16 +332,7 @@ async function handle(
         const move = stringField(body, 'MoveToVersionId');
         const remove = stringField(body, 'RemoveFromVersionId');
         if (move) store.moveStage(secret.arn, stage, move);
-        else if (remove) {
-          const version = secret.versions[remove];
-          if (!version?.stages.includes(stage)) {
-            throw new SecretsError('InvalidParameterException', `version ${remove} does not carry ${stage}`);
-          }
-          if (stage === CURRENT) {
-            throw new SecretsError('InvalidParameterException', `${CURRENT} can only be moved, not removed`);
-          }
-          version.stages = version.stages.filter((s) => s !== stage);
-        }
+        else if (remove) store.removeStage(secret.arn, stage, remove);
         return reply(res, 200, { ARN: secret.arn, Name: secret.name });
       }
     }

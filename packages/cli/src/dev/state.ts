@@ -44,6 +44,12 @@ export function lastRouterPort(stateDir: string): number | undefined {
   return readJson<RunFile>(join(stateDir, RUN_FILE))?.port ?? readPorts(stateDir).router;
 }
 
+/** The port and console token of the `berth dev` running with this state folder; undefined when none runs. */
+export function runningSession(stateDir: string): { port: number; token: string } | undefined {
+  const run = readJson<RunFile>(join(stateDir, RUN_FILE));
+  return run && alive(run.pid) ? { port: run.port, token: run.token } : undefined;
+}
+
 /** The ports the last run chose, keyed `router`, `postgres`, `s3`, `ses`, `service:<name>`. */
 export function readPorts(stateDir: string): Record<string, number> {
   return readJson<Record<string, number>>(join(stateDir, PORTS_FILE)) ?? {};
