@@ -3,7 +3,7 @@
 // does not; the emit rewrites every relative specifier to the file it names (`./errors.js`, `./dev/index.js`), so
 // the published JavaScript runs on plain `node` and its types resolve under any `moduleResolution`.
 // Usage: node scripts/build-packages.mjs [name…]   (default: config runtime infra cli)
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -20,52 +20,60 @@ const base = ts.getParsedCommandLineOfConfigFile(
   },
 );
 
-let failed = false;
-for (const name of names) {
-  const pkg = join(root, 'packages', name);
-  const src = join(pkg, 'src');
-  const dist = join(pkg, 'dist');
-  if (!existsSync(src)) fail(`no package at packages/${name}`);
-  rmSync(dist, { recursive: true, force: true });
-  const files = listFiles(src).filter((f) => f.endsWith('.ts'));
-  const modules = files.filter((f) => !f.endsWith('.d.ts'));
-  const options = {
-    ...base.options,
-    noEmit: false,
-    allowImportingTsExtensions: false,
-    declaration: true,
-    // No source maps: the sources are not in the tarball, and tsc's output reads close to them.
-    declarationMap: false,
-    sourceMap: false,
-    rootDir: src,
-    outDir: dist,
-    // Only this package's files are emitted; its workspace dependencies are type-checked from their sources.
-    noEmitOnError: true,
-  };
-  const program = ts.createProgram(files, options);
-  const rewrite = specifierRewriter(src);
-  const result = program.emit(undefined, undefined, undefined, false, {
-    before: [rewrite],
-    afterDeclarations: [rewrite],
-  });
-  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
-  if (diagnostics.length) {
-    report(diagnostics);
-    failed = true;
-    continue;
-  }
+// One program for all the packages asked for: each package's sources are type-checked once, and every emitted file
+// is written to its own package's dist/.
+const packages = names.map((name) => {
+  const dir = join(root, 'packages', name);
+  if (!existsSync(join(dir, 'src'))) fail(`no package at packages/${name}`);
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  return { name, src: join(dir, 'src'), dist: join(dir, 'dist') };
+});
+const files = packages.flatMap((p) => listFiles(p.src).filter((f) => f.endsWith('.ts')));
+const options = {
+  ...base.options,
+  noEmit: false,
+  allowImportingTsExtensions: false,
+  declaration: true,
+  // No source maps: the sources are not in the tarball, and tsc's output reads close to them.
+  declarationMap: false,
+  sourceMap: false,
+  rootDir: join(root, 'packages'),
+  outDir: join(root, 'packages'),
+  noEmitOnError: true,
+};
+const program = ts.createProgram(files, options);
+const diagnostics = ts.getPreEmitDiagnostics(program);
+if (diagnostics.length) fail([...diagnostics]);
+const rewrite = specifierRewriter();
+const written = new Map(packages.map((p) => [p.name, 0]));
+const result = program.emit(
+  undefined,
+  (file, text) => {
+    // packages/<name>/src/<rest> (where rootDir = outDir would write) → packages/<name>/dist/<rest>
+    const pkg = packages.find((p) => file.startsWith(`${p.src}/`));
+    if (!pkg) return; // a workspace dependency's sources, type-checked but not this build's to emit
+    const target = join(pkg.dist, relative(pkg.src, file));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    if (target.endsWith('.js')) written.set(pkg.name, written.get(pkg.name) + 1);
+  },
+  undefined,
+  false,
+  { before: [rewrite], afterDeclarations: [rewrite] },
+);
+if (result.diagnostics.length) fail([...result.diagnostics]);
+for (const p of packages) {
   // Assets read at run time beside the code that reads them (the dev console's page).
-  for (const file of listFiles(src).filter((f) => !f.endsWith('.ts'))) {
-    cpSync(file, join(dist, relative(src, file)));
+  for (const file of listFiles(p.src).filter((f) => !f.endsWith('.ts'))) {
+    cpSync(file, join(p.dist, relative(p.src, file)));
   }
-  console.log(`built packages/${name}/dist (${modules.length} modules)`);
+  console.log(`built packages/${p.name}/dist (${written.get(p.name)} modules)`);
 }
-if (failed) process.exit(1);
 
 /** A transformer (for both JS and declarations) that gives every relative import the extension Node needs. */
-function specifierRewriter(srcDir) {
+function specifierRewriter() {
   return (context) => (sourceFile) => {
-    const fromDir = dirname(sourceFile.fileName.startsWith(srcDir) ? sourceFile.fileName : join(srcDir, '_'));
+    const fromDir = dirname(sourceFile.fileName);
     const fixed = (literal) => {
       const spec = literal.text;
       if (!spec.startsWith('./') && !spec.startsWith('../')) return undefined;

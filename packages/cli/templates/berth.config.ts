@@ -32,8 +32,6 @@ export default defineApp({
     },
   },
   environments: {
-    dev: { branch: 'development' },
-    staging: { branch: 'staging' },
-    prod: { branch: 'main' },
+    // {{environments}}
   },
 });

@@ -32,7 +32,9 @@ describe('profile defaults (dev / staging / prod)', () => {
     expect(dev().edge.https).toBe(false);
     expect(staging().edge.https).toBe(true);
     expect(prod().edge).toMatchObject({ https: true, certificate: 'create' });
-    expect(resolve(app({ edge: { domain: undefined } }), 'prod').edge.https).toBe(false);
+    expect(resolve(app({ edge: { domain: undefined } }), 'staging').edge.https).toBe(false);
+    // prod with no certificate is refused (rules.test.ts) unless the config chooses plain HTTP in writing.
+    expect(resolve(app({ edge: { domain: undefined, https: false } }), 'prod').edge.https).toBe(false);
   });
   it('RDS class: db.t3.micro, db.t3.small, db.t3.medium', () => {
     const pg = app({ database: { engine: 'postgres' } });

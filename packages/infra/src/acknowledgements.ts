@@ -194,9 +194,9 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   {
     rule: /^(NIST\.800\.53\.R5-ALBHttpToHttpsRedirection|NIST\.800\.53\.R5-ELBv2ACMCertificateRequired|alb_http_to_https_redirection_check)$/,
-    when: (r) => !r.edge.https && r.profile !== 'prod',
+    when: (r) => !r.edge.https,
     reason:
-      'This environment serves plain HTTP by its profile (edge.https: false); staging and prod listen on HTTPS.',
+      "This environment serves plain HTTP: by its profile, or, in prod, by the config's own edge.https: false (resolve refuses a prod with no certificate unless that is written).",
   },
   {
     rule: /^(lambda_inside_vpc_check|NIST\.800\.53\.R5-Lambda.*|AwsSolutions-(IAM4|L1).*)$/,

@@ -11,6 +11,11 @@ export interface ScaffoldOptions {
   readonly name?: string;
   /** @default 'us-east-1' */
   readonly region?: string;
+  /**
+   * The domain prod serves HTTPS on (an ACM certificate is created and validated in Route 53); staging gets
+   * `staging.<domain>`. @default - none: prod serves plain HTTP, written in its config as `edge.https: false`
+   */
+  readonly domain?: string;
   /** Overwrite files that exist. @default false */
   readonly force?: boolean;
 }
@@ -18,8 +23,12 @@ export interface ScaffoldOptions {
 export interface ScaffoldResult {
   readonly dir: string;
   readonly name: string;
+  readonly domain?: string;
   readonly files: readonly string[];
 }
+
+// resolve's rule for edge.domain, checked here so a bad --domain fails before any file is written.
+const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
 /** Writes a new Berth project into `dir`; refuses, writing nothing, when any file exists and `force` is not set. */
 export function scaffold(dir: string, options: ScaffoldOptions = {}): ScaffoldResult {
@@ -34,6 +43,12 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): ScaffoldRe
   const region = options.region ?? 'us-east-1';
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
     throw new CliError(`Region '${region}' does not look like an AWS region (e.g. us-east-1)`, EXIT.invalid);
+  const domain = options.domain?.trim().toLowerCase().replace(/\.$/, '') || undefined;
+  if (domain !== undefined && !DOMAIN.test(domain))
+    throw new CliError(
+      `--domain '${options.domain}' is not a domain name; expected one such as 'example.com' or 'api.example.com'`,
+      EXIT.invalid,
+    );
   const templates = listFiles(TEMPLATES_DIR).map((source) => ({
     source,
     target: join(root, targetPath(relative(TEMPLATES_DIR, source))),
@@ -47,10 +62,49 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): ScaffoldRe
   }
   for (const t of templates) {
     mkdirSync(dirname(t.target), { recursive: true });
-    const text = readFileSync(t.source, 'utf8').replaceAll('{{name}}', name).replaceAll('{{region}}', region);
+    const text = readFileSync(t.source, 'utf8')
+      .replaceAll('{{name}}', name)
+      .replaceAll('{{region}}', region)
+      .replace('    // {{environments}}', environmentsBlock(domain));
     writeFileSync(t.target, text);
   }
-  return { dir: root, name, files: templates.map((t) => relative(root, t.target)).sort() };
+  return {
+    dir: root,
+    name,
+    ...(domain ? { domain } : {}),
+    files: templates.map((t) => relative(root, t.target)).sort(),
+  };
+}
+
+/**
+ * The `environments` entries of berth.config.ts. prod serves HTTPS on the domain; with none, the config says in
+ * writing that prod serves plain HTTP (resolve refuses a prod with no certificate and no such choice).
+ */
+function environmentsBlock(domain: string | undefined): string {
+  const lines = [
+    "    // dev serves plain HTTP on the load balancer's own name, by its profile.",
+    "    dev: { branch: 'development' },",
+  ];
+  if (domain) {
+    lines.push(
+      `    // api.staging.${domain} and api.${domain} on HTTPS: Berth creates the ACM certificates and`,
+      `    // validates them in the Route 53 hosted zone of ${domain}.`,
+      `    staging: { branch: 'staging', overrides: { edge: { domain: 'staging.${domain}' } } },`,
+      `    prod: { branch: 'main', overrides: { edge: { domain: '${domain}' } } },`,
+    );
+  } else {
+    lines.push(
+      '    // staging serves plain HTTP until it has a domain, like dev.',
+      "    staging: { branch: 'staging' },",
+      '    prod: {',
+      "      branch: 'main',",
+      "      // No domain yet, so prod serves plain HTTP on the load balancer's own name, by this written choice.",
+      "      // For HTTPS, replace it with edge: { domain: 'example.com' } (Berth creates the certificate).",
+      '      overrides: { edge: { https: false } },',
+      '    },',
+    );
+  }
+  return lines.join('\n');
 }
 
 /** `My Shop_API` → `my-shop-api`. */

@@ -37,6 +37,21 @@ export function resolveEdge(ctx: Ctx): ResolvedEdge {
     report('edge.certificate', `got ${show(e.certificate)}; expected 'create' or an ACM certificate ARN`);
   }
   if (e.certificate === 'create' && !e.domain) report('edge.certificate', "'create' needs edge.domain");
+  // prod answers on HTTPS or says in its config that it does not: a default that quietly serves plain HTTP would
+  // fail `berth check` with nothing in the config pointing at the fix.
+  if (ctx.profileName === 'prod' && e.https === undefined && !hasCertSource)
+    report(
+      'edge',
+      `prod serves HTTPS, and nothing here gives it a certificate: set edge.domain (e.g. 'example.com': ` +
+        `an ACM certificate is created and validated in DNS) or edge.certificate (an existing ACM certificate ARN), ` +
+        `at the top level or in environments.${ctx.stage}.overrides.edge; or write edge.https: false to choose ` +
+        `plain HTTP for now`,
+    );
+  if (cdn && (!e.domain || e.https === false))
+    report(
+      'edge.cdn',
+      'CloudFront needs edge.domain and HTTPS: it reaches the ALB over HTTPS under the viewer’s host name',
+    );
   if (e.dns === 'external' && e.hostedZoneId)
     report('edge.hostedZoneId', "with dns: 'external' there is no Route 53 zone; remove hostedZoneId");
   // CloudFront reaches the ALB over HTTPS with the viewer's Host header, so cdn implies https in every profile.
