@@ -65,9 +65,9 @@ from_tarballs() { # every @berthjs/* in the lockfile came from a tarball, none f
 
 step "install the tarballs into an empty folder"
 mkdir -p "$work/install" && cd "$work/install"
-echo '{ "name": "release-check", "private": true }' >package.json
+echo '{ "name": "release-check", "private": true, "dependencies": { "@berthjs/cli": "*" } }' >package.json
 pin package.json
-npm install --no-audit --no-fund --loglevel=error "@berthjs/cli@$(node -p "JSON.parse('$overrides')['@berthjs/cli']")"
+npm install --no-audit --no-fund --loglevel=error
 from_tarballs "$work/install/package-lock.json"
 # The packed packages load on plain node, no loader flags.
 for p in config runtime infra cli; do
@@ -75,9 +75,16 @@ for p in config runtime infra cli; do
     fail "@berthjs/$p does not load on plain node"
 done
 # A service's image installs only the runtime: no CDK anywhere in its tree.
-(cd "$work" && mkdir runtime-only && cd runtime-only && echo '{ "name": "svc", "private": true }' >package.json &&
-  pin package.json && npm install --no-audit --no-fund --loglevel=error --omit=dev "$(node -p "JSON.parse('$overrides')['@berthjs/runtime']")" &&
-  if npm ls --all --omit=dev 2>/dev/null | grep -E 'aws-cdk|constructs@|cdk-nag'; then fail "the runtime's tree holds the CDK"; fi)
+mkdir -p "$work/runtime-only" && cd "$work/runtime-only"
+echo '{ "name": "svc", "private": true, "dependencies": { "@berthjs/runtime": "*" } }' >package.json
+pin package.json
+npm install --no-audit --no-fund --loglevel=error --omit=dev
+npm ls --all --omit=dev --parseable >"$work/runtime-tree.txt" || true
+grep -E 'node_modules/(aws-cdk|aws-cdk-lib|constructs|cdk-nag|@aws-cdk)(/|$)' "$work/runtime-tree.txt" &&
+  fail "the runtime's dependency tree holds the CDK"
+echo "runtime alone: $(wc -l <"$work/runtime-tree.txt") packages, $(du -sh node_modules | cut -f1), no CDK"
+cd "$work/install"
+
 
 step "npx berth init app (no terminal, no --domain)"
 npx --no-install berth init app </dev/null

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index';
 import { CliError, EXIT } from './errors';
+import { sayNodeSupportOnce } from './node-support';
 
 const HELP_FOOTER = `
 Exit codes: 0 success · 1 the command failed (check findings, deploy failure) · 2 invalid config or usage.
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
 /** Runs the CLI and returns the exit code; never lets a stack trace reach a user for an expected failure. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  sayNodeSupportOnce(argv);
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;

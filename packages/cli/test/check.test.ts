@@ -40,8 +40,8 @@ describe('berth check', () => {
     ).toBe(true);
   });
 
-  it('exits 1 and prints the table when an error is not acknowledged', async () => {
-    // Plain HTTP is acknowledged only outside prod, so a prod app with https: false fails.
+  it('exits 1 and prints the table, with what to change, when an error is not acknowledged', async () => {
+    // No access logs is acknowledged only in dev, so a prod app with accessLogs: false fails.
     const dir = mkdtempSync(join(tmpdir(), 'berth-check-'));
     const file = join(dir, 'berth.config.ts');
     writeFileSync(
@@ -49,13 +49,14 @@ describe('berth check', () => {
       `export default {
         name: 'plain',
         services: { web: { hosts: ['www'] } },
-        edge: { domain: 'plain.example.com', https: false },
+        edge: { domain: 'plain.example.com', accessLogs: false },
         environments: { prod: { account: '111111111111' } },
       };\n`,
     );
     const { code, stdout, stderr } = await berth('check', '--env', 'prod', '--config', file, '--skip-guard');
     expect(code).toBe(1);
-    expect(stdout).toMatch(/^error\s+NIST\.800\.53\.R5\s+NIST\.800\.53\.R5-ALBHttpToHttpsRedirection/m);
+    expect(stdout).toMatch(/^error\s+NIST\.800\.53\.R5\s+NIST\.800\.53\.R5-ELBLoggingEnabled/m);
+    expect(stdout).toMatch(/^\s+fix: keep access logs: set edge\.accessLogs: true/m);
     expect(stdout).toMatch(/\d+ errors, \d+ warnings, \d+ acknowledged/);
     expect(stderr).toMatch(/unacknowledged error/);
   });

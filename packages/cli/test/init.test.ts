@@ -28,6 +28,12 @@ beforeAll(async () => {
 });
 afterEach(() => vi.restoreAllMocks());
 
+/** The project's own `npm install` would bring @berthjs/config; here it resolves to this workspace's. */
+function linkConfig(dir: string): void {
+  mkdirSync(join(dir, 'node_modules/@berthjs'), { recursive: true });
+  symlinkSync(join(WORKSPACE, 'packages/config'), join(dir, 'node_modules/@berthjs/config'), 'dir');
+}
+
 function emptyDir(): string {
   return join(mkdtempSync(join(tmpdir(), 'berth-init-')), 'my-shop');
 }
@@ -129,12 +135,34 @@ describe('berth init', () => {
     ]);
   });
 
-  it('the scaffolded project passes `berth check --env dev`, and its branches map to dev/staging/prod', async () => {
+  it('with --domain, prod and staging serve HTTPS on it; without, prod says in its config that it serves HTTP', async () => {
+    const withDomain = emptyDir();
+    expect(scaffold(withDomain, { domain: 'Shop.Example.com.' }).domain).toBe('shop.example.com');
+    linkConfig(withDomain);
+    const file = join(withDomain, 'berth.config.ts');
+    expect((await loadStage(file, 'prod')).resolved.edge).toMatchObject({
+      domain: 'shop.example.com',
+      https: true,
+      certificate: 'create',
+    });
+    expect((await loadStage(file, 'staging')).resolved.edge).toMatchObject({
+      domain: 'staging.shop.example.com',
+      https: true,
+    });
+    const plain = emptyDir();
+    scaffold(plain);
+    expect(readFileSync(join(plain, 'berth.config.ts'), 'utf8')).toMatch(
+      /No domain yet, so prod serves plain HTTP[\s\S]*overrides: \{ edge: \{ https: false \} \}/,
+    );
+    expect(() => scaffold(emptyDir(), { domain: 'not a domain' })).toThrow(
+      /--domain 'not a domain' is not a domain name; expected one such as 'example\.com'/,
+    );
+  });
+
+  it('the scaffolded project passes `berth check --env prod` as generated, and its branches map to dev/staging/prod', async () => {
     const dir = emptyDir();
     scaffold(dir);
-    // The project's own `npm install` would bring @berthjs/config; here it resolves to this workspace's.
-    mkdirSync(join(dir, 'node_modules/@berthjs'), { recursive: true });
-    symlinkSync(join(WORKSPACE, 'packages/config'), join(dir, 'node_modules/@berthjs/config'), 'dir');
+    linkConfig(dir);
     const config = join(dir, 'berth.config.ts');
     for (const [stage, branch] of [
       ['dev', 'development'],
@@ -146,7 +174,7 @@ describe('berth init', () => {
     const out: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(String(m)));
     vi.spyOn(console, 'error').mockImplementation((m: string) => void out.push(String(m)));
-    const code = await main(['node', 'berth', 'check', '--env', 'dev', '--config', config]);
+    const code = await main(['node', 'berth', 'check', '--env', 'prod', '--config', config]);
     expect(code, out.join('\n')).toBe(0);
     expect(out.join('\n')).toMatch(/^0 errors/m);
   });

@@ -24,7 +24,10 @@ function expectProblem(cfg: unknown, pattern: RegExp, stage = 'prod') {
 describe('cross-field rules (each names the path, the value given and what is allowed)', () => {
   it('prod with no way to serve HTTPS is refused, naming what to set', () => {
     const noDomain = app({ edge: { domain: undefined } });
-    expectProblem(noDomain, /^edge: prod serves HTTPS.*set edge\.domain.*edge\.certificate.*edge\.https: false/);
+    expectProblem(
+      noDomain,
+      /^edge: prod serves HTTPS.*set edge\.domain.*edge\.certificate.*edge\.https: false/,
+    );
     expect(() => resolve(noDomain, 'staging')).not.toThrow();
     expect(resolve(app({ edge: { domain: undefined, https: false } }), 'prod').edge.https).toBe(false);
     const arn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
@@ -34,7 +37,10 @@ describe('cross-field rules (each names the path, the value given and what is al
     });
   });
   it('CloudFront needs a domain and HTTPS', () => {
-    expectProblem(app({ edge: { domain: undefined, cdn: true, https: false } }), /^edge\.cdn: CloudFront needs/);
+    expectProblem(
+      app({ edge: { domain: undefined, cdn: true, https: false } }),
+      /^edge\.cdn: CloudFront needs/,
+    );
     expect(resolve(app({ edge: { cdn: true } }), 'prod').edge).toMatchObject({ cdn: true, https: true });
   });
   it('cpu must be a Fargate vCPU value', () => {

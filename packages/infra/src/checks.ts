@@ -9,6 +9,7 @@ import { acknowledgementFor } from './acknowledgements';
 import { allStacks, buildApp } from './app';
 import { BerthStack, StandbyStack } from './stack';
 import { BERTH_RULES, PermissionsProven, type Template } from './rules/index';
+import { fixFor } from './fixes';
 
 export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'Berth';
 
@@ -25,6 +26,8 @@ export interface Finding {
   readonly message: string;
   /** The written reason, when acknowledged. */
   readonly acknowledged?: string;
+  /** What to change in berth.config.ts to clear it (or where the rule is documented), when not acknowledged. */
+  readonly fix?: string;
 }
 
 export interface CheckReport {
@@ -120,7 +123,9 @@ export function runChecks(
     const byStage = new Map(list.map((r) => [r.stage, r]));
     const findings: Finding[] = raw.map((f) => {
       const reason = acknowledgementFor(f, byStage.get(f.stage)!);
-      return reason ? { ...f, acknowledged: reason } : f;
+      if (reason) return { ...f, acknowledged: reason };
+      const fix = fixFor(f);
+      return fix ? { ...f, fix } : f;
     });
     findings.sort(
       (a, b) =>

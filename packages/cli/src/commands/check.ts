@@ -41,8 +41,10 @@ function printReport(report: CheckReport, all: boolean): void {
       f.acknowledged ?? f.message,
     ]);
     const widths = [0, 1, 2, 3].map((i) => Math.min(60, Math.max(...rows.map((r) => r[i]!.length))));
-    for (const r of rows)
-      console.log(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+    shown.forEach((f, n) => {
+      console.log(rows[n]!.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+      if (!f.acknowledged && f.fix) console.log(`${' '.repeat(widths[0]! + 2)}fix: ${f.fix}`);
+    });
     console.log('');
   }
   const guard = report.guard.ran
