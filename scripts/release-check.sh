@@ -70,7 +70,7 @@ pin package.json
 npm install --no-audit --no-fund --loglevel=error
 from_tarballs "$work/install/package-lock.json"
 # The packed packages load on plain node, no loader flags.
-for p in config runtime infra cli; do
+for p in config infra cli; do
   node --input-type=module -e "const m = await import('@berthjs/$p'); if (!Object.keys(m).length) process.exit(1);" ||
     fail "@berthjs/$p does not load on plain node"
 done
@@ -82,6 +82,8 @@ npm install --no-audit --no-fund --loglevel=error --omit=dev
 npm ls --all --omit=dev --parseable >"$work/runtime-tree.txt" || true
 grep -E 'node_modules/(aws-cdk|aws-cdk-lib|constructs|cdk-nag|@aws-cdk)(/|$)' "$work/runtime-tree.txt" &&
   fail "the runtime's dependency tree holds the CDK"
+node --input-type=module -e "const m = await import('@berthjs/runtime'); if (!m.createRuntime) process.exit(1);" ||
+  fail "@berthjs/runtime does not load on plain node"
 echo "runtime alone: $(wc -l <"$work/runtime-tree.txt") packages, $(du -sh node_modules | cut -f1), no CDK"
 cd "$work/install"
 
