@@ -7,6 +7,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-release-XXXXXX")
+# Run as root (CI containers), berth dev starts PostgreSQL as the `postgres` user, which must reach the project.
+chmod 0755 "$work"
 dev_pid=
 cleanup() {
   if [ -n "$dev_pid" ]; then kill -TERM "$dev_pid" 2>/dev/null || true; wait "$dev_pid" 2>/dev/null || true; fi
