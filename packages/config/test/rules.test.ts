@@ -36,13 +36,6 @@ describe('cross-field rules (each names the path, the value given and what is al
       certificate: arn,
     });
   });
-  it('CloudFront needs a domain and HTTPS', () => {
-    expectProblem(
-      app({ edge: { domain: undefined, cdn: true, https: false } }),
-      /^edge\.cdn: CloudFront needs/,
-    );
-    expect(resolve(app({ edge: { cdn: true } }), 'prod').edge).toMatchObject({ cdn: true, https: true });
-  });
   it('cpu must be a Fargate vCPU value', () => {
     expectProblem(
       app({ services: { api: { cpu: 0.3 } } }),

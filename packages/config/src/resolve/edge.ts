@@ -47,11 +47,6 @@ export function resolveEdge(ctx: Ctx): ResolvedEdge {
         `at the top level or in environments.${ctx.stage}.overrides.edge; or write edge.https: false to choose ` +
         `plain HTTP for now`,
     );
-  if (cdn && (!e.domain || e.https === false))
-    report(
-      'edge.cdn',
-      'CloudFront needs edge.domain and HTTPS: it reaches the ALB over HTTPS under the viewer’s host name',
-    );
   if (e.dns === 'external' && e.hostedZoneId)
     report('edge.hostedZoneId', "with dns: 'external' there is no Route 53 zone; remove hostedZoneId");
   // CloudFront reaches the ALB over HTTPS with the viewer's Host header, so cdn implies https in every profile.
