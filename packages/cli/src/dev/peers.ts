@@ -10,7 +10,7 @@ import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
 import { freePort, redisAnswers } from './ports';
 import { externalPostgres, startEmbeddedPostgres, type LocalPostgres } from './postgres';
 import { rotateDatabaseSecret } from './rotation';
-import { startS3, type LocalS3 } from './s3';
+import { createBuckets, startS3, type LocalS3 } from './s3';
 import { CURRENT, startSecretsManager, type LocalSecretsManager } from './secrets-manager';
 import type { Terminal } from './terminal';
 
@@ -41,9 +41,24 @@ export class Peers {
   secretsManager: LocalSecretsManager | undefined;
   /** The ARN of the database secret in `secretsManager`. */
   databaseSecretArn: string | undefined;
+  private resolved: ResolvedApp;
 
   constructor(private readonly options: PeerOptions) {
     this.credentials = loadCredentials(options.stateDir).credentials;
+    this.resolved = options.resolved;
+  }
+
+  /** The config changed: buckets it added are created in the running s3rver. */
+  async update(next: ResolvedApp, addedBuckets: readonly string[]): Promise<void> {
+    this.resolved = next;
+    if (!this.s3 || addedBuckets.length === 0) return;
+    const names = this.bucketNames();
+    await createBuckets(
+      this.s3.endpoint,
+      next.region,
+      this.credentials.aws,
+      Object.fromEntries(addedBuckets.map((b) => [names[b]!, next.buckets[b]!])),
+    );
   }
 
   /** Starts every peer the config needs; all settle before a failure is reported. */
@@ -67,7 +82,7 @@ export class Peers {
 
   /** Config bucket key → the bucket's local name. */
   bucketNames(): Record<string, string> {
-    const { resolved } = this.options;
+    const { resolved } = this;
     return Object.fromEntries(
       Object.keys(resolved.buckets).map((b) => [b, localBucketName(resolved.app, b)]),
     );

@@ -62,6 +62,41 @@ function corsXml(bucket: ResolvedBucket): string {
   return `<CORSConfiguration>${rules.join('')}</CORSConfiguration>`;
 }
 
+/** Buckets added to the config while berth dev runs: created through the S3 API, with their CORS rules. */
+export async function createBuckets(
+  endpoint: string,
+  region: string,
+  credentials: AwsCredentials,
+  buckets: Readonly<Record<string, ResolvedBucket>>,
+): Promise<void> {
+  const { S3Client, CreateBucketCommand, PutBucketCorsCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials });
+  try {
+    for (const [name, bucket] of Object.entries(buckets)) {
+      await client.send(new CreateBucketCommand({ Bucket: name })).catch((err: Error) => {
+        if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
+      });
+      if (bucket.cors.length > 0) {
+        await client.send(
+          new PutBucketCorsCommand({
+            Bucket: name,
+            CORSConfiguration: {
+              CORSRules: bucket.cors.map((rule) => ({
+                AllowedOrigins: [...rule.origins],
+                AllowedMethods: [...rule.methods],
+                AllowedHeaders: rule.headers.length ? [...rule.headers] : ['*'],
+                MaxAgeSeconds: rule.maxAge,
+              })),
+            },
+          }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
 export interface BucketListing {
   readonly name: string;
   readonly bucket: string;

@@ -199,6 +199,26 @@ export class Scheduler {
     });
   }
 
+  /**
+   * The config changed: new and changed jobs take their new spec (and schedule) from now on; a removed job keeps its
+   * history until the next run of berth dev but no longer fires. A running job finishes as it started.
+   */
+  update(jobs: readonly JobSpec[]): void {
+    const names = new Set(jobs.map((j) => j.name));
+    for (const name of [...this.jobs.keys()]) {
+      if (names.has(name)) continue;
+      clearTimeout(this.timers.get(name));
+      this.timers.delete(name);
+      this.jobs.delete(name);
+    }
+    for (const job of jobs) {
+      clearTimeout(this.timers.get(job.name));
+      this.jobs.set(job.name, job);
+      if (job.schedule && job.enabled) this.arm(job);
+      else this.next.set(job.name, null);
+    }
+  }
+
   /** Clears timers and stops running jobs (their process groups get SIGTERM, then SIGKILL after 10 s). */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -61,7 +61,8 @@ export class ServiceProcess {
   private reloading: Promise<void> | undefined;
 
   constructor(
-    readonly spec: ServiceSpec,
+    /** Replaced by a reload with a new spec (the config changed). */
+    public spec: ServiceSpec,
     private readonly terminal: Terminal,
     readonly url: string,
   ) {}
@@ -117,11 +118,17 @@ export class ServiceProcess {
     this.status = 'down';
   }
 
-  /** Stops and starts the process (source change), without counting a restart. */
-  reload(reason: string): Promise<void> {
+  /**
+   * Stops and starts the process (source or config change), without counting a restart. From the first moment the
+   * status is `starting`, so the router holds new requests until the new process is healthy instead of sending them
+   * to one that is draining.
+   */
+  reload(reason: string, spec?: ServiceSpec): Promise<void> {
     if (this.stopping) return Promise.resolve();
+    if (spec) this.spec = spec;
     this.reloading ??= (async () => {
       this.terminal.note(`${this.spec.name}: ${reason}, reloading`);
+      this.status = 'starting';
       clearTimeout(this.restartTimer);
       const child = this.child;
       this.child = undefined;
@@ -144,6 +151,8 @@ export class ServiceProcess {
       return;
     }
     this.child = child;
+    // Check soon: after a reload the health timer may be on its slow (2 s) beat, and requests wait on this.
+    this.scheduleHealth(100);
     const out = lineSplitter((l) => this.output(l));
     const err = lineSplitter((l) => this.output(l));
     child.stdout!.on('data', (c: Buffer) => out.push(c));

@@ -1,7 +1,8 @@
+import type { FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
-import { routeOrder, type ResolvedApp } from '@berthjs/config';
+import { routeOrder, type ResolvedApp, type Route } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
-import type { LoadedConfig } from '../load';
+import { loadConfig, resolveStage, type LoadedConfig } from '../load';
 import { MIGRATE_JOB } from './commands';
 import type { ConsoleState } from './console';
 import { localEnv, processEnv } from './env';
@@ -10,6 +11,7 @@ import { Peers } from './peers';
 import { freePort } from './ports';
 import { sessionToken } from './guard';
 import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from './router';
+import { planChange, watchFile } from './live';
 import { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
 import {
@@ -24,7 +26,7 @@ import {
 } from './state';
 import { printSummary, serviceUrl } from './summary';
 import { seconds, Terminal } from './terminal';
-import { jobSpecs, startServices } from './workloads';
+import { jobSpecs, serviceSpec, startServices } from './workloads';
 
 export interface DevOptions {
   readonly loaded: LoadedConfig;
@@ -58,6 +60,9 @@ export class DevSession {
   private stopping: Promise<void> | undefined;
   private readonly ports: Record<string, number>;
   private readonly limits: RouterLimits;
+  private resolved: ResolvedApp;
+  private rules: readonly Route[];
+  private configWatcher: FSWatcher | undefined;
   /** Carried by the console page; required on every state-changing console call. */
   readonly token = sessionToken();
   port: number;
@@ -66,29 +71,31 @@ export class DevSession {
     this.env = options.env ?? process.env;
     this.port = options.port;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.resolved = options.resolved;
+    this.rules = routeOrder(options.resolved);
     this.ports = readPorts(options.stateDir);
     this.record = new RunRecord(options.stateDir, this.t0);
   }
 
   /** Starts everything; resolves once the app is up. Throws CliError (after cleaning up) when a step fails. */
   async start(): Promise<void> {
-    const { resolved, stateDir, loaded } = this.options;
+    const { stateDir, loaded } = this.options;
+    const { resolved } = this;
     this.term.line(
       `berth dev · ${resolved.app} · stage ${resolved.stage} (profile ${resolved.profile}) · state ${display(stateDir)}`,
     );
     try {
       claimState(stateDir);
-      const rules = routeOrder(resolved);
       const handler = routerHandler({
         target: () => ({
-          rules,
-          defaultService: resolved.defaultService,
+          rules: this.rules,
+          defaultService: this.resolved.defaultService,
           services: this.services,
           port: this.port,
           limits: this.limits,
         }),
         console: () => this.consoleState,
-        appHosts: appHostNames(rules),
+        appHosts: appHostNames(this.rules),
       });
       const listening = await listenRouter(this.options.port, this.options.portGiven, handler, this.limits);
       this.router = listening.servers;
@@ -107,31 +114,11 @@ export class DevSession {
       });
       await this.peers.start();
       this.throwIfStopping();
-      const local = this.peers.local(readSecrets(stateDir, (m) => this.term.warn(m)));
-
-      // Every service gets its port and env up front: jobs run with their service's env even when it is not running.
-      const envs = new Map<string, Record<string, string>>();
-      const warned = new Set<string>();
-      for (const name of Object.keys(resolved.services)) {
-        const port = await freePort(this.ports[`service:${name}`]);
-        this.ports[`service:${name}`] = port;
-        const { env, warnings } = localEnv(resolved, name, local, port);
-        for (const w of warnings) if (!warned.has(w) && warned.add(w)) this.term.warn(`${name}: ${w}`);
-        envs.set(name, processEnv(env, this.env));
-      }
-      savePorts(stateDir, this.ports);
+      const envs = await this.serviceEnvs(resolved);
 
       this.scheduler = new Scheduler(jobSpecs(resolved, loaded.dir, envs, this.term), this.term);
       this.term.prefixWidth([...Object.keys(resolved.services), ...Object.keys(resolved.jobs), MIGRATE_JOB]);
-      this.consoleState = {
-        resolved,
-        port: this.port,
-        stateDir,
-        token: this.token,
-        services: this.services,
-        scheduler: this.scheduler,
-        ...this.peers.forConsole(),
-      };
+      this.consoleState = this.consoleView();
 
       await this.migrate();
       this.throwIfStopping();
@@ -147,6 +134,7 @@ export class DevSession {
       await Promise.all([...this.services.values()].map((s) => s.waitHealthy(30_000)));
       this.throwIfStopping();
       this.scheduler.start();
+      this.configWatcher = watchFile(loaded.path, () => void this.applyConfig());
       printSummary(this.term, {
         resolved,
         loaded,
@@ -171,6 +159,7 @@ export class DevSession {
   /** Stops jobs, services (their stop timeout), the router, then the peers (PostgreSQL last). Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.configWatcher?.close();
       this.record.stop();
       await this.scheduler?.stop();
       await Promise.all([...this.services.values()].map((s) => s.stop()));
@@ -184,6 +173,87 @@ export class DevSession {
   /** Kills every process group at once: the second Ctrl-C. */
   forceKill(): void {
     for (const g of this.groups()) killGroup(g.pgid);
+  }
+
+  /**
+   * Every service gets its port and env up front: jobs run with their service's env even when it is not running.
+   * Ports stay what they were (a service keeps its port across config changes).
+   */
+  private async serviceEnvs(resolved: ResolvedApp): Promise<Map<string, Record<string, string>>> {
+    const local = this.peers!.local(readSecrets(this.options.stateDir, (m) => this.term.warn(m)));
+    const envs = new Map<string, Record<string, string>>();
+    const warned = new Set<string>();
+    for (const name of Object.keys(resolved.services)) {
+      const port = await freePort(this.ports[`service:${name}`]);
+      this.ports[`service:${name}`] = port;
+      const { env, warnings } = localEnv(resolved, name, local, port);
+      for (const w of warnings) if (!warned.has(w) && warned.add(w)) this.term.warn(`${name}: ${w}`);
+      envs.set(name, processEnv(env, this.env));
+    }
+    savePorts(this.options.stateDir, this.ports);
+    return envs;
+  }
+
+  private consoleView(): ConsoleState {
+    return {
+      resolved: this.resolved,
+      port: this.port,
+      stateDir: this.options.stateDir,
+      token: this.token,
+      services: this.services,
+      ...(this.scheduler ? { scheduler: this.scheduler } : {}),
+      ...this.peers!.forConsole(),
+    };
+  }
+
+  /**
+   * berth.config.ts was saved: re-resolve it and apply what can change live (new buckets, jobs, routes, a service's
+   * env or command → that service restarts, requests held meanwhile), and say what needs a new run. An invalid config
+   * is reported and the running one kept.
+   */
+  private async applyConfig(): Promise<void> {
+    if (this.stopping) return;
+    const { loaded, stateDir } = this.options;
+    const t = Date.now();
+    let next: ResolvedApp;
+    try {
+      next = resolveStage(await loadConfig(loaded.path), this.resolved.stage);
+    } catch (err) {
+      this.term.fail(`config: ${(err as Error).message}\n  keeping the running config`);
+      return;
+    }
+    const change = planChange(this.resolved, next);
+    const applied: string[] = [];
+    try {
+      await this.peers!.update(next, change.addedBuckets);
+      if (change.addedBuckets.length) applied.push(`bucket ${change.addedBuckets.join(', ')} created`);
+      this.resolved = next;
+      this.rules = routeOrder(next);
+      if (change.routes) applied.push('routes');
+      const envs = await this.serviceEnvs(next);
+      this.scheduler?.update(jobSpecs(next, loaded.dir, envs, this.term));
+      if (change.jobs) applied.push('jobs');
+      this.consoleState = this.consoleView();
+      const restart = new Set(change.restart);
+      // A new bucket reaches only the services that use it, through their env: those restart too.
+      for (const name of Object.keys(next.services)) {
+        const spec = serviceSpec(next, loaded.dir, envs, name);
+        const proc = this.services.get(name);
+        if (!spec || !proc || !restart.has(name)) continue;
+        void proc.reload('the config changed', spec);
+        applied.push(`${name} restarting`);
+      }
+    } catch (err) {
+      this.term.fail(`config: could not apply the change: ${(err as Error).message}`);
+      return;
+    }
+    if (applied.length) this.term.done(`config reloaded: ${applied.join('; ')}`, Date.now() - t);
+    else if (!change.needsRestart.length) this.term.note('config saved: nothing berth dev runs changed');
+    if (change.needsRestart.length) {
+      this.term.warn(
+        `config: restart berth dev to apply ${change.needsRestart.join(', ')} (state ${display(stateDir)} is kept)`,
+      );
+    }
   }
 
   private throwIfStopping(): void {

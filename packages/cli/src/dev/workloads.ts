@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { ResolvedApp } from '@berthjs/config';
 import { jobDevCommand, migrateDevCommand, MIGRATE_JOB } from './commands';
 import type { JobSpec } from './scheduler';
-import { ServiceProcess } from './service';
+import { ServiceProcess, type ServiceSpec } from './service';
 import type { Terminal } from './terminal';
 
 /**
@@ -55,6 +55,28 @@ export function jobSpecs(
   return specs;
 }
 
+/** What a service's process runs with; undefined for a service without a dev command. */
+export function serviceSpec(
+  resolved: ResolvedApp,
+  configDir: string,
+  envs: ServiceEnvs,
+  name: string,
+): ServiceSpec | undefined {
+  const service = resolved.services[name];
+  if (!service?.dev) return undefined;
+  const env = envs.get(name)!;
+  return {
+    name,
+    command: service.dev.command,
+    cwd: resolvePath(configDir, service.dev.cwd),
+    env,
+    port: Number(env.PORT),
+    healthPath: service.healthPath,
+    stopTimeout: service.stopTimeout,
+    watch: service.dev.watch.map((w) => resolvePath(configDir, w)),
+  };
+}
+
 /** Starts every service that has a dev command into `into`; warns about the ones that have none. */
 export function startServices(
   resolved: ResolvedApp,
@@ -71,18 +93,8 @@ export function startServices(
       );
       continue;
     }
-    const env = envs.get(service.name)!;
     const proc = new ServiceProcess(
-      {
-        name: service.name,
-        command: service.dev.command,
-        cwd: resolvePath(configDir, service.dev.cwd),
-        env,
-        port: Number(env.PORT),
-        healthPath: service.healthPath,
-        stopTimeout: service.stopTimeout,
-        watch: service.dev.watch.map((w) => resolvePath(configDir, w)),
-      },
+      serviceSpec(resolved, configDir, envs, service.name)!,
       term,
       urlOf(service.name),
     );
