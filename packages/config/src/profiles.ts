@@ -31,6 +31,8 @@ export interface Profile {
   readonly deletionProtection: boolean;
   readonly removal: 'retain' | 'snapshot' | 'destroy';
   readonly bucketVersioning: boolean;
+  /** Days a versioned bucket keeps noncurrent versions before they expire. */
+  readonly noncurrentVersionDays: number;
   readonly alarms: boolean;
   readonly standby: boolean;
 }
@@ -47,6 +49,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     deletionProtection: false,
     removal: 'destroy',
     bucketVersioning: false,
+    noncurrentVersionDays: 1,
     alarms: false,
     standby: false,
   },
@@ -67,6 +70,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     deletionProtection: false,
     removal: 'snapshot',
     bucketVersioning: false,
+    noncurrentVersionDays: 7,
     alarms: false,
     standby: false,
   },
@@ -87,6 +91,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     deletionProtection: true,
     removal: 'retain',
     bucketVersioning: true,
+    noncurrentVersionDays: 30,
     alarms: true,
     standby: true,
   },

@@ -195,6 +195,12 @@ export const bucketSchema = z.strictObject({
     .optional(),
   /** Object versioning. @default - profile: prod only */
   versioned: z.boolean().optional(),
+  /**
+   * Days a versioned bucket keeps an overwritten or deleted object's old versions before S3 deletes them (and then
+   * the delete markers left with no version): a delete or a purge really erases after this many days.
+   * @default - profile: 1 (dev), 7 (staging), 30 (prod)
+   */
+  noncurrentVersionDays: z.number().int().optional(),
 });
 
 export const mailSchema = z.strictObject({

@@ -115,6 +115,8 @@ export interface ResolvedBucket {
     readonly infrequentAccessAfterDays?: number;
   }[];
   readonly versioned: boolean;
+  /** Days old versions are kept on a versioned bucket (then expired, with their delete markers); null unversioned. */
+  readonly noncurrentVersionDays: number | null;
 }
 
 export interface ResolvedMail {

@@ -52,6 +52,12 @@ export interface Storage {
   presignDownload(input: PresignDownloadInput): Promise<{ url: string; expiresAt: string }>;
   head(key: string): Promise<ObjectHead | undefined>;
   list(prefix: string): AsyncIterable<StoredObject>;
+  /**
+   * Deletes the objects: they are gone from reads and lists at once. On a versioned bucket S3 keeps the old version
+   * behind a delete marker; Berth's lifecycle rule deletes those old versions after the bucket's
+   * `noncurrentVersionDays` (profile default 30 in prod), then the marker, so the data is erased then, not never.
+   * Needs only s3:DeleteObject (no version is deleted by id, so no s3:DeleteObjectVersion).
+   */
   delete(keys: readonly string[]): Promise<void>;
 }
 

@@ -40,6 +40,14 @@ export function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
       if (rule.expireAfterDays !== undefined && rule.expireAfterDays < 1)
         ctx.report(`${at}.lifecycle.${i}.expireAfterDays`, `got ${rule.expireAfterDays}; must be ≥ 1`);
     });
+    const versioned = b.versioned ?? ctx.profile.bucketVersioning;
+    if (b.noncurrentVersionDays !== undefined && b.noncurrentVersionDays < 1)
+      ctx.report(`${at}.noncurrentVersionDays`, `got ${b.noncurrentVersionDays}; must be ≥ 1`);
+    if (b.noncurrentVersionDays !== undefined && !versioned)
+      ctx.report(
+        `${at}.noncurrentVersionDays`,
+        `got ${b.noncurrentVersionDays}, but the bucket is not versioned; set versioned: true or remove it`,
+      );
     out[name] = {
       name,
       intelligentTiering: b.intelligentTiering ?? false,
@@ -50,7 +58,10 @@ export function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
         maxAge: r.maxAge ?? 3000,
       })),
       lifecycle,
-      versioned: b.versioned ?? ctx.profile.bucketVersioning,
+      versioned,
+      noncurrentVersionDays: versioned
+        ? (b.noncurrentVersionDays ?? ctx.profile.noncurrentVersionDays)
+        : null,
     };
   }
   return out;

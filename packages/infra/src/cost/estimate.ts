@@ -644,16 +644,17 @@ function cacheLine(
 
 function buckets(ctx: Ctx): void {
   for (const [id, r] of resourcesOfType(ctx.stack.template, 'AWS::S3::Bucket')) {
+    const noncurrent = noncurrentGb(r);
     add(
       ctx,
       id,
       r.Type,
       `S3 bucket ${readableId(id).replace(/^Bucket(?=[A-Z])/, '')}`,
       1,
-      A.bucketGb * P.s3StandardGb.usd,
+      (A.bucketGb + (noncurrent?.gb ?? 0)) * P.s3StandardGb.usd,
       'bucket-month',
       P.s3StandardGb.source,
-      `${A.bucketGb} GB in Standard; requests not included`,
+      `${A.bucketGb} GB in Standard${noncurrent ? `; ${noncurrent.note}` : ''}; requests not included`,
     );
   }
   for (const [id, r] of resourcesOfType(ctx.stack.template, 'AWS::ECR::Repository')) {
@@ -923,4 +924,26 @@ function parseInput(input: unknown): Record<string, unknown> | undefined {
   }
   const obj = (input as { 'Fn::ToJsonString'?: unknown } | undefined)?.['Fn::ToJsonString'];
   return obj && typeof obj === 'object' ? (obj as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Old versions a versioned bucket holds: the share of its data overwritten or deleted each month, kept for the
+ * noncurrent expiry days. A versioned bucket without expiry grows every month; priced as one year of it.
+ */
+function noncurrentGb(r: { Properties?: Record<string, unknown> }): { gb: number; note: string } | undefined {
+  const p = r.Properties ?? {};
+  if ((p.VersioningConfiguration as { Status?: string } | undefined)?.Status !== 'Enabled') return undefined;
+  const rules = ((p.LifecycleConfiguration as { Rules?: unknown[] } | undefined)?.Rules ?? []) as {
+    NoncurrentVersionExpiration?: { NoncurrentDays?: number };
+  }[];
+  const days = rules.find((x) => x.NoncurrentVersionExpiration?.NoncurrentDays)?.NoncurrentVersionExpiration
+    ?.NoncurrentDays;
+  const churn = A.bucketGb * A.bucketChurnShare;
+  if (days === undefined)
+    return { gb: churn * 12, note: `old versions never expire (${churn * 12} GB after a year, growing)` };
+  const gb = Math.round(churn * (days / 30) * 100) / 100;
+  return {
+    gb,
+    note: `+${gb} GB of old versions (${A.bucketChurnShare * 100}% replaced a month, kept ${days} days)`,
+  };
 }

@@ -168,6 +168,8 @@ export const ASSUMPTIONS = Object.freeze({
   logGbPerGroup: 1,
   flowLogGb: 1,
   bucketGb: 10,
+  /** Share of a bucket's data overwritten or deleted per month (old versions a versioned bucket keeps). */
+  bucketChurnShare: 0.1,
   ecrGbPerRepository: 1,
   cloudfrontGb: 50,
   cloudfrontMillionRequests: 1,
