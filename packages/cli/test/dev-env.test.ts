@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineApp, resolve, type AppConfig } from '@berthjs/config';
+import { isIgnoredChange } from '../src/dev/service';
 import { LOCAL_CREDENTIALS, localBucketName, localEnv, processEnv, type LocalPeers } from '../src/dev/env';
 
 const app = (extra: Partial<AppConfig> = {}) =>
@@ -166,7 +167,28 @@ describe('processEnv', () => {
         DATABASE_URL: 'x',
       },
     );
-    expect(env).toEqual({ PATH: '/bin', HOME: '/root', NODE_OPTIONS: '--enable-source-maps', PORT: '1' });
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/root',
+      NODE_OPTIONS: '--enable-source-maps',
+      PORT: '1',
+      // Python's stdout is block-buffered on a pipe; berth dev shows output as it is written.
+      PYTHONUNBUFFERED: '1',
+    });
+  });
+});
+
+describe('the reload watcher', () => {
+  it("ignores Python's bytecode writes and dependency folders, not sources", () => {
+    for (const name of [
+      'app/__pycache__/main.cpython-311.pyc',
+      'app/main.pyc',
+      '.venv/lib/x.py',
+      'node_modules/a.js',
+    ])
+      expect(isIgnoredChange(name), name).toBe(true);
+    for (const name of ['app/main.py', 'src/server.ts', 'migrations/001.sql'])
+      expect(isIgnoredChange(name), name).toBe(false);
   });
 });
 

@@ -171,6 +171,8 @@ export function processEnv(
     const value = parent[key];
     if (value !== undefined) env[key] = value;
   }
+  // Python buffers stdout when it is a pipe: without this, a Python service's output shows up late or never.
+  env.PYTHONUNBUFFERED = '1';
   return Object.assign(env, contract);
 }
 

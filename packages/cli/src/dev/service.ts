@@ -38,7 +38,14 @@ const BACKOFF_MAX_MS = 10_000;
 const STABLE_MS = 10_000;
 /** How long a new process may fail its health check before it counts as unhealthy. */
 const START_GRACE_MS = 60_000;
-const IGNORED = /(^|[/\\])(node_modules|\.git|\.berth|dist|coverage)([/\\]|$)/;
+/** Paths whose changes never reload: dependencies, state, build output, and Python's own bytecode writes. */
+const IGNORED =
+  /(^|[/\\])(node_modules|\.git|\.berth|\.venv|dist|coverage|__pycache__|\.pytest_cache)([/\\]|$)|\.py[co]$/;
+
+/** Whether a changed path (relative to a watched folder) leaves the service running as it is. */
+export function isIgnoredChange(name: string): boolean {
+  return IGNORED.test(name);
+}
 
 /**
  * One service as a supervised child process: restarted with exponential backoff when it crashes, reloaded when its
@@ -236,7 +243,7 @@ export class ServiceProcess {
       try {
         const watcher = watch(dir, { recursive: true }, (_event, file) => {
           const name = file ? String(file) : '';
-          if (IGNORED.test(name)) return;
+          if (isIgnoredChange(name)) return;
           clearTimeout(this.reloadTimer);
           this.reloadTimer = setTimeout(() => void this.reload(`${name || dir} changed`), 150);
         });
