@@ -37,7 +37,14 @@ export { PROFILES, DEFAULTS, LOG_RETENTION_DAYS, type Profile } from './profiles
 export { FARGATE_SIZES, FARGATE_CPUS, isFargatePair } from './fargate';
 export { parseMemory, formatMemory, scheduleProblem, rateSeconds, isCidr, isGraviton } from './units';
 export { appSchema, PROFILE_NAMES, VPC_ENDPOINTS } from './schema';
-export type { AppConfig, ServiceConfig, DatabaseConfig, EnvironmentConfig, Overrides } from './schema';
+export type {
+  AppConfig,
+  ServiceConfig,
+  DatabaseConfig,
+  EnvironmentConfig,
+  Overrides,
+  AcknowledgementConfig,
+} from './schema';
 export type * from './types';
 
 /**

@@ -315,6 +315,25 @@ export const standbySchema = z.strictObject({
   tasks: z.number().int().optional(),
 });
 
+/**
+ * A finding of `berth check` the team accepts, with its written reason. It matches a finding whose rule is `rule`
+ * (or `rule[...]`, a cdk-nag rule with its detail) and, when given, whose logical id or construct path is
+ * `resource` (or lies under the path `resource/`). An acknowledgement that matches no finding is itself reported.
+ */
+export const acknowledgementSchema = z.strictObject({
+  /** e.g. 'Berth-SecretsNeverInPlainEnv', 'AwsSolutions-IAM5'. */
+  rule: z.string().min(1, 'a rule id such as Berth-SecretsNeverInPlainEnv'),
+  /** Logical id or construct path. @default - every resource the rule flags */
+  resource: z.string().min(1).optional(),
+  /** Why this is acceptable, for the next reviewer: required. */
+  reason: z
+    .string()
+    .trim()
+    .min(20, 'a written reason of at least 20 characters: why this finding is acceptable'),
+  /** Only in these environments. @default - every environment */
+  environments: z.array(z.string().min(1)).min(1).optional(),
+});
+
 /** Everything an environment may override. */
 const overridable = {
   services: z.record(z.string(), serviceSchema).optional(),
@@ -368,6 +387,8 @@ export const appSchema = z.strictObject({
   auth: authSchema.optional(),
   standby: standbySchema.optional(),
   environments: z.record(z.string(), environmentSchema),
+  /** Findings of `berth check` accepted with a reason; `berth check --all` lists them. @default - none */
+  acknowledgements: z.array(acknowledgementSchema).optional(),
   /** CI/CD: the GitHub repository allowed to deploy through OIDC. */
   github: z.strictObject({ repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "'owner/name'") }).optional(),
 });
@@ -377,3 +398,4 @@ export type ServiceConfig = z.input<typeof serviceSchema>;
 export type DatabaseConfig = z.input<typeof databaseSchema>;
 export type EnvironmentConfig = z.input<typeof environmentSchema>;
 export type Overrides = NonNullable<EnvironmentConfig['overrides']>;
+export type AcknowledgementConfig = z.input<typeof acknowledgementSchema>;

@@ -242,4 +242,14 @@ export interface ResolvedApp {
   readonly deletionProtection: boolean;
   /** Every environment the config declares, for cross-environment wiring. */
   readonly environments: readonly string[];
+  /** The config's own acknowledgements that apply to this environment, in config order. */
+  readonly acknowledgements: readonly ResolvedAcknowledgement[];
+}
+
+export interface ResolvedAcknowledgement {
+  /** Position in the config's `acknowledgements`, so an unused one can be named. */
+  readonly index: number;
+  readonly rule: string;
+  readonly resource?: string;
+  readonly reason: string;
 }

@@ -1,4 +1,4 @@
-import type { ResolvedApp } from '@berthjs/config';
+import type { ResolvedAcknowledgement, ResolvedApp } from '@berthjs/config';
 import type { Finding } from './checks';
 
 /**
@@ -368,4 +368,28 @@ export function acknowledgementFor(
     return a.reason;
   }
   return undefined;
+}
+
+/**
+ * The config's own acknowledgement (`acknowledgements` in berth.config.ts) that covers a finding: same rule (or the
+ * rule with a `[detail]`), and, when it names a resource, the same logical id (with or without the CDK's hash
+ * suffix), the same construct path, or a path under it.
+ */
+export function configAcknowledgementFor(
+  finding: Pick<Finding, 'rule' | 'resource' | 'path'>,
+  resolved: ResolvedApp,
+): ResolvedAcknowledgement | undefined {
+  return (resolved.acknowledgements ?? []).find((a) => {
+    if (finding.rule !== a.rule && !finding.rule.startsWith(`${a.rule}[`)) return false;
+    if (a.resource === undefined) return true;
+    const path = finding.path ?? '';
+    // A logical id may be written without the CDK's 8-character hash (ServiceApiTaskDefinition).
+    const unhashed = /^(.+)[0-9A-F]{8}$/.exec(finding.resource)?.[1];
+    return (
+      finding.resource === a.resource ||
+      unhashed === a.resource ||
+      path === a.resource ||
+      path.startsWith(`${a.resource}/`)
+    );
+  });
 }

@@ -5,7 +5,7 @@ import { CfnResource, Stack, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { ResolvedApp } from '@berthjs/config';
-import { acknowledgementFor } from './acknowledgements';
+import { acknowledgementFor, configAcknowledgementFor } from './acknowledgements';
 import { allStacks, buildApp } from './app';
 import { BerthStack, StandbyStack } from './stack';
 import { BERTH_RULES, PermissionsProven, type Template } from './rules/index';
@@ -28,6 +28,8 @@ export interface Finding {
   readonly acknowledged?: string;
   /** What to change in berth.config.ts to clear it (or where the rule is documented), when not acknowledged. */
   readonly fix?: string;
+  /** Who acknowledged it: Berth's own list, or the app's `acknowledgements` in berth.config.ts. */
+  readonly acknowledgedBy?: 'berth' | 'config';
 }
 
 export interface CheckReport {
@@ -121,12 +123,31 @@ export function runChecks(
     const berth = lap();
 
     const byStage = new Map(list.map((r) => [r.stage, r]));
+    const used = new Set<string>();
     const findings: Finding[] = raw.map((f) => {
-      const reason = acknowledgementFor(f, byStage.get(f.stage)!);
-      if (reason) return { ...f, acknowledged: reason };
+      const resolvedStage = byStage.get(f.stage)!;
+      const own = configAcknowledgementFor(f, resolvedStage);
+      if (own) {
+        used.add(`${f.stage}#${own.index}`);
+        return { ...f, acknowledged: own.reason, acknowledgedBy: 'config' as const };
+      }
+      const reason = acknowledgementFor(f, resolvedStage);
+      if (reason) return { ...f, acknowledged: reason, acknowledgedBy: 'berth' as const };
       const fix = fixFor(f);
       return fix ? { ...f, fix } : f;
     });
+    // An acknowledgement nothing matches any more would silently cover the next finding of its kind: say so.
+    for (const r of list)
+      for (const a of r.acknowledgements ?? [])
+        if (!used.has(`${r.stage}#${a.index}`))
+          findings.push({
+            source: 'Berth',
+            rule: 'Berth-AcknowledgementUnused',
+            stage: r.stage,
+            resource: `acknowledgements.${a.index}`,
+            severity: 'warning',
+            message: `acknowledgements.${a.index} (${a.rule}${a.resource ? ` on ${a.resource}` : ''}) matches no finding in ${r.stage}; remove it or fix its rule/resource`,
+          });
     findings.sort(
       (a, b) =>
         a.stage.localeCompare(b.stage) ||

@@ -67,7 +67,40 @@ describe('SecretsNeverInPlainEnv', () => {
     ];
     expect(SecretsNeverInPlainEnv.check({ template: t, resolved: prod }).map((v) => v.message)).toEqual([
       "DATABASE_SECRET is a secret in the contract but is plain env in container 'api'",
-      "STRIPE_API_KEY looks like a credential and is plain env in container 'api'",
+      "STRIPE_API_KEY looks like a credential by its name and is plain env in container 'api'",
+    ]);
+  });
+  it('catches STRIPE_SECRET_KEY, JWT_SIGNING_KEY by name and a DATABASE_URL with a password by value, never echoing it', () => {
+    const t = copy();
+    const c = container(t);
+    c.Environment = [
+      ...(c.Environment as object[]),
+      { Name: 'STRIPE_SECRET_KEY', Value: 'sk_live_51HxAbCdEfGhIjKlMnOp' },
+      { Name: 'JWT_SIGNING_KEY', Value: 'correct horse battery staple' },
+      { Name: 'DATABASE_URL', Value: 'postgres://app:hunter2@db.internal:5432/app' },
+      { Name: 'UPSTREAM', Value: 'ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789' },
+      { Name: 'SIGNING', Value: '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE' },
+    ];
+    const messages = SecretsNeverInPlainEnv.check({ template: t, resolved: prod }).map((v) => v.message);
+    expect(messages).toEqual([
+      "STRIPE_SECRET_KEY looks like a credential by its name and is plain env in container 'api'",
+      "JWT_SIGNING_KEY looks like a credential by its name and is plain env in container 'api'",
+      "DATABASE_URL holds what looks like a URL with a password and is plain env in container 'api'",
+      "UPSTREAM holds what looks like a GitHub token and is plain env in container 'api'",
+      "SIGNING holds what looks like a PEM private key and is plain env in container 'api'",
+    ]);
+    expect(messages.join('\n')).not.toMatch(/hunter2|sk_live_51|ghp_a|MHcCAQEE/);
+  });
+  it('covers job task definitions too', () => {
+    const t = copy();
+    const jobTask = Object.values(t.Resources).find(
+      (r) =>
+        r.Type === 'AWS::ECS::TaskDefinition' && String(r.Properties.Family ?? '').includes('send-reminders'),
+    )!;
+    const c = (jobTask.Properties.ContainerDefinitions as Record<string, unknown>[])[0]!;
+    c.Environment = [...(c.Environment as object[]), { Name: 'SMTP_URL', Value: 'smtp://u:p4ss@mail:25' }];
+    expect(SecretsNeverInPlainEnv.check({ template: t, resolved: prod }).map((v) => v.message)).toEqual([
+      expect.stringMatching(/^SMTP_URL holds what looks like a URL with a password/),
     ]);
   });
 });

@@ -56,5 +56,6 @@ function printReport(report: CheckReport, all: boolean): void {
 }
 
 function level(f: Finding): string {
-  return f.acknowledged ? 'ack' : f.severity;
+  if (!f.acknowledged) return f.severity;
+  return f.acknowledgedBy === 'config' ? 'ack (berth.config.ts)' : 'ack';
 }

@@ -2,6 +2,7 @@ import { ConfigError, type ConfigIssue } from '../errors';
 import { PROFILES } from '../profiles';
 import type { AppConfig } from '../schema';
 import type { ResolvedApp } from '../types';
+import { resolveAcknowledgements } from './acknowledgements';
 import { deepFreeze, type Ctx } from './context';
 import { CROSS_RULES } from './cross';
 import { resolveDatabase } from './database';
@@ -93,6 +94,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     removal: resolveRemoval(ctx),
     deletionProtection: merged.deletionProtection ?? profile.deletionProtection,
     environments: Object.keys(app.environments),
+    acknowledgements: resolveAcknowledgements(ctx, Object.keys(app.environments)),
   };
   for (const rule of CROSS_RULES) rule.check(draft, ctx);
 

@@ -1,12 +1,11 @@
 import { contractFor } from '@berthjs/config';
+import { credentialInValue, isCredentialName } from './credentials';
 import { resourcesOfType, type BerthRule, type ContainerDefinition, type RuleViolation } from './rule';
 
-/** Names that only ever hold credentials. `*_ARN`/`*_URL` names (pointers, not secrets) do not match. */
-const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_KEY|API_KEY|CREDENTIALS)$/;
-
 /**
- * No credential in plain environment: not a contract secret, not a name that looks like one, not a resolved
- * Secrets Manager reference (which CloudFormation would write into the task definition in clear).
+ * No credential in plain environment of any task definition (services and jobs): not a contract secret, not a name
+ * that looks like one, not a value that looks like one (a URL with a password, a known key format, a PEM block, a
+ * long random string), not a resolved Secrets Manager reference (which CloudFormation writes in clear).
  */
 export const SecretsNeverInPlainEnv: BerthRule = {
   id: 'Berth-SecretsNeverInPlainEnv',
@@ -29,11 +28,20 @@ export const SecretsNeverInPlainEnv: BerthRule = {
               resource: id,
               message: `${e.Name} is a secret in the contract but is plain env in container '${c.Name}'`,
             });
-          else if (SECRET_NAME.test(e.Name))
+          else if (isCredentialName(e.Name))
             out.push({
               resource: id,
-              message: `${e.Name} looks like a credential and is plain env in container '${c.Name}'`,
+              message: `${e.Name} looks like a credential by its name and is plain env in container '${c.Name}'`,
             });
+          else if (typeof e.Value === 'string') {
+            const what = credentialInValue(e.Value);
+            // The value itself never goes into the report: the report is printed and stored.
+            if (what)
+              out.push({
+                resource: id,
+                message: `${e.Name} holds what looks like ${what} and is plain env in container '${c.Name}'`,
+              });
+          }
           if (JSON.stringify(e.Value).includes('resolve:secretsmanager'))
             out.push({ resource: id, message: `${e.Name} resolves a Secrets Manager value into plain env` });
         }
