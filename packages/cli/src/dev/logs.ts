@@ -8,9 +8,20 @@ const LEVELS: Record<number, { name: string; color: number }> = {
   50: { name: 'ERROR', color: 31 },
   60: { name: 'FATAL', color: 35 },
 };
+const NAMED: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  warning: 40,
+  error: 50,
+  fatal: 60,
+  critical: 60,
+};
 // `_aws` is the CloudWatch embedded-metric envelope: its metric values are shown, the envelope is noise locally.
 const HIDDEN = new Set([
   'level',
+  'severity',
   'time',
   'msg',
   'pid',
@@ -40,14 +51,20 @@ export function formatLine(line: string): LogLine {
   } catch {
     return { text: trimmed, colored: trimmed, level: 30 };
   }
-  const level = typeof entry.level === 'number' ? entry.level : 30;
+  // pino writes numbers; other loggers (and pino with a `formatters.level`) write names: both show as what they are.
+  const level =
+    typeof entry.level === 'number'
+      ? entry.level
+      : (NAMED[String(entry.level ?? entry.severity ?? '').toLowerCase()] ?? 30);
   const meta = LEVELS[level] ?? {
     name: String(entry.level ?? 'INFO')
       .toUpperCase()
       .padEnd(5),
     color: 0,
   };
-  const time = typeof entry.time === 'number' ? new Date(entry.time) : new Date();
+  const parsed =
+    typeof entry.time === 'number' || typeof entry.time === 'string' ? new Date(entry.time) : undefined;
+  const time = parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date();
   const clock = time.toISOString().slice(11, 23);
   const msg = typeof entry.msg === 'string' ? entry.msg : entry._aws ? 'metric' : '';
   const fields = Object.entries(entry)

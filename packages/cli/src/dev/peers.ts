@@ -7,7 +7,8 @@ import { loadCredentials, type PeerCredentials } from './credentials';
 import { localBucketName, type DatabaseSecret, type LocalPeers } from './env';
 import { startMail, type LocalMail } from './mail';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
-import { freePort, redisAnswers } from './ports';
+import { freePort } from './ports';
+import { decideCache } from './redis';
 import { externalPostgres, startEmbeddedPostgres, type LocalPostgres } from './postgres';
 import { rotateDatabaseSecret } from './rotation';
 import { createBuckets, startS3, type LocalS3 } from './s3';
@@ -254,18 +255,15 @@ export class Peers {
   }
 
   private async probeCache(): Promise<void> {
-    const { resolved, env, term } = this.options;
+    const { resolved, env, term, stateDir } = this.options;
     if (!resolved.cache) return;
     const url = env.REDIS_URL || 'redis://127.0.0.1:6379';
     const t = Date.now();
-    if (await redisAnswers(url)) {
-      term.done(`cache: Redis at ${url}`, Date.now() - t);
-      this.cacheUrl = url;
-      return;
-    }
-    term.note(
-      `cache: no Redis answers at ${url}; services use their in-process cache (set REDIS_URL to use one)`,
-    );
+    const decision = await decideCache(url, stateDir);
+    if (decision.url) {
+      term.done(decision.message, Date.now() - t);
+      this.cacheUrl = decision.url;
+    } else term.note(decision.message);
   }
 
   private async startIdentity(): Promise<void> {
