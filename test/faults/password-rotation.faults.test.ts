@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { between } from '../../bench/harness/load';
+import { isAllowed } from '@berthjs/infra';
+import { startSecretsManager } from '../../bench/harness/secrets-manager';
 import { APP_ROLE, loadTalentMix, report, type Scenario, sleep, startScenario, summarize } from './scenario';
+import { talentTaskRole } from './task-role';
 
 // The database password is rotated mid-load the way the RDS rotation Lambda does it (ALTER ROLE, then the secret's
 // AWSCURRENT value), then the app has to open new connections: a lock on `opportunities` held for 600 ms makes
@@ -54,6 +57,8 @@ describe('fault: DB password rotated mid-load', () => {
     );
     const { acknowledged, lost } = await world.lostWrites(samples);
     const reads = world.secretsManager!.calls.get(world.secretArn!) ?? 0;
+    // The peer answers as IAM would for the api task role synthesized for prod (test/faults/task-role.ts).
+    const denied = world.secretsManager!.denied.get(world.secretArn!) ?? 0;
     const after = between(samples, rotatedAt);
     const failures = samples.filter((s) => s.status === undefined || s.status >= 500);
 
@@ -68,6 +73,7 @@ describe('fault: DB password rotated mid-load', () => {
         'app sessions before rotation': sessionsBefore ?? 0,
         'app sessions at the end: opened before / after the rotation': `${sessions[0]?.old} / ${sessions[0]?.fresh}`,
         'GetSecretValue calls': reads,
+        'GetSecretValue refused by the task role policy': denied,
         'failed requests (5xx + connection errors)': failures.length,
         'failed statuses':
           [...new Set(failures.map((f) => `${f.status ?? f.error} ${f.body ?? ''}`))].join('; ') || 'none',
@@ -87,6 +93,7 @@ describe('fault: DB password rotated mid-load', () => {
       reads,
       'the runtime never re-read the secret: the scenario did not exercise rotation',
     ).toBeGreaterThanOrEqual(1);
+    expect(denied, 'the synthesized task role may not re-read the database secret').toBe(0);
     expect(sessions[0]?.fresh, 'no connection was opened with the new password').toBeGreaterThan(0);
     expect(await Promise.race([world.talent.exited, sleep(0).then(() => 'running')])).toBe('running');
     expect(lost).toEqual([]);
@@ -94,5 +101,41 @@ describe('fault: DB password rotated mid-load', () => {
     const settled = between(samples, rotatedAt + 2_000);
     expect(summarize(settled).ok).toBe(settled.length);
     expect(failures.map((f) => `${f.kind} ${f.status ?? f.error}`)).toEqual([]);
+  });
+});
+
+describe('the rotation peer enforces the synthesized task role', () => {
+  it('refuses the re-read when the task role lacks GetSecretValue on the secret (the old template shape)', async () => {
+    const role = talentTaskRole();
+    expect(role.authorize('secretsmanager:GetSecretValue', role.databaseSecretArn)).toBe(true);
+    const old = role.policies.map((p) => ({
+      ...p,
+      document: {
+        ...p.document,
+        Statement: [p.document.Statement]
+          .flat()
+          .filter((s) => ![s.Action].flat().includes('secretsmanager:GetSecretValue')),
+      },
+    }));
+    expect(isAllowed(old, 'secretsmanager:GetSecretValue', role.databaseSecretArn).allowed).toBe(false);
+    const peer = await startSecretsManager('us-east-1', {
+      authorize: (action, arn) => isAllowed(old, action, arn).allowed,
+    });
+    try {
+      const arn = peer.put('talent/prod/database', '{}', role.databaseSecretArn);
+      const res = await fetch(peer.endpoint, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'secretsmanager.GetSecretValue',
+          'content-type': 'application/x-amz-json-1.1',
+        },
+        body: JSON.stringify({ SecretId: arn }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { __type: string }).__type).toBe('AccessDeniedException');
+      expect(peer.denied.get(arn)).toBe(1);
+    } finally {
+      await peer.close();
+    }
   });
 });

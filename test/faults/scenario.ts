@@ -22,6 +22,7 @@ import {
   type Sample,
 } from '../../bench/harness/load';
 import { startSecretsManager, type LocalSecretsManager } from '../../bench/harness/secrets-manager';
+import { talentTaskRole } from './task-role';
 import { prepareTalentDatabase, startTalent, type ServerProcess } from '../../bench/harness/talent';
 
 export interface ScenarioOptions {
@@ -94,9 +95,16 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     let secretsManager: LocalSecretsManager | undefined;
     let secretArn: string | undefined;
     if (options.secretsManager) {
-      secretsManager = await startSecretsManager();
+      // The peer enforces talent's api task role as synthesized for prod: the runtime re-reads the secret with the
+      // task's credentials, so a grant on the execution role only would be AccessDenied here as in AWS.
+      const taskRole = talentTaskRole();
+      secretsManager = await startSecretsManager('us-east-1', { authorize: taskRole.authorize });
       cleanups.push(() => secretsManager!.close());
-      secretArn = secretsManager.put('talent/prod/database', JSON.stringify(secret));
+      secretArn = secretsManager.put(
+        'talent/prod/database',
+        JSON.stringify(secret),
+        taskRole.databaseSecretArn,
+      );
     }
 
     const peers: Record<string, string> = {};
