@@ -7,6 +7,7 @@ import {
   estimateTemplate,
   HOURS_PER_MONTH as H,
   PRICES as P,
+  PRICERS,
   REGION_MULTIPLIERS,
   runsPerMonth,
   type CfnTemplate,
@@ -406,5 +407,44 @@ describe('the talent app', () => {
     const multi = rds(true);
     const gb = 20;
     expect(multi.monthly - single.monthly).toBeCloseTo(0.036 * H + gb * P.rdsGp3Gb.usd, 6);
+  });
+});
+
+describe('pricers', () => {
+  it('each declare the resource types they price, and no type is priced by a pricer that does not declare it', () => {
+    expect(new Set(PRICERS.map((p) => p.name)).size).toBe(PRICERS.length);
+    for (const p of PRICERS) expect(p.types.length).toBeGreaterThan(0);
+    const declared = new Set(PRICERS.flatMap((p) => p.types));
+    // add() refuses an undeclared type, so every line of a full estimate is a declared type.
+    const e = estimateCost(resolve(talent, 'prod'));
+    for (const l of e.lines) expect(declared.has(l.type)).toBe(true);
+    expect(() =>
+      estimateTemplate({ Resources: { Nat: { Type: 'AWS::EC2::NatGateway' } } } as CfnTemplate),
+    ).not.toThrow();
+  });
+
+  it('refuse to price a type they do not declare', () => {
+    const rogue = {
+      name: 'rogue',
+      types: ['AWS::S3::Bucket'],
+      price: PRICERS.find((p) => p.name === 'nat-gateways')!.price,
+    };
+    const nat = PRICERS.find((p) => p.name === 'nat-gateways')!;
+    expect(nat.types).toEqual(['AWS::EC2::NatGateway']);
+    const ctx = {
+      stack: {
+        stackName: 's',
+        region: 'us-east-1',
+        template: { Resources: { Nat: { Type: 'AWS::EC2::NatGateway' } } },
+      },
+      multiplier: 1,
+      lines: [],
+      warnings: [],
+      priced: new Set<string>(),
+      pricer: rogue,
+    };
+    expect(() => rogue.price(ctx)).toThrow(
+      /pricer rogue priced AWS::EC2::NatGateway, which it does not declare/,
+    );
   });
 });

@@ -22,6 +22,7 @@ export {
   type Price,
 } from './prices';
 export { runsPerMonth } from './schedule';
+export { PRICERS, type Pricer } from './pricers';
 export { stackTemplates } from './assembly';
 export type { CfnTemplate, CfnResource, StackTemplate } from './template';
 

@@ -1,0 +1,85 @@
+import type { CfnResource, StackTemplate } from '../template';
+
+/** One priced line: what, how many, at what unit price (per month), and the usage it assumes. */
+export interface CostLine {
+  readonly stack: string;
+  readonly region: string;
+  readonly logicalId: string;
+  /** What is paid for, in words: `api: Fargate tasks (0.5 vCPU / 1 GB, x86_64, on demand)`. */
+  readonly resource: string;
+  /** The CloudFormation type it comes from. */
+  readonly type: string;
+  readonly count: number;
+  /** USD per unit per month, region multiplier applied. */
+  readonly unitPrice: number;
+  readonly unit: string;
+  /** count × unitPrice, unrounded. */
+  readonly monthly: number;
+  /** The usage this line assumes, when the template cannot say. */
+  readonly assumption?: string;
+  /** The AWS pricing page of the figure. */
+  readonly source: string;
+}
+
+/** What a pricer reads (one stack's template) and writes (lines, warnings, the IDs it priced). */
+export interface Ctx {
+  readonly stack: StackTemplate;
+  readonly multiplier: number;
+  readonly lines: CostLine[];
+  readonly warnings: string[];
+  readonly priced: Set<string>;
+  /** The pricer running: `add` refuses a line for a type it does not declare. */
+  pricer?: Pricer;
+}
+
+/**
+ * One concern of the estimate (cdk-nag's one-rule-per-file shape): the CloudFormation resource types it prices, and
+ * how. Every pricer runs on every stack; a type no pricer declares and `FREE` does not list is reported as not priced.
+ */
+export interface Pricer {
+  readonly name: string;
+  readonly types: readonly string[];
+  price(ctx: Ctx): void;
+}
+
+/** One line to add: prices are us-east-1 list prices, scaled by the stack's regional multiplier. */
+export interface LineInput {
+  /** Logical ID the line belongs to (`<id>/<part>` for a second line of one resource). */
+  readonly id: string;
+  readonly type: string;
+  readonly resource: string;
+  readonly count: number;
+  /** USD per unit per month in us-east-1. */
+  readonly unitPrice: number;
+  readonly unit: string;
+  readonly source: string;
+  readonly assumption?: string | undefined;
+}
+
+export function add(ctx: Ctx, line: LineInput): void {
+  if (ctx.pricer && !ctx.pricer.types.includes(line.type))
+    throw new Error(`pricer ${ctx.pricer.name} priced ${line.type}, which it does not declare`);
+  ctx.priced.add(line.id);
+  const unitPrice = line.unitPrice * ctx.multiplier;
+  ctx.lines.push({
+    stack: ctx.stack.stackName,
+    region: ctx.stack.region,
+    logicalId: line.id,
+    resource: line.resource,
+    type: line.type,
+    count: line.count,
+    unitPrice,
+    unit: line.unit,
+    monthly: line.count * unitPrice,
+    ...(line.assumption ? { assumption: line.assumption } : {}),
+    source: line.source,
+  });
+}
+
+export function res(ctx: Ctx, id: string | undefined): CfnResource | undefined {
+  return id ? ctx.stack.template.Resources?.[id] : undefined;
+}
+
+export function props(r: CfnResource | undefined): Record<string, unknown> {
+  return (r?.Properties ?? {}) as Record<string, unknown>;
+}

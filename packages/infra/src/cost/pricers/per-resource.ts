@@ -1,0 +1,72 @@
+import { PRICES as P } from '../prices';
+import { resourcesOfType } from '../template';
+import { add, props, type Ctx, type Pricer } from './context';
+
+/** Resources priced per resource-month (secrets, alarms, dashboards, KMS keys, WAF). Resources priced per resource-month, grouped into one line per type. */
+export const simpleCounts: Pricer = {
+  name: 'per-resource',
+  types: [
+    'AWS::SecretsManager::Secret',
+    'AWS::CloudWatch::Alarm',
+    'AWS::CloudWatch::CompositeAlarm',
+    'AWS::CloudWatch::Dashboard',
+    'AWS::KMS::Key',
+    'AWS::WAFv2::WebACL',
+  ],
+  price(ctx: Ctx): void {
+    const per: readonly [string, string, number, string, string][] = [
+      [
+        'AWS::SecretsManager::Secret',
+        'Secrets Manager secrets',
+        P.secret.usd,
+        'secret-month',
+        P.secret.source,
+      ],
+      ['AWS::CloudWatch::Alarm', 'CloudWatch alarms', P.alarm.usd, 'alarm-month', P.alarm.source],
+      [
+        'AWS::CloudWatch::CompositeAlarm',
+        'CloudWatch composite alarms',
+        P.compositeAlarm.usd,
+        'alarm-month',
+        P.compositeAlarm.source,
+      ],
+      [
+        'AWS::CloudWatch::Dashboard',
+        'CloudWatch dashboards',
+        P.dashboard.usd,
+        'dashboard-month',
+        P.dashboard.source,
+      ],
+      ['AWS::KMS::Key', 'KMS keys', P.kmsKey.usd, 'key-month', P.kmsKey.source],
+    ];
+    for (const [type, label, price, unit, source] of per) {
+      const found = resourcesOfType(ctx.stack.template, type);
+      if (!found.length) continue;
+      for (const [id] of found) ctx.priced.add(id);
+      add(ctx, {
+        id: found[0]![0],
+        type,
+        resource: label,
+        count: found.length,
+        unitPrice: price,
+        unit,
+        source,
+        assumption:
+          type === 'AWS::CloudWatch::Dashboard' ? 'the free tier (3 dashboards) not deducted' : undefined,
+      });
+    }
+    for (const [id, r] of resourcesOfType(ctx.stack.template, 'AWS::WAFv2::WebACL')) {
+      const rules = Array.isArray(props(r).Rules) ? (props(r).Rules as unknown[]).length : 0;
+      add(ctx, {
+        id,
+        type: r.Type,
+        resource: `WAF web ACL (${rules} rules)`,
+        count: 1,
+        unitPrice: P.wafAcl.usd + rules * P.wafRule.usd,
+        unit: 'ACL-month',
+        source: P.wafAcl.source,
+        assumption: 'requests ($0.60/M) not included',
+      });
+    }
+  },
+};
