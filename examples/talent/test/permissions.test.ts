@@ -141,6 +141,14 @@ describe('bearer tokens', () => {
       async () => `Bearer ${await t.identity.token(USERS.owner, { rogue: true })}`,
     ],
     [
+      'valid for a century (the runtime caps lifetime at 24 h)',
+      async () => `Bearer ${await t.identity.token(USERS.owner, { expiresIn: '100y' })}`,
+    ],
+    [
+      'with a NUL in sub',
+      async () => `Bearer ${await t.identity.token({ ...USERS.owner, sub: 'auth0|a\u0000b' })}`,
+    ],
+    [
       'without an email claim',
       async () => `Bearer ${await t.identity.token(USERS.owner, { claims: { email: undefined } })}`,
     ],
@@ -155,8 +163,16 @@ describe('bearer tokens', () => {
     expect(res.statusCode, res.body).toBe(401);
   });
 
-  it("a roles claim without 'reviewer' does not grant review rights", async () => {
-    const token = await t.identity.token({ ...USERS.other, roles: ['admin', 'reviewers'] });
+  it.each([
+    ['admin', 'reviewers'],
+    ['Reviewer'],
+    ['reviewer '],
+    'reviewer',
+    { reviewer: true },
+    [['reviewer']],
+    null,
+  ])('a roles claim of %j does not grant review rights', async (roles) => {
+    const token = await t.identity.token(USERS.other, { claims: { roles } });
     const res = await t.app.inject({
       method: 'POST',
       url: '/opportunities',

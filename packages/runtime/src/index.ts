@@ -49,3 +49,4 @@ export {
   type ServeOptions,
 } from './http';
 export { redactUrl, redactHeaders, CREDENTIAL_HEADERS, CREDENTIAL_PARAMS } from './redact';
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './auth';
