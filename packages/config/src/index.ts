@@ -54,3 +54,4 @@ export type * from './types';
 export function defineApp<const T extends AppConfig>(config: T): T {
   return config;
 }
+export { NOT_ASSUMED_PROGRAMS, programsNotKnown } from './programs';

@@ -96,6 +96,14 @@ export const serviceSchema = z.strictObject({
       watch: z.array(z.string()).optional(),
     })
     .optional(),
+  /**
+   * A container health check besides the load balancer's: an exec-form command run inside the container, e.g.
+   * ['python', '-c', 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:${PORT}/health")'].
+   * @default - none: the ALB target group's check on `health` is the health check, which needs nothing in the image
+   */
+  healthCheck: z.strictObject({ command: command }).optional(),
+  /** Programs the image is known to have, for `healthCheck` (curl, wget, node, python… are assumed absent). @default [] */
+  imageHas: z.array(z.string().min(1)).optional(),
   /** Image to run. @default - built from ./Dockerfile */
   image: imageSchema.optional(),
   /** Plain environment variables (never secrets). */

@@ -57,6 +57,10 @@ export interface ResolvedService {
     readonly watch: readonly string[];
   };
   readonly image: ResolvedImage;
+  /** The container health check's command; absent: the ALB's check is the only one. */
+  readonly healthCheck?: { readonly command: readonly string[] };
+  /** Programs the image is declared to have. */
+  readonly imageHas: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, { readonly secretName: string; readonly jsonKey?: string }>>;
   readonly envFiles: readonly { readonly bucket: string; readonly key: string }[];

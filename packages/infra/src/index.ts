@@ -11,7 +11,7 @@ export {
 } from './stack';
 export { Network, type NetworkProps } from './constructs/network';
 export { Edge, rulePriority, type EdgeProps } from './constructs/edge';
-export { Service, CapacityNotSupportedError, healthCommand, type ServiceProps } from './constructs/service';
+export { Service, CapacityNotSupportedError, type ServiceProps } from './constructs/service';
 export { Database, DATABASE_LOGICAL_IDS, type DatabaseProps } from './constructs/database';
 export { Cache, CACHE_LOGICAL_IDS, type CacheProps } from './constructs/cache';
 export { Buckets, bucketLogicalId, type BucketsProps } from './constructs/buckets';

@@ -3,6 +3,7 @@ import {
   CircuitBreakerWithRollback,
   ContainerMatchesTargetGroup,
   ContractSatisfied,
+  HealthCheckNeedsNothing,
   JobsCarryContract,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
@@ -51,6 +52,29 @@ describe('ContainerMatchesTargetGroup', () => {
     expect(ContainerMatchesTargetGroup.check({ template: t, resolved: prod })[0]?.message).toMatch(
       /health check path \/; contract health path is \/health/,
     );
+  });
+});
+
+describe('HealthCheckNeedsNothing', () => {
+  it('passes the synthesized template, whose containers have no health check of their own', () => {
+    expect(HealthCheckNeedsNothing.check({ template: compliant, resolved: prod })).toEqual([]);
+    expect(container(copy()).HealthCheck).toBeUndefined();
+  });
+  it('flags a health check calling curl in an image not declared to have it', () => {
+    const t = copy();
+    container(t).HealthCheck = { Command: ['CMD-SHELL', 'curl -fsS http://127.0.0.1:3000/health'] };
+    expect(HealthCheckNeedsNothing.check({ template: t, resolved: prod })[0]?.message).toMatch(
+      /health check calls curl, which the image is not known to have; declare it in services\.api\.imageHas/,
+    );
+  });
+  it('passes the same check when the service declares imageHas: [curl]', () => {
+    const t = copy();
+    container(t).HealthCheck = { Command: ['CMD', 'curl', '-fsS', 'http://127.0.0.1:3000/health'] };
+    const declared = {
+      ...prod,
+      services: { ...prod.services, api: { ...prod.services.api!, imageHas: ['curl'] } },
+    };
+    expect(HealthCheckNeedsNothing.check({ template: t, resolved: declared })).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { RESERVED_ENV } from '../contract';
+import { programsNotKnown } from '../programs';
 import { show } from '../errors';
 import { DEFAULTS } from '../profiles';
 import type { ResolvedService } from '../types';
@@ -117,6 +118,9 @@ function resolveService(
           ...(s.image?.target ? { target: s.image.target } : {}),
         };
 
+  if (s.healthCheck)
+    checkHealthProgram(ctx, `${at}.healthCheck.command`, s.healthCheck.command, s.imageHas ?? []);
+
   const usesIn = s.uses ?? {};
   return {
     name,
@@ -138,6 +142,8 @@ function resolveService(
       ? { dev: { command: s.dev.command, cwd: s.dev.cwd ?? '.', watch: s.dev.watch ?? [s.dev.cwd ?? '.'] } }
       : {}),
     image,
+    ...(s.healthCheck ? { healthCheck: { command: s.healthCheck.command } } : {}),
+    imageHas: s.imageHas ?? [],
     env: s.env ?? {},
     secrets,
     // Whether the bucket is declared is a cross-section rule (./cross.ts); the shape is this section's.
@@ -194,4 +200,18 @@ function resolveScaling(ctx: Ctx, at: string, scalingIn0: ServiceIn['scaling']):
     report(`${at}.scaling`, 'no metric left to scale on: set cpu, memory or requests, or scaling: false');
   }
   return scaling;
+}
+
+function checkHealthProgram(
+  ctx: Ctx,
+  at: string,
+  command: readonly string[],
+  imageHas: readonly string[],
+): void {
+  for (const program of programsNotKnown(command, imageHas)) {
+    ctx.report(
+      at,
+      `calls ${show(program)}, which the image is not known to have (slim images often lack it): add '${program}' to imageHas if the image has it, or drop healthCheck and rely on the load balancer's check`,
+    );
+  }
 }

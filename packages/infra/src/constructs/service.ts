@@ -153,7 +153,7 @@ export class Service extends Construct {
       ...(service.command ? { command: service.command } : {}),
       stopTimeout: service.stopTimeout,
       port: service.port,
-      healthPath: service.healthPath,
+      ...(service.healthCheck ? { healthCheck: service.healthCheck.command } : {}),
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -308,8 +308,11 @@ export interface AppContainerSettings {
   readonly stopTimeout?: number;
   /** Port the container listens on. @default - none (a job) */
   readonly port?: number;
-  /** Container health check path. @default - none (a job) */
-  readonly healthPath?: string;
+  /**
+   * The container health check's exec-form command (what the service's `healthCheck` asks for).
+   * @default - none: the target group's check is the health check, so the image needs no curl, wget or node
+   */
+  readonly healthCheck?: readonly string[];
 }
 
 /**
@@ -332,10 +335,10 @@ export function addAppContainer(
       ? { portMappings: [{ containerPort: settings.port, protocol: ecs.Protocol.TCP }] }
       : {}),
     logging: ecs.LogDrivers.awsLogs({ logGroup: options.logGroup, streamPrefix: settings.streamPrefix }),
-    ...(settings.port !== undefined && settings.healthPath
+    ...(settings.healthCheck
       ? {
           healthCheck: {
-            command: ['CMD-SHELL', healthCommand(settings.port, settings.healthPath)],
+            command: ['CMD', ...settings.healthCheck],
             interval: Duration.seconds(15),
             timeout: Duration.seconds(5),
             retries: 3,
@@ -353,17 +356,4 @@ export function addAppContainer(
   taskDefinition.addVolume({ name: 'tmp' });
   container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
   return container;
-}
-
-/**
- * The container health check: curl, else wget, else node (Berth's runtime image has node, slim images often lack
- * curl). Exits non-zero when the health path does not answer 2xx.
- */
-export function healthCommand(port: number, path: string): string {
-  const url = `http://127.0.0.1:${port}${path}`;
-  return [
-    `if command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null ${url};`,
-    `elif command -v wget >/dev/null 2>&1; then wget -q -O /dev/null ${url};`,
-    `else node -e "fetch('${url}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; fi`,
-  ].join(' ');
 }

@@ -2,6 +2,7 @@ import { CircuitBreakerWithRollback } from './CircuitBreakerWithRollback';
 import { ContainerMatchesTargetGroup } from './ContainerMatchesTargetGroup';
 import { ContractSatisfied } from './ContractSatisfied';
 import { DeliveryProven } from './DeliveryProven';
+import { HealthCheckNeedsNothing } from './HealthCheckNeedsNothing';
 import { JobsCarryContract } from './JobsCarryContract';
 import { PermissionsProven } from './PermissionsProven';
 import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
@@ -14,6 +15,7 @@ export {
   ContainerMatchesTargetGroup,
   ContractSatisfied,
   DeliveryProven,
+  HealthCheckNeedsNothing,
   JobsCarryContract,
   PermissionsProven,
   SecretsNeverInPlainEnv,
@@ -25,6 +27,7 @@ export const BERTH_RULES: readonly BerthRule[] = [
   ContractSatisfied,
   JobsCarryContract,
   ContainerMatchesTargetGroup,
+  HealthCheckNeedsNothing,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
   CircuitBreakerWithRollback,
