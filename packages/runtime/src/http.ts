@@ -8,6 +8,7 @@ import type {
   FastifyRequest,
   FastifyServerOptions,
 } from 'fastify';
+import { LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { BerthError, dataExceptionOf } from './errors';
 import { redactHeaders, redactUrl } from './redact';
@@ -73,9 +74,10 @@ export function fastifyOptions(
   return {
     loggerInstance: runtime.log,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']) ?? randomUUID(),
-    requestIdLogLabel: 'requestId',
-    // The plugin writes one access line per request (with redacted headers) instead of Fastify's two.
-    disableRequestLogging: true,
+    // The plugin writes one access line per request (with redacted headers) instead of Fastify's two. Through a
+    // LogController: the top-level disableRequestLogging/requestIdLogLabel options are deprecated in Fastify 5
+    // (FSTDEP023, FSTDEP024; https://fastify.dev/docs/latest/Reference/Warnings/).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
     // Not `true`: that believes the leftmost X-Forwarded-For entry, which the client writes.

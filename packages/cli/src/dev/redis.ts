@@ -95,6 +95,11 @@ class RespClient {
       this.buffer += chunk.toString('utf8');
       this.drain();
     });
+    socket.on('error', (err) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.(err);
+    });
   }
 
   static connect(u: URL): Promise<RespClient> {
@@ -111,7 +116,6 @@ class RespClient {
   call(...args: string[]): Promise<string | null> {
     return new Promise((resolve, reject) => {
       this.waiting = (reply) => (reply instanceof Error ? reject(reply) : resolve(reply));
-      this.socket.once('error', reject);
       this.socket.write(
         `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`,
       );

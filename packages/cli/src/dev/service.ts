@@ -229,8 +229,12 @@ export class ServiceProcess {
           for (const w of this.healthyWaiters.splice(0)) w(true);
         }
       } else if (this.status === 'healthy' || Date.now() - this.spawnedAt > START_GRACE_MS) {
-        if (this.status !== 'unhealthy')
-          this.terminal.warn(`${this.spec.name} fails its health check ${this.spec.healthPath}`);
+        if (this.status !== 'unhealthy') {
+          const why = await healthFailure(this.spec.port, this.spec.healthPath, this.spec.env);
+          this.terminal.warn(
+            `${this.spec.name} fails its health check GET ${this.spec.healthPath} on 127.0.0.1:${this.spec.port}: ${why}`,
+          );
+        }
         this.status = 'unhealthy';
       }
     }
@@ -256,6 +260,31 @@ export class ServiceProcess {
       }
     }
   }
+}
+
+/** Why a health check fails, with the likely cause, for the warning. */
+export function healthFailure(
+  port: number,
+  path: string,
+  env: Readonly<Record<string, string>>,
+): Promise<string> {
+  return new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path, timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      resolve(
+        `it answers ${res.statusCode}; is ${path} its health route (health: in the config)? A 200–399 answer counts as healthy`,
+      );
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') {
+        resolve(
+          `nothing listens on port ${port}. Does the server listen on PORT (=${env.PORT ?? port}) and HOST (=${env.HOST ?? '127.0.0.1'}) from its env, rather than a port of its own?`,
+        );
+      } else if (err.code === 'ETIMEDOUT') resolve(`no answer within 2 s (is the event loop blocked?)`);
+      else resolve(`${err.code ?? err.message}`);
+    });
+  });
 }
 
 /** GET http://127.0.0.1:<port><path>: healthy on 200–399, like an ALB target group's default matcher. */

@@ -13,7 +13,7 @@ import { sessionToken } from './guard';
 import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from './router';
 import { planChange, watchFile } from './live';
 import { Scheduler } from './scheduler';
-import type { ServiceProcess } from './service';
+import { healthFailure, type ServiceProcess } from './service';
 import {
   claimState,
   display,
@@ -102,6 +102,12 @@ export class DevSession {
       this.port = listening.port;
       this.ports.router = listening.port;
       this.term.done(`router on :${this.port}`, Date.now() - this.t0);
+      if (this.port !== this.options.port) {
+        // Said loudly: bookmarks, OAuth redirect URLs and the issuer name the usual port.
+        this.term.warn(
+          `port ${this.options.port} is taken by another program (lsof -i :${this.options.port}); the router uses ${this.port} instead, and the issuer and URLs below name ${this.port}. Pass --port to choose.`,
+        );
+      }
 
       // Peers start side by side; all settle before a failure is reported, so stop() finds each one that started.
       this.peers = new Peers({
@@ -131,7 +137,16 @@ export class DevSession {
         this.services,
       );
       this.record.start(this.port, this.token, () => this.groups());
-      await Promise.all([...this.services.values()].map((s) => s.waitHealthy(30_000)));
+      await Promise.all(
+        [...this.services.values()].map(async (s) => {
+          if (await s.waitHealthy(30_000)) return;
+          if (this.stopping) return;
+          const why = await healthFailure(s.spec.port, s.spec.healthPath, s.spec.env);
+          this.term.warn(
+            `${s.spec.name} is not healthy after 30 s: GET ${s.spec.healthPath} on :${s.spec.port}: ${why}`,
+          );
+        }),
+      );
       this.throwIfStopping();
       this.scheduler.start();
       this.configWatcher = watchFile(loaded.path, () => void this.applyConfig());
