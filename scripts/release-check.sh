@@ -126,7 +126,8 @@ JS
 
 step "berth dev answers /health through the router"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
-npx --no-install berth dev --port "$port" >"$work/dev.log" 2>&1 &
+# The bin itself, not npx: the signal below must reach berth, and its exit code be berth's.
+./node_modules/.bin/berth dev --port "$port" >"$work/dev.log" 2>&1 &
 dev_pid=$!
 ok=
 for _ in $(seq 1 180); do
