@@ -176,7 +176,8 @@ describe('berth rollback', () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(String(m)));
     expect(await main(['node', 'berth', 'rollback', '--env', 'prod', '--config', CONFIG])).toBe(1);
-    expect(errors.join('\n')).toMatch(/^berth: No AWS credentials found .* AWS_PROFILE/);
+    // On Node 20 a one-line Node notice comes first.
+    expect(errors.join('\n')).toMatch(/^berth: No AWS credentials found .* AWS_PROFILE/m);
     expect(errors.join('\n')).not.toMatch(/\n\s+at /);
   });
 });

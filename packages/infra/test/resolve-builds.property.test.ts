@@ -186,7 +186,9 @@ describe('every config resolve accepts builds (property)', () => {
     );
     // Not vacuous: a good share of the environments resolved and were built.
     expect(built).toBeGreaterThan(RUNS / 2);
-    for (const n of Object.values(perProfile)) expect(n).toBeGreaterThan(RUNS / 10);
+    // prod refuses every draw with no domain, no certificate and no written https: false, so fewer prods build.
+    for (const [profile, n] of Object.entries(perProfile))
+      expect(n, profile).toBeGreaterThan(profile === 'prod' ? RUNS / 50 : RUNS / 10);
     expect(synthesized).toBeGreaterThan(0);
   }, 600_000);
 });
