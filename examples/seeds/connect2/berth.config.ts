@@ -14,7 +14,20 @@ export default defineApp({
       health: '/health',
       ready: '/health',
       hosts: ['api.connect.com'],
-      command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000'],
+      // ${PORT} is the contract's port: 8000 in the task definition, the assigned one under berth dev.
+      command: ['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '${PORT}'],
+      dev: {
+        command: ['python3', '-m', 'uvicorn', 'app.main:app', '--host', '127.0.0.1', '--port', '${PORT}'],
+        watch: ['app', 'migrations'],
+      },
+    },
+  },
+  jobs: {
+    // Its devCommand ends with its name, so berth dev runs `python3 -m app.jobs migrate` before the services.
+    'prune-visits': {
+      schedule: 'cron(0 4 * * ? *)',
+      command: ['python', '-m', 'app.jobs', 'prune-visits'],
+      devCommand: ['python3', '-m', 'app.jobs', 'prune-visits'],
     },
   },
   database: { engine: 'postgres', version: '16.4', name: 'connect2', storage: { allocated: 20, max: 100 } },

@@ -55,3 +55,4 @@ export function defineApp<const T extends AppConfig>(config: T): T {
   return config;
 }
 export { NOT_ASSUMED_PROGRAMS, programsNotKnown } from './programs';
+export { commandNames, commandValues, contractRefs, substituteContract } from './commands';

@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from 'node:path';
-import type { ResolvedApp } from '@berthjs/config';
+import { substituteContract, type ResolvedApp } from '@berthjs/config';
 import { jobDevCommand, migrateDevCommand, MIGRATE_JOB } from './commands';
 import type { JobSpec } from './scheduler';
 import { ServiceProcess, type ServiceSpec } from './service';
@@ -33,7 +33,7 @@ export function jobSpecs(
       service: job.service,
       schedule: job.schedule,
       enabled: job.enabled,
-      command,
+      command: substituteContract(command, envs.get(job.service) ?? {}),
       cwd: cwdOf(job.service),
       env: envs.get(job.service) ?? {},
       timeoutMinutes: job.timeoutMinutes,
@@ -46,7 +46,7 @@ export function jobSpecs(
       service: migrate.service,
       schedule: null,
       enabled: true,
-      command: migrate.command,
+      command: substituteContract(migrate.command, envs.get(migrate.service) ?? {}),
       cwd: cwdOf(migrate.service),
       env: envs.get(migrate.service) ?? {},
       timeoutMinutes: 30,
@@ -67,7 +67,8 @@ export function serviceSpec(
   const env = envs.get(name)!;
   return {
     name,
-    command: service.dev.command,
+    // `${PORT}` is the port berth dev assigned, as ECS's is the config's.
+    command: substituteContract(service.dev.command, env),
     cwd: resolvePath(configDir, service.dev.cwd),
     env,
     port: Number(env.PORT),

@@ -1,3 +1,5 @@
+import { commandNames, contractRefs } from '../commands';
+import { contractFor } from '../contract';
 import { show } from '../errors';
 import type { ResolvedApp } from '../types';
 import { isGraviton } from '../units';
@@ -20,6 +22,35 @@ export interface CrossRule {
 const privateWithoutNat = (r: ResolvedApp) => r.network.nat === 'none' && !r.network.publicTasks;
 
 export const CROSS_RULES: readonly CrossRule[] = [
+  {
+    id: 'commands-read-the-contract',
+    sections: ['services', 'jobs'],
+    check(r, ctx) {
+      const refuse = (at: string, command: readonly string[] | undefined, service: string) => {
+        if (!command || !r.services[service]) return;
+        const allowed = commandNames(r, service);
+        const given = new Set(contractFor(r, service).variables.map((v) => v.name));
+        for (const name of contractRefs(command)) {
+          if (name in allowed) continue;
+          ctx.report(
+            at,
+            given.has(name)
+              ? `\${${name}} is known only inside the running task (a secret or a resource attribute): read it from the environment; a command may use ${Object.keys(allowed).join(', ')}`
+              : `\${${name}} is not a contract name service '${service}' receives (the config does not give it); a command may use ${Object.keys(allowed).join(', ')}`,
+          );
+        }
+      };
+      for (const s of Object.values(r.services)) {
+        refuse(`services.${s.name}.command`, s.command, s.name);
+        refuse(`services.${s.name}.dev.command`, s.dev?.command, s.name);
+        refuse(`services.${s.name}.healthCheck.command`, s.healthCheck?.command, s.name);
+      }
+      for (const j of Object.values(r.jobs)) {
+        refuse(`jobs.${j.name}.command`, j.command, j.service);
+        refuse(`jobs.${j.name}.devCommand`, j.devCommand, j.service);
+      }
+    },
+  },
   {
     id: 'service-uses-declared-stores',
     sections: ['services', 'database', 'cache', 'mail', 'buckets'],

@@ -6,7 +6,15 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { jobFamily, pascal, prefixOf, scheduleName, type NameScope, type ResolvedJob } from '@berthjs/config';
+import {
+  jobFamily,
+  pascal,
+  prefixOf,
+  scheduleName,
+  substituteContract,
+  type NameScope,
+  type ResolvedJob,
+} from '@berthjs/config';
 import { addAppContainer, type Service } from './service';
 
 export interface JobsProps {
@@ -152,7 +160,7 @@ export class Jobs extends Construct {
       name: s.name,
       memoryMib: job.memoryMib,
       streamPrefix: `job-${job.name}`,
-      command: job.command,
+      command: substituteContract(job.command, service.commandValues),
       stopTimeout: s.stopTimeout,
     });
     return taskDefinition;
@@ -196,7 +204,12 @@ export class Jobs extends Construct {
         },
         // The ECS target passes Input as RunTask's overrides: run the job's command in the service's container.
         input: JSON.stringify({
-          containerOverrides: [{ name: service.props.service.name, command: job.command }],
+          containerOverrides: [
+            {
+              name: service.props.service.name,
+              command: substituteContract(job.command, service.commandValues),
+            },
+          ],
         }),
         deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
         retryPolicy: {

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Contract, ResolvedService } from '@berthjs/config';
+import { commandValues, substituteContract, type Contract, type ResolvedService } from '@berthjs/config';
 import { taskValueFor, type ContractStores } from '../contract-sources';
 import type { Ec2Capacity } from './capacity';
 import type { Edge } from './edge';
@@ -67,6 +67,8 @@ export interface AppContainerOptions {
  * 0.25 vCPU / 0.5 GB ≈ $9/month per task on demand, ≈ $3 on Spot.
  */
 export class Service extends Construct {
+  /** What `${NAME}` in a command of this service (or its jobs) becomes in the task definition: `${PORT}` → 8000. */
+  readonly commandValues: Readonly<Record<string, string>>;
   readonly taskDefinition: ecs.TaskDefinition;
   readonly container: ecs.ContainerDefinition;
   /** The ECS service: Fargate, or EC2 through the cluster's capacity provider. */
@@ -86,6 +88,7 @@ export class Service extends Construct {
     super(scope, id);
     this.props = props;
     const { service, contract } = props;
+    this.commandValues = commandValues(contract);
     this.capacityProvider = this.capacityProviderFor(props);
     const vpc = props.cluster.vpc;
 
@@ -150,10 +153,12 @@ export class Service extends Construct {
       name: service.name,
       memoryMib: service.memoryMib,
       streamPrefix: service.name,
-      ...(service.command ? { command: service.command } : {}),
+      ...(service.command ? { command: substituteContract(service.command, this.commandValues) } : {}),
       stopTimeout: service.stopTimeout,
       port: service.port,
-      ...(service.healthCheck ? { healthCheck: service.healthCheck.command } : {}),
+      ...(service.healthCheck
+        ? { healthCheck: substituteContract(service.healthCheck.command, this.commandValues) }
+        : {}),
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
