@@ -1,42 +1,34 @@
-import type { ResolvedApp } from './types';
+import { CONTRACT, type ContractEntry, type ContractKey } from './contract-table';
+import type { ResolvedApp, ResolvedService } from './types';
+
+export {
+  CONTRACT,
+  STOP_TIMEOUT,
+  type ContractEntry,
+  type ContractKey,
+  type Delivery,
+  type Needs,
+} from './contract-table';
+export { ContractValueError, type Parser } from './contract-parse';
 
 /**
  * The contract: the environment a task of a service receives. Infra writes it into task definitions, `berth dev`
- * into child processes, and the runtime reads it. Nobody else spells these names.
+ * into child processes, and the runtime reads it. Every name comes from the table in ./contract-table.ts.
  */
-export const ENV = Object.freeze({
-  app: 'BERTH_APP',
-  service: 'BERTH_SERVICE',
-  stage: 'BERTH_STAGE',
-  profile: 'BERTH_PROFILE',
-  port: 'PORT',
-  /** The address to listen on: every interface in a task (the ALB reaches it), loopback under `berth dev`. */
-  host: 'HOST',
-  healthPath: 'BERTH_HEALTH_PATH',
-  readyPath: 'BERTH_READY_PATH',
-  stopTimeout: 'BERTH_STOP_TIMEOUT',
-  region: 'AWS_REGION',
-  /** The RDS/Secrets Manager secret JSON: { username, password, host, port, dbname }. */
-  databaseSecret: 'DATABASE_SECRET',
-  /** ARN of that secret, so the runtime can re-read it after rotation. */
-  databaseSecretArn: 'DATABASE_SECRET_ARN',
-  /** Host of the read replica / reader endpoint. */
-  databaseReadHost: 'DATABASE_READ_HOST',
-  /** redis:// or rediss:// URL without credentials. */
-  cacheUrl: 'CACHE_URL',
-  cacheAuthToken: 'CACHE_AUTH_TOKEN',
-  mailFrom: 'MAIL_FROM',
-  /** Comma-separated addresses and @domains; absent in prod (everyone is sent). */
-  mailAllowList: 'MAIL_ALLOW_LIST',
-  mailConfigurationSet: 'MAIL_CONFIGURATION_SET',
-  authIssuer: 'AUTH_ISSUER',
-  authAudience: 'AUTH_AUDIENCE',
-  authJwksUrl: 'AUTH_JWKS_URL',
-  /** Local peers only: the AWS SDK v3 reads these itself. */
-  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
-  sesEndpoint: 'AWS_ENDPOINT_URL_SESV2',
-  secretsManagerEndpoint: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-} as const);
+export const ENV: { readonly [K in ContractKey]: string } = Object.freeze(
+  Object.fromEntries(Object.entries(CONTRACT).map(([k, e]) => [k, e.name])) as { [K in ContractKey]: string },
+);
+
+/** The JSON a task finds in DATABASE_SECRET: what RDS and Secrets Manager store (and rotate). Typed once, here. */
+export interface DatabaseSecret {
+  readonly username: string;
+  readonly password: string;
+  readonly host: string;
+  readonly port: number;
+  readonly dbname: string;
+  /** RDS writes it; the local secret says `postgres` too. */
+  readonly engine?: string;
+}
 
 /** `resumes` → `BUCKET_RESUMES`. */
 export function bucketEnv(bucket: string): string {
@@ -49,7 +41,19 @@ export const RESERVED_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
 /** Where a variable's value comes from. Infra maps each kind to a CloudFormation value, `berth dev` to a local one. */
 export type ContractSource =
   | { readonly kind: 'literal'; readonly value: string }
-  | { readonly kind: 'database'; readonly attribute: 'secret' | 'secretArn' | 'readHost' }
+  | {
+      readonly kind: 'database';
+      readonly attribute:
+        | 'secret'
+        | 'secretArn'
+        | 'readHost'
+        | 'host'
+        | 'port'
+        | 'dbname'
+        | 'username'
+        | 'password'
+        | 'sslMode';
+    }
   | { readonly kind: 'cache'; readonly attribute: 'url' | 'authToken' }
   | { readonly kind: 'bucket'; readonly bucket: string }
   | { readonly kind: 'mail'; readonly attribute: 'configurationSet' }
@@ -75,6 +79,67 @@ export interface Contract {
   readonly variables: readonly ContractVariable[];
 }
 
+type Emit = (r: ResolvedApp, s: ResolvedService) => ContractSource | undefined;
+const literal = (value: string | number): ContractSource => ({ kind: 'literal', value: String(value) });
+const db =
+  (attribute: Extract<ContractSource, { kind: 'database' }>['attribute']): Emit =>
+  () => ({
+    kind: 'database',
+    attribute,
+  });
+
+/** How each row of the table is filled for one service (undefined: not part of this service's contract). */
+const EMIT: { readonly [K in ContractKey]: Emit } = {
+  app: (r) => literal(r.app),
+  service: (_r, s) => literal(s.name),
+  stage: (r) => literal(r.stage),
+  profile: (r) => literal(r.profile),
+  port: (_r, s) => literal(s.port),
+  host: () => literal('0.0.0.0'),
+  healthPath: (_r, s) => literal(s.healthPath),
+  readyPath: (_r, s) => literal(s.readyPath),
+  stopTimeout: (_r, s) => literal(s.stopTimeout),
+  region: (r) => literal(r.region),
+  defaultRegion: (r) => literal(r.region),
+  databaseSecret: db('secret'),
+  databaseSecretArn: db('secretArn'),
+  databaseReadHost: (r) =>
+    r.database?.readReplica ? { kind: 'database', attribute: 'readHost' } : undefined,
+  pgHost: db('host'),
+  pgPort: db('port'),
+  pgDatabase: db('dbname'),
+  pgUser: db('username'),
+  pgPassword: db('password'),
+  pgSslMode: db('sslMode'),
+  cacheUrl: () => ({ kind: 'cache', attribute: 'url' }),
+  cacheAuthToken: (r) => (r.cache?.tls ? { kind: 'cache', attribute: 'authToken' } : undefined),
+  mailFrom: (r) => (r.mail ? literal(r.mail.from) : undefined),
+  mailAllowList: (r) => (r.mail?.allowList ? literal(r.mail.allowList.join(',')) : undefined),
+  mailConfigurationSet: () => ({ kind: 'mail', attribute: 'configurationSet' }),
+  authIssuer: (r) => (r.auth ? { kind: 'auth', attribute: 'issuer', value: r.auth.issuer } : undefined),
+  authAudience: (r) => (r.auth ? { kind: 'auth', attribute: 'audience', value: r.auth.audience } : undefined),
+  authJwksUrl: (r) => (r.auth ? { kind: 'auth', attribute: 'jwksUrl', value: r.auth.jwksUrl } : undefined),
+  // Local-only rows have no cloud source: `berth dev` sets them (packages/cli/src/dev/env.ts).
+  s3Endpoint: () => undefined,
+  sesEndpoint: () => undefined,
+  secretsManagerEndpoint: () => undefined,
+};
+
+function uses(entry: ContractEntry, r: ResolvedApp, s: ResolvedService): boolean {
+  switch (entry.needs) {
+    case 'always':
+      return true;
+    case 'database':
+      return !!r.database && s.uses.database;
+    case 'cache':
+      return !!r.cache && s.uses.cache;
+    case 'mail':
+      return !!r.mail && s.uses.mail;
+    case 'auth':
+      return !!r.auth;
+  }
+}
+
 /** The env var names and secret keys a task of `serviceName` receives in this environment. */
 export function contractFor(resolved: ResolvedApp, serviceName: string): Contract {
   const service = resolved.services[serviceName];
@@ -84,47 +149,17 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
     );
   }
   const vars: ContractVariable[] = [];
-  const plain = (name: string, source: ContractSource, required = true) =>
-    vars.push({ name, secret: false, required, source });
-  const secret = (name: string, source: ContractSource, required = true) =>
-    vars.push({ name, secret: true, required, source });
-  const literal = (value: string | number): ContractSource => ({ kind: 'literal', value: String(value) });
-
-  plain(ENV.app, literal(resolved.app));
-  plain(ENV.service, literal(service.name));
-  plain(ENV.stage, literal(resolved.stage));
-  plain(ENV.profile, literal(resolved.profile));
-  plain(ENV.port, literal(service.port));
-  plain(ENV.host, literal('0.0.0.0'), false);
-  plain(ENV.healthPath, literal(service.healthPath));
-  plain(ENV.readyPath, literal(service.readyPath));
-  plain(ENV.stopTimeout, literal(service.stopTimeout));
-  plain(ENV.region, literal(resolved.region));
-
-  if (resolved.database && service.uses.database) {
-    secret(ENV.databaseSecret, { kind: 'database', attribute: 'secret' });
-    // Absent locally (no rotation there), so the runtime treats it as optional.
-    plain(ENV.databaseSecretArn, { kind: 'database', attribute: 'secretArn' }, false);
-    if (resolved.database.readReplica)
-      plain(ENV.databaseReadHost, { kind: 'database', attribute: 'readHost' }, false);
+  for (const [key, entry] of Object.entries(CONTRACT) as [ContractKey, ContractEntry][]) {
+    if (entry.delivery === 'local-only' || !uses(entry, resolved, service)) continue;
+    const source = EMIT[key](resolved, service);
+    if (source) vars.push({ name: entry.name, secret: entry.secret, required: requiredHere(key), source });
   }
-  if (resolved.cache && service.uses.cache) {
-    plain(ENV.cacheUrl, { kind: 'cache', attribute: 'url' });
-    if (resolved.cache.tls) secret(ENV.cacheAuthToken, { kind: 'cache', attribute: 'authToken' }, false);
-  }
-  for (const bucket of service.uses.buckets) plain(bucketEnv(bucket), { kind: 'bucket', bucket });
-  if (resolved.mail && service.uses.mail) {
-    plain(ENV.mailFrom, literal(resolved.mail.from));
-    if (resolved.mail.allowList) plain(ENV.mailAllowList, literal(resolved.mail.allowList.join(',')));
-    plain(ENV.mailConfigurationSet, { kind: 'mail', attribute: 'configurationSet' }, false);
-  }
-  if (resolved.auth) {
-    plain(ENV.authIssuer, { kind: 'auth', attribute: 'issuer', value: resolved.auth.issuer });
-    plain(ENV.authAudience, { kind: 'auth', attribute: 'audience', value: resolved.auth.audience });
-    plain(ENV.authJwksUrl, { kind: 'auth', attribute: 'jwksUrl', value: resolved.auth.jwksUrl });
-  }
-  for (const [name, value] of Object.entries(service.env)) plain(name, literal(value));
-  for (const [name, ref] of Object.entries(service.secrets)) secret(name, { kind: 'userSecret', ...ref });
+  for (const bucket of service.uses.buckets)
+    vars.push({ name: bucketEnv(bucket), secret: false, required: true, source: { kind: 'bucket', bucket } });
+  for (const [name, value] of Object.entries(service.env))
+    vars.push({ name, secret: false, required: true, source: literal(value) });
+  for (const [name, ref] of Object.entries(service.secrets))
+    vars.push({ name, secret: true, required: true, source: { kind: 'userSecret', ...ref } });
 
   return Object.freeze({
     app: resolved.app,
@@ -135,4 +170,21 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
     readyPath: service.readyPath,
     variables: Object.freeze(vars.map((v) => Object.freeze(v))),
   });
+}
+
+/**
+ * Rows some environments do not deliver, so the runtime treats them as optional: no rotation ARN, no TLS mode, no
+ * AUTH token and no configuration set locally; a reader host only with a replica. Every other row is required.
+ */
+const NOT_EVERYWHERE: ReadonlySet<ContractKey> = new Set<ContractKey>([
+  'host',
+  'databaseSecretArn',
+  'databaseReadHost',
+  'pgSslMode',
+  'cacheAuthToken',
+  'mailConfigurationSet',
+]);
+
+function requiredHere(key: ContractKey): boolean {
+  return !NOT_EVERYWHERE.has(key);
 }

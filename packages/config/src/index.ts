@@ -6,9 +6,16 @@ export {
   bucketEnv,
   ENV,
   RESERVED_ENV,
+  CONTRACT,
+  STOP_TIMEOUT,
+  ContractValueError,
   type Contract,
+  type ContractEntry,
+  type ContractKey,
   type ContractSource,
   type ContractVariable,
+  type DatabaseSecret,
+  type Delivery,
 } from './contract';
 export { ConfigError, type ConfigIssue } from './errors';
 export { routeOrder, type Route } from './routes';

@@ -1,5 +1,8 @@
 import type { ProfileName } from './types';
 
+/** The profiles, in order of strictness. */
+export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;
+
 /**
  * Environment defaults. The numbers follow the dev/staging/prod differences table of a production
  * FastAPI-on-Fargate system (task counts, sizes, Spot, autoscaling, HTTPS, RDS class, Multi-AZ, Redis nodes

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROFILE_NAMES } from './profiles';
 
 /**
  * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
@@ -23,7 +24,7 @@ export const NAT_MODES = ['none', 'single', 'per-az'] as const;
 export const DATABASE_ENGINES = ['aurora-serverless-v2', 'postgres'] as const;
 export const CACHE_ENGINES = ['redis', 'valkey'] as const;
 export const JOB_SIZES = ['light', 'heavy'] as const;
-export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;
+export { PROFILE_NAMES };
 export const REMOVAL_POLICIES = ['retain', 'snapshot', 'destroy'] as const;
 export const INGRESS_KINDS = ['anywhere', 'cloudfront', 'cloudflare'] as const;
 /** Endpoints private tasks may use. 'ses' is the SES API endpoint (`com.amazonaws.<region>.email`, since 2025-12). */

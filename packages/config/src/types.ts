@@ -3,10 +3,10 @@ import type {
   CACHE_ENGINES,
   CAPACITIES,
   NAT_MODES,
-  PROFILE_NAMES,
   REMOVAL_POLICIES,
   VPC_ENDPOINTS,
 } from './schema';
+import type { PROFILE_NAMES } from './profiles';
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type Capacity = (typeof CAPACITIES)[number];

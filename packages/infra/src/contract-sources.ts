@@ -10,6 +10,11 @@ import { pascal } from '@berthjs/config';
 export interface DatabaseStore {
   readonly secret: secretsmanager.ISecret;
   readonly readHost?: string;
+  /** The writer's host, port, database and user: libpq's PGHOST, PGPORT, PGDATABASE, PGUSER. */
+  readonly host: string;
+  readonly port: number;
+  readonly dbname: string;
+  readonly username: string;
   allowFrom(peer: ec2.IConnectable, description?: string): void;
 }
 
@@ -52,10 +57,31 @@ export function taskValueFor(
     case 'database': {
       const db = stores.database;
       if (!db) throw missing('database');
-      if (source.attribute === 'secret') return { secret: ecs.Secret.fromSecretsManager(db.secret) };
-      if (source.attribute === 'secretArn') return { plain: db.secret.secretArn };
-      if (!db.readHost) throw missing('database read endpoint');
-      return { plain: db.readHost };
+      switch (source.attribute) {
+        case 'secret':
+          return { secret: ecs.Secret.fromSecretsManager(db.secret) };
+        case 'password':
+          // One JSON key of the rotated secret: ECS writes `<arn>:password::` into the task definition.
+          return { secret: ecs.Secret.fromSecretsManager(db.secret, 'password') };
+        case 'secretArn':
+          return { plain: db.secret.secretArn };
+        case 'host':
+          return { plain: db.host };
+        case 'port':
+          return { plain: String(db.port) };
+        case 'dbname':
+          return { plain: db.dbname };
+        case 'username':
+          return { plain: db.username };
+        case 'sslMode':
+          // RDS and Aurora PostgreSQL always offer TLS; 'require' encrypts without needing the RDS CA bundle in the
+          // image (verify-full would): https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html
+          return { plain: 'require' };
+        case 'readHost':
+          if (!db.readHost) throw missing('database read endpoint');
+          return { plain: db.readHost };
+      }
+      break;
     }
     case 'cache': {
       const cache = stores.cache;

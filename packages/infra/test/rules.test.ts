@@ -43,6 +43,50 @@ describe('ContractSatisfied', () => {
   });
 });
 
+describe('ContractSatisfied: the libpq and region variables', () => {
+  it('the synthesized task carries PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE, AWS_DEFAULT_REGION plainly and PGPASSWORD as the secret password key', () => {
+    const c = container(copy());
+    const env = Object.fromEntries(
+      (c.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+    );
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining(['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSSLMODE', 'AWS_DEFAULT_REGION']),
+    );
+    expect(env).toMatchObject({
+      PGPORT: '5432',
+      PGUSER: 'berth',
+      PGSSLMODE: 'require',
+      AWS_DEFAULT_REGION: prod.region,
+    });
+    expect(env).not.toHaveProperty('PGPASSWORD');
+    const pw = (c.Secrets as { Name: string; ValueFrom: unknown }[]).find((e) => e.Name === 'PGPASSWORD');
+    expect(JSON.stringify(pw?.ValueFrom)).toMatch(/:password::/);
+  });
+  it('names PGPASSWORD taken from the whole secret instead of its password key, and one in plain env', () => {
+    const t = copy();
+    const c = container(t);
+    const secrets = c.Secrets as { Name: string; ValueFrom: unknown }[];
+    const whole = secrets.find((e) => e.Name === 'DATABASE_SECRET')!.ValueFrom;
+    c.Secrets = secrets.map((e) => (e.Name === 'PGPASSWORD' ? { ...e, ValueFrom: whole } : e));
+    c.Environment = [...(c.Environment as object[]), { Name: 'PGPASSWORD', Value: 'x' }];
+    const messages = ContractSatisfied.check({ template: t, resolved: prod }).map((v) => v.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        "PGPASSWORD must come from the secret's 'password' key (…:password::)",
+        "PGPASSWORD is a secret but also in the container's plain environment",
+      ]),
+    );
+  });
+  it('names a missing PGHOST', () => {
+    const t = copy();
+    const c = container(t);
+    c.Environment = (c.Environment as { Name: string }[]).filter((e) => e.Name !== 'PGHOST');
+    expect(ContractSatisfied.check({ template: t, resolved: prod }).map((v) => v.message)).toContain(
+      "PGHOST is missing from the container's environment",
+    );
+  });
+});
+
 describe('ContainerMatchesTargetGroup', () => {
   it('passes the synthesized template', () =>
     expect(ContainerMatchesTargetGroup.check({ template: compliant, resolved: prod })).toEqual([]));

@@ -1,13 +1,14 @@
-import { ENV, bucketEnv } from '@berthjs/config/contract';
+import {
+  CONTRACT,
+  ContractValueError,
+  ENV,
+  bucketEnv,
+  type ContractEntry,
+  type DatabaseSecret,
+} from '@berthjs/config/contract';
 import { RuntimeConfigError } from './errors';
 
-export interface DatabaseSecret {
-  readonly username: string;
-  readonly password: string;
-  readonly host: string;
-  readonly port: number;
-  readonly dbname: string;
-}
+export type { DatabaseSecret };
 
 export interface DatabaseConfig {
   readonly secret: DatabaseSecret;
@@ -35,6 +36,13 @@ export interface AuthConfig {
   readonly jwksUrl: string;
 }
 
+/** The local peers' endpoints (`AWS_ENDPOINT_URL_<SERVICE>`), set by `berth dev` only. */
+export interface Endpoints {
+  readonly s3?: string;
+  readonly sesv2?: string;
+  readonly secretsManager?: string;
+}
+
 export interface RuntimeConfig {
   readonly app: string;
   readonly service: string;
@@ -53,67 +61,88 @@ export interface RuntimeConfig {
   readonly buckets: Readonly<Record<string, string>>;
   readonly mail?: MailConfig;
   readonly auth?: AuthConfig;
+  readonly endpoints: Endpoints;
+  /** LOG_LEVEL, a developer's knob rather than part of the contract. */
+  readonly logLevel?: string;
 }
 
 type Env = Record<string, string | undefined>;
 
+/** The one place the runtime reads the process environment; everything else is handed its RuntimeConfig. */
+export function processEnv(): Env {
+  return process.env;
+}
+
 /**
- * Precedence, written down once: a contract variable set (non-empty) in `env` wins; otherwise the default below;
- * a variable with no default is required. Nothing is read from files or from `@berthjs/config` at run time.
- *
- * | variable | default |
- * | --- | --- |
- * | BERTH_APP, BERTH_SERVICE, BERTH_STAGE, PORT | required |
- * | BERTH_PROFILE | BERTH_STAGE if it is dev/staging/prod, else required |
- * | HOST | 0.0.0.0 |
- * | BERTH_HEALTH_PATH / BERTH_READY_PATH | /health, /ready |
- * | BERTH_STOP_TIMEOUT | 30 |
- * | AWS_REGION | AWS_DEFAULT_REGION, else required |
- * | MAIL_ALLOW_LIST (when MAIL_FROM is set) | absent: everyone in prod, nobody elsewhere |
+ * A pass over the contract table (`CONTRACT` in @berthjs/config/contract): each variable's name, parser and default
+ * come from there, so nothing here restates them. A variable set (non-empty) wins, else the table's default; a
+ * required one with neither fails naming the variable. Two facts belong to the reader: BERTH_PROFILE may be left out
+ * when the stage is itself a profile name, and AWS_REGION falls back to AWS_DEFAULT_REGION.
  */
-export function loadRuntimeConfig(env: Env = process.env): RuntimeConfig {
-  const app = required(env, ENV.app, NAME, 'a name of letters, digits and dashes');
-  const service = required(env, ENV.service, NAME, 'a name of letters, digits and dashes');
-  const stage = required(env, ENV.stage, NAME, 'a name of letters, digits and dashes');
-  const profile = optional(env, ENV.profile) ?? (PROFILES.includes(stage) ? stage : undefined);
-  if (profile === undefined || !PROFILES.includes(profile)) {
-    throw new RuntimeConfigError(ENV.profile, `one of ${PROFILES.join(', ')}`);
-  }
-  const port = integer(env, ENV.port, undefined, 1, 65535);
-  const host = optional(env, ENV.host) ?? '0.0.0.0';
-  if (!/^[0-9a-fA-F:.]+$|^localhost$/.test(host)) {
-    throw new RuntimeConfigError(ENV.host, 'an IP address to listen on, such as 0.0.0.0 or 127.0.0.1');
-  }
-  const healthPath = path(env, ENV.healthPath, '/health');
-  const readyPath = path(env, ENV.readyPath, '/ready');
-  const stopTimeoutSeconds = integer(env, ENV.stopTimeout, 30, 2, 120);
-  const region = optional(env, ENV.region) ?? optional(env, 'AWS_DEFAULT_REGION');
-  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-    throw new RuntimeConfigError(ENV.region, 'an AWS region such as us-east-1');
-  }
+export function loadRuntimeConfig(env: Env = processEnv()): RuntimeConfig {
+  const get = reader(env);
+  const stage = get(CONTRACT.stage)!;
+  const profile =
+    get({ ...CONTRACT.profile, required: false }) ??
+    get({ ...CONTRACT.profile, default: stage, required: true })!;
+  const region =
+    get({ ...CONTRACT.region, required: false }) ?? get({ ...CONTRACT.defaultRegion, required: false });
+  if (region === undefined)
+    throw new RuntimeConfigError(ENV.region, 'an AWS region such as us-east-1 (it is not set)');
 
   return Object.freeze({
-    app,
-    service,
+    app: get(CONTRACT.app)!,
+    service: get(CONTRACT.service)!,
     stage,
     profile,
-    port,
-    host,
-    healthPath,
-    readyPath,
-    stopTimeoutSeconds,
+    port: get(CONTRACT.port)!,
+    host: get(CONTRACT.host)!,
+    healthPath: get(CONTRACT.healthPath)!,
+    readyPath: get(CONTRACT.readyPath)!,
+    stopTimeoutSeconds: get(CONTRACT.stopTimeout)!,
     region,
-    ...withDefined('database', loadDatabase(env)),
-    ...withDefined('cache', loadCache(env)),
+    ...withDefined('database', loadDatabase(get)),
+    ...withDefined('cache', loadCache(get)),
     buckets: Object.freeze(loadBuckets(env)),
-    ...withDefined('mail', loadMail(env, profile)),
-    ...withDefined('auth', loadAuth(env)),
+    ...withDefined('mail', loadMail(get, profile)),
+    ...withDefined('auth', loadAuth(get)),
+    endpoints: Object.freeze({
+      ...withDefined('s3', get(CONTRACT.s3Endpoint)),
+      ...withDefined('sesv2', get(CONTRACT.sesEndpoint)),
+      ...withDefined('secretsManager', get(CONTRACT.secretsManagerEndpoint)),
+    }),
+    ...withDefined('logLevel', optional(env, 'LOG_LEVEL')),
   });
 }
 
-const PROFILES: readonly string[] = ['dev', 'staging', 'prod'];
-const NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+type Get = <T>(entry: ContractEntry<T>) => T | undefined;
+
+/** Reads one table entry: set → parsed, else its default → parsed, else undefined (or an error when required). */
+function reader(env: Env): Get {
+  return <T>(entry: ContractEntry<T>): T | undefined => {
+    const raw = optional(env, entry.name) ?? entry.default;
+    if (raw === undefined) {
+      if (entry.required) throw new RuntimeConfigError(entry.name, `${describe(entry)} (it is not set)`);
+      return undefined;
+    }
+    try {
+      return entry.parse(raw, entry.name);
+    } catch (err) {
+      if (err instanceof ContractValueError) throw new RuntimeConfigError(err.variable, err.expected);
+      throw err;
+    }
+  };
+}
+
+/** What a missing variable should hold: the parser's own words, learnt by feeding it an empty value. */
+function describe(entry: ContractEntry): string {
+  try {
+    entry.parse('', entry.name);
+  } catch (err) {
+    if (err instanceof ContractValueError) return err.expected;
+  }
+  return 'a value';
+}
 
 function withDefined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
@@ -122,47 +151,6 @@ function withDefined<K extends string, V>(key: K, value: V | undefined): { [P in
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
-}
-
-function required(env: Env, name: string, pattern: RegExp, expected: string): string {
-  const value = optional(env, name);
-  if (value === undefined) throw new RuntimeConfigError(name, `${expected} (it is not set)`);
-  if (!pattern.test(value)) throw new RuntimeConfigError(name, expected);
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number | undefined, min: number, max: number): number {
-  const raw = optional(env, name);
-  const expected = `an integer from ${min} to ${max}`;
-  if (raw === undefined) {
-    if (fallback === undefined) throw new RuntimeConfigError(name, `${expected} (it is not set)`);
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new RuntimeConfigError(name, expected);
-  return value;
-}
-
-function path(env: Env, name: string, fallback: string): string {
-  const value = optional(env, name) ?? fallback;
-  if (!/^\/[\w\-./]*$/.test(value))
-    throw new RuntimeConfigError(name, 'an absolute URL path such as /health');
-  return value;
-}
-
-function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
-  const value = optional(env, name);
-  if (value === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new RuntimeConfigError(name, `a ${protocols.join(' or ')} URL`);
-  }
-  if (!protocols.includes(parsed.protocol.slice(0, -1))) {
-    throw new RuntimeConfigError(name, `a ${protocols.join(' or ')} URL`);
-  }
-  return value;
 }
 
 /** Parses the secret JSON (or a postgres:// URL). Errors name the key, never echo the value. */
@@ -223,10 +211,10 @@ export function parseDatabaseSecret(raw: string, variable: string = ENV.database
   });
 }
 
-function loadDatabase(env: Env): DatabaseConfig | undefined {
-  const raw = optional(env, ENV.databaseSecret);
-  const secretArn = optional(env, ENV.databaseSecretArn);
-  const readHost = optional(env, ENV.databaseReadHost);
+function loadDatabase(get: Get): DatabaseConfig | undefined {
+  const raw = get(inSection(CONTRACT.databaseSecret));
+  const secretArn = get(CONTRACT.databaseSecretArn);
+  const readHost = get(CONTRACT.databaseReadHost);
   if (raw === undefined) {
     if (secretArn || readHost) {
       throw new RuntimeConfigError(
@@ -236,15 +224,6 @@ function loadDatabase(env: Env): DatabaseConfig | undefined {
     }
     return undefined;
   }
-  if (secretArn !== undefined && !/^arn:aws[\w-]*:secretsmanager:/.test(secretArn)) {
-    throw new RuntimeConfigError(
-      ENV.databaseSecretArn,
-      'a Secrets Manager secret ARN (arn:aws:secretsmanager:...)',
-    );
-  }
-  if (readHost !== undefined && !/^[A-Za-z0-9.-]+$/.test(readHost)) {
-    throw new RuntimeConfigError(ENV.databaseReadHost, 'a host name');
-  }
   return Object.freeze({
     secret: parseDatabaseSecret(raw),
     ...withDefined('secretArn', secretArn),
@@ -252,11 +231,15 @@ function loadDatabase(env: Env): DatabaseConfig | undefined {
   });
 }
 
-function loadCache(env: Env): CacheConfig | undefined {
-  const cacheUrl = url(env, ENV.cacheUrl, ['redis', 'rediss']);
-  const authToken = optional(env, ENV.cacheAuthToken);
+/** A section's entries are required only once the section is present (its first variable is set). */
+function inSection<T>(entry: ContractEntry<T>): ContractEntry<T> {
+  return { ...entry, required: false };
+}
+
+function loadCache(get: Get): CacheConfig | undefined {
+  const cacheUrl = get(inSection(CONTRACT.cacheUrl));
   if (cacheUrl === undefined) return undefined;
-  return Object.freeze({ url: cacheUrl, ...withDefined('authToken', authToken) });
+  return Object.freeze({ url: cacheUrl, ...withDefined('authToken', get(CONTRACT.cacheAuthToken)) });
 }
 
 function loadBuckets(env: Env): Record<string, string> {
@@ -272,13 +255,12 @@ function loadBuckets(env: Env): Record<string, string> {
   return buckets;
 }
 
-function loadMail(env: Env, profile: string): MailConfig | undefined {
-  const from = optional(env, ENV.mailFrom);
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function loadMail(get: Get, profile: string): MailConfig | undefined {
+  const from = get(inSection(CONTRACT.mailFrom));
   if (from === undefined) return undefined;
-  if (!/^[^@\s<>]+@[^@\s<>]+$|^[^<>]*<[^@\s<>]+@[^@\s<>]+>$/.test(from)) {
-    throw new RuntimeConfigError(ENV.mailFrom, 'an address such as "Name <no-reply@example.com>"');
-  }
-  const rawList = optional(env, ENV.mailAllowList);
+  const rawList = get(CONTRACT.mailAllowList);
   let allowList: string[] | null;
   if (rawList === undefined) allowList = profile === 'prod' ? null : [];
   else {
@@ -295,23 +277,23 @@ function loadMail(env: Env, profile: string): MailConfig | undefined {
   return Object.freeze({
     from,
     allowList: allowList ? Object.freeze(allowList) : null,
-    ...withDefined('configurationSet', optional(env, ENV.mailConfigurationSet)),
+    ...withDefined('configurationSet', get(CONTRACT.mailConfigurationSet)),
   });
 }
 
-function loadAuth(env: Env): AuthConfig | undefined {
-  const issuer = url(env, ENV.authIssuer, ['https', 'http']);
-  const audience = optional(env, ENV.authAudience);
-  const jwksUrl = url(env, ENV.authJwksUrl, ['https', 'http']);
+function loadAuth(get: Get): AuthConfig | undefined {
+  const issuer = get(inSection(CONTRACT.authIssuer));
+  const audience = get(inSection(CONTRACT.authAudience));
+  const jwksUrl = get(inSection(CONTRACT.authJwksUrl));
   if (issuer === undefined && audience === undefined && jwksUrl === undefined) return undefined;
-  if (issuer === undefined)
-    throw new RuntimeConfigError(ENV.authIssuer, 'an https URL (the other AUTH_ variables are set)');
-  if (audience === undefined)
-    throw new RuntimeConfigError(
-      ENV.authAudience,
-      'a non-empty audience (the other AUTH_ variables are set)',
-    );
-  if (jwksUrl === undefined)
-    throw new RuntimeConfigError(ENV.authJwksUrl, 'an https URL (the other AUTH_ variables are set)');
-  return Object.freeze({ issuer, audience, jwksUrl });
+  // One AUTH_ variable set makes the section present: now each is required.
+  return Object.freeze({
+    issuer: issuer ?? missingInSection(ENV.authIssuer, 'an https URL'),
+    audience: audience ?? missingInSection(ENV.authAudience, 'a non-empty audience'),
+    jwksUrl: jwksUrl ?? missingInSection(ENV.authJwksUrl, 'an https URL'),
+  });
+}
+
+function missingInSection(variable: string, expected: string): never {
+  throw new RuntimeConfigError(variable, `${expected} (the other AUTH_ variables are set)`);
 }

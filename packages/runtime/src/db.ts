@@ -41,6 +41,8 @@ export interface DbOptions {
   readonly log: Logger;
   /** Used to re-read the secret after a rotation. @default - created lazily when secretArn is set */
   readonly secretsManager?: SecretsManagerClient;
+  /** Shown in pg_stat_activity: the service's name. @default 'berth' */
+  readonly applicationName?: string;
   /** Region and endpoint of the Secrets Manager client created when none is given. @default - the SDK's own resolution */
   readonly region?: string;
   readonly secretsManagerEndpoint?: string;
@@ -155,7 +157,7 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
       // Client-side guard in case the server never answers (hung, partitioned): a little after the server's own.
       query_timeout: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
       keepAlive: true,
-      application_name: process.env.BERTH_SERVICE ?? 'berth',
+      application_name: options.applicationName ?? 'berth',
     });
     // An idle client whose backend died emits 'error'; pg-pool removes it. Without a listener it would crash us.
     pool.on('error', (err) =>

@@ -36,7 +36,7 @@ export const REDACT_PATHS: readonly string[] = [
 export interface LoggerOptions {
   readonly service: string;
   readonly stage: string;
-  /** @default - LOG_LEVEL, else 'info' */
+  /** @default 'info' (the runtime passes LOG_LEVEL from its config) */
   readonly level?: LevelWithSilent;
   /** @default - stdout (file descriptor 1) */
   readonly destination?: NodeJS.WritableStream | { write(msg: string): void };
@@ -44,7 +44,7 @@ export interface LoggerOptions {
 
 /** JSON lines on stdout, each with `service` and `stage`, secrets redacted. */
 export function createLogger(options: LoggerOptions): Logger {
-  const level = options.level ?? (process.env.LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
+  const level = options.level ?? 'info';
   return pino(
     {
       level,

@@ -78,7 +78,7 @@ export function createMailer(config: MailConfig, options: MailerOptions): Mailer
   // The sender is configuration, but it becomes a header all the same: proven one clean mailbox before any send.
   assertHeaderSafe(config.from, 'from');
   parseMailbox(config.from, 'from');
-  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_SESV2;
+  const endpoint = options.endpoint;
   let client: Promise<SESv2Client> | undefined = options.client ? Promise.resolve(options.client) : undefined;
   const ses = () =>
     (client ??= lazy(import('@aws-sdk/client-sesv2')).then(

@@ -1,9 +1,10 @@
 import { bucketEnv, ENV } from '@berthjs/config/contract';
 import { createCache, type Cache } from './cache';
-import { loadRuntimeConfig, type RuntimeConfig } from './config';
+import { loadRuntimeConfig, processEnv, type RuntimeConfig } from './config';
 import { createDb, type Db } from './db';
 import { BerthError } from './errors';
 import { createLogger, type Logger } from './logger';
+import type { LevelWithSilent } from 'pino';
 import { createMailer, type Mailer } from './mail';
 import { createMetrics, type Metrics } from './metrics';
 import { createS3Client, createStorage, type Storage } from './storage';
@@ -28,7 +29,7 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions {
-  /** @default process.env */
+  /** @default - this process's environment */
   readonly env?: NodeJS.ProcessEnv;
   /** @default - createLogger({ service, stage }) */
   readonly logger?: Logger;
@@ -39,9 +40,14 @@ export interface RuntimeOptions {
  * so start-up costs a config parse and a logger, and a service only pays for what it touches.
  */
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  const env = options.env ?? process.env;
-  const config = loadRuntimeConfig(env);
-  const log = options.logger ?? createLogger({ service: config.service, stage: config.stage });
+  const config = loadRuntimeConfig(options.env ?? processEnv());
+  const log =
+    options.logger ??
+    createLogger({
+      service: config.service,
+      stage: config.stage,
+      ...(config.logLevel ? { level: config.logLevel as LevelWithSilent } : {}),
+    });
   const metrics = createMetrics({
     namespace: `Berth/${config.app}`,
     dimensions: { service: config.service, stage: config.stage },
@@ -73,8 +79,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       db ??= createDb(config.database, {
         log: log.child({ component: 'db' }),
         region: config.region,
-        ...(env[ENV.secretsManagerEndpoint]
-          ? { secretsManagerEndpoint: env[ENV.secretsManagerEndpoint] }
+        applicationName: config.service,
+        ...(config.endpoints.secretsManager
+          ? { secretsManagerEndpoint: config.endpoints.secretsManager }
           : {}),
       });
       return db;
@@ -92,7 +99,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         ...(config.database ? { db: runtime.db } : {}),
         log: log.child({ component: 'mail' }),
         region: config.region,
-        ...(env[ENV.sesEndpoint] ? { endpoint: env[ENV.sesEndpoint] } : {}),
+        ...(config.endpoints.sesv2 ? { endpoint: config.endpoints.sesv2 } : {}),
       });
       return mail;
     },
@@ -108,7 +115,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       }
       let s = storages.get(logical);
       if (!s) {
-        const endpoint = env[ENV.s3Endpoint];
+        const endpoint = config.endpoints.s3;
         s = createStorage(real, {
           region: config.region,
           log: log.child({ component: 'storage', bucket: logical }),

@@ -125,7 +125,7 @@ export async function createS3Client(options: {
   endpoint?: string;
   forcePathStyle?: boolean;
 }): Promise<S3Client> {
-  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  const endpoint = options.endpoint;
   const { S3Client } = await lazy(import('@aws-sdk/client-s3'));
   return new S3Client({
     region: options.region,

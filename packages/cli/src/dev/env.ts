@@ -1,15 +1,12 @@
-import { contractFor, ENV, type ContractSource, type ResolvedApp } from '@berthjs/config';
+import {
+  contractFor,
+  ENV,
+  type ContractSource,
+  type DatabaseSecret,
+  type ResolvedApp,
+} from '@berthjs/config';
 
-/** The JSON a task finds in DATABASE_SECRET (what RDS and Secrets Manager store). */
-export interface DatabaseSecret {
-  readonly username: string;
-  readonly password: string;
-  readonly host: string;
-  readonly port: number;
-  readonly dbname: string;
-  /** RDS writes it; the local secret says `postgres` too. */
-  readonly engine?: string;
-}
+export type { DatabaseSecret };
 
 /** What `berth dev` started (or found) on this machine: the local value behind each kind of contract source. */
 export interface LocalPeers {
@@ -113,10 +110,28 @@ function localValue(
       return source.value;
     case 'database':
       if (!peers.database) return undefined;
-      // The local Secrets Manager holds the same secret, so rotation is rehearsed as it happens in AWS.
-      if (source.attribute === 'secretArn') return peers.databaseSecretArn;
-      if (source.attribute === 'readHost') return peers.database.host;
-      return JSON.stringify(peers.database);
+      switch (source.attribute) {
+        case 'secret':
+          return JSON.stringify(peers.database);
+        // The local Secrets Manager holds the same secret, so rotation is rehearsed as it happens in AWS.
+        case 'secretArn':
+          return peers.databaseSecretArn;
+        case 'readHost':
+        case 'host':
+          return peers.database.host;
+        case 'port':
+          return String(peers.database.port);
+        case 'dbname':
+          return peers.database.dbname;
+        case 'username':
+          return peers.database.username;
+        case 'password':
+          return peers.database.password;
+        case 'sslMode':
+          // The embedded PostgreSQL has no TLS: libpq's default ('prefer') connects without it.
+          return undefined;
+      }
+      return undefined;
     case 'cache':
       // Local Redis has no AUTH token; without a Redis the runtime falls back to its in-process cache.
       return source.attribute === 'url' ? peers.cacheUrl : undefined;

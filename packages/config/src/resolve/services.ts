@@ -1,4 +1,4 @@
-import { RESERVED_ENV } from '../contract';
+import { RESERVED_ENV, STOP_TIMEOUT } from '../contract';
 import { programsNotKnown } from '../programs';
 import { show } from '../errors';
 import { DEFAULTS } from '../profiles';
@@ -81,8 +81,11 @@ function resolveService(
   const port = s.port ?? DEFAULTS.port;
   if (port < 1 || port > 65535) report(`${at}.port`, `got ${port}; allowed: 1–65535`);
   const stopTimeout = s.stopTimeout ?? DEFAULTS.stopTimeout;
-  if (stopTimeout < 2 || stopTimeout > 120)
-    report(`${at}.stopTimeout`, `got ${stopTimeout}; ECS allows 2–120 seconds`);
+  if (stopTimeout < STOP_TIMEOUT.min || stopTimeout > STOP_TIMEOUT.max)
+    report(
+      `${at}.stopTimeout`,
+      `got ${stopTimeout}; ECS allows ${STOP_TIMEOUT.min}–${STOP_TIMEOUT.max} seconds`,
+    );
 
   const scaling = resolveScaling(ctx, at, s.scaling);
   const desiredCount = scaling ? scaling.min : (s.count ?? profile.service.count);

@@ -19,7 +19,9 @@ export interface DatabaseProps {
 }
 
 /** Given literally so security group rules show the port instead of a token. */
-const PORT = 5432;
+export const PORT = 5432;
+/** The master user of the generated secret: what PGUSER names. */
+export const DATABASE_USERNAME = 'berth';
 
 /** Logical IDs that must never change: changing one replaces the database. A test pins them. */
 export const DATABASE_LOGICAL_IDS = Object.freeze({
@@ -44,6 +46,11 @@ export class Database extends Construct implements ec2.IConnectable {
   readonly generatedSecret?: secretsmanager.Secret;
   /** Host of the reader endpoint or read replica, when there is one. */
   readonly readHost?: string;
+  /** Host of the writer endpoint (PGHOST). */
+  readonly host: string;
+  readonly port = PORT;
+  readonly username = DATABASE_USERNAME;
+  readonly dbname: string;
   readonly cluster?: rds.DatabaseCluster;
   readonly instance?: rds.DatabaseInstance;
   /** The RDS read replica, when there is one. */
@@ -52,12 +59,13 @@ export class Database extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { database: db, vpc } = props;
+    this.dbname = db.name;
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: 'Database: only from services',
       allowAllOutbound: false,
     });
-    const credentials = rds.Credentials.fromGeneratedSecret('berth', {
+    const credentials = rds.Credentials.fromGeneratedSecret(DATABASE_USERNAME, {
       excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
     });
     const major = db.version.split('.')[0]!;
@@ -98,6 +106,7 @@ export class Database extends Construct implements ec2.IConnectable {
       });
       (this.cluster.node.defaultChild as rds.CfnDBCluster).overrideLogicalId(DATABASE_LOGICAL_IDS.cluster);
       this.secret = this.cluster.secret!;
+      this.host = this.cluster.clusterEndpoint.hostname;
       if (reader) this.readHost = this.cluster.clusterReadEndpoint.hostname;
     } else {
       const instanceType = new ec2.InstanceType(db.instanceClass.replace(/^db\./, ''));
@@ -128,6 +137,7 @@ export class Database extends Construct implements ec2.IConnectable {
       });
       (this.instance.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.instance);
       this.secret = this.instance.secret!;
+      this.host = this.instance.dbInstanceEndpointAddress;
       if (db.readReplica) {
         const replica = new rds.DatabaseInstanceReadReplica(this, 'ReadReplica', {
           sourceDatabaseInstance: this.instance,

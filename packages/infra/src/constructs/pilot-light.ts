@@ -19,7 +19,7 @@ import {
 } from '@berthjs/config';
 import type { ContractStores, DatabaseStore } from '../contract-sources';
 import { Cache } from './cache';
-import type { Database } from './database';
+import { DATABASE_USERNAME, PORT as DATABASE_PORT, type Database } from './database';
 import { Edge } from './edge';
 import { Network } from './network';
 import { Service } from './service';
@@ -152,6 +152,8 @@ export class PilotLightStandby extends Construct {
     });
 
     let readHost: string;
+    // After promotion the standby's writer: the replica instance, or the secondary cluster's writer endpoint.
+    let host: string;
     if (db.engine === 'postgres') {
       const primary = props.primaryDatabase.instance;
       if (!primary)
@@ -174,6 +176,7 @@ export class PilotLightStandby extends Construct {
       this.replica.overrideLogicalId(STANDBY_LOGICAL_IDS.replica);
       this.replica.applyRemovalPolicy(props.removalPolicy);
       readHost = this.replica.attrEndpointAddress;
+      host = this.replica.attrEndpointAddress;
     } else {
       if (!props.primary.globalClusterIdentifier)
         throw new Error(`${this.node.path}: Aurora standby needs the primary's global cluster`);
@@ -201,6 +204,7 @@ export class PilotLightStandby extends Construct {
         publiclyAccessible: false,
       }).applyRemovalPolicy(props.removalPolicy);
       readHost = this.secondaryCluster.attrReadEndpointAddress;
+      host = this.secondaryCluster.attrEndpointAddress;
     }
 
     // The secret's replica in this region has the primary's ARN with this region in it.
@@ -217,6 +221,10 @@ export class PilotLightStandby extends Construct {
     const database: DatabaseStore = {
       secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', secretArn),
       readHost,
+      host,
+      port: DATABASE_PORT,
+      username: DATABASE_USERNAME,
+      dbname: db.name,
       allowFrom: (peer, description = 'From a standby service') =>
         dbConnections.allowDefaultPortFrom(peer, description),
     };
