@@ -55,9 +55,14 @@ export function secretArnOf(valueFrom: string, byName = false): string {
   return byName ? `${arn}-AbCdEf` : arn;
 }
 
-/** Whether a value points at a resource of this template (`Ref`), rather than naming something outside it. */
+/**
+ * Whether a value points at a resource of this template (`Ref`), rather than naming something outside it. A JSON key
+ * of a template secret is `Fn::Join ['', [{ Ref }, ':password::']]`: still that resource.
+ */
 function isRef(value: unknown): boolean {
-  return typeof (value as { Ref?: unknown } | undefined)?.Ref === 'string';
+  if (typeof (value as { Ref?: unknown } | undefined)?.Ref === 'string') return true;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  return Array.isArray(join?.[1]) && isRef(join[1][0]);
 }
 
 /** Task definitions with their app container (named after its service). */
