@@ -49,7 +49,8 @@ function roleId(value: unknown): string | undefined {
  * Secrets Manager appends to every secret ARN.
  */
 export function secretArnOf(valueFrom: string, byName = false): string {
-  if (!valueFrom.startsWith('arn:')) return valueFrom;
+  // An ARN built at deploy time (a standby's regional replica) still ends in the JSON key ECS strips.
+  if (!valueFrom.startsWith('arn:')) return valueFrom.replace(/:[\w-]+::$/, '');
   const parts = valueFrom.split(':');
   const arn = parts.length > 7 ? parts.slice(0, 7).join(':') : valueFrom;
   return byName ? `${arn}-AbCdEf` : arn;
