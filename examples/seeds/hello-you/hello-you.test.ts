@@ -32,6 +32,15 @@ describe('hello-you: database', () => {
       PubliclyAccessible: false,
     });
     expect(prod().app.toJSON().Resources.DatabaseReadReplica.Type).toBe('AWS::RDS::DBInstance');
+    // Storage like the primary's, encryption inherited (RDS rejects StorageEncrypted on a replica: cfn-lint E3020).
+    const { Properties: replica } = prod().app.toJSON().Resources.DatabaseReadReplica;
+    const { Properties: primary } = prod().app.toJSON().Resources.DatabaseInstance;
+    expect(replica.StorageEncrypted).toBeUndefined();
+    expect(primary.StorageEncrypted).toBe(true);
+    expect([replica.StorageType, replica.MaxAllocatedStorage]).toEqual([
+      primary.StorageType,
+      primary.MaxAllocatedStorage,
+    ]);
   });
   it('alarms on primary CPU and replica lag', () => {
     prod().app.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -130,7 +139,10 @@ describe('hello-you: multi-region pilot light (the proposal, built)', () => {
       SourceDBInstanceIdentifier: {
         'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':rds:us-east-1:333333333333:db:')])],
       },
-      StorageEncrypted: true,
+      // Encrypted by inheritance: RDS rejects StorageEncrypted beside SourceDBInstanceIdentifier (cfn-lint E3020).
+      StorageEncrypted: Match.absent(),
+      KmsKeyId: Match.anyValue(),
+      StorageType: 'gp3',
     });
     prod().app.hasResourceProperties('AWS::SecretsManager::Secret', {
       ReplicaRegions: [{ Region: 'us-west-2' }],

@@ -16,7 +16,7 @@ type Schedule = {
   Properties: {
     Name: string;
     ScheduleExpression: string;
-    Target: { Input: string; EcsParameters: Record<string, unknown> };
+    Target: { Input?: string; EcsParameters: Record<string, unknown> };
   };
 };
 const scheduleNamed = (name: string) =>
@@ -155,9 +155,16 @@ describe('revendiste: cron jobs', () => {
     expect(scheduleNamed('sync-payments').Properties.ScheduleExpression).toBe('rate(15 minutes)');
     expect(scheduleNamed('notifications').Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(scheduleNamed('scrape-events').Properties.ScheduleExpression).toBe('cron(0 */6 * * ? *)');
-    expect(JSON.parse(scheduleNamed('scrape-events').Properties.Target.Input)).toEqual({
-      containerOverrides: [{ name: 'backend', command: ['node', 'dist/run-job.js', 'scrape-events'] }],
-    });
+    expect(containerOf(prod().app, 'revendiste-prod-job-scrape-events').Command).toEqual([
+      'node',
+      'dist/run-job.js',
+      'scrape-events',
+    ]);
+    // AssignPublicIp ENABLED is accepted only with LaunchType FARGATE (no capacity provider strategy).
+    expect(scheduleNamed('scrape-events').Properties.Target.EcsParameters.LaunchType).toBe('FARGATE');
+    expect(scheduleNamed('scrape-events').Properties.Target.EcsParameters).not.toHaveProperty(
+      'CapacityProviderStrategy',
+    );
   });
   it('run light jobs at 0.25 vCPU / 0.5 GB and the scraper at 2 vCPU / 4 GB', () => {
     expect(taskDefinitionSize('revendiste-prod-job-sync-payments')).toEqual(['256', '512']);

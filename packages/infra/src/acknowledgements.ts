@@ -213,6 +213,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The primary database is encrypted with the AWS-managed aws/rds key; a customer key adds cost and key-policy work and matters only for sharing snapshots across accounts, which Berth does not do.',
   },
   {
+    rule: /^(AwsSolutions-RDS2|NIST\.800\.53\.R5-RDSStorageEncrypted)$/,
+    resource:
+      /^(Database\/ReadReplica\/|DatabaseReadReplica$|Standby\/DatabaseReplica|StandbyDatabaseReplica$)/,
+    reason:
+      'A read replica is encrypted because its source is (the primary sets StorageEncrypted, the cross-region replica names its KMS key); RDS rejects StorageEncrypted on a replica (cfn-lint E3020).',
+  },
+  {
     rule: /^(AwsSolutions-RDS3|NIST\.800\.53\.R5-RDSMultiAZSupport|rds_multi_az_support_check)$/,
     resource:
       /^(Database\/ReadReplica\/|DatabaseReadReplica$|Standby\/DatabaseReplica|StandbyDatabaseReplica$)/,
@@ -349,6 +356,14 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     resource: /^(Custom::CrossRegionExport(Reader|Writer)|CustomCrossRegionExport(Reader|Writer))/,
     reason:
       "The CDK's cross-region reference functions only read and write SSM parameters at deploy time; they need no VPC and touch no app data.",
+  },
+  // cfn-lint
+  {
+    rule: 'W3005',
+    resource:
+      /^(Custom::(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider\/|Custom(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider)/,
+    reason:
+      "The CDK's own custom-resource provider writes this DependsOn beside the GetAtt that already orders it; the duplicate is harmless and not Berth's to edit.",
   },
 ];
 

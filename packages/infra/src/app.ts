@@ -1,5 +1,6 @@
 import { App, DefaultStackSynthesizer, Stage } from 'aws-cdk-lib';
 import { stackName, type ResolvedApp } from '@berthjs/config';
+import { lintRegionOf } from './cfn-lint';
 import { BerthStack, CdnCertificateStack, needsCdnCertificateStack, StandbyStack } from './stack';
 
 export interface BuildAppOptions {
@@ -70,6 +71,8 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
       });
     }
   }
+  // Each template names its region for cfn-lint, so one lint process checks each against its own region.
+  for (const stack of allStacks(app)) lintRegionOf(stack);
   return app;
 }
 

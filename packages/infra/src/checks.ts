@@ -6,16 +6,17 @@ import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { ResolvedApp } from '@berthjs/config';
 import { acknowledgementFor, configAcknowledgementFor } from './acknowledgements';
+import { runCfnLint, type CfnLintMatch } from './cfn-lint';
 import { allStacks, buildApp } from './app';
 import { BerthStack, StandbyStack } from './stack';
 import { BERTH_RULES, PermissionsProven, type Template } from './rules/index';
 import { fixFor } from './fixes';
 
-export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'Berth';
+export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'cfn-lint' | 'Berth';
 
 export interface Finding {
   readonly source: FindingSource;
-  /** e.g. `AwsSolutions-IAM5[Action::s3:*]`, `ct-s3-pr-1`, `Berth-ContractSatisfied`. */
+  /** e.g. `AwsSolutions-IAM5[Action::s3:*]`, `ct-s3-pr-1`, `W3691` (cfn-lint), `Berth-ContractSatisfied`. */
   readonly rule: string;
   readonly stage: string;
   /** Logical id in the template when known. */
@@ -40,10 +41,13 @@ export interface CheckReport {
   readonly acknowledged: number;
   /** Whether the Control Tower guard rules ran, and why not. */
   readonly guard: { readonly ran: boolean; readonly reason?: string };
+  /** Whether cfn-lint ran (its version), and why not. */
+  readonly cfnLint: { readonly ran: boolean; readonly version?: string; readonly reason?: string };
   readonly seconds: {
     readonly synth: number;
     readonly nag: number;
     readonly guard: number;
+    readonly cfnLint: number;
     readonly berth: number;
   };
 }
@@ -53,11 +57,14 @@ export interface RunChecksOptions {
   readonly outdir?: string;
   /** Skip the Control Tower guard rules (the cfn-guard binary). @default false */
   readonly skipGuard?: boolean;
+  /** Skip cfn-lint even when it is on PATH. @default false */
+  readonly skipCfnLint?: boolean;
 }
 
 /**
  * Synthesizes each environment and checks it: cdk-nag AwsSolutions and NIST 800-53 rev 5, the Control Tower guard
- * rules through cfn-guard (bundled binary, offline), and Berth's own rules. Acknowledged findings stay in the report
+ * rules through cfn-guard (bundled binary, offline), cfn-lint when it is on PATH (every template of every
+ * environment in one process; errors fail, warnings are fixed or acknowledged), and Berth's own rules. Acknowledged findings stay in the report
  * with their written reason and do not count as errors.
  */
 export function runChecks(
@@ -76,7 +83,6 @@ export function runChecks(
     };
     const app = buildApp(list, { outdir });
     const assembly = app.synth();
-    const stacks = allStacks(app);
     const synth = lap();
 
     const raw: Omit<Finding, 'acknowledged'>[] = [];
@@ -84,12 +90,7 @@ export function runChecks(
     raw.push(...nagFindings(app, new NIST80053R5Checks(), 'NIST.800.53.R5'));
     const nag = lap();
 
-    const templates = stacks.map((stack) => {
-      const stageAssembly = assembly.getNestedAssembly(`assembly-${stack.resolved.stage}`);
-      const artifact = stageAssembly.getStackArtifact(stack.artifactId);
-      const path = join(stageAssembly.directory, artifact.templateFile);
-      return { stack, path, template: JSON.parse(readFileSync(path, 'utf8')) as Template };
-    });
+    const templates = templatesOf(app, assembly);
 
     let guard: CheckReport['guard'] = { ran: false, reason: 'skipped (--skip-guard)' };
     if (!options.skipGuard) {
@@ -101,6 +102,16 @@ export function runChecks(
       }
     }
     const guardSeconds = lap();
+
+    let cfnLint: CheckReport['cfnLint'] = { ran: false, reason: 'skipped (--skip-cfn-lint)' };
+    if (!options.skipCfnLint) {
+      const run = runCfnLint(templates.map((t) => t.path));
+      if (run.ran) {
+        raw.push(...cfnLintFindings(run.matches, templates));
+        cfnLint = { ran: true, version: run.version };
+      } else cfnLint = { ran: false, reason: run.reason };
+    }
+    const cfnLintSeconds = lap();
 
     for (const { stack, template } of templates) {
       // Berth's rules read the app's services and stores: the main stack of each environment. The standby's roles
@@ -161,7 +172,8 @@ export function runChecks(
       warnings: findings.filter((f) => f.severity === 'warning' && !f.acknowledged).length,
       acknowledged: findings.filter((f) => f.acknowledged).length,
       guard,
-      seconds: { synth, nag, guard: guardSeconds, berth },
+      cfnLint,
+      seconds: { synth, nag, guard: guardSeconds, cfnLint: cfnLintSeconds, berth },
     };
   } finally {
     if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
@@ -219,4 +231,63 @@ function guardFindings(
     }
   }
   return out;
+}
+
+function cfnLintFindings(
+  matches: readonly CfnLintMatch[],
+  templates: readonly { stack: Stack & { resolved: ResolvedApp }; path: string }[],
+): Omit<Finding, 'acknowledged'>[] {
+  const byPath = new Map(templates.map((t) => [t.path, t.stack]));
+  const constructPaths = new Map<Stack, Map<string, string>>();
+  const pathOf = (stack: Stack, logicalId: string) => {
+    let index = constructPaths.get(stack);
+    if (!index) {
+      index = new Map();
+      for (const c of stack.node.findAll()) {
+        if (CfnResource.isCfnResource(c) && Stack.of(c) === stack)
+          index.set(stack.resolve(c.logicalId) as string, c.node.path.slice(stack.node.path.length + 1));
+      }
+      constructPaths.set(stack, index);
+    }
+    return index.get(logicalId);
+  };
+  return matches.map((m) => {
+    const stack = byPath.get(m.file);
+    const path = stack ? pathOf(stack, m.resource) : undefined;
+    return {
+      source: 'cfn-lint' as const,
+      rule: m.rule,
+      stage: stack?.resolved.stage ?? '',
+      resource: m.resource,
+      ...(path ? { path } : {}),
+      severity: m.severity,
+      message: m.message,
+    };
+  });
+}
+
+/** Every stack of a built app with its synthesized template file. */
+function templatesOf(app: App, assembly: ReturnType<App['synth']>) {
+  return allStacks(app).map((stack) => {
+    const stageAssembly = assembly.getNestedAssembly(`assembly-${stack.resolved.stage}`);
+    const artifact = stageAssembly.getStackArtifact(stack.artifactId);
+    const path = join(stageAssembly.directory, artifact.templateFile);
+    return { stack, path, template: JSON.parse(readFileSync(path, 'utf8')) as Template };
+  });
+}
+
+/**
+ * cfn-lint alone over every template of several built apps (each synthesized once) in one process, its matches
+ * acknowledged as `runChecks` acknowledges them: what CI runs over talent and every seed.
+ */
+export function lintApps(apps: readonly App[]): { cfnLint: CheckReport['cfnLint']; findings: Finding[] } {
+  const templates = apps.flatMap((app) => templatesOf(app, app.synth()));
+  const run = runCfnLint(templates.map((t) => t.path));
+  if (!run.ran) return { cfnLint: { ran: false, reason: run.reason }, findings: [] };
+  const byStage = new Map(templates.map((t) => [t.path, t.stack.resolved]));
+  const findings = cfnLintFindings(run.matches, templates).map((f, i) => {
+    const reason = acknowledgementFor(f, byStage.get(run.matches[i]!.file)!);
+    return reason ? { ...f, acknowledged: reason } : f;
+  });
+  return { cfnLint: { ran: true, version: run.version }, findings };
 }

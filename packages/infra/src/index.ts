@@ -33,7 +33,8 @@ export { taskValueFor, type ContractStores, type TaskValue } from './contract-so
 export { CLOUDFLARE_IPV4 } from './data/cloudflare';
 export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
 export { synthesize, type SynthesizedStack } from './synthesize';
-export { runChecks, type CheckReport, type Finding } from './checks';
+export { runChecks, lintApps, type CheckReport, type Finding } from './checks';
+export { runCfnLint, lintRegionOf, CFN_LINT_INSTALL, type CfnLintMatch, type CfnLintRun } from './cfn-lint';
 export {
   estimateCost,
   estimateStacks,

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -43,9 +43,14 @@ export interface BerthStackProps extends StackProps {
 // Physical names live in @berthjs/config (names.ts); re-exported here, where they were first defined.
 export { deployerRoleName, mailConfigurationSetName, mailEventsQueueName } from '@berthjs/config';
 
-/** `${region}a`, `${region}b`…: explicit so synthesis never asks AWS which zones exist. */
-export function availabilityZonesFor(region: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `${region}${String.fromCharCode(97 + i)}`);
+/**
+ * The first `count` zones the region offers this account, chosen by CloudFormation at deploy time (`Fn::GetAZs`)
+ * rather than written as `${region}a`…: zone names map to different physical zones in each account, and a region
+ * may not offer `c` to every account. Synthesis still asks AWS nothing.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getavailabilityzones.html
+ */
+export function availabilityZonesFor(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => Fn.select(i, Fn.getAzs()));
 }
 
 /** Whether this environment needs a us-east-1 certificate stack for CloudFront. */
@@ -283,9 +288,9 @@ export class BerthStack extends Stack {
     new CfnOutput(this, 'LoadBalancerDns', { value: this.edge.loadBalancer.loadBalancerDnsName });
   }
 
-  /** Deterministic zones from the region: no context lookup, same template on every machine. */
+  /** Zones chosen at deploy time: no context lookup, same template on every machine. */
   override get availabilityZones(): string[] {
-    return availabilityZonesFor(this.region, this.resolved?.network.azs ?? 3);
+    return availabilityZonesFor(this.resolved?.network.azs ?? 3);
   }
 }
 
@@ -343,22 +348,27 @@ export class StandbyStack extends Stack {
     const { database, pilotLight } = props.primary;
     if (!database || !pilotLight)
       throw new Error(`${this.node.path}: the primary stack has no database or pilot light to stand by for`);
-    const imageTag = new CfnParameter(this, 'ImageTag', {
-      type: 'String',
-      default: props.imageTag ?? 'latest',
-      description: "Image tag the standby's services run; keep it equal to the primary's.",
-    });
+    // Only services Berth builds run a tagged image; with external images alone the parameter would be unused
+    // (cfn-lint W2001). Deploys set ImageTag only on stacks that declare it.
+    const builds = Object.values(r.services).some((s) => s.image.kind === 'build');
+    const imageTag = builds
+      ? new CfnParameter(this, 'ImageTag', {
+          type: 'String',
+          default: props.imageTag ?? 'latest',
+          description: "Image tag the standby's services run; keep it equal to the primary's.",
+        }).valueAsString
+      : (props.imageTag ?? 'latest');
     this.standby = new PilotLightStandby(this, 'Standby', {
       resolved: r,
       primaryDatabase: database,
       primary: pilotLight,
-      imageTag: imageTag.valueAsString,
+      imageTag,
       removalPolicy: removalPolicyFor(r.removal, r.profile, this.node.path),
     });
     new CfnOutput(this, 'LoadBalancerDns', { value: this.standby.edge.loadBalancer.loadBalancerDnsName });
   }
 
   override get availabilityZones(): string[] {
-    return availabilityZonesFor(this.region, this.resolved?.network.azs ?? 3);
+    return availabilityZonesFor(this.resolved?.network.azs ?? 3);
   }
 }

@@ -25,9 +25,9 @@ describe('Bastion', () => {
         { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 8, VolumeType: 'gp3' } },
       ],
     });
-    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
-      LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } },
-    });
+    // IMDSv2 on the instance itself: no launch template, whose fixed name would collide across environments.
+    t.hasResourceProperties('AWS::EC2::Instance', { MetadataOptions: { HttpTokens: 'required' } });
+    t.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'Bastion: SSM only, no inbound',
       SecurityGroupIngress: Match.absent(),

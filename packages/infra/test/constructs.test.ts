@@ -11,10 +11,12 @@ beforeAll(() => {
 });
 
 describe('Network', () => {
-  it('spreads three subnet tiers over the profile AZs, explicitly named', () => {
+  it("spreads three subnet tiers over the profile's count of the zones the region offers (Fn::GetAZs)", () => {
     dev.resourceCountIs('AWS::EC2::Subnet', 6);
     prod.resourceCountIs('AWS::EC2::Subnet', 9);
-    prod.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: 'us-east-1c' });
+    prod.hasResourceProperties('AWS::EC2::Subnet', {
+      AvailabilityZone: { 'Fn::Select': [2, { 'Fn::GetAZs': '' }] },
+    });
   });
   it('puts one NAT gateway in dev and one per AZ in prod', () => {
     dev.resourceCountIs('AWS::EC2::NatGateway', 1);

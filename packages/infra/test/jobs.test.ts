@@ -15,7 +15,7 @@ const scheduleOf = (t: Template, name: string) =>
   Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { Name: name } }))[0] as {
     Properties: {
       Target: {
-        Input: string;
+        Input?: string;
         EcsParameters: {
           TaskDefinitionArn: unknown;
           NetworkConfiguration: { AwsvpcConfiguration: { SecurityGroups: unknown } };
@@ -40,14 +40,13 @@ describe('Jobs', () => {
       }),
     });
   });
-  it('overrides the container command with the job command', () => {
+  it('runs on the Fargate launch type with no Input (the templated ECS target applies no overrides)', () => {
     const target = scheduleOf(prod, 'talent-prod-purge-orphan-uploads').Properties.Target;
-    expect(JSON.parse(target.Input)).toEqual({
-      containerOverrides: [{ name: 'api', command: ['node', 'dist/job.js', 'purge-orphan-uploads'] }],
-    });
+    expect(target.Input).toBeUndefined();
+    expect(target.EcsParameters).not.toHaveProperty('CapacityProviderStrategy');
     expect(target.EcsParameters).toMatchObject({
       TaskCount: 1,
-      CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
+      LaunchType: 'FARGATE',
       Group: 'job:purge-orphan-uploads',
       NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
     });
@@ -55,12 +54,16 @@ describe('Jobs', () => {
       { 'Fn::GetAtt': [expect.stringMatching(/^ServiceApiSecurityGroup/), 'GroupId'] },
     ]);
   });
-  it("uses the service's task definition when the job is the service's size (dev: 0.25 vCPU / 512 MiB)", () => {
+  it("gives a job its own task definition carrying its command even at the service's size (dev)", () => {
     const target = scheduleOf(dev, 'talent-dev-send-reminders').Properties.Target;
     expect(target.EcsParameters.TaskDefinitionArn).toEqual({
-      Ref: expect.stringMatching(/^ServiceApiTaskDefinition/),
+      Ref: expect.stringMatching(/^JobsSendRemindersTaskDefinition/),
     });
-    dev.resourceCountIs('AWS::ECS::TaskDefinition', 1);
+    dev.resourceCountIs('AWS::ECS::TaskDefinition', 3);
+    dev.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'talent-dev-job-send-reminders',
+      ContainerDefinitions: [Match.objectLike({ Command: ['node', 'dist/job.js', 'send-reminders'] })],
+    });
   });
   it('gives a job-sized task definition with the same contract env when sizes differ (prod)', () => {
     prod.hasResourceProperties('AWS::ECS::TaskDefinition', {

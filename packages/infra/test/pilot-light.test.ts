@@ -36,7 +36,7 @@ describe('PilotLight (RDS)', () => {
           'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':rds:us-east-1:333333333333:db:')])],
         },
         DBInstanceClass: 'db.t3.small',
-        StorageEncrypted: true,
+        StorageEncrypted: Match.absent(),
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StandbyDatabaseKey'), 'Arn'] },
         PubliclyAccessible: false,
       }),

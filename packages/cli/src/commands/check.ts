@@ -7,17 +7,25 @@ export function register(program: Command): void {
   program
     .command('check')
     .description(
-      'check one environment: cdk-nag (AwsSolutions, NIST 800-53 r5), Control Tower guard rules, Berth rules',
+      'check one environment: cdk-nag (AwsSolutions, NIST 800-53 r5), Control Tower guard rules, cfn-lint, Berth rules',
     )
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
     .option('--all', 'also list acknowledged findings with their reasons')
     .option('--skip-guard', 'do not run the Control Tower guard rules (cfn-guard)')
+    .option('--skip-cfn-lint', 'do not run cfn-lint even when it is on PATH')
     .option('--json', 'print JSON')
     .action(
-      async (opts: { env: string; config: string; all?: boolean; skipGuard?: boolean; json?: boolean }) => {
+      async (opts: {
+        env: string;
+        config: string;
+        all?: boolean;
+        skipGuard?: boolean;
+        skipCfnLint?: boolean;
+        json?: boolean;
+      }) => {
         const { resolved } = await loadStage(opts.config, opts.env);
-        const report = runChecks(resolved, { skipGuard: !!opts.skipGuard });
+        const report = runChecks(resolved, { skipGuard: !!opts.skipGuard, skipCfnLint: !!opts.skipCfnLint });
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, !!opts.all);
         if (report.errors > 0) {
@@ -52,6 +60,12 @@ function printReport(report: CheckReport, all: boolean): void {
     : `Control Tower guard rules did not run: ${report.guard.reason}`;
   console.log(
     `${report.errors} errors, ${report.warnings} warnings, ${report.acknowledged} acknowledged (each with a reason; --all lists them). ${guard}.`,
+  );
+  // One line either way: which cfn-lint checked the templates, or that none did and how to get it.
+  console.log(
+    report.cfnLint.ran
+      ? `${report.cfnLint.version} checked every template.`
+      : `cfn-lint did not run: ${report.cfnLint.reason}.`,
   );
 }
 

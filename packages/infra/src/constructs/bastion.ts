@@ -86,7 +86,9 @@ export class Bastion extends Construct implements ec2.IConnectable {
       }),
       securityGroup: this.securityGroup,
       role: this.role,
-      requireImdsv2: true,
+      // IMDSv2 on the instance itself: `requireImdsv2` would add a launch template with the fixed name
+      // `InstanceLaunchTemplate`, which collides between environments of one account and region.
+      httpTokens: ec2.HttpTokens.REQUIRED,
       detailedMonitoring: false,
       ...(bastion.keyName ? { keyPair: ec2.KeyPair.fromKeyPairName(this, 'KeyPair', bastion.keyName) } : {}),
       blockDevices: [

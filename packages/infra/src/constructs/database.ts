@@ -145,7 +145,10 @@ export class Database extends Construct implements ec2.IConnectable {
           vpc,
           vpcSubnets: props.subnets,
           securityGroups: [securityGroup],
-          storageEncrypted: true,
+          // Encryption is inherited from the source: RDS rejects StorageEncrypted beside SourceDBInstanceIdentifier
+          // (cfn-lint E3020). Storage matches the primary's, so a promoted replica performs and grows as it did.
+          storageType: rds.StorageType.GP3,
+          maxAllocatedStorage: db.storage.max,
           deletionProtection: props.deletionProtection ?? false,
           removalPolicy: props.removalPolicy,
           enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),

@@ -35,7 +35,7 @@ export interface JobsProps {
 /** How one job runs. */
 export interface ScheduledJob {
   readonly job: ResolvedJob;
-  /** The service's task definition, or a job-sized one when the job's cpu/memory differ. */
+  /** The job's own task definition: the service's image, env, secrets and roles with the job's size and command. */
   readonly taskDefinition: ecs.TaskDefinition;
   readonly schedule: scheduler.CfnSchedule;
 }
@@ -60,9 +60,11 @@ function isFargateSize(cpu: number, memoryMib: number): boolean {
 }
 
 /**
- * Cron jobs as EventBridge Scheduler schedules that call ECS RunTask: the job's command as a container override on
- * its service's task definition, or on a job-sized task definition (same image, env, secrets, env files, roles and
- * log group; the job's cpu/memory and command) when the job's size differs from the service's. Tasks run on Fargate
+ * Cron jobs as EventBridge Scheduler schedules that call ECS RunTask on the job's own task definition (its service's
+ * image, env, secrets, env files, roles and log group; the job's cpu/memory and command), in every environment. The
+ * Scheduler's templated ECS target has no container overrides (EcsParameters has no such field, and the target's
+ * Input is not applied as RunTask overrides), so the command must live in the task definition itself:
+ * https://docs.aws.amazon.com/scheduler/latest/APIReference/API_EcsParameters.html. Tasks run on Fargate
  * in the services' subnets with the service's security group, so the database and cache admit them as they admit
  * the service. One scheduler role may only `ecs:RunTask` these task definitions in this cluster and pass their two
  * roles to ECS. Invocations that still fail after the retries land in a dead-letter queue, whose depth is an alarm.
@@ -77,7 +79,7 @@ export class Jobs extends Construct {
   /** Messages in the dead-letter queue: schedules whose RunTask failed. */
   readonly failedInvocationsAlarm: cloudwatch.Alarm;
   readonly jobs: Readonly<Record<string, ScheduledJob>>;
-  /** Every task definition a job runs (the services' own and the job-sized ones). */
+  /** Every job's task definition. */
   readonly taskDefinitions: readonly ecs.TaskDefinition[];
 
   constructor(scope: Construct, id: string, props: JobsProps) {
@@ -140,11 +142,9 @@ export class Jobs extends Construct {
     }
   }
 
-  /** The service's own task definition when the sizes match, else a job-sized one carrying the job's command. */
+  /** A task definition per job carrying its command: the templated ECS target cannot override one. */
   private taskDefinitionFor(job: ResolvedJob, service: Service, props: JobsProps): ecs.TaskDefinition {
     const s = service.props.service;
-    if (s.cpu === job.cpu && s.memoryMib === job.memoryMib && s.capacity !== 'ec2')
-      return service.taskDefinition;
     const taskDefinition = new ecs.FargateTaskDefinition(this, `${pascal(job.name)}TaskDefinition`, {
       family: jobFamily(props.names, job.name),
       cpu: job.cpu * 1024,
@@ -188,8 +188,10 @@ export class Jobs extends Construct {
           taskDefinitionArn: taskDefinition.taskDefinitionArn,
           taskCount: 1,
           // On demand even for Spot services: an interruption mid-run would leave half-done work until the next run.
-          // Jobs of EC2 services run on Fargate too (same image, awsvpc).
-          capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+          // Jobs of EC2 services run on Fargate too (same image, awsvpc). A launch type rather than a capacity
+          // provider strategy, because AssignPublicIp ENABLED is accepted only with LaunchType FARGATE:
+          // https://docs.aws.amazon.com/scheduler/latest/APIReference/API_AwsVpcConfiguration.html
+          launchType: 'FARGATE',
           platformVersion: 'LATEST',
           group: `job:${job.name}`,
           enableEcsManagedTags: true,
@@ -202,15 +204,6 @@ export class Jobs extends Construct {
             },
           },
         },
-        // The ECS target passes Input as RunTask's overrides: run the job's command in the service's container.
-        input: JSON.stringify({
-          containerOverrides: [
-            {
-              name: service.props.service.name,
-              command: substituteContract(job.command, service.commandValues),
-            },
-          ],
-        }),
         deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
         retryPolicy: {
           maximumRetryAttempts: props.retryAttempts ?? 2,

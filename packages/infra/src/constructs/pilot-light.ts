@@ -162,8 +162,12 @@ export class PilotLightStandby extends Construct {
         sourceDbInstanceIdentifier: primary.instanceArn,
         sourceRegion: r.region,
         dbInstanceClass: db.instanceClass,
-        storageEncrypted: true,
+        // A replica inherits encryption from its source and RDS rejects StorageEncrypted beside
+        // SourceDBInstanceIdentifier (cfn-lint E3020); a cross-region replica names its own region's key instead.
         kmsKeyId: this.databaseKey.keyArn,
+        // Same storage as the primary, so a promoted replica performs and grows as the primary did.
+        storageType: 'gp3',
+        maxAllocatedStorage: db.storage.max,
         dbSubnetGroupName: subnetGroup.ref,
         vpcSecurityGroups: [dbSecurityGroup.securityGroupId],
         publiclyAccessible: false,

@@ -1,4 +1,4 @@
-import { Construct } from 'constructs';
+import { Construct, Dependable, type IDependable } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -187,6 +187,17 @@ export class Service extends Construct {
             ...common,
             assignPublicIp: props.assignPublicIp ?? false,
           });
+    // A service names capacity providers in its strategy: it may only be created once the cluster's capacity provider
+    // associations exist (the CDK adds them to the cluster at synthesis), or creation races them and fails.
+    // Looked up at synthesis, once the associations exist; the cluster itself is already a Ref.
+    const cluster = props.cluster;
+    const associations: IDependable = {};
+    Dependable.implement(associations, {
+      get dependencyRoots() {
+        return cluster.node.children.filter((c) => c instanceof ecs.CfnClusterCapacityProviderAssociations);
+      },
+    });
+    this.ecsService.node.defaultChild!.node.addDependency(associations);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc,
