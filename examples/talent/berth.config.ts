@@ -19,7 +19,7 @@ export default defineApp({
       image: { dockerfile: 'Dockerfile', context: '../..' },
     },
   },
-  database: { engine: 'aurora-serverless-v2', version: '16.4', name: 'talent' },
+  database: { engine: 'aurora-serverless-v2', version: '17.9', name: 'talent' },
   cache: { engine: 'redis' },
   buckets: {
     resumes: {

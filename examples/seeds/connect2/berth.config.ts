@@ -1,7 +1,7 @@
 import { defineApp } from '@berthjs/config';
 
 /**
- * Connect 2.0 API (FastAPI): Fargate (Spot outside prod), RDS PostgreSQL 16.4 (Multi-AZ in prod), ElastiCache
+ * Connect 2.0 API (FastAPI): Fargate (Spot outside prod), RDS PostgreSQL 16 (Multi-AZ in prod), ElastiCache
  * Redis (TLS in prod), a bastion reached through SSM, and the dev/staging/prod differences table — which is
  * exactly Berth's profile table, so this config barely needs to say anything about sizes.
  */
@@ -30,7 +30,7 @@ export default defineApp({
       devCommand: ['python3', '-m', 'app.jobs', 'prune-visits'],
     },
   },
-  database: { engine: 'postgres', version: '16.4', name: 'connect2', storage: { allocated: 20, max: 100 } },
+  database: { engine: 'postgres', version: '16.13', name: 'connect2', storage: { allocated: 20, max: 100 } },
   cache: { engine: 'redis' },
   network: { cidr: '10.1.0.0/16', azs: 2 },
   edge: { domain: 'connect.com', hostedZoneId: 'Z0CONNECT0000000000' },

@@ -77,23 +77,24 @@ describe('connect2: the environment differences table', () => {
         Protocol: 'HTTPS',
       });
   });
-  it('RDS db.t3.micro / small / medium, Multi-AZ and deletion protection in prod only', () => {
+  // The document's t3 sizes, in the current Graviton generation (t4g: same sizes, no application change).
+  it('RDS db.t4g.micro / small / medium, Multi-AZ and deletion protection in prod only', () => {
     const [dev, staging, prod] = each();
     dev.app.hasResourceProperties('AWS::RDS::DBInstance', {
-      DBInstanceClass: 'db.t3.micro',
+      DBInstanceClass: 'db.t4g.micro',
       MultiAZ: false,
       DeletionProtection: false,
     });
     staging.app.hasResourceProperties('AWS::RDS::DBInstance', {
-      DBInstanceClass: 'db.t3.small',
+      DBInstanceClass: 'db.t4g.small',
       MultiAZ: false,
     });
     prod.app.hasResourceProperties('AWS::RDS::DBInstance', {
-      DBInstanceClass: 'db.t3.medium',
+      DBInstanceClass: 'db.t4g.medium',
       MultiAZ: true,
       DeletionProtection: true,
       Engine: 'postgres',
-      EngineVersion: '16.4',
+      EngineVersion: '16.13',
       DBName: 'connect2',
       AllocatedStorage: '20',
       MaxAllocatedStorage: 100,
@@ -239,7 +240,8 @@ describe('connect2: checks', () => {
     expect(Object.keys(envs)).toEqual(['dev', 'staging', 'prod']);
   });
   it('has zero unacknowledged findings in prod', () => {
-    const report = runChecks(envs.prod!.resolved);
+    // cfn-lint runs once over every seed environment in examples/seeds/test/cfn-lint.test.ts.
+    const report = runChecks(envs.prod!.resolved, { skipCfnLint: true });
     expect(report.findings.filter((f) => !f.acknowledged)).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ export default defineApp({
   },
   database: {
     engine: 'postgres',
-    version: '16.4',
+    version: '16.13',
     name: 'helloyou',
     readReplica: true,
     instanceClass: 'db.t3.small',

@@ -206,7 +206,8 @@ describe('oky: checks', () => {
     prod().app.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
   it('has zero unacknowledged findings in prod (app and certificate stacks)', () => {
-    const report = runChecks(prod().resolved);
+    // cfn-lint runs once over every seed environment in examples/seeds/test/cfn-lint.test.ts.
+    const report = runChecks(prod().resolved, { skipCfnLint: true });
     expect(report.findings.filter((f) => !f.acknowledged)).toEqual([]);
   });
 });

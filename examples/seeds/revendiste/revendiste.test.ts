@@ -205,7 +205,8 @@ describe('revendiste: cost and checks', () => {
     expect(Object.keys(envs)).toEqual(['prod']);
   });
   it('has zero unacknowledged findings in prod', () => {
-    const report = runChecks(prod().resolved);
+    // cfn-lint runs once over every seed environment in examples/seeds/test/cfn-lint.test.ts.
+    const report = runChecks(prod().resolved, { skipCfnLint: true });
     expect(report.findings.filter((f) => !f.acknowledged)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ const base = {
   name: 'talent',
   region: 'us-east-1',
   services: { api: { dev: { command: ['node', '--import', 'tsx', 'src/server.ts'] } } },
-  database: { engine: 'postgres', version: '16.4', name: 'talent' },
+  database: { engine: 'postgres', version: '16.13', name: 'talent' },
   environments: { dev: {} },
 };
 const app = (extra: Record<string, unknown>) => resolve(defineApp({ ...base, ...extra } as AppConfig), 'dev');

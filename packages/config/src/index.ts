@@ -41,6 +41,16 @@ export {
   type NameScope,
 } from './names';
 export { PROFILES, DEFAULTS, LOG_RETENTION_DAYS, type Profile } from './profiles';
+export {
+  ENGINES,
+  ENGINE_CATALOG_AS_OF,
+  AURORA_ZERO_ACU_FROM,
+  isCreatable,
+  nearestCreatable,
+  newestCreatable,
+  type CatalogEngine,
+  type EngineCatalog,
+} from './engines';
 export { FARGATE_SIZES, FARGATE_CPUS, isFargatePair } from './fargate';
 export { parseMemory, formatMemory, scheduleProblem, rateSeconds, isCidr, isGraviton } from './units';
 export { appSchema, PROFILE_NAMES, VPC_ENDPOINTS } from './schema';

@@ -9,6 +9,8 @@ export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;
  * and TLS, log retention, deletion protection); the rest follow the same spirit: cheap and disposable in dev,
  * production-like in staging, highly available and protected in prod.
  * Precedence (lowest first): profile → the app's top-level values → the environment's `overrides`.
+ * Database and cache classes are the current Graviton generation (t4g), which needs no application change; engine
+ * versions default to the newest the catalog in engines.ts says AWS still creates.
  */
 export interface Profile {
   readonly service: {
@@ -45,8 +47,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     service: { cpu: 0.25, memoryMib: 512, capacity: 'fargate-spot', count: 2, scaling: false },
     https: false,
     accessLogs: false,
-    database: { instanceClass: 'db.t3.micro', multiAz: false, minAcu: 0, maxAcu: 1, backupRetention: 1 },
-    cache: { nodes: 1, tls: false, nodeType: 'cache.t3.micro' },
+    database: { instanceClass: 'db.t4g.micro', multiAz: false, minAcu: 0, maxAcu: 1, backupRetention: 1 },
+    cache: { nodes: 1, tls: false, nodeType: 'cache.t4g.micro' },
     network: { azs: 2, nat: 'single' },
     logRetentionDays: 7,
     deletionProtection: false,
@@ -66,8 +68,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     },
     https: true,
     accessLogs: true,
-    database: { instanceClass: 'db.t3.small', multiAz: false, minAcu: 0.5, maxAcu: 4, backupRetention: 7 },
-    cache: { nodes: 2, tls: false, nodeType: 'cache.t3.micro' },
+    database: { instanceClass: 'db.t4g.small', multiAz: false, minAcu: 0.5, maxAcu: 4, backupRetention: 7 },
+    cache: { nodes: 2, tls: false, nodeType: 'cache.t4g.micro' },
     network: { azs: 2, nat: 'single' },
     logRetentionDays: 14,
     deletionProtection: false,
@@ -87,8 +89,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     },
     https: true,
     accessLogs: true,
-    database: { instanceClass: 'db.t3.medium', multiAz: true, minAcu: 0.5, maxAcu: 16, backupRetention: 14 },
-    cache: { nodes: 3, tls: true, nodeType: 'cache.t3.medium' },
+    database: { instanceClass: 'db.t4g.medium', multiAz: true, minAcu: 0.5, maxAcu: 16, backupRetention: 14 },
+    cache: { nodes: 3, tls: true, nodeType: 'cache.t4g.medium' },
     network: { azs: 3, nat: 'per-az' },
     logRetentionDays: 90,
     deletionProtection: true,
@@ -108,11 +110,9 @@ export const DEFAULTS = Object.freeze({
   readyPath: '/ready',
   stopTimeout: 30,
   arch: 'x86_64',
-  databaseVersion: '16.4',
   autoPauseMinutes: 5,
   rotationDays: 30,
   storage: { allocated: 20, max: 100 },
-  cacheVersion: { redis: '7.1', valkey: '8.0' },
   cidr: '10.0.0.0/16',
   jobSizes: { light: { cpu: 0.25, memoryMib: 512 }, heavy: { cpu: 1, memoryMib: 2048 } },
   jobTimeoutMinutes: 60,

@@ -129,10 +129,10 @@ export const serviceSchema = z.strictObject({
 export const databaseSchema = z.strictObject({
   /** @default 'aurora-serverless-v2' */
   engine: z.enum(DATABASE_ENGINES).optional(),
-  /** PostgreSQL version. @default '16.4' */
+  /** PostgreSQL version AWS still creates (engines.ts). @default - the newest the catalog lists for the engine */
   version: z
     .string()
-    .regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as '16.4'")
+    .regex(/^\d+(\.\d+)?$/, "a PostgreSQL version such as '17.9'")
     .optional(),
   /** Database name. @default - the app name with dashes as underscores */
   name: z
@@ -176,7 +176,7 @@ export const cacheSchema = z.strictObject({
   nodes: z.number().int().optional(),
   /** In-transit encryption and AUTH token. @default - profile: prod only */
   tls: z.boolean().optional(),
-  /** Engine version. @default - '7.1' for redis, '8.0' for valkey */
+  /** Engine version AWS still creates (engines.ts). @default - the newest the catalog lists for the engine */
   version: z.string().optional(),
 });
 
@@ -219,6 +219,12 @@ export const mailSchema = z.strictObject({
   from: z.string().min(3),
   /** Outside prod, only these recipients are sent: 'a@x.org' or '@x.org'. @default [] (send nothing) */
   allowList: z.array(z.string().min(2)).optional(),
+  /**
+   * Whether this environment's stack creates the SES identity of the domain, or uses the one another environment
+   * of the same account and region created (an identity exists once per account and region).
+   * @default - the first environment (config order) of each account and region creates it, the others import it
+   */
+  identity: z.enum(['create', 'import']).optional(),
 });
 
 export const jobSchema = z.strictObject({

@@ -128,6 +128,8 @@ export interface ResolvedMail {
   readonly from: string;
   /** null in prod: every recipient is sent. */
   readonly allowList: readonly string[] | null;
+  /** 'create' the SES identity here, or 'import' the one another environment of this account and region owns. */
+  readonly identity: 'create' | 'import';
 }
 
 export interface ResolvedJob {

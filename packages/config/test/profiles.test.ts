@@ -36,13 +36,17 @@ describe('profile defaults (dev / staging / prod)', () => {
     // prod with no certificate is refused (rules.test.ts) unless the config chooses plain HTTP in writing.
     expect(resolve(app({ edge: { domain: undefined, https: false } }), 'prod').edge.https).toBe(false);
   });
-  it('RDS class: db.t3.micro, db.t3.small, db.t3.medium', () => {
-    const pg = app({ database: { engine: 'postgres' } });
+  it('RDS class: db.t4g.micro, db.t4g.small, db.t4g.medium (the t3 sizes, current Graviton generation)', () => {
+    const pg = app({ database: { engine: 'postgres', version: '16.13' } });
     const cls = (s: string) => {
       const db = resolve(pg, s).database!;
       return db.engine === 'postgres' ? db.instanceClass : undefined;
     };
-    expect([cls('dev'), cls('staging'), cls('prod')]).toEqual(['db.t3.micro', 'db.t3.small', 'db.t3.medium']);
+    expect([cls('dev'), cls('staging'), cls('prod')]).toEqual([
+      'db.t4g.micro',
+      'db.t4g.small',
+      'db.t4g.medium',
+    ]);
   });
   it('Aurora ACU: 0–1 with auto-pause in dev, 0.5–4 staging, 0.5–16 prod', () => {
     expect(dev().database).toMatchObject({ minAcu: 0, maxAcu: 1, autoPause: 5 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolve } from '../src/index';
+import { ConfigError, newestCreatable, resolve } from '../src/index';
 import { app } from './fixtures';
 
 /** Resolves and returns the problems, failing the test if the config was accepted. */
@@ -77,14 +77,46 @@ describe('cross-field rules (each names the path, the value given and what is al
     );
     expectProblem(app({ database: { minAcu: 0.3 } }), /^database\.minAcu: got 0\.3; allowed: 0–256/);
   });
-  it('auto-pause only where the engine version allows 0 ACU', () => {
+  it('auto-pause only where the engine version allows 0 ACU (minimums from the engine catalog)', () => {
     expectProblem(
-      app({ database: { minAcu: 0, version: '15.4' } }),
-      /^database\.minAcu: 0 ACU with auto-pause needs Aurora PostgreSQL 13\.15\+.*version is "15\.4"/,
+      app({ database: { minAcu: 0, version: '14.6' } }),
+      /^database\.minAcu: 0 ACU with auto-pause needs Aurora PostgreSQL 13\.15\+, 14\.12\+.*version is "14\.6"/,
     );
-    expect(resolve(app({ database: { minAcu: 0, version: '15.7' } }), 'prod').database).toMatchObject({
+    expect(resolve(app({ database: { minAcu: 0, version: '15.8' } }), 'prod').database).toMatchObject({
       autoPause: 5,
     });
+  });
+  it('database versions AWS no longer creates are refused, naming the nearest allowed ones', () => {
+    // RDS stopped creating PostgreSQL 16.4 (cfn-lint W3691); 16.5–16.8 ended on 2026-05-01.
+    expectProblem(
+      app({ database: { engine: 'postgres', version: '16.4' } }),
+      /^database\.version: got "16\.4"; RDS for PostgreSQL no longer creates it .*nearest allowed: 16\.11, 16\.12, 16\.13$/,
+    );
+    expectProblem(
+      app({ database: { version: '12.9' } }),
+      /^database\.version: got "12\.9"; Aurora PostgreSQL no longer creates it .*nearest allowed: 13\.23, 14\.22$/,
+    );
+    expect(
+      resolve(app({ database: { engine: 'postgres', version: '16.13' } }), 'prod').database?.version,
+    ).toBe('16.13');
+  });
+  it('defaults are the newest versions the catalog lists', () => {
+    const { database } = app();
+    expect(resolve(app({ database: { ...database, version: undefined } }), 'prod').database?.version).toBe(
+      newestCreatable('aurora-postgresql'),
+    );
+    expect(
+      resolve(app({ database: { engine: 'postgres', version: undefined } }), 'prod').database?.version,
+    ).toBe(newestCreatable('postgres'));
+    expect(resolve(app({ cache: { engine: 'valkey' } }), 'prod').cache?.version).toBe(
+      newestCreatable('valkey'),
+    );
+  });
+  it('cache versions ElastiCache does not create are refused with the allowed list', () => {
+    expectProblem(
+      app({ cache: { engine: 'redis', version: '5.0.6' } }),
+      /^cache\.version: got "5\.0\.6"; ElastiCache does not create redis 5\.0\.6 .*allowed: 6\.2, 7\.0, 7\.1$/,
+    );
   });
   it('auto-pause needs minAcu 0, and 5–1440 minutes', () => {
     expectProblem(

@@ -7,6 +7,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { ResolvedApp } from '@berthjs/config';
 import { acknowledgementFor, configAcknowledgementFor } from './acknowledgements';
 import { runCfnLint, type CfnLintMatch } from './cfn-lint';
+import { identifierCollisions, type StackTemplateAt } from './collisions';
 import { allStacks, buildApp } from './app';
 import { BerthStack, StandbyStack } from './stack';
 import { BERTH_RULES, PermissionsProven, type Template } from './rules/index';
@@ -59,6 +60,12 @@ export interface RunChecksOptions {
   readonly skipGuard?: boolean;
   /** Skip cfn-lint even when it is on PATH. @default false */
   readonly skipCfnLint?: boolean;
+  /**
+   * The app's other environments. Those sharing an account and region with a checked one are synthesized too
+   * (not checked themselves) so Berth-NoSharedIdentifiers can name two stacks that would create the same
+   * identifier. @default - none: only collisions among the checked environments are found
+   */
+  readonly siblings?: readonly ResolvedApp[];
 }
 
 /**
@@ -112,6 +119,8 @@ export function runChecks(
       } else cfnLint = { ran: false, reason: run.reason };
     }
     const cfnLintSeconds = lap();
+
+    raw.push(...sharedIdentifierFindings(templates, list, options.siblings ?? [], join(outdir, 'siblings')));
 
     for (const { stack, template } of templates) {
       // Berth's rules read the app's services and stores: the main stack of each environment. The standby's roles
@@ -267,7 +276,8 @@ function cfnLintFindings(
 }
 
 /** Every stack of a built app with its synthesized template file. */
-function templatesOf(app: App, assembly: ReturnType<App['synth']>) {
+function templatesOf(app: App, synthesized?: ReturnType<App['synth']>) {
+  const assembly = synthesized ?? app.synth();
   return allStacks(app).map((stack) => {
     const stageAssembly = assembly.getNestedAssembly(`assembly-${stack.resolved.stage}`);
     const artifact = stageAssembly.getStackArtifact(stack.artifactId);
@@ -290,4 +300,47 @@ export function lintApps(apps: readonly App[]): { cfnLint: CheckReport['cfnLint'
     return reason ? { ...f, acknowledged: reason } : f;
   });
   return { cfnLint: { ran: true, version: run.version }, findings };
+}
+
+/**
+ * Berth-NoSharedIdentifiers: two stacks of the app (any environments) that would create the same named resource in
+ * the same account and region. Siblings sharing a place with a checked environment are synthesized for this alone.
+ */
+function sharedIdentifierFindings(
+  templates: ReturnType<typeof templatesOf>,
+  checked: readonly ResolvedApp[],
+  siblings: readonly ResolvedApp[],
+  outdir: string,
+): Omit<Finding, 'acknowledged'>[] {
+  const stages = new Set(checked.map((r) => r.stage));
+  const near = siblings.filter(
+    (s) => !stages.has(s.stage) && checked.some((c) => c.account === s.account && c.region === s.region),
+  );
+  const others = near.length ? templatesOf(buildApp(near, { outdir }), undefined) : [];
+  const at = (t: (typeof templates)[number]): StackTemplateAt => ({
+    stackName: t.stack.stackName,
+    stage: t.stack.resolved.stage,
+    ...(t.stack.resolved.account ? { account: t.stack.resolved.account } : {}),
+    region: t.stack.region,
+    template: t.template as StackTemplateAt['template'],
+  });
+  const out: Omit<Finding, 'acknowledged'>[] = [];
+  for (const c of identifierCollisions([...templates, ...others].map(at))) {
+    for (const [mine, theirs] of [
+      [c.first, c.second],
+      [c.second, c.first],
+    ] as const) {
+      if (!stages.has(mine.stage)) continue;
+      out.push({
+        source: 'Berth',
+        rule: 'Berth-NoSharedIdentifiers',
+        stage: mine.stage,
+        resource: mine.logicalId,
+        severity: 'error',
+        message: `${c.type} ${JSON.stringify(c.identifier)} is also created by stack ${theirs.stackName} (${theirs.logicalId}) in the same ${c.scope === 'region' ? 'account and region' : c.scope === 'account' ? 'account' : 'partition'}: the second stack to deploy fails. Create it in one environment and import it in the others, or name it per environment.`,
+      });
+      break;
+    }
+  }
+  return out;
 }

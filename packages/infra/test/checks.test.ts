@@ -9,8 +9,9 @@ beforeAll(() => {
 });
 
 describe('runChecks on talent prod', () => {
-  it('runs every pack, including the Control Tower guard rules offline', () => {
+  it('runs every pack, including the Control Tower guard rules offline and cfn-lint from PATH', () => {
     expect(prod.guard).toEqual({ ran: true });
+    expect(prod.cfnLint).toMatchObject({ ran: true, version: expect.stringMatching(/^cfn-lint \d+\./) });
     const sources = new Set(prod.findings.map((f) => f.source));
     expect([...sources].sort()).toEqual(['AwsSolutions', 'ControlTower', 'NIST.800.53.R5']);
   });

@@ -393,12 +393,12 @@ describe('the talent app', () => {
     expect(perAz.monthly - staging.monthly).toBeCloseTo(expected, 6);
   });
 
-  it('Multi-AZ: an RDS db.t3.small in staging doubles its instance hours and storage', () => {
+  it('Multi-AZ: an RDS db.t4g.small (the staging default) doubles its instance hours and storage', () => {
     const rds = (multiAz: boolean) =>
       estimateCost(
         resolve(
           withOverrides('staging', {
-            database: { engine: 'postgres', version: '16.4', name: 'talent', multiAz },
+            database: { engine: 'postgres', version: '16.13', name: 'talent', multiAz },
           }),
           'staging',
         ),
@@ -406,7 +406,7 @@ describe('the talent app', () => {
     const single = rds(false);
     const multi = rds(true);
     const gb = 20;
-    expect(multi.monthly - single.monthly).toBeCloseTo(0.036 * H + gb * P.rdsGp3Gb.usd, 6);
+    expect(multi.monthly - single.monthly).toBeCloseTo(0.032 * H + gb * P.rdsGp3Gb.usd, 6);
   });
 });
 

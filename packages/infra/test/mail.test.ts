@@ -6,7 +6,12 @@ import { Mail } from '../src/index';
 import { addressOf, coversDomain } from '../src/constructs/mail';
 import { isolatedStack } from './support';
 
-const mail = { domain: 'mail.example.com', from: 'Shop <hi@mail.example.com>', allowList: null };
+const mail = {
+  domain: 'mail.example.com',
+  from: 'Shop <hi@mail.example.com>',
+  allowList: null,
+  identity: 'create' as const,
+};
 const base = { configurationSetName: 'shop-prod', eventsQueueName: 'shop-prod-mail-events' };
 
 function synth(withZone: boolean) {
@@ -98,6 +103,36 @@ describe('Mail', () => {
         expect.stringMatching(/^MailDkimRecord3/),
       ]),
     );
+  });
+  // GIVEN another environment of this account and region owns the identity WHEN imported THEN none is created
+  it("sends through an imported identity without creating it or its DKIM records (mail.identity 'import')", () => {
+    const { stack } = isolatedStack();
+    const construct = new Mail(stack, 'Mail', { mail: { ...mail, identity: 'import' }, ...base });
+    const role = new iam.Role(stack, 'Task', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    });
+    construct.grantSend(role);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    t.resourceCountIs('AWS::Route53::RecordSet', 0);
+    t.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ses:SendEmail',
+            Resource: Match.arrayWith([
+              {
+                'Fn::Join': [
+                  '',
+                  Match.arrayWith([Match.stringLikeRegexp(':identity/mail\\.example\\.com$')]),
+                ],
+              },
+            ]),
+          }),
+        ]),
+      },
+    });
   });
   it('parses addresses and zones', () => {
     expect(addressOf('Shop <Hi@Mail.Example.com>')).toBe('hi@mail.example.com');

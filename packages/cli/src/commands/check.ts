@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runChecks, type CheckReport, type Finding } from '@berthjs/infra';
 import { CliError, EXIT } from '../errors';
-import { loadStage } from '../load';
+import { loadStage, resolveStage } from '../load';
 
 export function register(program: Command): void {
   program
@@ -24,8 +24,17 @@ export function register(program: Command): void {
         skipCfnLint?: boolean;
         json?: boolean;
       }) => {
-        const { resolved } = await loadStage(opts.config, opts.env);
-        const report = runChecks(resolved, { skipGuard: !!opts.skipGuard, skipCfnLint: !!opts.skipCfnLint });
+        const { loaded, resolved } = await loadStage(opts.config, opts.env);
+        // The other environments too: those sharing this one's account and region are synthesized so two stacks
+        // creating the same named resource are found before the second deploy fails.
+        const siblings = resolved.environments
+          .filter((e) => e !== resolved.stage)
+          .map((e) => resolveStage(loaded, e));
+        const report = runChecks(resolved, {
+          skipGuard: !!opts.skipGuard,
+          skipCfnLint: !!opts.skipCfnLint,
+          siblings,
+        });
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, !!opts.all);
         if (report.errors > 0) {

@@ -1,27 +1,30 @@
+import {
+  AURORA_ZERO_ACU_FROM,
+  ENGINES,
+  isCreatable,
+  nearestCreatable,
+  newestCreatable,
+  supportsZeroAcu,
+} from '../engines';
 import { show } from '../errors';
 import { DEFAULTS } from '../profiles';
 import type { ResolvedDatabase } from '../types';
 import type { Ctx } from './context';
-
-/** Minor versions from which Aurora PostgreSQL supports 0 ACU with auto-pause. */
-const AUTO_PAUSE_MIN: Readonly<Record<number, number>> = { 13: 15, 14: 12, 15: 7, 16: 3 };
-
-function supportsZeroAcu(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  if (major >= 17) return true;
-  const min = AUTO_PAUSE_MIN[major];
-  return min !== undefined && minor >= min;
-}
 
 export function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
   const d = ctx.app.database;
   if (!d) return null;
   const { profile, report, app } = ctx;
   const engine = d.engine ?? 'aurora-serverless-v2';
-  const version = d.version ?? DEFAULTS.databaseVersion;
-  const major = Number(version.split('.')[0]);
-  if (major < 13 || major > 17)
-    report('database.version', `got ${show(version)}; supported PostgreSQL majors: 13–17`);
+  // The catalog of what AWS still creates (engines.ts) decides, per engine: RDS and Aurora list different minors.
+  const catalog = engine === 'postgres' ? 'postgres' : 'aurora-postgresql';
+  const version = d.version ?? newestCreatable(catalog);
+  if (!isCreatable(catalog, version)) {
+    report(
+      'database.version',
+      `got ${show(version)}; ${engine === 'postgres' ? 'RDS for PostgreSQL' : 'Aurora PostgreSQL'} no longer creates it (or never did) as of ${ENGINES[catalog].asOf}; nearest allowed: ${nearestCreatable(catalog, version).join(', ')}`,
+    );
+  }
   const backupRetention = d.backupRetention ?? profile.database.backupRetention;
   if (backupRetention < 1 || backupRetention > 35)
     report('database.backupRetention', `got ${backupRetention}; allowed: 1–35 days`);
@@ -76,7 +79,9 @@ export function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
     if (!supportsZeroAcu(version)) {
       report(
         'database.minAcu',
-        `0 ACU with auto-pause needs Aurora PostgreSQL 13.15+, 14.12+, 15.7+, 16.3+ or 17; version is ${show(version)}`,
+        `0 ACU with auto-pause needs Aurora PostgreSQL ${Object.entries(AURORA_ZERO_ACU_FROM)
+          .map(([major, minor]) => `${major}.${minor}+`)
+          .join(', ')} or newer majors; version is ${show(version)}`,
       );
     }
     autoPause = d.autoPause ?? DEFAULTS.autoPauseMinutes;

@@ -9,6 +9,7 @@ import { resolveDatabase } from './database';
 import { resolveEdge } from './edge';
 import { environmentOf, profileOf, regionOf, resolvePromotion, resolveStandby } from './environments';
 import { resolveJobs } from './jobs';
+import { resolveMailIdentity } from './mail-identity';
 import { resolveNetwork, usesSecretsManager } from './network';
 import {
   resolveAlarms,
@@ -60,7 +61,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   const database = resolveDatabase(ctx);
   const cache = resolveCache(ctx);
   const buckets = resolveBuckets(ctx);
-  const mail = resolveMail(ctx);
+  const mail = resolveMail(ctx, resolveMailIdentity(app, stage, report));
   const services = resolveServices(ctx, merged.edge?.domain, {
     database: !!database,
     cache: !!cache,

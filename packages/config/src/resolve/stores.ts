@@ -1,5 +1,5 @@
+import { ENGINES, isCreatable, newestCreatable } from '../engines';
 import { show } from '../errors';
-import { DEFAULTS } from '../profiles';
 import type { ResolvedBucket, ResolvedCache, ResolvedMail } from '../types';
 import { DOMAIN, type Ctx } from './context';
 
@@ -9,9 +9,15 @@ export function resolveCache(ctx: Ctx): ResolvedCache | null {
   const engine = c.engine ?? 'redis';
   const nodes = c.nodes ?? ctx.profile.cache.nodes;
   if (nodes < 1 || nodes > 6) ctx.report('cache.nodes', `got ${nodes}; a replication group has 1–6 nodes`);
+  const version = c.version ?? newestCreatable(engine);
+  if (!isCreatable(engine, version))
+    ctx.report(
+      'cache.version',
+      `got ${show(version)}; ElastiCache does not create ${engine} ${version} as of ${ENGINES[engine].asOf}; allowed: ${ENGINES[engine].creatable.join(', ')}`,
+    );
   return {
     engine,
-    version: c.version ?? DEFAULTS.cacheVersion[engine],
+    version,
     nodeType: c.nodeType ?? ctx.profile.cache.nodeType,
     nodes,
     tls: c.tls ?? ctx.profile.cache.tls,
@@ -69,7 +75,8 @@ export function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function resolveMail(ctx: Ctx): ResolvedMail | null {
+/** `identity`: whether this environment creates the domain's SES identity (see mail-identity.ts). */
+export function resolveMail(ctx: Ctx, identity: ResolvedMail['identity']): ResolvedMail | null {
   const m = ctx.app.mail;
   if (!m) return null;
   const { domain, from } = m;
@@ -97,5 +104,5 @@ export function resolveMail(ctx: Ctx): ResolvedMail | null {
       );
     }
   });
-  return { domain, from, allowList: ctx.profileName === 'prod' ? null : allowList };
+  return { domain, from, allowList: ctx.profileName === 'prod' ? null : allowList, identity };
 }

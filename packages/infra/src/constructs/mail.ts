@@ -44,7 +44,8 @@ export function addressOf(from: string): string {
  * Cost: SES $0.10 per 1,000 messages; SNS and SQS within the free tier at bounce volumes (pennies otherwise).
  */
 export class Mail extends Construct {
-  readonly identity: ses.EmailIdentity;
+  /** The domain's identity: created here, or (mail.identity 'import') the one another environment created. */
+  readonly identity: ses.IEmailIdentity;
   readonly configurationSet: ses.ConfigurationSet;
   readonly eventsTopic: sns.Topic;
   readonly eventsQueue: sqs.Queue;
@@ -74,28 +75,20 @@ export class Mail extends Construct {
       sendingEnabled: true,
     });
     const zone = props.zone && coversDomain(props.zone.zoneName, mail.domain) ? props.zone : undefined;
-    this.identity = new ses.EmailIdentity(this, 'Identity', {
-      // The domain itself, which may be a subdomain of the zone (Identity.publicHostedZone would verify the zone's apex).
-      identity: ses.Identity.domain(mail.domain),
-      configurationSet: this.configurationSet,
-      dkimSigning: true,
-      dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
-    });
-    this.identity.dkimRecords.forEach((record, i) => {
-      if (zone) {
-        new route53.CnameRecord(this, `DkimRecord${i + 1}`, {
-          zone,
-          recordName: record.name,
-          domainName: record.value,
-        });
-      } else {
-        // No zone to write to: print the three DKIM CNAMEs for whoever runs the domain's DNS.
-        new CfnOutput(this, `DkimRecord${i + 1}`, {
-          description: `DKIM CNAME ${i + 1} of 3 for ${mail.domain}: publish it where the domain's DNS lives`,
-          value: Fn.join(' ', [record.name, 'CNAME', record.value]),
-        });
-      }
-    });
+    // An identity exists once per account and region: one environment creates it, the others send through it.
+    if (mail.identity === 'import') {
+      this.identity = ses.EmailIdentity.fromEmailIdentityName(this, 'Identity', mail.domain);
+    } else {
+      const identity = new ses.EmailIdentity(this, 'Identity', {
+        // The domain itself, which may be a subdomain of the zone (Identity.publicHostedZone would verify the zone's apex).
+        identity: ses.Identity.domain(mail.domain),
+        configurationSet: this.configurationSet,
+        dkimSigning: true,
+        dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+      });
+      this.identity = identity;
+      this.publishDkim(identity, mail.domain, zone);
+    }
 
     this.eventsTopic = new sns.Topic(this, 'Events', {
       displayName: `${props.configurationSetName} bounces and complaints`,
@@ -120,6 +113,25 @@ export class Mail extends Construct {
       deadLetterQueue: { queue: this.eventsDeadLetterQueue, maxReceiveCount: 5 },
     });
     this.eventsTopic.addSubscription(new subscriptions.SqsSubscription(this.eventsQueue));
+  }
+
+  /** DKIM CNAMEs in the zone when it covers the domain, else as outputs to publish where the domain's DNS lives. */
+  private publishDkim(identity: ses.EmailIdentity, domain: string, zone?: route53.IPublicHostedZone): void {
+    identity.dkimRecords.forEach((record, i) => {
+      if (zone) {
+        new route53.CnameRecord(this, `DkimRecord${i + 1}`, {
+          zone,
+          recordName: record.name,
+          domainName: record.value,
+        });
+      } else {
+        // No zone to write to: print the three DKIM CNAMEs for whoever runs the domain's DNS.
+        new CfnOutput(this, `DkimRecord${i + 1}`, {
+          description: `DKIM CNAME ${i + 1} of 3 for ${domain}: publish it where the domain's DNS lives`,
+          value: Fn.join(' ', [record.name, 'CNAME', record.value]),
+        });
+      }
+    });
   }
 
   /** ses:SendEmail on exactly this identity and configuration set. */
