@@ -405,7 +405,28 @@ export const appSchema = z.strictObject({
   /** Findings of `berth check` accepted with a reason; `berth check --all` lists them. @default - none */
   acknowledgements: z.array(acknowledgementSchema).optional(),
   /** CI/CD: the GitHub repository allowed to deploy through OIDC. */
-  github: z.strictObject({ repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "'owner/name'") }).optional(),
+  github: z
+    .strictObject({
+      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "'owner/name'"),
+      /**
+       * The account's GitHub OIDC provider (one per URL per account): 'create' it in the first environment of each
+       * account, or adopt one that exists already by its ARN
+       * (`arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`). Berth never deletes it.
+       * @default 'create'
+       */
+      oidcProvider: z
+        .union([
+          z.literal('create'),
+          z
+            .string()
+            .regex(
+              /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+              "'create' or arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
+            ),
+        ])
+        .optional(),
+    })
+    .optional(),
 });
 
 export type AppConfig = z.input<typeof appSchema>;

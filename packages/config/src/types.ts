@@ -227,6 +227,8 @@ export interface ResolvedApp {
      * per account); 'import': another environment in the same account does, this one refers to it by ARN.
      */
     readonly oidcProvider: 'create' | 'import';
+    /** The provider's ARN when the config adopts an existing one (`github.oidcProvider: '<arn>'`). */
+    readonly oidcProviderArn?: string;
   };
   readonly services: Readonly<Record<string, ResolvedService>>;
   readonly defaultService: string;

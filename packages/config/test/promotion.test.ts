@@ -66,6 +66,31 @@ describe('github.oidcProvider', () => {
     expect(resolve(config, 'dev').github?.oidcProvider).toBe('create');
     expect(resolve(config, 'prod').github?.oidcProvider).toBe('import');
   });
+  it('adopts an existing provider by ARN in every environment (github.oidcProvider: <arn>)', () => {
+    const arn = 'arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com';
+    const config = app({
+      github: { repository: 'org/app', oidcProvider: arn },
+      environments: { dev: { account: '111111111111' }, staging: { account: '111111111111' }, prod: {} },
+    });
+    expect(resolve(config, 'dev').github).toEqual({
+      repository: 'org/app',
+      oidcProvider: 'import',
+      oidcProviderArn: arn,
+    });
+    expect(resolve(config, 'staging').github?.oidcProvider).toBe('import');
+  });
+  it("refuses a provider ARN of another account, or one that is not GitHub's", () => {
+    const arn = 'arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com';
+    expect(() => resolve(app({ github: { repository: 'org/app', oidcProvider: arn } }), 'prod')).toThrow(
+      /github\.oidcProvider: got "arn:aws:iam::999999999999:.*belongs to account 999999999999, but environment "prod" deploys to 123456789012/,
+    );
+    expect(() =>
+      resolve(
+        app({ github: { repository: 'org/app', oidcProvider: 'arn:aws:iam::1:oidc-provider/x' } }),
+        'prod',
+      ),
+    ).toThrow(/github\.oidcProvider/);
+  });
   it('is absent without a repository', () => {
     expect(resolve(app(), 'prod').github).toBeUndefined();
   });

@@ -261,6 +261,7 @@ export class BerthStack extends Stack {
         environment: r.stage,
         roleName: deployerRoleName(r),
         oidcProvider: r.github.oidcProvider,
+        ...(r.github.oidcProviderArn ? { oidcProviderArn: r.github.oidcProviderArn } : {}),
         // Promoted environments receive images by replication: their deployer pushes nothing.
         repositories: r.imagesFrom ? [] : Object.values(this.registry.repositories),
         cluster: this.cluster,

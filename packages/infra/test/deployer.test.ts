@@ -46,11 +46,13 @@ const statement = (t: Template, sid: string) => {
 
 describe('Deployer', () => {
   const t = synth({});
-  it('creates the GitHub OIDC provider natively (no custom resource)', () => {
+  it('creates the GitHub OIDC provider natively (no custom resource), retained when the stack goes', () => {
     t.hasResourceProperties('AWS::IAM::OIDCProvider', {
       Url: 'https://token.actions.githubusercontent.com',
       ClientIdList: ['sts.amazonaws.com'],
     });
+    // Other environments' deployer roles trust it: deleting this stack must not delete it.
+    t.hasResource('AWS::IAM::OIDCProvider', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
   it('trusts exactly one repository and branch', () => {
     t.hasResourceProperties('AWS::IAM::Role', {

@@ -104,8 +104,19 @@ export function resolvePromotion(
   const firstInAccount = Object.entries(app.environments).find(
     ([, e]) => accountKey(e) === accountKey(env),
   )?.[0];
+  const adopted = app.github?.oidcProvider !== undefined && app.github.oidcProvider !== 'create';
+  const adoptedArn = adopted ? (app.github!.oidcProvider as string) : undefined;
+  if (adoptedArn && env.account && adoptedArn.split(':')[4] !== env.account)
+    report(
+      'github.oidcProvider',
+      `got ${show(adoptedArn)}; it belongs to account ${adoptedArn.split(':')[4]}, but environment ${show(stage)} deploys to ${env.account}; allowed: 'create', or the provider of the environment's own account`,
+    );
   const github: ResolvedApp['github'] = app.github
-    ? { repository: app.github.repository, oidcProvider: firstInAccount === stage ? 'create' : 'import' }
+    ? {
+        repository: app.github.repository,
+        oidcProvider: !adopted && firstInAccount === stage ? 'create' : 'import',
+        ...(adoptedArn ? { oidcProviderArn: adoptedArn } : {}),
+      }
     : undefined;
   // The deployer's OIDC trust names exactly one branch (token.actions.githubusercontent.com:sub), so no wildcards.
   if (github && !(BRANCH.test(branch) && !branch.includes('*')))

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,6 +22,8 @@ export interface DeployerProps {
   readonly roleName: string;
   /** 'create' the account's GitHub OIDC provider, or 'import' it by its well-known ARN. @default 'create' */
   readonly oidcProvider?: 'create' | 'import';
+  /** The ARN of an existing provider to adopt (with 'import'). @default - the account's well-known provider ARN */
+  readonly oidcProviderArn?: string;
   /** Repositories the builder pushes to; empty when images are promoted from another environment. */
   readonly repositories: readonly ecr.IRepository[];
   readonly cluster: ecs.ICluster;
@@ -90,17 +92,22 @@ export class Deployer extends Construct {
       );
 
     const stack = Stack.of(this);
-    this.provider =
-      props.oidcProvider === 'import'
-        ? iam.OidcProviderNative.fromOidcProviderArn(
-            this,
-            'GitHub',
-            `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}`,
-          )
-        : new iam.OidcProviderNative(this, 'GitHub', {
-            url: `https://${GITHUB_OIDC_HOST}`,
-            clientIds: ['sts.amazonaws.com'],
-          });
+    if (props.oidcProvider === 'import') {
+      this.provider = iam.OidcProviderNative.fromOidcProviderArn(
+        this,
+        'GitHub',
+        props.oidcProviderArn ?? `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}`,
+      );
+    } else {
+      const provider = new iam.OidcProviderNative(this, 'GitHub', {
+        url: `https://${GITHUB_OIDC_HOST}`,
+        clientIds: ['sts.amazonaws.com'],
+      });
+      // Every environment of the account trusts this one provider: deleting the stack that created it must not
+      // delete what the other environments' deployer roles trust.
+      provider.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.provider = provider;
+    }
 
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
