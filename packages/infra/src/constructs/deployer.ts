@@ -96,7 +96,8 @@ export class Deployer extends Construct {
       this.provider = iam.OidcProviderNative.fromOidcProviderArn(
         this,
         'GitHub',
-        props.oidcProviderArn ?? `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}`,
+        props.oidcProviderArn ??
+          `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:oidc-provider/${GITHUB_OIDC_HOST}`,
       );
     } else {
       const provider = new iam.OidcProviderNative(this, 'GitHub', {
