@@ -189,5 +189,6 @@ describe('hello-you: checks', () => {
     // cfn-lint runs once over every seed environment in examples/seeds/test/cfn-lint.test.ts.
     const report = runChecks(prod().resolved, { skipCfnLint: true });
     expect(report.findings.filter((f) => !f.acknowledged)).toEqual([]);
-  });
+    // Two stacks through every pack: past the default minute on a loaded machine.
+  }, 180_000);
 });
