@@ -58,6 +58,8 @@ describe('berth check', () => {
     expect(stdout).toMatch(/^error\s+NIST\.800\.53\.R5\s+NIST\.800\.53\.R5-ELBLoggingEnabled/m);
     expect(stdout).toMatch(/^\s+fix: keep access logs: set edge\.accessLogs: true/m);
     expect(stdout).toMatch(/\d+ errors, \d+ warnings, \d+ acknowledged/);
+    // One line on cfn-lint, which is on PATH here (CI installs it).
+    expect(stdout).toMatch(/^cfn-lint \d+\.\d+\.\d+ checked every template\.$/m);
     expect(stderr).toMatch(/unacknowledged error/);
   });
 
