@@ -59,7 +59,7 @@ const database = fc.oneof(
   fc.record(
     {
       engine: fc.constant('aurora-serverless-v2' as const),
-      version: maybe(fc.constantFrom('16.4', '15.3', '17.2')),
+      version: maybe(fc.constantFrom('16.4', '15.8', '17.9')),
       minAcu: maybe(fc.constantFrom(0, 0.5, 2)),
       maxAcu: maybe(fc.constantFrom(1, 4, 16)),
       multiAz: maybe(fc.boolean()),
@@ -70,7 +70,7 @@ const database = fc.oneof(
   fc.record(
     {
       engine: fc.constant('postgres' as const),
-      version: maybe(fc.constantFrom('16.4', '14.12')),
+      version: maybe(fc.constantFrom('16.13', '14.22')),
       instanceClass: maybe(fc.constantFrom('db.t3.micro', 'db.t4g.small')),
       multiAz: maybe(fc.boolean()),
       readReplica: maybe(fc.boolean()),
