@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createLogger } from '@berthjs/runtime';
 import { startPostgres, type DisposablePostgres } from '../../../test/support';
+import { python } from '../../../test/support/python';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LOCAL_CREDENTIALS } from '../src/dev/env';
 import { rotateDatabaseSecret } from '../src/dev/rotation';
@@ -95,5 +98,36 @@ describe('berth dev rotate: the local database secret, rotated as Secrets Manage
     } finally {
       await db.close();
     }
+  });
+
+  it("the Python recipe (connect2's app/db.py) survives a rotation with a stale PGPASSWORD, as a task would", async () => {
+    const stale = JSON.parse(sm.read(arn)!.value) as typeof server.secret;
+    await rotateDatabaseSecret(sm, arn);
+    // The task's env from before the rotation: libpq's variables with the old password, the secret's ARN.
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PGHOST: stale.host,
+      PGPORT: String(stale.port),
+      PGUSER: stale.username,
+      PGDATABASE: 'postgres',
+      PGPASSWORD: stale.password,
+      DATABASE_SECRET_ARN: arn,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'LOCAL',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    };
+    const cwd = resolve(import.meta.dirname, '../../../examples/seeds/connect2');
+    const script =
+      'from app import db\nwith db.connect() as c: print(c.execute("SELECT current_user").fetchone()[0])';
+    const { stdout } = await promisify(execFile)(python(), ['-c', script], { cwd, env });
+    expect(stdout.trim()).toBe('postgres');
+    // Without the ARN the recipe's other branch: exit (3) so ECS starts a task with the new password.
+    const { DATABASE_SECRET_ARN: _, ...noArn } = env;
+    const failed = await promisify(execFile)(python(), ['-c', script], { cwd, env: noArn }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed).toMatchObject({ code: 3 });
+    expect((failed as { stderr: string }).stderr).toMatch(/exiting so ECS replaces the task/);
   });
 });
