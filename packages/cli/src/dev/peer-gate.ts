@@ -12,7 +12,11 @@ export function requireAccessKey(server: Server, accessKeyId: string, refuse: Re
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const given = accessKeyOf(req);
-    if (req.method === 'OPTIONS' || given === accessKeyId) {
+    // A browser's presigned POST upload carries its credential inside the multipart form, which the gate does not
+    // read (it would consume the body): such uploads pass, as in S3 where the POST policy authorizes them.
+    const formPost =
+      req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+    if (req.method === 'OPTIONS' || formPost || given === accessKeyId) {
       for (const l of listeners) l.call(server, req, res);
       return;
     }
