@@ -142,8 +142,25 @@ describe('connect2: network and service', () => {
     const api = containerOf(prod.app, 'connect2-api-prod-api');
     expect(api.HealthCheck).toBeUndefined();
     expect(api.Command).toEqual(['uvicorn', 'app.main:app', '--host', '0.0.0.0', '--port', '8000']);
+    // The only service takes every request (api.connect.com included): in prod by one catch-all rule ECS can shift.
     prod.app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.connect.com'] } }],
+      // Deployed by canary in prod: ECS shifts one rule's weights, so the default service is one catch-all rule
+      // (last priority) forwarding to its two target groups, 100/0.
+      Priority: 50000,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [
+        Match.objectLike({
+          ForwardConfig: Match.objectLike({
+            TargetGroups: [
+              { TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceApiTargetGroup') }, Weight: 100 },
+              {
+                TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceApiAlternateTargetGroup') },
+                Weight: 0,
+              },
+            ],
+          }),
+        }),
+      ],
     });
   });
   it('receives credentials as ECS secrets, not as DATABASE_URL/REDIS_URL', () => {

@@ -60,23 +60,26 @@ describe('oky: CloudFront in front of the ALB', () => {
 describe('oky: Host-header routing', () => {
   it('sends api.* to the API, cms.* to the CMS and anything else to the API', () => {
     prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Priority: 10,
-      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.okyapp.info'] } }],
-      Actions: [
-        Match.objectLike({ TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceApiTargetGroup') } }),
-      ],
-    });
-    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
       Priority: 20,
       Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['cms.okyapp.info'] } }],
-      Actions: [
-        Match.objectLike({ TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceCmsTargetGroup') } }),
-      ],
     });
-    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Port: 443,
-      DefaultActions: [
-        Match.objectLike({ TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceApiTargetGroup') } }),
+    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      // Deployed by canary in prod: ECS shifts one rule's weights, so the default service is one catch-all rule
+      // (last priority) forwarding to its two target groups, 100/0.
+      Priority: 50000,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [
+        Match.objectLike({
+          ForwardConfig: Match.objectLike({
+            TargetGroups: [
+              { TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceApiTargetGroup') }, Weight: 100 },
+              {
+                TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceApiAlternateTargetGroup') },
+                Weight: 0,
+              },
+            ],
+          }),
+        }),
       ],
     });
   });

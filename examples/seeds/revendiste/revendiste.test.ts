@@ -36,18 +36,23 @@ describe('revendiste: two services behind one ALB', () => {
       Priority: 10,
       Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.revendiste.com'] } }],
     });
+    // revendiste.com and www are the frontend's, and so is everything no other rule takes.
     prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Priority: 20,
-      Conditions: [
-        { Field: 'host-header', HostHeaderConfig: { Values: ['revendiste.com', 'www.revendiste.com'] } },
-      ],
-    });
-    prod().app.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Port: 443,
-      DefaultActions: [
+      // Deployed by canary in prod: ECS shifts one rule's weights, so the default service is one catch-all rule
+      // (last priority) forwarding to its two target groups, 100/0.
+      Priority: 50000,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [
         Match.objectLike({
-          Type: 'forward',
-          TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceFrontendTargetGroup') },
+          ForwardConfig: Match.objectLike({
+            TargetGroups: [
+              { TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceFrontendTargetGroup') }, Weight: 100 },
+              {
+                TargetGroupArn: { Ref: Match.stringLikeRegexp('^ServiceFrontendAlternateTargetGroup') },
+                Weight: 0,
+              },
+            ],
+          }),
         }),
       ],
     });

@@ -40,6 +40,10 @@ export interface Profile {
   readonly noncurrentVersionDays: number;
   readonly alarms: boolean;
   readonly standby: boolean;
+  /** AWS WAF on the entry point: off, or on with this rate limit per client IP per 5 minutes. */
+  readonly waf: false | { readonly rateLimit: number };
+  /** How services deploy unless they say otherwise. */
+  readonly deploy: 'rolling' | 'canary';
 }
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
@@ -57,6 +61,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     noncurrentVersionDays: 1,
     alarms: false,
     standby: false,
+    waf: false,
+    deploy: 'rolling',
   },
   staging: {
     service: {
@@ -78,6 +84,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     noncurrentVersionDays: 7,
     alarms: false,
     standby: false,
+    waf: false,
+    deploy: 'rolling',
   },
   prod: {
     service: {
@@ -99,6 +107,9 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     noncurrentVersionDays: 30,
     alarms: true,
     standby: true,
+    // 2,000 per 5 minutes is ~6.7 requests/s sustained from one IP: far above a person, far below a flood.
+    waf: { rateLimit: 2000 },
+    deploy: 'canary',
   },
 });
 
@@ -120,6 +131,8 @@ export const DEFAULTS = Object.freeze({
   alarmMemory: 80,
   bastionInstanceType: 't4g.nano',
   ec2: { instanceType: 't3.medium', minInstances: 1, maxInstances: 3, targetCapacityPercent: 100 },
+  waf: { mode: 'block', rateWindowSeconds: 300, rateLimit: 2000 },
+  deploy: { bakeMinutes: 10, canaryPercent: 10, linearPercent: 25, stepMinutes: 5 },
 } as const);
 
 /** Valid log retention values for CloudWatch Logs. */

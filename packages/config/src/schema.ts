@@ -28,6 +28,10 @@ export { PROFILE_NAMES };
 export const REMOVAL_POLICIES = ['retain', 'snapshot', 'destroy'] as const;
 export const INGRESS_KINDS = ['anywhere', 'cloudfront', 'cloudflare'] as const;
 /** Endpoints private tasks may use. 'ses' is the SES API endpoint (`com.amazonaws.<region>.email`, since 2025-12). */
+export const DEPLOY_STRATEGIES = ['rolling', 'canary', 'linear', 'blue-green'] as const;
+export const WAF_MODES = ['block', 'count'] as const;
+/** Look-back windows AWS WAF's rate-based rules accept, in seconds. */
+export const WAF_RATE_WINDOWS = [60, 120, 300, 600] as const;
 export const VPC_ENDPOINTS = ['s3', 'ecr', 'logs', 'secretsmanager', 'ses', 'ssm', 'sts'] as const;
 
 export const scalingSchema = z.strictObject({
@@ -59,6 +63,17 @@ export const imageSchema = z.union([
     credentialsSecret: z.string().optional(),
   }),
 ]);
+
+export const deploySchema = z.strictObject({
+  /** How ECS replaces tasks: 'rolling', or traffic shifted on the ALB by 'canary', 'linear' or 'blue-green'. */
+  strategy: z.enum(DEPLOY_STRATEGIES),
+  /** Minutes the new revision serves all traffic before the old one is removed (0–1440). @default 10 */
+  bakeMinutes: z.number().optional(),
+  /** canary: % of traffic in the canary step; linear: % added per step. @default - 10 (canary), 25 (linear) */
+  percent: z.number().optional(),
+  /** canary: minutes at the canary step; linear: minutes between steps (0–1440). @default 5 */
+  stepMinutes: z.number().optional(),
+});
 
 export const serviceSchema = z.strictObject({
   /** Port the container listens on. @default 3000 */
@@ -115,6 +130,11 @@ export const serviceSchema = z.strictObject({
   envFiles: z.array(z.string().min(1)).optional(),
   /** Seconds ECS waits after SIGTERM before SIGKILL (2–120). @default 30 */
   stopTimeout: z.number().int().optional(),
+  /**
+   * How a release reaches traffic. Traffic-shifting strategies roll back on the service's own 5xx-rate and latency
+   * alarms. @default - profile: 'rolling' (dev, staging), canary 10% for 5 minutes, bake 10 minutes (prod)
+   */
+  deploy: z.union([z.enum(DEPLOY_STRATEGIES), deploySchema]).optional(),
   /** Which stores this service may touch. @default - everything the app declares */
   uses: z
     .strictObject({
@@ -244,6 +264,17 @@ export const jobSchema = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+export const wafSchema = z.strictObject({
+  /** Requests one client IP may send per window before it is blocked (≥ 10). @default - profile: 2000 (prod) */
+  rateLimit: z.number().int().optional(),
+  /** Seconds the rate limit counts over: 60, 120, 300 or 600. @default 300 */
+  rateWindow: z.number().int().optional(),
+  /** 'count' only counts and labels matches (watch the metrics first), 'block' blocks them. @default 'block' */
+  mode: z.enum(WAF_MODES).optional(),
+  /** Add AWS's SQL injection rule group (+$1/month). @default false */
+  sqlInjection: z.boolean().optional(),
+});
+
 export const edgeSchema = z.strictObject({
   /** The app's domain: host labels become <label>.<domain>. @default - no domain: the ALB's DNS name */
   domain: z.string().optional(),
@@ -261,6 +292,11 @@ export const edgeSchema = z.strictObject({
   https: z.boolean().optional(),
   /** ALB access logs to S3. @default - profile: staging and prod */
   accessLogs: z.boolean().optional(),
+  /**
+   * AWS WAF on the entry point (the ALB, or CloudFront with cdn): a rate limit per client IP and AWS managed rules.
+   * ~$9/month for the ACL and its 4 rules + $0.60 per million requests. @default - profile: prod only
+   */
+  waf: z.union([z.boolean(), wafSchema]).optional(),
 });
 
 export const networkSchema = z.strictObject({

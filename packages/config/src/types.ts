@@ -65,6 +65,7 @@ export interface ResolvedService {
   readonly secrets: Readonly<Record<string, { readonly secretName: string; readonly jsonKey?: string }>>;
   readonly envFiles: readonly { readonly bucket: string; readonly key: string }[];
   readonly stopTimeout: number;
+  readonly deploy: ResolvedDeploy;
   readonly uses: {
     readonly database: boolean;
     readonly cache: boolean;
@@ -153,7 +154,28 @@ export interface ResolvedEdge {
   readonly dns: 'route53' | 'external';
   readonly hostedZoneId?: string;
   readonly accessLogs: boolean;
+  /** AWS WAF on the entry point; null when off. */
+  readonly waf: ResolvedWaf | null;
 }
+
+export interface ResolvedWaf {
+  readonly mode: 'block' | 'count';
+  /** Requests per client IP per `rateWindowSeconds`. */
+  readonly rateLimit: number;
+  readonly rateWindowSeconds: 60 | 120 | 300 | 600;
+  readonly sqlInjection: boolean;
+}
+
+/** How ECS takes a service to a new revision. */
+export type ResolvedDeploy =
+  | { readonly strategy: 'rolling' }
+  | { readonly strategy: 'blue-green'; readonly bakeMinutes: number }
+  | {
+      readonly strategy: 'canary' | 'linear';
+      readonly bakeMinutes: number;
+      readonly percent: number;
+      readonly stepMinutes: number;
+    };
 
 export interface ResolvedNetwork {
   readonly azs: number;

@@ -30,8 +30,22 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   {
     rule: 'NIST.800.53.R5-ALBWAFEnabled',
+    when: (r) => !r.edge.waf,
     reason:
-      'AWS WAF is a paid add-on (~$5/month + $1/rule + requests) not yet modelled by Berth; the security group limits who reaches the ALB.',
+      'edge.waf is off in this environment (on by default in prod: ~$9/month + $0.60 per million requests); the security group limits who reaches the ALB.',
+  },
+  {
+    rule: 'NIST.800.53.R5-ALBWAFEnabled',
+    resource: /^Edge\/LoadBalancer\//,
+    when: (r) => r.edge.cdn && !!r.edge.waf,
+    reason:
+      "With cdn the web ACL inspects every request at CloudFront, and the ALB admits only CloudFront's prefix list: a second ACL would inspect the same requests twice.",
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
+    resource: /^(Standby\/)?Service[A-Za-z0-9]+\/Service\/AlternateRole\//,
+    reason:
+      "AWS's maintained policy for ECS to move listener-rule weights during canary, linear and blue/green deployments; only ECS assumes the role.",
   },
   {
     rule: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
@@ -320,10 +334,16 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   // CloudFront (edge.cdn)
   {
-    rule: /^(AwsSolutions-CFR1|AwsSolutions-CFR2|NIST\.800\.53\.R5-CloudFront.*WAF.*)$/,
+    rule: 'AwsSolutions-CFR1',
     when: (r) => r.edge.cdn,
     reason:
-      'Geo restriction and AWS WAF are paid, app-specific choices Berth does not model yet; the ALB behind the distribution admits only CloudFront.',
+      'Geo restriction is an app-specific choice Berth does not model; the ALB behind the distribution admits only CloudFront.',
+  },
+  {
+    rule: /^(AwsSolutions-CFR2|NIST\.800\.53\.R5-CloudFront.*WAF.*)$/,
+    when: (r) => r.edge.cdn && !r.edge.waf,
+    reason:
+      'edge.waf is off in this environment (on by default in prod); the ALB behind the distribution admits only CloudFront.',
   },
   {
     rule: /^(AwsSolutions-CFR3|cloudfront_access_logs_enabled_check)$/,

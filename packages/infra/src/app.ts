@@ -56,6 +56,7 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
       tags,
       ...(crossRegion ? { crossRegionReferences: true } : {}),
       ...(certificate ? { cdnCertificate: certificate.certificate } : {}),
+      ...(certificate?.waf ? { cdnWebAclArn: certificate.waf.webAcl.attrArn } : {}),
     });
     if (r.standby) {
       new StandbyStack(stage, 'Standby', {

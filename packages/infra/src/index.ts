@@ -11,6 +11,13 @@ export {
 } from './stack';
 export { Network, type NetworkProps } from './constructs/network';
 export { Edge, rulePriority, type EdgeProps } from './constructs/edge';
+export { Waf, managedRuleGroups, type WafProps } from './constructs/waf';
+export {
+  ProgressiveDeployment,
+  DEPLOYMENT_ALARM_DEFAULTS,
+  deploymentServiceProps,
+  type ProgressiveDeploymentProps,
+} from './constructs/deployment';
 export { Service, CapacityNotSupportedError, type ServiceProps } from './constructs/service';
 export { Database, DATABASE_LOGICAL_IDS, type DatabaseProps } from './constructs/database';
 export { Cache, CACHE_LOGICAL_IDS, type CacheProps } from './constructs/cache';

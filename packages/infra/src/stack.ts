@@ -29,6 +29,7 @@ import { Observability } from './constructs/observability';
 import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
 import { Registry } from './constructs/registry';
 import { Service } from './constructs/service';
+import { Waf } from './constructs/waf';
 import type { ContractStores } from './contract-sources';
 import { removalPolicyFor, removalPolicyWithoutSnapshot } from './removal';
 
@@ -38,6 +39,8 @@ export interface BerthStackProps extends StackProps {
   readonly imageTag?: string;
   /** CloudFront's viewer certificate (us-east-1), from the stage's certificate stack. @default - none */
   readonly cdnCertificate?: acm.ICertificate;
+  /** ARN of the CLOUDFRONT-scope web ACL (us-east-1), from the stage's certificate stack. @default - none */
+  readonly cdnWebAclArn?: string;
 }
 
 // Physical names live in @berthjs/config (names.ts); re-exported here, where they were first defined.
@@ -78,6 +81,8 @@ export class BerthStack extends Stack {
   readonly jobs?: Jobs;
   readonly bastion?: Bastion;
   readonly observability: Observability;
+  /** AWS WAF on the ALB, or on CloudFront when the stack is in us-east-1 (else it lives in the certificate stack). */
+  readonly waf?: Waf;
   readonly deployer?: Deployer;
   /** The primary half of the pilot light (global cluster, secret replica); the standby stack holds the rest. */
   readonly pilotLight?: PilotLight;
@@ -109,6 +114,8 @@ export class BerthStack extends Stack {
         ? { failover: 'PRIMARY' as const, healthCheckPath: defaultService?.healthPath ?? '/health' }
         : {}),
     });
+
+    this.waf = this.protectEntrance(r, props.cdnWebAclArn);
 
     if (r.database) {
       this.database = new Database(this, 'Database', {
@@ -247,6 +254,7 @@ export class BerthStack extends Stack {
       ...(this.jobs ? { jobs: this.jobs } : {}),
       alarms: r.alarms,
       containerInsights: r.profile !== 'dev',
+      ...(this.waf && !r.edge.cdn ? { waf: { webAclName: this.waf.name, region: this.region } } : {}),
     });
 
     if (r.github) {
@@ -289,6 +297,31 @@ export class BerthStack extends Stack {
     new CfnOutput(this, 'LoadBalancerDns', { value: this.edge.loadBalancer.loadBalancerDnsName });
   }
 
+  /**
+   * edge.waf: a REGIONAL web ACL on the ALB; with cdn, a CLOUDFRONT one on the distribution instead (created here in
+   * us-east-1, else passed in from the certificate stack), since the ALB then admits only CloudFront.
+   */
+  private protectEntrance(r: ResolvedApp, cdnWebAclArn: string | undefined): Waf | undefined {
+    if (!r.edge.waf) return undefined;
+    const options = { waf: r.edge.waf, name: `${r.app}-${r.stage}`, logRetentionDays: r.logRetentionDays };
+    if (!r.edge.cdn) {
+      const waf = new Waf(this, 'Waf', { ...options, scope: 'REGIONAL' });
+      waf.associate('LoadBalancer', this.edge.loadBalancer.loadBalancerArn);
+      return waf;
+    }
+    if (cdnWebAclArn) {
+      this.edge.distribution!.attachWebAclId(cdnWebAclArn);
+      return undefined;
+    }
+    if (this.region !== 'us-east-1')
+      throw new Error(
+        `${this.node.path}: a CloudFront web ACL lives in us-east-1; pass cdnWebAclArn from the certificate stack`,
+      );
+    const waf = new Waf(this, 'Waf', { ...options, scope: 'CLOUDFRONT' });
+    this.edge.distribution!.attachWebAclId(waf.webAcl.attrArn);
+    return waf;
+  }
+
   /** Zones chosen at deploy time: no context lookup, same template on every machine. */
   override get availabilityZones(): string[] {
     return availabilityZonesFor(this.resolved?.network.azs ?? 3);
@@ -308,6 +341,8 @@ export interface CdnCertificateStackProps extends StackProps {
 export class CdnCertificateStack extends Stack {
   readonly certificate: acm.Certificate;
   readonly resolved: ResolvedApp;
+  /** The distribution's web ACL (CLOUDFRONT scope must be created in us-east-1), with edge.waf. */
+  readonly waf?: Waf;
 
   constructor(scope: Construct, id: string, props: CdnCertificateStackProps) {
     super(scope, id, props);
@@ -326,6 +361,15 @@ export class CdnCertificateStack extends Stack {
       subjectAlternativeNames: [`*.${edge.domain}`],
       validation: acm.CertificateValidation.fromDns(zone),
     });
+    const r = props.resolved;
+    if (r.edge.waf) {
+      this.waf = new Waf(this, 'Waf', {
+        waf: r.edge.waf,
+        scope: 'CLOUDFRONT',
+        name: `${r.app}-${r.stage}-cdn`,
+        logRetentionDays: r.logRetentionDays,
+      });
+    }
   }
 }
 
@@ -341,6 +385,7 @@ export interface StandbyStackProps extends StackProps {
 export class StandbyStack extends Stack {
   readonly resolved: ResolvedApp;
   readonly standby: PilotLightStandby;
+  readonly waf?: Waf;
 
   constructor(scope: Construct, id: string, props: StandbyStackProps) {
     super(scope, id, props);
@@ -366,6 +411,16 @@ export class StandbyStack extends Stack {
       imageTag,
       removalPolicy: removalPolicyFor(r.removal, r.profile, this.node.path),
     });
+    // The standby's ALB is as public as the primary's once DNS fails over: the same rules in front of it.
+    if (r.edge.waf) {
+      this.waf = new Waf(this, 'Waf', {
+        waf: r.edge.waf,
+        scope: 'REGIONAL',
+        name: `${r.app}-${r.stage}-standby`,
+        logRetentionDays: r.logRetentionDays,
+      });
+      this.waf.associate('LoadBalancer', this.standby.edge.loadBalancer.loadBalancerArn);
+    }
     new CfnOutput(this, 'LoadBalancerDns', { value: this.standby.edge.loadBalancer.loadBalancerDnsName });
   }
 

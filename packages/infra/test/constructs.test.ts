@@ -63,9 +63,9 @@ describe('Edge', () => {
     dev.resourceCountIs('AWS::CertificateManager::Certificate', 0);
   });
   it('routes the host at a priority derived from the service order', () => {
-    prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+    dev.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
       Priority: 10,
-      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.talent.example.com'] } }],
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['api.dev.talent.example.com'] } }],
     });
   });
   it('admits the internet on 80 and 443 for ingress anywhere', () => {

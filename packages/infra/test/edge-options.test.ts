@@ -18,6 +18,7 @@ const route53Edge: ResolvedEdge = {
   dns: 'route53',
   hostedZoneId: 'Z0EXAMPLE',
   accessLogs: false,
+  waf: null,
 };
 
 function synth(edge: ResolvedEdge, extra: Partial<EdgeProps> = {}, region = 'us-east-1') {

@@ -5,7 +5,7 @@ import {
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import { stackName, type ResolvedApp } from '@berthjs/config';
+import { repositoryName, stackName, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '../errors';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import type { SourceRevision } from './git';
@@ -37,6 +37,10 @@ export interface DeployReport {
   readonly imageTag: string;
   readonly stacks: readonly string[];
   readonly services: readonly SteadyOutcome[];
+  /** The pilot-light standby's services (in the standby region), when the environment has one. */
+  readonly standby?: readonly SteadyOutcome[];
+  /** With imagesFrom: the image digests promoted (replicated from the source environment), by service. */
+  readonly promoted?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -59,9 +63,12 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   rt.progress(`${resolved.app} · ${resolved.stage} → ${account} ${region}, image tag ${tag}`);
 
   const built = Object.values(resolved.services).filter((s) => s.image.kind === 'build');
-  const createdRepositories = await pushImages(options, deps, clients, account, tag);
+  // A promoted environment never builds: it runs the very image its source environment pushed, replicated here.
+  const promoted = resolved.imagesFrom ? await promotedImages(options, deps, clients, tag) : undefined;
+  const createdRepositories = promoted ? 0 : await pushImages(options, deps, clients, account, tag);
 
   const before = await findStack(clients, resolved);
+  const since = new Date();
   let deployError: Error | undefined;
   let stacks: readonly string[] = [];
   rt.progress(`deploying ${before ? 'stack updates' : 'new stacks'} (ImageTag=${tag})…`);
@@ -93,16 +100,124 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     after.services.map((s) => ({
       arn: s.arn,
       name: s.name,
-      expect: builtNames.has(s.name) ? { imageTag: tag, builtContainers: [s.name] } : {},
+      expect: {
+        ...(builtNames.has(s.name) ? { imageTag: tag, builtContainers: [s.name] } : {}),
+        progressive: (resolved.services[s.name]?.deploy.strategy ?? 'rolling') !== 'rolling',
+      },
     })),
+    since,
   );
-  const failed = outcomes.filter((o) => !o.ok);
+  const standby = resolved.standby ? await waitForStandby(options, deps, tag, builtNames, since) : undefined;
+  const failed = [...outcomes, ...(standby ?? [])].filter((o) => !o.ok);
   if (failed.length || deployError) {
     const lines = failed.map((o) => `  ${o.name}: ${o.reason}`);
     if (deployError && !failed.length) lines.push(`  ${deployError.message}`);
     throw new CliError(`Deploy of ${stackName(resolved)} (${tag}) failed:\n${lines.join('\n')}`, EXIT.failed);
   }
-  return { env: resolved.stage, region, imageTag: tag, stacks, services: outcomes };
+  return {
+    env: resolved.stage,
+    region,
+    imageTag: tag,
+    stacks,
+    services: outcomes,
+    ...(standby ? { standby } : {}),
+    ...(promoted ? { promoted } : {}),
+  };
+}
+
+/**
+ * The standby region's copies of the services (pilot light: usually 0 tasks) must settle on the new task
+ * definitions too, or a failover would start yesterday's image.
+ */
+async function waitForStandby(
+  options: DeployOptions,
+  deps: DeployDeps,
+  tag: string,
+  builtNames: ReadonlySet<string>,
+  since: Date,
+): Promise<SteadyOutcome[]> {
+  const { resolved } = options;
+  const { rt } = deps;
+  const region = resolved.standby!.region;
+  const clients = rt.clients(region);
+  const standbyStack = stackName(resolved, 'standby');
+  const stack = await findStack(clients, resolved, standbyStack);
+  if (!stack) {
+    return [
+      {
+        serviceArn: '',
+        name: `standby (${region})`,
+        ok: false,
+        taskDefinition: '',
+        running: 0,
+        desired: 0,
+        reason: `stack ${standbyStack} does not exist in ${region} after deploying`,
+      },
+    ];
+  }
+  rt.progress(`waiting for the standby's services in ${region}…`);
+  const outcomes = await waitForSteadyState(
+    clients,
+    rt,
+    stack.cluster,
+    stack.services.map((s) => ({
+      arn: s.arn,
+      name: s.name,
+      expect: builtNames.has(s.name) ? { imageTag: tag, builtContainers: [s.name] } : {},
+    })),
+    since,
+  );
+  return outcomes.map((o) => ({ ...o, name: `standby/${o.name}` }));
+}
+
+/**
+ * With imagesFrom the source environment pushed the image and ECR replicated it into this environment's registry:
+ * find it here by tag and report its digest; never build. Missing means the source has not deployed that commit
+ * yet, or replication has not finished.
+ */
+async function promotedImages(
+  options: DeployOptions,
+  deps: DeployDeps,
+  clients: AwsClients,
+  tag: string,
+): Promise<Record<string, string>> {
+  const { resolved } = options;
+  const source = resolved.imagesFrom!;
+  const digests: Record<string, string> = {};
+  for (const service of Object.values(resolved.services)) {
+    if (service.image.kind !== 'build') continue;
+    const repository = repositoryName(resolved.app, service.name);
+    const digest = await imageDigest(clients, repository, tag);
+    if (!digest) {
+      throw new CliError(
+        `${resolved.stage} promotes images from ${source.stage}, and ${repository}:${tag} is not in this environment's registry (${clients.region}) yet. Deploy ${source.stage} at this commit first (its registry replicates here), or pass --image-tag with a tag ${source.stage} has deployed.`,
+        EXIT.failed,
+      );
+    }
+    deps.rt.progress(`  ${service.name}: promoting ${repository}:${tag} (${digest}) from ${source.stage}`);
+    digests[service.name] = digest;
+  }
+  return digests;
+}
+
+async function imageDigest(
+  clients: AwsClients,
+  repositoryName: string,
+  tag: string,
+): Promise<string | undefined> {
+  try {
+    const res = await clients.ecr.send(
+      new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
+    );
+    return res.imageDetails?.[0]?.imageDigest;
+  } catch (err) {
+    if (
+      (err as Error).name === 'ImageNotFoundException' ||
+      (err as Error).name === 'RepositoryNotFoundException'
+    )
+      return undefined;
+    throw err;
+  }
 }
 
 async function sourceTag(options: DeployOptions, deps: DeployDeps): Promise<string> {

@@ -27,8 +27,9 @@ export const parseTaskDefinition = parseTaskDefinitionArn;
 export async function findStack(
   clients: AwsClients,
   resolved: ResolvedApp,
+  /** @default - the environment's app stack */
+  stack: string = stackName(resolved),
 ): Promise<DeployedStack | undefined> {
-  const stack = stackName(resolved);
   let resources;
   try {
     resources =

@@ -6,6 +6,7 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import type { AwsClients, OpsRuntime } from './aws';
+import { latestDeployment, type DeploymentPhase } from './phases';
 
 export interface SteadyOutcome {
   readonly serviceArn: string;
@@ -17,6 +18,10 @@ export interface SteadyOutcome {
   readonly desired: number;
   /** Why it failed, with the last stopped tasks' reasons. */
   readonly reason?: string;
+  /** The last phase ECS reported for a traffic-shifting deployment (canary, linear, blue/green). */
+  readonly phase?: string;
+  /** Alarms that rolled the deployment back. */
+  readonly triggeredAlarms?: readonly string[];
 }
 
 export interface SteadyExpectation {
@@ -26,7 +31,14 @@ export interface SteadyExpectation {
   readonly imageTag?: string;
   /** Container names whose image Berth built (the tag applies to them only). */
   readonly builtContainers?: readonly string[];
+  /**
+   * ECS shifts traffic for this service (canary, linear, blue/green): follow its phases (shifting, baking,
+   * complete, rolled back by which alarm) through the service-deployment API.
+   */
+  readonly progressive?: boolean;
 }
+
+type Wanted = { readonly arn: string; readonly name: string; readonly expect: SteadyExpectation };
 
 /**
  * Waits until every service's deployment finishes: one deployment left, PRIMARY, rolloutState COMPLETED; or
@@ -37,12 +49,22 @@ export async function waitForSteadyState(
   clients: AwsClients,
   rt: OpsRuntime,
   cluster: string,
-  services: readonly { readonly arn: string; readonly name: string; readonly expect: SteadyExpectation }[],
+  services: readonly Wanted[],
+  /** Deployments created before this are someone else's. @default - 15 minutes ago */
+  since: Date = new Date(Date.now() - 15 * 60_000),
 ): Promise<SteadyOutcome[]> {
   const deadline = Date.now() + rt.steadyTimeoutMs;
   const pending = new Map(services.map((s) => [s.arn, s]));
   const done = new Map<string, Service>();
   const lastState = new Map<string, string>();
+  const phases = new Map<string, DeploymentPhase>();
+  const follow = async (want: Wanted) => {
+    if (!want.expect.progressive) return;
+    const phase = await latestDeployment(clients, cluster, want.arn, since);
+    if (!phase) return;
+    if (phases.get(want.arn)?.summary !== phase.summary) rt.progress(`  ${want.name}: ${phase.summary}`);
+    phases.set(want.arn, phase);
+  };
   while (pending.size) {
     const res = await clients.ecs.send(
       new DescribeServicesCommand({ cluster, services: [...pending.keys()] }),
@@ -56,6 +78,7 @@ export async function waitForSteadyState(
         rt.progress(`  ${want.name}: ${state}`);
         lastState.set(want.arn, state);
       }
+      await follow(want);
       const finished =
         primary?.rolloutState === 'FAILED' ||
         (primary?.rolloutState === 'COMPLETED' && s.deployments?.length === 1);
@@ -69,7 +92,7 @@ export async function waitForSteadyState(
       return Promise.all(
         services.map(async (s) =>
           done.has(s.arn)
-            ? judge(clients, cluster, s, done.get(s.arn)!)
+            ? judge(clients, cluster, s, done.get(s.arn)!, phases.get(s.arn))
             : {
                 serviceArn: s.arn,
                 name: s.name,
@@ -84,14 +107,17 @@ export async function waitForSteadyState(
     }
     await rt.sleep(rt.pollMs);
   }
-  return Promise.all(services.map((s) => judge(clients, cluster, s, done.get(s.arn)!)));
+  // The last word on a traffic-shifting deployment: ECS may report the service steady before the phase settles.
+  await Promise.all(services.map((s) => follow(s)));
+  return Promise.all(services.map((s) => judge(clients, cluster, s, done.get(s.arn)!, phases.get(s.arn))));
 }
 
 async function judge(
   clients: AwsClients,
   cluster: string,
-  want: { readonly arn: string; readonly name: string; readonly expect: SteadyExpectation },
+  want: Wanted,
   s: Service,
+  phase: DeploymentPhase | undefined,
 ): Promise<SteadyOutcome> {
   const primary = s.deployments?.find((d) => d.status === 'PRIMARY');
   const taskDefinition = primary?.taskDefinition ?? s.taskDefinition ?? '';
@@ -101,7 +127,15 @@ async function judge(
     taskDefinition,
     running: s.runningCount ?? 0,
     desired: s.desiredCount ?? 0,
+    ...(phase ? { phase: phase.summary, triggeredAlarms: phase.triggeredAlarms } : {}),
   };
+  if (phase?.rolledBack) {
+    return {
+      ...base,
+      ok: false,
+      reason: `${phase.summary}${phase.reason && !phase.summary.includes(phase.reason) ? ` (${phase.reason})` : ''}${await stoppedTaskReasons(clients, cluster, want.arn)}`,
+    };
+  }
   if (primary?.rolloutState === 'FAILED') {
     return {
       ...base,

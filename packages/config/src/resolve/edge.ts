@@ -2,6 +2,7 @@ import { show } from '../errors';
 import type { ResolvedEdge } from '../types';
 import { isCidr } from '../units';
 import { DOMAIN, type Ctx } from './context';
+import { resolveWaf } from './waf';
 
 export function resolveEdge(ctx: Ctx): ResolvedEdge {
   const e = ctx.app.edge ?? {};
@@ -70,5 +71,6 @@ export function resolveEdge(ctx: Ctx): ResolvedEdge {
     dns: e.dns ?? 'route53',
     ...(e.hostedZoneId ? { hostedZoneId: e.hostedZoneId } : {}),
     accessLogs: e.accessLogs ?? ctx.profile.accessLogs,
+    waf: resolveWaf(ctx, e.waf),
   };
 }

@@ -4,6 +4,7 @@ import { show } from '../errors';
 import { DEFAULTS } from '../profiles';
 import type { ResolvedService } from '../types';
 import { checkName, checkSize, type Ctx } from './context';
+import { resolveDeploy } from './deploy';
 
 /**
  * Host and path values one ALB listener rule may hold, all conditions together ("Condition values per rule", not
@@ -166,6 +167,7 @@ function resolveService(
       return [{ bucket, key }];
     }),
     stopTimeout,
+    deploy: resolveDeploy(ctx, at, s.deploy),
     uses: {
       database: usesIn.database ?? declared.database,
       cache: usesIn.cache ?? declared.cache,

@@ -46,6 +46,8 @@ export interface EdgeProps {
 
 /** ALB rule limits: at most 5 condition values per rule. */
 const MAX_CONDITION_VALUES = 5;
+/** The last priority an ALB rule may have: the catch-all of a default service that ECS deploys by shifting traffic. */
+const CATCH_ALL_PRIORITY = 50_000;
 /** Gap between two routes' priorities, leaving room for hand-added rules. */
 const PRIORITY_STEP = 10;
 
@@ -220,8 +222,18 @@ export class Edge extends Construct {
   /**
    * Routes a service's hosts and paths to its target group: a listener rule per route, at the priority of the route's
    * place in `routes`. The default service also receives every request no rule matches.
+   *
+   * With an `alternate` target group (a service ECS deploys by shifting traffic: it moves the weights of exactly one
+   * listener rule between the two groups) the service has one rule, forwarding to both groups 100/0; a default
+   * service's one rule is a catch-all at the last priority, in place of its routes and the listener's default action
+   * (`resolve` refuses the configs where that would change which service a request reaches). Returns that rule.
    */
-  addService(service: ResolvedService, targetGroup: elbv2.IApplicationTargetGroup): void {
+  addService(
+    service: ResolvedService,
+    targetGroup: elbv2.IApplicationTargetGroup,
+    options: { readonly alternate?: elbv2.IApplicationTargetGroup } = {},
+  ): elbv2.ApplicationListenerRule | undefined {
+    const { alternate } = options;
     const mine = this.props.routes.flatMap((route, index) =>
       route.service === service.name ? [{ route, index }] : [],
     );
@@ -231,6 +243,25 @@ export class Edge extends Construct {
         `${this.node.path}: service '${service.name}' has no route in routes; routes exist for: ${known.join(', ') || 'none'}`,
       );
     }
+    if (alternate && !service.isDefault && mine.length !== 1)
+      throw new Error(
+        `${this.node.path}: service '${service.name}' deploys by shifting traffic, which ECS does on one listener rule; it has ${mine.length} routes`,
+      );
+    const action = alternate
+      ? elbv2.ListenerAction.weightedForward([
+          { targetGroup, weight: 100 },
+          { targetGroup: alternate, weight: 0 },
+        ])
+      : elbv2.ListenerAction.forward([targetGroup]);
+    if (alternate && service.isDefault) {
+      return new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}`, {
+        listener: this.listener,
+        priority: CATCH_ALL_PRIORITY,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+        action,
+      });
+    }
+    let first: elbv2.ApplicationListenerRule | undefined;
     mine.forEach(({ route, index }, n) => {
       const values = route.hosts.length + (route.path === undefined ? 0 : 1);
       if (values > MAX_CONDITION_VALUES) {
@@ -242,12 +273,17 @@ export class Edge extends Construct {
       if (route.hosts.length) conditions.push(elbv2.ListenerCondition.hostHeaders([...route.hosts]));
       if (route.path !== undefined) conditions.push(elbv2.ListenerCondition.pathPatterns([route.path]));
       // The first route keeps the ID a service's single rule always had; further paths get numbered ones.
-      new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}${n === 0 ? '' : n + 1}`, {
-        listener: this.listener,
-        priority: rulePriority(index),
-        conditions,
-        action: elbv2.ListenerAction.forward([targetGroup]),
-      });
+      const rule = new elbv2.ApplicationListenerRule(
+        this,
+        `Rule${pascal(service.name)}${n === 0 ? '' : n + 1}`,
+        {
+          listener: this.listener,
+          priority: rulePriority(index),
+          conditions,
+          action,
+        },
+      );
+      first ??= rule;
     });
     if (service.isDefault) {
       // Replaces the listener's 404 on purpose: the listener needs a default before any service exists.
@@ -271,6 +307,7 @@ export class Edge extends Construct {
         });
       }
     }
+    return first;
   }
 
   /** An alias A record: to CloudFront with cdn, else the ALB; a failover pair member with pilot light. */

@@ -28,6 +28,11 @@ export interface ObservabilityProps {
   readonly alarms?: ResolvedAlarms | null;
   /** Container Insights publishes RunningTaskCount; without it there is no running-task alarm. @default true */
   readonly containerInsights?: boolean;
+  /**
+   * A REGIONAL web ACL in this stack's region: its allowed/blocked/counted requests on the dashboard.
+   * @default - no WAF widget
+   */
+  readonly waf?: { readonly webAclName: string; readonly region: string };
 }
 
 /** Thresholds that are not percentages, in one table. */
@@ -241,6 +246,9 @@ export class Observability extends Construct {
     if (props.database) this.databaseAlarms(a, props.database);
     if (props.cache) this.cacheAlarms(a, props.cache);
     if (props.jobs) this.track(props.jobs.failedInvocationsAlarm);
+    // The alarms that roll a release back also tell someone when they fire.
+    for (const service of props.services)
+      for (const alarm of service.deployment?.alarms ?? []) this.track(alarm);
   }
 
   private databaseAlarms(a: ResolvedAlarms, db: NonNullable<ObservabilityProps['database']>): void {
@@ -436,6 +444,25 @@ export class Observability extends Construct {
         new cloudwatch.GraphWidget({
           title: db.cluster ? 'Database: capacity (ACU)' : 'Database: freeable memory',
           left: [db.cluster ? m('ServerlessDatabaseCapacity') : m('FreeableMemory')],
+          width: 8,
+        }),
+      );
+    }
+    if (props.waf) {
+      const { webAclName, region } = props.waf;
+      const m = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/WAFV2',
+          metricName,
+          dimensionsMap: { WebACL: webAclName, Region: region, Rule: 'ALL' },
+          statistic: 'Sum',
+          period: five,
+        });
+      widgets.push(
+        new cloudwatch.GraphWidget({
+          title: 'WAF: allowed, blocked and counted requests',
+          left: [m('AllowedRequests')],
+          right: [m('BlockedRequests'), m('CountedRequests')],
           width: 8,
         }),
       );

@@ -265,8 +265,13 @@ export class PilotLightStandby extends Construct {
     for (const s of Object.values(r.services)) {
       services[s.name] = new Service(this, `Service${pascal(s.name)}`, {
         cluster: this.cluster,
-        // EC2 capacity is not built in the standby: it runs the same image on Fargate.
-        service: s.capacity === 'ec2' ? { ...s, capacity: 'fargate' } : s,
+        // EC2 capacity is not built in the standby: it runs the same image on Fargate. Standby tasks serve no traffic
+        // until a failover (usually 0 of them), so a release has nothing to shift: they deploy rolling.
+        service: {
+          ...s,
+          ...(s.capacity === 'ec2' ? { capacity: 'fargate' as const } : {}),
+          deploy: { strategy: 'rolling' },
+        },
         contract: contractFor(here, s.name),
         image: this.imageFor(s, props.imageTag, r.app),
         subnets: this.network.appSubnets,

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { commandValues, substituteContract, type Contract, type ResolvedService } from '@berthjs/config';
 import { taskValueFor, type ContractStores } from '../contract-sources';
 import type { Ec2Capacity } from './capacity';
+import { deploymentServiceProps, ProgressiveDeployment, shiftsTraffic } from './deployment';
 import type { Edge } from './edge';
 import type { Mail } from './mail';
 
@@ -74,6 +75,8 @@ export class Service extends Construct {
   /** The ECS service: Fargate, or EC2 through the cluster's capacity provider. */
   readonly ecsService: ecs.BaseService;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The canary/linear/blue-green machinery (second target group, rollback alarms), when the strategy shifts traffic. */
+  readonly deployment?: ProgressiveDeployment;
   readonly taskRole: iam.Role;
   readonly executionRole: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -172,6 +175,7 @@ export class Service extends Construct {
       desiredCount: props.desiredCount ?? service.desiredCount,
       capacityProviderStrategies: [{ capacityProvider: this.capacityProvider, weight: 1 }],
       circuitBreaker: { enable: true, rollback: true },
+      ...deploymentServiceProps(service.deploy),
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       vpcSubnets: props.subnets,
@@ -199,7 +203,7 @@ export class Service extends Construct {
     });
     this.ecsService.node.defaultChild!.node.addDependency(associations);
 
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+    const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
       vpc,
       port: service.port,
       protocol: elbv2.ApplicationProtocol.HTTP,
@@ -213,12 +217,29 @@ export class Service extends Construct {
         unhealthyThresholdCount: 3,
         healthyHttpCodes: '200-299',
       },
-    });
-    this.targetGroup.addTarget(
-      this.ecsService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }),
-    );
+    };
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', targetGroupProps);
+    const alternate =
+      shiftsTraffic(service.deploy) && props.edge
+        ? new elbv2.ApplicationTargetGroup(this, 'AlternateTargetGroup', targetGroupProps)
+        : undefined;
+    const rule = props.edge?.addService(service, this.targetGroup, alternate ? { alternate } : {});
+    if (alternate && rule) {
+      this.deployment = new ProgressiveDeployment(this, 'Deployment', {
+        service: this.ecsService,
+        containerName: service.name,
+        containerPort: service.port,
+        targetGroup: this.targetGroup,
+        alternateTargetGroup: alternate,
+        productionRule: rule,
+        name: props.family,
+      });
+    } else {
+      this.targetGroup.addTarget(
+        this.ecsService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }),
+      );
+    }
     if (props.edge) {
-      props.edge.addService(service, this.targetGroup);
       this.securityGroup.connections.allowFrom(
         props.edge.securityGroup,
         ec2.Port.tcp(service.port),

@@ -1,0 +1,154 @@
+import { Construct } from 'constructs';
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { ResolvedDeploy } from '@berthjs/config';
+
+/** Thresholds of the alarms that roll a release back: the service's own, not the whole load balancer's. */
+export const DEPLOYMENT_ALARM_DEFAULTS = Object.freeze({
+  /** % of a target group's requests answered 5xx by its targets, per minute. */
+  errorRatePercent: 5,
+  /** A minute with fewer requests than this never counts as failing: 1 error in 2 requests is not a signal. */
+  minRequestsPerMinute: 10,
+  /** p95 target response time, seconds. */
+  latencySeconds: 2,
+});
+
+/** ECS service props for the strategy: what `Service` spreads into its FargateService/Ec2Service. */
+export function deploymentServiceProps(deploy: ResolvedDeploy): Partial<ecs.BaseServiceOptions> {
+  switch (deploy.strategy) {
+    case 'rolling':
+      return {};
+    case 'blue-green':
+      return {
+        deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN,
+        bakeTime: Duration.minutes(deploy.bakeMinutes),
+      };
+    case 'canary':
+      return {
+        deploymentStrategy: ecs.DeploymentStrategy.CANARY,
+        bakeTime: Duration.minutes(deploy.bakeMinutes),
+        canaryConfiguration: {
+          stepPercent: deploy.percent,
+          stepBakeTime: Duration.minutes(deploy.stepMinutes),
+        },
+      };
+    case 'linear':
+      return {
+        deploymentStrategy: ecs.DeploymentStrategy.LINEAR,
+        bakeTime: Duration.minutes(deploy.bakeMinutes),
+        linearConfiguration: {
+          stepPercent: deploy.percent,
+          stepBakeTime: Duration.minutes(deploy.stepMinutes),
+        },
+      };
+  }
+}
+
+/** Whether ECS shifts traffic between two target groups for this strategy (everything but rolling). */
+export function shiftsTraffic(deploy: ResolvedDeploy): boolean {
+  return deploy.strategy !== 'rolling';
+}
+
+export interface ProgressiveDeploymentProps {
+  readonly service: ecs.BaseService;
+  readonly containerName: string;
+  readonly containerPort: number;
+  /** The service's target group (blue at first; ECS swaps the roles at every release). */
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** A target group with the same port and health check, for the new revision. */
+  readonly alternateTargetGroup: elbv2.ApplicationTargetGroup;
+  /** The listener rule whose forward weights ECS shifts between the two target groups. */
+  readonly productionRule: elbv2.ApplicationListenerRule;
+  /** Prefix of the alarm names, e.g. 'talent-prod-api'. */
+  readonly name: string;
+}
+
+/**
+ * ECS-native traffic shifting (canary, linear, blue/green) on the ALB, with a rollback on the service's own alarms:
+ * its 5xx rate and p95 latency over both of its target groups, each taken at the worse of the two, so a canary
+ * that fails on 10% of the traffic trips the alarm as surely as a full release. ECS rolls back when either alarm
+ * is in ALARM during the deployment or its bake time (DeploymentConfiguration.Alarms, with Rollback).
+ *
+ * ECS needs a role to move the listener rule's weights (the AWS managed AmazonECSInfrastructureRolePolicyForLoadBalancers
+ * policy, attached by the CDK's AlternateTarget). Source: "Application Load Balancer resources for blue/green, linear,
+ * and canary deployments", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html
+ *
+ * Cost: two standard alarms per service ($0.10 each per month; metric-math alarms bill per metric inside: ~$0.40
+ * each); the alternate target group is free. A release takes the step and bake times longer.
+ */
+export class ProgressiveDeployment extends Construct {
+  readonly errorRateAlarm: cloudwatch.Alarm;
+  readonly latencyAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ProgressiveDeploymentProps) {
+    super(scope, id);
+    props.targetGroup.addTarget(
+      props.service.loadBalancerTarget({
+        containerName: props.containerName,
+        containerPort: props.containerPort,
+        alternateTarget: new ecs.AlternateTarget('Alternate', {
+          alternateTargetGroup: props.alternateTargetGroup,
+          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(props.productionRule),
+        }),
+      }),
+    );
+
+    const groups = [props.targetGroup, props.alternateTargetGroup];
+    const minute = Duration.minutes(1);
+    const d = DEPLOYMENT_ALARM_DEFAULTS;
+    const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+    groups.forEach((g, i) => {
+      usingMetrics[`err${i}`] = g.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+        period: minute,
+        statistic: 'Sum',
+      });
+      usingMetrics[`req${i}`] = g.metrics.requestCount({ period: minute, statistic: 'Sum' });
+    });
+    const rate = (i: number) =>
+      `IF(FILL(req${i}, 0) >= ${d.minRequestsPerMinute}, 100 * FILL(err${i}, 0) / req${i}, 0)`;
+    this.errorRateAlarm = new cloudwatch.Alarm(this, 'ErrorRate', {
+      alarmName: `${props.name}-deploy-5xx-rate`,
+      alarmDescription: `Rolls a release back: more than ${d.errorRatePercent}% of a target group's requests answered 5xx in 2 of 3 minutes`,
+      metric: new cloudwatch.MathExpression({
+        expression: `MAX([${rate(0)}, ${rate(1)}])`,
+        usingMetrics,
+        period: minute,
+        label: '5xx %',
+      }),
+      threshold: d.errorRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.latencyAlarm = new cloudwatch.Alarm(this, 'Latency', {
+      alarmName: `${props.name}-deploy-latency`,
+      alarmDescription: `Rolls a release back: p95 target response time above ${d.latencySeconds} s in 2 of 3 minutes`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'MAX([FILL(lat0, 0), FILL(lat1, 0)])',
+        usingMetrics: Object.fromEntries(
+          groups.map((g, i) => [
+            `lat${i}`,
+            g.metrics.targetResponseTime({ period: minute, statistic: 'p95' }),
+          ]),
+        ),
+        period: minute,
+        label: 'p95 s',
+      }),
+      threshold: d.latencySeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    props.service.enableDeploymentAlarms([this.errorRateAlarm.alarmName, this.latencyAlarm.alarmName], {
+      behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+    });
+  }
+
+  get alarms(): readonly cloudwatch.Alarm[] {
+    return [this.errorRateAlarm, this.latencyAlarm];
+  }
+}
