@@ -7,8 +7,11 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import {
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
+  ListServiceDeploymentsCommand,
+  type ServiceDeployment,
   type DeploymentRolloutState,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -19,6 +22,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolve } from '@berthjs/config';
+import tekalo from '../../../examples/seeds/tekalo/berth.config';
 import talent from '../../../examples/talent/berth.config';
 import { CliError } from '../src/errors';
 import { main } from '../src/main';
@@ -254,5 +258,122 @@ describe('berth deploy', () => {
       /No AWS credentials found for us-east-1\. Set AWS_PROFILE .* AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
     );
     expect(text).not.toMatch(/\n\s+at /);
+  });
+});
+
+/** The service mid-canary: two deployments, the new one IN_PROGRESS. */
+function shifting(): DescribeServicesCommandOutput {
+  const out = settled(8, 'IN_PROGRESS');
+  const service = out.services![0]!;
+  return {
+    ...out,
+    services: [
+      {
+        ...service,
+        deployments: [
+          ...service.deployments!,
+          {
+            status: 'ACTIVE',
+            taskDefinition: td(7),
+            rolloutState: 'COMPLETED',
+            runningCount: 3,
+            desiredCount: 3,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const DEPLOYMENT =
+  'arn:aws:ecs:us-east-1:222222222222:service-deployment/talent-prod-Cluster/talent-prod-api/d1';
+const phase = (p: Partial<ServiceDeployment>) => ({
+  serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, ...p }],
+});
+
+describe('berth deploy: canary (talent prod)', () => {
+  beforeEach(() => {
+    ecs.on(ListServiceDeploymentsCommand).resolves({
+      serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, createdAt: new Date() }],
+    });
+  });
+
+  it('shows each phase — shifting, baking, complete — and succeeds', async () => {
+    // GIVEN ECS shifts the canary, bakes, then completes on the new revision
+    ecs.on(DescribeServicesCommand).resolvesOnce(shifting()).resolvesOnce(shifting()).resolves(settled(8));
+    ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolvesOnce(phase({ status: 'IN_PROGRESS', lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' }))
+      .resolvesOnce(phase({ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }))
+      .resolves(phase({ status: 'SUCCESSFUL' }));
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: { containerDefinitions: [{ name: 'api', image: `${IMAGE}:abc1234` }] },
+    });
+    const lines: string[] = [];
+    const { deps } = fakes(lines);
+    // WHEN
+    const report = await deploy({ resolved, configDir: '.' }, deps);
+    // THEN the phases were shown in order, and the outcome says it completed
+    const text = lines.join('\n');
+    expect(text).toMatch(/api: shifting production traffic[\s\S]*api: baking[\s\S]*api: complete/);
+    expect(report.services).toEqual([expect.objectContaining({ name: 'api', ok: true, phase: 'complete' })]);
+    // and it asked about deployments of this service only, created since this deploy began
+    const list = ecs.commandCalls(ListServiceDeploymentsCommand)[0]!.args[0].input;
+    expect(list).toMatchObject({ cluster: CLUSTER, service: SERVICE });
+    expect(list.createdAt?.after).toBeInstanceOf(Date);
+  });
+
+  it('fails naming the alarm when ECS rolled the canary back', async () => {
+    // GIVEN the canary served 5xx: ECS rolled back to revision 7 because of the service's 5xx-rate alarm
+    ecs.on(DescribeServicesCommand).resolvesOnce(shifting()).resolves(settled(7));
+    ecs
+      .on(DescribeServiceDeploymentsCommand)
+      .resolvesOnce(phase({ status: 'IN_PROGRESS', lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' }))
+      .resolves(
+        phase({
+          status: 'ROLLBACK_SUCCESSFUL',
+          alarms: { status: 'TRIGGERED', triggeredAlarmNames: ['talent-prod-api-deploy-5xx-rate'] },
+          rollback: { reason: 'CloudWatch alarm talent-prod-api-deploy-5xx-rate is in ALARM' },
+        }),
+      );
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: { containerDefinitions: [{ name: 'api', image: `${IMAGE}:0ld7a9` }] },
+    });
+    const lines: string[] = [];
+    const { deps } = fakes(lines);
+    // WHEN / THEN
+    const err = await deploy({ resolved, configDir: '.' }, deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(1);
+    expect((err as CliError).message).toMatch(/api: rolled back by alarm talent-prod-api-deploy-5xx-rate/);
+    expect(lines.join('\n')).toMatch(/api: rolled back by alarm talent-prod-api-deploy-5xx-rate/);
+  });
+});
+
+describe('berth deploy: imagesFrom (tekalo prod runs the image built in dev)', () => {
+  const tekaloProd = resolve(tekalo, 'prod');
+
+  it('promotes the replicated image by its digest and never builds', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    ecr
+      .on(DescribeImagesCommand)
+      .resolves({ imageDetails: [{ imageDigest: 'sha256:feed', imageTags: ['abc1234'] }] });
+    ecs.on(DescribeServicesCommand).resolves(settled(8));
+    const lines: string[] = [];
+    const { deps, builds } = fakes(lines);
+    const noDocker = { ...deps, images: { ...deps.images, available: async () => false } };
+    const report = await deploy({ resolved: tekaloProd, configDir: '.' }, noDocker);
+    expect(builds).toHaveLength(0);
+    expect(report.promoted).toEqual({ api: 'sha256:feed' });
+    expect(lines.join('\n')).toMatch(/api: promoting tekalo\/api:abc1234 \(sha256:feed\) from dev/);
+  });
+
+  it('says what to do when the source environment has not shipped that commit', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    const { deps, builds } = fakes([]);
+    await expect(deploy({ resolved: tekaloProd, configDir: '.' }, deps)).rejects.toThrow(
+      /prod promotes images from dev, and tekalo\/api:abc1234 is not in this environment's registry .*Deploy dev at this commit first/,
+    );
+    expect(builds).toHaveLength(0);
   });
 });

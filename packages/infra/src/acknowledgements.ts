@@ -365,6 +365,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   // Deployer
   {
+    rule: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:ecs:[a-z0-9-]+:(<AWS::AccountId>|\d{12}):service(-deployment\/<Cluster[A-Za-z0-9]+>\/<Service[A-Za-z0-9]+\.Name>)?\/\*\]$/,
+    resource: /^Deployer\/Role\/DefaultPolicy\//,
+    reason:
+      "A service deployment's ARN exists only once ECS starts it, so following this app's deployments names them by wildcard under each of its services; the standby's services (another stack and region) are only described.",
+  },
+  {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     resource: /^Deployer\/Role\/DefaultPolicy\//,
     reason:

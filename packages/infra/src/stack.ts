@@ -13,6 +13,7 @@ import {
   repositoryPrefix,
   routeOrder,
   serviceFamily,
+  stackName,
   type ResolvedApp,
 } from '@berthjs/config';
 import { Bastion } from './constructs/bastion';
@@ -270,8 +271,10 @@ export class BerthStack extends Stack {
         roleName: deployerRoleName(r),
         oidcProvider: r.github.oidcProvider,
         ...(r.github.oidcProviderArn ? { oidcProviderArn: r.github.oidcProviderArn } : {}),
+        repositories: Object.values(this.registry.repositories),
         // Promoted environments receive images by replication: their deployer pushes nothing.
-        repositories: r.imagesFrom ? [] : Object.values(this.registry.repositories),
+        pushes: !r.imagesFrom,
+        ...(r.standby ? { standby: { region: r.standby.region, stackName: stackName(r, 'standby') } } : {}),
         cluster: this.cluster,
         services: Object.values(services).map((s) => s.ecsService),
         taskDefinitions: [...new Set(taskDefinitions)],

@@ -21,6 +21,8 @@ export interface DeploymentPhase {
   readonly triggeredAlarms: readonly string[];
   /** Set when ECS rolled (or is rolling) the deployment back. */
   readonly rolledBack: boolean;
+  /** ECS is done with it: succeeded, rolled back (or failed to), or stopped. */
+  readonly settled: boolean;
   readonly reason?: string;
 }
 
@@ -37,6 +39,7 @@ const STAGES: Readonly<Record<string, string>> = {
   CLEAN_UP: 'cleaning up the old revision',
 };
 
+const SETTLED = new Set(['SUCCESSFUL', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED', 'STOPPED']);
 const ROLLBACK = new Set([
   'ROLLBACK_REQUESTED',
   'ROLLBACK_IN_PROGRESS',
@@ -78,6 +81,7 @@ export function phaseOf(d: ServiceDeployment): DeploymentPhase {
     summary,
     triggeredAlarms,
     rolledBack,
+    settled: SETTLED.has(status),
     ...(reason ? { reason } : {}),
   };
 }

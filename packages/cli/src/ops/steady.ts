@@ -58,12 +58,13 @@ export async function waitForSteadyState(
   const done = new Map<string, Service>();
   const lastState = new Map<string, string>();
   const phases = new Map<string, DeploymentPhase>();
-  const follow = async (want: Wanted) => {
-    if (!want.expect.progressive) return;
+  const follow = async (want: Wanted): Promise<DeploymentPhase | undefined> => {
+    if (!want.expect.progressive) return undefined;
     const phase = await latestDeployment(clients, cluster, want.arn, since);
-    if (!phase) return;
+    if (!phase) return undefined;
     if (phases.get(want.arn)?.summary !== phase.summary) rt.progress(`  ${want.name}: ${phase.summary}`);
     phases.set(want.arn, phase);
+    return phase;
   };
   while (pending.size) {
     const res = await clients.ecs.send(
@@ -78,10 +79,11 @@ export async function waitForSteadyState(
         rt.progress(`  ${want.name}: ${state}`);
         lastState.set(want.arn, state);
       }
-      await follow(want);
+      const phase = await follow(want);
+      // A traffic-shifting deployment is over when ECS says so (after its bake time), not when the tasks settle.
       const finished =
         primary?.rolloutState === 'FAILED' ||
-        (primary?.rolloutState === 'COMPLETED' && s.deployments?.length === 1);
+        (primary?.rolloutState === 'COMPLETED' && s.deployments?.length === 1 && (!phase || phase.settled));
       if (finished) {
         done.set(want.arn, s);
         pending.delete(want.arn);
@@ -107,8 +109,6 @@ export async function waitForSteadyState(
     }
     await rt.sleep(rt.pollMs);
   }
-  // The last word on a traffic-shifting deployment: ECS may report the service steady before the phase settles.
-  await Promise.all(services.map((s) => follow(s)));
   return Promise.all(services.map((s) => judge(clients, cluster, s, done.get(s.arn)!, phases.get(s.arn))));
 }
 

@@ -24,8 +24,12 @@ export interface DeployerProps {
   readonly oidcProvider?: 'create' | 'import';
   /** The ARN of an existing provider to adopt (with 'import'). @default - the account's well-known provider ARN */
   readonly oidcProviderArn?: string;
-  /** Repositories the builder pushes to; empty when images are promoted from another environment. */
+  /** This environment's repositories: the builder pushes to them, or (promotion) deploys read the replicated image. */
   readonly repositories: readonly ecr.IRepository[];
+  /** Whether deploys build and push images here; false when images are promoted from another environment. @default true */
+  readonly pushes?: boolean;
+  /** The pilot-light standby's stack and region: deploys wait for its services too. @default - no standby */
+  readonly standby?: { readonly region: string; readonly stackName: string };
   readonly cluster: ecs.ICluster;
   /** The app's ECS services (UpdateService, DescribeServices). */
   readonly services: readonly ecs.BaseService[];
@@ -130,14 +134,18 @@ export class Deployer extends Construct {
         new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }),
       );
 
+    const pushes = props.pushes ?? true;
     if (props.repositories.length) {
-      allow('EcrAuth', ['ecr:GetAuthorizationToken'], ['*']);
-      // berth deploy asks whether the repository and the tag exist before it builds.
+      // berth deploy asks whether the repository and the tag exist before it builds, or (promotion) which digest
+      // replication delivered.
       allow(
         'EcrDescribe',
         ['ecr:DescribeRepositories', 'ecr:DescribeImages'],
         props.repositories.map((r) => r.repositoryArn),
       );
+    }
+    if (props.repositories.length && pushes) {
+      allow('EcrAuth', ['ecr:GetAuthorizationToken'], ['*']);
       allow(
         'EcrPush',
         [
@@ -158,12 +166,43 @@ export class Deployer extends Construct {
     );
     // berth deploy lists a service's stopped tasks to say why it is not steady: in this cluster only.
     allow('ListTasks', ['ecs:ListTasks'], ['*'], { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } });
-    if (props.services.length)
+    if (props.services.length) {
       allow(
         'Services',
         ['ecs:UpdateService', 'ecs:DescribeServices'],
         props.services.map((s) => s.serviceArn),
       );
+      // berth deploy follows canary/linear/blue-green phases and names the alarm that rolled one back:
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment-permissions.html
+      allow(
+        'ServiceDeployments',
+        ['ecs:ListServiceDeployments', 'ecs:DescribeServiceDeployments'],
+        [
+          ...props.services.map((s) => s.serviceArn),
+          ...props.services.map((s) =>
+            stack.formatArn({
+              service: 'ecs',
+              resource: 'service-deployment',
+              resourceName: `${props.cluster.clusterName}/${s.serviceName}/*`,
+            }),
+          ),
+        ],
+      );
+    }
+    if (props.standby) {
+      // The standby's services are created by its own stack, in its region: read them, change nothing.
+      const { region, stackName } = props.standby;
+      allow(
+        'ReadStandby',
+        ['cloudformation:DescribeStackResources'],
+        [`arn:${Aws.PARTITION}:cloudformation:${region}:${Aws.ACCOUNT_ID}:stack/${stackName}/*`],
+      );
+      allow(
+        'StandbyServices',
+        ['ecs:DescribeServices'],
+        [`arn:${Aws.PARTITION}:ecs:${region}:${Aws.ACCOUNT_ID}:service/*`],
+      );
+    }
     const families = [...new Set(props.taskDefinitions.map((t) => t.family))];
     if (families.length) {
       allow(

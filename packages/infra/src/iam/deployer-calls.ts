@@ -44,6 +44,29 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
     tokens.value({ Ref: 'AWS::StackId' }),
     'berth deploy finds the stack',
   );
+  if (resolved.imagesFrom) {
+    for (const s of Object.values(resolved.services)) {
+      if (s.image.kind !== 'build') continue;
+      call(
+        'ecr:DescribeImages',
+        arn('ecr', `repository/${resolved.app}/${s.name}`),
+        `berth deploy finds the digest of ${s.name}'s image replicated from ${resolved.imagesFrom.stage}`,
+      );
+    }
+  }
+  if (resolved.standby) {
+    const standbyRegion = resolved.standby.region;
+    call(
+      'cloudformation:DescribeStackResources',
+      `arn:${partition}:cloudformation:${standbyRegion}:${account}:stack/${resolved.app}-${resolved.stage}-standby/0123`,
+      "berth deploy finds the standby's services",
+    );
+    call(
+      'ecs:DescribeServices',
+      `arn:${partition}:ecs:${standbyRegion}:${account}:service/standby-cluster/standby-api`,
+      "berth deploy waits for the standby's services",
+    );
+  }
   if (!resolved.imagesFrom) {
     for (const s of Object.values(resolved.services)) {
       if (s.image.kind !== 'build') continue;
@@ -98,6 +121,21 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
       'berth rollback moves the service to a previous revision',
       cluster ? { 'ecs:cluster': cluster } : {},
     );
+    const strategy = (service.Properties?.DeploymentConfiguration as { Strategy?: string } | undefined)
+      ?.Strategy;
+    if (strategy && strategy !== 'ROLLING') {
+      const serviceName = tokens.value({ 'Fn::GetAtt': [id, 'Name'] });
+      call(
+        'ecs:ListServiceDeployments',
+        serviceArn,
+        `berth deploy follows the ${strategy} deployment's phases`,
+      );
+      call(
+        'ecs:DescribeServiceDeployments',
+        arn('ecs', `service-deployment/${clusterName}/${serviceName}/0123456789`),
+        'berth deploy names the alarm that rolled a deployment back',
+      );
+    }
     const tdId = (service.Properties?.TaskDefinition as { Ref?: string } | undefined)?.Ref;
     const td = tdId ? template.Resources?.[tdId] : undefined;
     if (!td || !cluster) continue;
