@@ -96,3 +96,33 @@ describe('services.*.deploy', () => {
     );
   });
 });
+
+describe('traffic shifting needs one listener rule', () => {
+  it('refuses a non-default service with two paths', () => {
+    expect(
+      problems(
+        app({ services: { cms: { hosts: ['cms'], paths: ['/a/*', '/b/*'], deploy: 'canary' } } }),
+      ).join('\n'),
+    ).toMatch(/services\.cms\.deploy: got "canary" with 2 paths; ECS shifts traffic on one listener rule/);
+  });
+  it('refuses a default service with hosts when another service routes by path alone', () => {
+    const found = problems(
+      app({ services: { api: { hosts: ['api'], default: true }, cms: { hosts: [], paths: ['/docs/*'] } } }),
+    ).join('\n');
+    expect(found).toMatch(
+      /services\.api\.deploy: got "canary" on the default service.*'cms'.*deploy 'api' 'rolling'/,
+    );
+    // rolling keeps today's routing, so it is accepted
+    expect(() =>
+      resolve(
+        app({
+          services: {
+            api: { hosts: ['api'], default: true, deploy: 'rolling' },
+            cms: { hosts: [], paths: ['/docs/*'] },
+          },
+        }),
+        'prod',
+      ),
+    ).not.toThrow();
+  });
+});

@@ -253,16 +253,17 @@ export class Edge extends Construct {
           { targetGroup: alternate, weight: 0 },
         ])
       : elbv2.ListenerAction.forward([targetGroup]);
-    if (alternate && service.isDefault) {
-      return new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}`, {
+    const catchAll = !!alternate && service.isDefault;
+    let first: elbv2.ApplicationListenerRule | undefined;
+    if (catchAll) {
+      first = new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}`, {
         listener: this.listener,
         priority: CATCH_ALL_PRIORITY,
         conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
         action,
       });
     }
-    let first: elbv2.ApplicationListenerRule | undefined;
-    mine.forEach(({ route, index }, n) => {
+    (catchAll ? [] : mine).forEach(({ route, index }, n) => {
       const values = route.hosts.length + (route.path === undefined ? 0 : 1);
       if (values > MAX_CONDITION_VALUES) {
         throw new Error(
@@ -285,7 +286,7 @@ export class Edge extends Construct {
       );
       first ??= rule;
     });
-    if (service.isDefault) {
+    if (service.isDefault && !catchAll) {
       // Replaces the listener's 404 on purpose: the listener needs a default before any service exists.
       Annotations.of(this.listener).acknowledgeWarning(
         '@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced',
