@@ -107,7 +107,12 @@ describe('traffic shifting needs one listener rule', () => {
   });
   it('refuses a default service with hosts when another service routes by path alone', () => {
     const found = problems(
-      app({ services: { api: { hosts: ['api'], default: true }, cms: { hosts: [], paths: ['/docs/*'] } } }),
+      app({
+        services: {
+          api: { hosts: ['api'], default: true, deploy: 'canary' },
+          cms: { hosts: [], paths: ['/docs/*'] },
+        },
+      }),
     ).join('\n');
     expect(found).toMatch(
       /services\.api\.deploy: got "canary" on the default service.*'cms'.*deploy 'api' 'rolling'/,
@@ -124,5 +129,25 @@ describe('traffic shifting needs one listener rule', () => {
         'prod',
       ),
     ).not.toThrow();
+  });
+  it("prod's default canary falls back to rolling where it cannot shift traffic, rather than refusing", () => {
+    const r = resolve(
+      app({
+        services: {
+          api: { hosts: ['api'], default: true },
+          cms: { hosts: [], paths: ['/docs/*'] },
+          worker: { hosts: [] },
+        },
+      }),
+      'prod',
+    );
+    expect(r.services.api!.deploy).toEqual({ strategy: 'rolling' });
+    expect(r.services.worker!.deploy).toEqual({ strategy: 'rolling' });
+    expect(r.services.cms!.deploy.strategy).toBe('canary');
+  });
+  it('refuses canary on a service the load balancer sends nothing', () => {
+    expect(problems(app({ services: { worker: { hosts: [], deploy: 'canary' } } })).join('\n')).toMatch(
+      /services\.worker\.deploy: got "canary"; the load balancer sends this service no requests/,
+    );
   });
 });

@@ -55,6 +55,12 @@ export function resolveServices(
   const chosen = defaults[0] ?? names[0];
   if (chosen && out[chosen]) out[chosen] = { ...out[chosen], isDefault: true };
   for (const s of Object.values(out)) {
+    const why = whyNotShifted(s, Object.values(out));
+    if (why) {
+      // Asked for explicitly: an error saying why. The profile's default: this service deploys rolling instead.
+      if (ctx.app.services[s.name]?.deploy !== undefined) report(`services.${s.name}.deploy`, why);
+      out[s.name] = { ...s, deploy: { strategy: 'rolling' } };
+    }
     // The request-count metric belongs to a target group the ALB forwards to: a rule or the default action.
     if (s.scaling && s.scaling.requests !== false && !s.isDefault && !s.hosts.length && !s.paths.length)
       report(
@@ -63,6 +69,30 @@ export function resolveServices(
       );
   }
   return out;
+}
+
+/**
+ * Why ECS cannot deploy this service by shifting traffic without changing where requests go, or undefined. ECS
+ * shifts canary/linear/blue-green traffic by moving the weights of exactly one listener rule: a service needs traffic
+ * (a rule, or being the default) and one rule (at most one path); the default service becomes a catch-all after
+ * every other rule, which must not let another service's path-only rule or wildcard host take its requests.
+ */
+function whyNotShifted(s: ResolvedService, all: readonly ResolvedService[]): string | undefined {
+  if (s.deploy.strategy === 'rolling') return undefined;
+  const strategy = show(s.deploy.strategy);
+  if (!s.isDefault && !s.hosts.length && !s.paths.length)
+    return `got ${strategy}; the load balancer sends this service no requests (no hosts, no paths, not the default), so there is no traffic to shift: give it hosts or paths, or deploy 'rolling'`;
+  if (!s.isDefault && s.paths.length > 1)
+    return `got ${strategy} with ${s.paths.length} paths; ECS shifts traffic on one listener rule, so a service that deploys this way takes hosts and at most one path (or deploy 'rolling')`;
+  if (s.isDefault && s.hosts.length + s.paths.length > 0) {
+    const overlapping = all.filter(
+      (o) =>
+        o !== s && ((o.paths.length > 0 && o.hosts.length === 0) || o.hosts.some((h) => h.includes('*'))),
+    );
+    if (overlapping.length)
+      return `got ${strategy} on the default service; ECS shifts one listener rule, so the default service is routed by a catch-all after every other rule, and ${overlapping.map((o) => `'${o.name}'`).join(', ')} (a path without hosts, or a wildcard host) would then take requests its own hosts or paths take today. Give ${overlapping.length > 1 ? 'those services' : 'that service'} literal hosts, or deploy '${s.name}' 'rolling'`;
+  }
+  return undefined;
 }
 
 type ServiceIn = Ctx['app']['services'][string];
