@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { resolve, type AppConfig } from '@berthjs/config';
 import oky from '../../../examples/seeds/oky/berth.config';
 import talent from '../../../examples/talent/berth.config';
-import { allStacks, buildApp, managedRuleGroups } from '../src/index';
+import { allStacks, buildApp, estimateCost, managedRuleGroups } from '../src/index';
 import { talentResolved, templateOf } from './support';
 
 // GIVEN talent (ALB entry) and oky (CloudFront entry, eu-west-2) WHEN synthesized THEN the web ACL sits in front of
@@ -74,6 +74,16 @@ describe('Waf on the ALB (talent prod)', () => {
   });
   it('is off in dev', () => {
     dev.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+  it('is priced: $5 for the ACL + $1 per rule, and the requests it inspects', () => {
+    const lines = estimateCost(talentResolved('prod')).lines.filter((l) => l.type === 'AWS::WAFv2::WebACL');
+    expect(lines.map((l) => [l.resource, l.monthly])).toEqual([
+      ['WAF web ACL (4 rules)', 9],
+      ['WAF requests inspected', 3],
+    ]);
+    expect(estimateCost(talentResolved('dev')).lines.some((l) => l.type === 'AWS::WAFv2::WebACL')).toBe(
+      false,
+    );
   });
 });
 

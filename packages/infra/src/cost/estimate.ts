@@ -71,6 +71,8 @@ const FREE = new Set([
   'AWS::Route53::RecordSetGroup',
   'AWS::SES::ConfigurationSetEventDestination',
   'AWS::SNS::TopicPolicy',
+  'AWS::WAFv2::WebACLAssociation',
+  'AWS::WAFv2::LoggingConfiguration',
   'AWS::SNS::Subscription',
   'AWS::Scheduler::ScheduleGroup',
   'AWS::CDK::Metadata',

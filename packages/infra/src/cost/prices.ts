@@ -76,6 +76,7 @@ export const PRICES = Object.freeze({
   kmsKey: p(1, 'key-month', KMS),
   wafAcl: p(5, 'web ACL-month', WAF),
   wafRule: p(1, 'rule-month', WAF),
+  wafRequestsMillion: p(0.6, 'million requests inspected', WAF),
   /** Valkey nodes are priced 20% below Redis OSS nodes of the same type. */
   valkeyDiscount: p(0.2, 'fraction off Redis OSS', ELASTICACHE),
 });
@@ -173,6 +174,8 @@ export const ASSUMPTIONS = Object.freeze({
   ecrGbPerRepository: 1,
   cloudfrontGb: 50,
   cloudfrontMillionRequests: 1,
+  /** Requests a web ACL inspects a month (every request the entry point receives). */
+  wafMillionRequests: 5,
   emailsPerMonth: 10_000,
   jobMinutesPerRun: 5,
   ebsRootGb: 8,

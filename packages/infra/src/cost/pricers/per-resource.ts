@@ -1,4 +1,4 @@
-import { PRICES as P } from '../prices';
+import { ASSUMPTIONS as A, PRICES as P } from '../prices';
 import { resourcesOfType } from '../template';
 import { add, props, type Ctx, type Pricer } from './context';
 
@@ -65,7 +65,16 @@ export const simpleCounts: Pricer = {
         unitPrice: P.wafAcl.usd + rules * P.wafRule.usd,
         unit: 'ACL-month',
         source: P.wafAcl.source,
-        assumption: 'requests ($0.60/M) not included',
+      });
+      add(ctx, {
+        id,
+        type: r.Type,
+        resource: 'WAF requests inspected',
+        count: A.wafMillionRequests,
+        unitPrice: P.wafRequestsMillion.usd,
+        unit: P.wafRequestsMillion.unit,
+        source: P.wafRequestsMillion.source,
+        assumption: `${A.wafMillionRequests} M requests a month`,
       });
     }
   },
