@@ -123,16 +123,14 @@ describe('Service', () => {
       TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
     });
   });
-  it('has a container health check and stop timeout', () => {
+  it('has a stop timeout, and no container health check unless the service asks for one', () => {
+    // The ALB's target group check is the health check: it needs no curl, wget or node in the image.
     prod.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
-        Match.objectLike({
-          StopTimeout: 30,
-          HealthCheck: Match.objectLike({
-            Command: ['CMD-SHELL', Match.stringLikeRegexp('127.0.0.1:3000/health')],
-          }),
-        }),
-      ],
+      ContainerDefinitions: [Match.objectLike({ StopTimeout: 30, HealthCheck: Match.absent() })],
+    });
+    prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/health',
+      Port: 3000,
     });
   });
   it('keeps logs 7 days in dev and 90 in prod', () => {
