@@ -386,6 +386,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   // cfn-lint
   {
     rule: 'W3005',
+    resource: /^(Standby\/)?Service[A-Za-z0-9]+\/Service\/Service$/,
+    reason:
+      'The CDK orders an ECS service after the listener rule its target group hangs on (DependsOn); with traffic shifting the service also names that rule in AdvancedConfiguration, so the duplicate is harmless.',
+  },
+  {
+    rule: 'W3005',
     resource:
       /^(Custom::(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider\/|Custom(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider)/,
     reason:

@@ -13,7 +13,8 @@ describe('runChecks on talent prod', () => {
     expect(prod.guard).toEqual({ ran: true });
     expect(prod.cfnLint).toMatchObject({ ran: true, version: expect.stringMatching(/^cfn-lint \d+\./) });
     const sources = new Set(prod.findings.map((f) => f.source));
-    expect([...sources].sort()).toEqual(['AwsSolutions', 'ControlTower', 'NIST.800.53.R5']);
+    // cfn-lint's one finding on talent prod is the acknowledged W3005 of the canary's listener-rule dependency.
+    expect([...sources].sort()).toEqual(['AwsSolutions', 'ControlTower', 'NIST.800.53.R5', 'cfn-lint']);
   });
   it('leaves zero unacknowledged errors', () => {
     expect(prod.findings.filter((f) => !f.acknowledged)).toEqual([]);
