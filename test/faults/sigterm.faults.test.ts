@@ -3,12 +3,13 @@ import { between, runLoad } from '../../bench/harness/load';
 import { report, sleep, startScenario, summarize, talentMix, type Scenario } from './scenario';
 
 // ECS stops a task mid-load: SIGTERM, then SIGKILL after the stop timeout. To have real work in flight at the
-// signal, a lock on `opportunities` holds every DB request for 2 s around it.
+// signal, a lock on `opportunities` holds every DB request for 1 s around it: shorter than the runtime's 1.5 s
+// statement and pool-wait timeouts, so what is in flight is slow work that must complete, not work that times out.
 const RATE = 200;
 const STOP_TIMEOUT_S = 10;
 const LOCK_AT_MS = 4_000;
-const SIGTERM_AFTER_LOCK_MS = 1_000;
-const LOCK_FOR_MS = 2_000;
+const SIGTERM_AFTER_LOCK_MS = 500;
+const LOCK_FOR_MS = 1_000;
 /** A request sent this close before the signal may still be on the wire: not counted as accepted. */
 const ON_THE_WIRE_MS = 50;
 
