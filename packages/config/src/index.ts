@@ -19,6 +19,7 @@ export {
 } from './contract';
 export { ConfigError, type ConfigIssue } from './errors';
 export { routeOrder, type Route } from './routes';
+export { rateLimitedResponse, RATE_LIMITED_BODY_KEY, type RateLimitedResponse } from './rate-limit';
 export {
   NAME_LIMITS,
   nameProblem,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { resolve, type AppConfig } from '@berthjs/config';
+import { rateLimitedResponse, resolve, type AppConfig } from '@berthjs/config';
 import oky from '../../../examples/seeds/oky/berth.config';
 import talent from '../../../examples/talent/berth.config';
 import { allStacks, buildApp, estimateCost, managedRuleGroups } from '../src/index';
@@ -31,10 +31,32 @@ describe('Waf on the ALB (talent prod)', () => {
     ]);
     expect(p.Rules[0]).toMatchObject({
       Priority: 0,
-      Action: { Block: {} },
       Statement: { RateBasedStatement: { Limit: 2000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } },
     });
     expect(p.Rules[1]).toMatchObject({ OverrideAction: { None: {} } });
+  });
+  it('answers a client over the rate limit with 429, a retry-after of one window and the body berth dev sends', () => {
+    const [acl] = resourcesOf(prod, 'AWS::WAFv2::WebACL');
+    const p = acl!.Properties as { Rules: Record<string, unknown>[]; CustomResponseBodies: unknown };
+    // Without a CustomResponse, WAF's Block answers 403.
+    expect(p.Rules[0]!.Action).toEqual({
+      Block: {
+        CustomResponse: {
+          ResponseCode: 429,
+          CustomResponseBodyKey: 'rate-limited',
+          ResponseHeaders: [{ Name: 'retry-after', Value: '300' }],
+        },
+      },
+    });
+    const local = rateLimitedResponse({ rateLimit: 2000, rateWindowSeconds: 300 });
+    expect(p.CustomResponseBodies).toEqual({
+      'rate-limited': { ContentType: 'TEXT_PLAIN', Content: local.body },
+    });
+    expect(local.body).toMatch(
+      /^429 Too Many Requests: more than 2000 requests from your IP address in 300 seconds/,
+    );
+    // WAF stores the body as given: plain ASCII, within its 4 KB limit for one body.
+    expect(/^[\x20-\x7e\n]+$/.test(local.body) && local.body.length < 4096).toBe(true);
   });
   it('only counts the common rule set\u2019s body-size rule, which would 403 JSON bodies over 8 KB', () => {
     prod.hasResourceProperties('AWS::WAFv2::WebACL', {

@@ -10,7 +10,8 @@ import {
 } from 'node:http';
 import { handleConsole, type ConsoleState } from './console';
 import { checkHost } from './guard';
-import type { Route } from '@berthjs/config';
+import { rateLimitedResponse, type Route } from '@berthjs/config';
+import type { RateLimiter } from './rate-limit';
 import { routeRequest } from './routing';
 import type { ServiceProcess } from './service';
 
@@ -48,6 +49,8 @@ export interface RouterTarget {
   /** The router's own port, for X-Forwarded-Port and the 502 page's console link. */
   readonly port: number;
   readonly limits: RouterLimits;
+  /** edge.waf's rate limit per client IP, when the environment has it in block mode. */
+  readonly rateLimit?: RateLimiter;
 }
 
 /**
@@ -91,7 +94,8 @@ export function routerServer(handler: RequestListener, limits: RouterLimits): Se
 
 /**
  * Every request the router port receives: a Host check first (the console answers loopback names only), then
- * `/_berth/*` to the console and anything else to the service the listener rules select.
+ * `/_berth/*` to the console and anything else, once edge.waf's rate limit lets it through, to the service the
+ * listener rules select. The console is Berth's own and exists only locally: it is never limited.
  */
 export function routerHandler(session: {
   readonly target: () => RouterTarget;
@@ -113,6 +117,12 @@ export function routerHandler(session: {
       const state = session.console();
       if (!state) return void res.writeHead(503, { 'retry-after': '1' }).end('berth dev is starting\n');
       return void handleConsole(req, res, state);
+    }
+    // The web ACL keys on the address the request came from, not X-Forwarded-For (aggregateKeyType IP).
+    if (target.rateLimit?.limited(req.socket.remoteAddress ?? '')) {
+      const limited = rateLimitedResponse(target.rateLimit.waf);
+      res.writeHead(limited.status, { 'content-type': limited.contentType, ...limited.headers });
+      return void res.end(limited.body);
     }
     proxy(req, res, target);
   };

@@ -12,6 +12,7 @@ import { freePort } from './ports';
 import { sessionToken } from './guard';
 import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from './router';
 import { planChange, watchFile } from './live';
+import { rateLimiterFor, type RateLimiter } from './rate-limit';
 import { Scheduler } from './scheduler';
 import { healthFailure, type ServiceProcess } from './service';
 import {
@@ -62,6 +63,7 @@ export class DevSession {
   private readonly limits: RouterLimits;
   private resolved: ResolvedApp;
   private rules: readonly Route[];
+  private rateLimit: RateLimiter | undefined;
   private configWatcher: FSWatcher | undefined;
   /** Carried by the console page; required on every state-changing console call. */
   readonly token = sessionToken();
@@ -73,6 +75,7 @@ export class DevSession {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.resolved = options.resolved;
     this.rules = routeOrder(options.resolved);
+    this.rateLimit = rateLimiterFor(options.resolved.edge.waf);
     this.ports = readPorts(options.stateDir);
     this.record = new RunRecord(options.stateDir, this.t0);
   }
@@ -93,6 +96,7 @@ export class DevSession {
           services: this.services,
           port: this.port,
           limits: this.limits,
+          ...(this.rateLimit ? { rateLimit: this.rateLimit } : {}),
         }),
         console: () => this.consoleState,
         appHosts: appHostNames(this.rules),
@@ -242,9 +246,14 @@ export class DevSession {
     try {
       await this.peers!.update(next, change.addedBuckets);
       if (change.addedBuckets.length) applied.push(`bucket ${change.addedBuckets.join(', ')} created`);
+      const wafBefore = JSON.stringify(this.resolved.edge.waf);
       this.resolved = next;
       this.rules = routeOrder(next);
       if (change.routes) applied.push('routes');
+      if (wafBefore !== JSON.stringify(next.edge.waf)) {
+        this.rateLimit = rateLimiterFor(next.edge.waf);
+        applied.push('edge.waf rate limit');
+      }
       const envs = await this.serviceEnvs(next);
       this.scheduler?.update(jobSpecs(next, loaded.dir, envs, this.term));
       if (change.jobs) applied.push('jobs');

@@ -3,6 +3,7 @@ import type { ResolvedApp } from '@berthjs/config';
 import type { LoadedConfig } from '../load';
 import type { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
+import { wafSummary } from './rate-limit';
 import { display } from './state';
 import type { Terminal } from './terminal';
 
@@ -46,6 +47,8 @@ export function printSummary(term: Terminal, input: SummaryInput): void {
       `npx berth dev token --config ${config}${state} --sub user-1 --email you@example.com [--role …]`,
     ]);
   }
+  const waf = wafSummary(resolved.edge.waf);
+  if (waf) rows.push(['waf', waf]);
   for (const j of scheduler?.views() ?? []) {
     if (j.nextRun)
       rows.push([`job`, `${j.name}: ${j.schedule}, next ${j.nextRun.replace('T', ' ').slice(0, 16)} UTC`]);

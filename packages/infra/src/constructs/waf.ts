@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import type { ResolvedWaf } from '@berthjs/config';
+import { RATE_LIMITED_BODY_KEY, rateLimitedResponse, type ResolvedWaf } from '@berthjs/config';
 
 export interface WafProps {
   readonly waf: ResolvedWaf;
@@ -48,7 +48,7 @@ export function managedRuleGroups(waf: ResolvedWaf): readonly string[] {
 
 /**
  * An AWS WAFv2 web ACL for the app's entry point: a rate-based rule per client IP (evaluated first, so a flood is
- * cut before managed rules spend capacity on it), then AWS's managed rule groups for a web API — the common rule
+ * cut before managed rules spend capacity on it; over the limit a client gets 429, see `rateLimitedResponse`), then AWS's managed rule groups for a web API — the common rule
  * set, known bad inputs, Amazon IP reputation and, when asked, SQL injection. With `mode: 'count'` every rule only
  * counts and labels, so a new ACL can be watched in its metrics before it blocks anything. Requests are logged to a
  * CloudWatch log group (`aws-waf-logs-…`, the prefix WAF requires) with credentials redacted.
@@ -73,6 +73,8 @@ export class Waf extends Construct {
     this.name = name;
     const block = waf.mode === 'block';
     const groups = [COMMON, KNOWN_BAD_INPUTS, IP_REPUTATION, ...(waf.sqlInjection ? [SQL_INJECTION] : [])];
+    // A flood gets 429 with a retry-after, as `berth dev`'s router answers, instead of Block's default 403.
+    const limited = rateLimitedResponse(waf);
     const rules: wafv2.CfnWebACL.RuleProperty[] = [
       {
         name: 'RatePerIp',
@@ -84,7 +86,17 @@ export class Waf extends Construct {
             aggregateKeyType: 'IP',
           },
         },
-        action: block ? { block: {} } : { count: {} },
+        action: block
+          ? {
+              block: {
+                customResponse: {
+                  responseCode: limited.status,
+                  customResponseBodyKey: RATE_LIMITED_BODY_KEY,
+                  responseHeaders: Object.entries(limited.headers).map(([n, v]) => ({ name: n, value: v })),
+                },
+              },
+            }
+          : { count: {} },
         visibilityConfig: this.visibility(`${name}-rate-per-ip`),
       },
       ...groups.map((g, i): wafv2.CfnWebACL.RuleProperty => ({
@@ -110,6 +122,9 @@ export class Waf extends Construct {
       description: `Berth ${name}, ${waf.mode === 'block' ? 'blocking' : 'count mode'}`,
       defaultAction: { allow: {} },
       rules,
+      customResponseBodies: {
+        [RATE_LIMITED_BODY_KEY]: { contentType: 'TEXT_PLAIN', content: limited.body },
+      },
       visibilityConfig: this.visibility(name),
     });
 
