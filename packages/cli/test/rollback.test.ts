@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import {
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   UpdateServiceCommand,
   type DescribeServicesCommandOutput,
+  type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -157,6 +160,98 @@ describe('berth rollback', () => {
     const report = await rollback({ resolved, ifImageTag: 'new' }, rt);
     expect(report.skipped).toMatch(/not tag new: the failed deploy is not live/);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+
+  describe('of a canary service (talent prod deploys api by canary)', () => {
+    const DEPLOYMENT =
+      'arn:aws:ecs:us-east-1:222222222222:service-deployment/talent-prod-Cluster/talent-prod-api/r1';
+    const phase = (p: Partial<ServiceDeployment>) => ({
+      serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, ...p }],
+    });
+    beforeEach(() => {
+      ecs.on(ListServiceDeploymentsCommand).resolves({
+        serviceDeployments: [{ serviceDeploymentArn: DEPLOYMENT, createdAt: new Date() }],
+      });
+    });
+
+    it('prints each phase ECS reports, as berth deploy does, and ends on the older revision', async () => {
+      expect(resolved.services.api!.deploy.strategy).toBe('canary');
+      // GIVEN ECS takes :11 through the canary: shift, bake, complete
+      const shifting = service(11, [
+        { rev: 11, state: 'IN_PROGRESS' },
+        { rev: 12, state: 'COMPLETED' },
+      ]);
+      ecs
+        .on(DescribeServicesCommand)
+        .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+        .resolvesOnce(shifting)
+        .resolvesOnce(shifting)
+        .resolves(service(11, [{ rev: 11, state: 'COMPLETED' }]));
+      ecs
+        .on(DescribeServiceDeploymentsCommand)
+        .resolvesOnce(phase({ status: 'IN_PROGRESS', lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' }))
+        .resolvesOnce(phase({ status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' }))
+        .resolves(phase({ status: 'SUCCESSFUL' }));
+      // WHEN
+      const report = await rollback({ resolved }, rt);
+      // THEN
+      const text = lines.join('\n');
+      expect(text).toMatch(/canary deployment/);
+      expect(text).toMatch(/api: shifting production traffic[\s\S]*api: baking[\s\S]*api: complete/);
+      expect(report).toMatchObject({ to: { taskDefinition: td(11) }, phase: 'complete' });
+      // only deployments of this service, created since the rollback began
+      const list = ecs.commandCalls(ListServiceDeploymentsCommand)[0]!.args[0].input;
+      expect(list).toMatchObject({ cluster: 'talent-prod-Cluster', service: SERVICE });
+      expect(list.createdAt?.after).toBeInstanceOf(Date);
+    });
+
+    it('fails, exit 1, naming the alarm when ECS reverts the rollback', async () => {
+      // GIVEN :11 serves 5xx during its canary: the 5xx-rate alarm fires and ECS goes back to :12
+      ecs
+        .on(DescribeServicesCommand)
+        .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+        .resolvesOnce(
+          service(11, [
+            { rev: 11, state: 'IN_PROGRESS' },
+            { rev: 12, state: 'COMPLETED' },
+          ]),
+        )
+        .resolves(service(12, [{ rev: 12, state: 'COMPLETED' }]));
+      ecs
+        .on(DescribeServiceDeploymentsCommand)
+        .resolvesOnce(phase({ status: 'IN_PROGRESS', lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' }))
+        .resolves(
+          phase({
+            status: 'ROLLBACK_SUCCESSFUL',
+            alarms: { status: 'TRIGGERED', triggeredAlarmNames: ['talent-prod-api-deploy-5xx-rate'] },
+            rollback: { reason: 'CloudWatch alarm talent-prod-api-deploy-5xx-rate is in ALARM' },
+          }),
+        );
+      // WHEN
+      const err = await rollback({ resolved }, rt).catch((e: unknown) => e);
+      // THEN
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as CliError).exitCode).toBe(1);
+      expect((err as CliError).message).toMatch(
+        /^Rollback of api failed: rolled back by alarm talent-prod-api-deploy-5xx-rate/,
+      );
+      expect(lines.join('\n')).toMatch(/api: shifting production traffic[\s\S]*api: rolled back by alarm/);
+    });
+  });
+
+  it('a rolling service is not followed through the service-deployment API', async () => {
+    const api = resolved.services.api!;
+    const rolling = {
+      ...resolved,
+      services: { ...resolved.services, api: { ...api, deploy: { strategy: 'rolling' as const } } },
+    };
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+      .resolves(service(11, [{ rev: 11, state: 'COMPLETED' }]));
+    await rollback({ resolved: rolling }, rt);
+    expect(ecs.commandCalls(ListServiceDeploymentsCommand)).toHaveLength(0);
+    expect(lines.join('\n')).toMatch(/waiting for steady state/);
   });
 
   it('the command validates --to', async () => {

@@ -30,6 +30,8 @@ export interface RollbackReport {
   readonly to: { readonly taskDefinition: string; readonly images: readonly string[] };
   /** Set when nothing was changed, saying why. */
   readonly skipped?: string;
+  /** The last phase ECS reported, for a traffic-shifting service ('complete'). */
+  readonly phase?: string;
 }
 
 /**
@@ -88,14 +90,32 @@ export async function rollback(options: RollbackOptions, rt: OpsRuntime): Promis
   rt.progress(
     `${name}: ${family}:${revision} (${from.images.join(', ')}) → ${family}:${parseTaskDefinition(target).revision} (${to.images.join(', ')})`,
   );
+  // A shifting service (canary, linear, blue/green) takes the older revision through the same strategy: its phases
+  // are followed as `berth deploy` follows them, and an alarm that reverts the rollback is named.
+  const progressive = (resolved.services[name]?.deploy.strategy ?? 'rolling') !== 'rolling';
+  const since = new Date();
   await clients.ecs.send(
     new UpdateServiceCommand({ cluster: stack.cluster, service: deployed.arn, taskDefinition: target }),
   );
-  rt.progress('waiting for steady state…');
-  const [outcome] = await waitForSteadyState(clients, rt, stack.cluster, [
-    { arn: deployed.arn, name, expect: { taskDefinition: target } },
-  ]);
+  rt.progress(
+    progressive
+      ? `waiting for ECS's ${resolved.services[name]!.deploy.strategy} deployment…`
+      : 'waiting for steady state…',
+  );
+  const [outcome] = await waitForSteadyState(
+    clients,
+    rt,
+    stack.cluster,
+    [{ arn: deployed.arn, name, expect: { taskDefinition: target, progressive } }],
+    since,
+  );
   if (!outcome?.ok)
     throw new CliError(`Rollback of ${name} failed: ${outcome?.reason ?? 'unknown'}`, EXIT.failed);
-  return { env: resolved.stage, service: name, from, to };
+  return {
+    env: resolved.stage,
+    service: name,
+    from,
+    to,
+    ...(outcome.phase ? { phase: outcome.phase } : {}),
+  };
 }
