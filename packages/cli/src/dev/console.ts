@@ -9,6 +9,7 @@ import type { Rotated } from './rotation';
 import { listBuckets, type AwsCredentials } from './s3';
 import type { Scheduler } from './scheduler';
 import type { ServiceProcess } from './service';
+import type { PeerView } from './supervise';
 
 /** Everything the console reads: the running session, as it is right now. */
 export interface ConsoleState {
@@ -25,6 +26,8 @@ export interface ConsoleState {
   };
   readonly oidc?: { readonly key: SigningKey; readonly issuer: string; readonly jwksUrl: string };
   readonly peers: Readonly<Record<string, string>>;
+  /** Each peer's status right now (up, restarting, stopped), with its restarts and why it last went away. */
+  readonly peerViews?: () => PeerView[];
   /** The per-session token state-changing calls must carry (embedded in the page). */
   readonly token: string;
   /** Rotates the local database password and secret; absent without an embedded PostgreSQL. */
@@ -59,6 +62,7 @@ export async function handleConsole(
         [...state.services.values()].map((s) => s.view()),
       );
     }
+    if (path === '/_berth/api/peers') return json(res, 200, state.peerViews?.() ?? []);
     if (path === '/_berth/api/jobs') return json(res, 200, state.scheduler?.views() ?? []);
     const run = /^\/_berth\/api\/jobs\/([^/]+)\/run$/.exec(path);
     if (run) {
@@ -121,6 +125,7 @@ function appInfo(state: ConsoleState): Record<string, unknown> {
     issuer: state.oidc?.issuer ?? null,
     audience: r.auth?.audience ?? null,
     peers: state.peers,
+    peerStatus: state.peerViews?.() ?? [],
   };
 }
 

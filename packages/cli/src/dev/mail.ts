@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { refuseSes, requireAccessKey } from './peer-gate';
+import { restartableServer, type Restartable } from './supervise';
 
 /** One message in the local outbox, as the console and /_berth/api/mail show it. */
 export interface OutboxMessage {
@@ -27,6 +28,8 @@ interface SesEmail {
 export interface LocalMail {
   readonly endpoint: string;
   outbox(): OutboxMessage[];
+  /** Listens again on its port when its server closes on its own; the outbox lives on in this process. */
+  readonly restartable: Restartable;
   stop(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function startMail(options: {
   requireAccessKey(server, options.accessKeyId, refuseSes);
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
+    restartable: restartableServer(server, options.port),
     outbox: () =>
       [...store.getStoreReadonly().emails].reverse().map((e) => ({
         id: e.messageId,

@@ -13,6 +13,7 @@ import { externalPostgres, startEmbeddedPostgres, type LocalPostgres } from './p
 import { rotateDatabaseSecret } from './rotation';
 import { createBuckets, startS3, type LocalS3 } from './s3';
 import { CURRENT, startSecretsManager, type LocalSecretsManager } from './secrets-manager';
+import { PeerSupervisor, type PeerView, type Restartable } from './supervise';
 import type { Terminal } from './terminal';
 
 export interface PeerOptions {
@@ -43,6 +44,8 @@ export class Peers {
   /** The ARN of the database secret in `secretsManager`. */
   databaseSecretArn: string | undefined;
   private resolved: ResolvedApp;
+  /** One per peer, in start order: each embedded peer is restarted in place when it dies. */
+  private readonly supervisors: PeerSupervisor[] = [];
 
   constructor(private readonly options: PeerOptions) {
     this.credentials = loadCredentials(options.stateDir).credentials;
@@ -77,8 +80,19 @@ export class Peers {
 
   /** S3 and SES side by side, then PostgreSQL (a fast shutdown). Redis is not ours to stop. */
   async stop(): Promise<void> {
+    // From here on a peer going away is a stop, not a death to restart.
+    for (const s of this.supervisors) s.stop();
     await Promise.allSettled([this.s3?.stop(), this.mail?.stop(), this.secretsManager?.stop()]);
     await this.postgres?.stop();
+  }
+
+  /** Each peer's status, for the console: up, restarting (it died and comes back), stopped. */
+  views(): PeerView[] {
+    return this.supervisors.map((s) => s.view()).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private supervise(name: string, endpoint: () => string, peer: Restartable | undefined): void {
+    this.supervisors.push(new PeerSupervisor(name, endpoint, this.options.term, peer));
   }
 
   /** Config bucket key → the bucket's local name. */
@@ -108,7 +122,7 @@ export class Peers {
   }
 
   /** What the console shows and serves of the peers. */
-  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers' | 'rotate'> {
+  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers' | 'peerViews' | 'rotate'> {
     const { routerPort } = this.options;
     const pg = this.postgres?.secret;
     const sm = this.secretsManager;
@@ -129,6 +143,7 @@ export class Peers {
       ...(this.oidc
         ? { oidc: { key: this.oidc, issuer: issuerUrl(routerPort), jwksUrl: jwksUrl(routerPort) } }
         : {}),
+      peerViews: () => this.views(),
       peers: {
         ...(pg ? { postgres: `postgres://${pg.username}@${pg.host}:${pg.port}/${pg.dbname}` } : {}),
         ...(this.s3 ? { s3: this.s3.endpoint } : {}),
@@ -162,6 +177,7 @@ export class Peers {
     }).catch((err: Error) => {
       throw new CliError(`secrets manager: ${err.message}`, EXIT.failed, { cause: err });
     });
+    this.supervise('secretsmanager', () => this.secretsManager!.endpoint, this.secretsManager.restartable);
     const kept = this.secretsManager.read(this.secretName(), CURRENT);
     return kept ? (JSON.parse(kept.value) as DatabaseSecret).password : undefined;
   }
@@ -190,6 +206,8 @@ export class Peers {
       });
       this.recordSecret(this.postgres.secret);
       const s = this.postgres.secret;
+      // The user's own server: berth dev neither stops nor restarts it.
+      this.supervise('postgres', () => `${s.host}:${s.port}`, undefined);
       term.done(`postgres: using DATABASE_URL ${s.host}:${s.port}, database ${s.dbname}`, Date.now() - t);
       return;
     }
@@ -210,6 +228,7 @@ export class Peers {
       throw new CliError(`postgres: ${err.message}`, EXIT.failed, { cause: err });
     });
     this.recordSecret(this.postgres.secret);
+    this.supervise('postgres', () => `127.0.0.1:${port}`, this.postgres.restartable);
     term.done(
       `postgres ${this.postgres.version} ready on :${port}, database ${resolved.database.name}${this.postgres.created ? ' (new cluster)' : ''}`,
       Date.now() - t,
@@ -231,6 +250,7 @@ export class Peers {
     }).catch((err: Error) => {
       throw new CliError(`s3 (s3rver): ${err.message}`, EXIT.failed, { cause: err });
     });
+    this.supervise('s3', () => this.s3!.endpoint, this.s3.restartable);
     term.done(`s3 (s3rver) on :${port}, buckets ${Object.values(names).join(', ')}`, Date.now() - t);
   }
 
@@ -247,6 +267,7 @@ export class Peers {
     }).catch((err: Error) => {
       throw new CliError(`mail (aws-ses-v2-local): ${err.message}`, EXIT.failed, { cause: err });
     });
+    this.supervise('ses', () => this.mail!.endpoint, this.mail.restartable);
     const allow = resolved.mail.allowList;
     term.done(
       `mail (SES v2 local) on :${port}; outbox in the console${allow ? `, allow-list ${allow.join(', ') || 'empty (nobody)'}` : ''}`,
@@ -263,6 +284,8 @@ export class Peers {
     if (decision.url) {
       term.done(decision.message, Date.now() - t);
       this.cacheUrl = decision.url;
+      // REDIS_URL's server is not berth dev's: shown, not restarted.
+      this.supervise('redis', () => decision.url!, undefined);
     } else term.note(decision.message);
   }
 

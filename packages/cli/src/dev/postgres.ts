@@ -12,6 +12,7 @@ import {
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { LEGACY_SUPERUSER_PASSWORD, type PeerCredentials } from './credentials';
 import type { DatabaseSecret } from './env';
+import type { Restartable } from './supervise';
 
 /** A PostgreSQL `berth dev` uses: its own embedded server under .berth/postgres, or the user's DATABASE_URL. */
 export interface LocalPostgres {
@@ -21,6 +22,8 @@ export interface LocalPostgres {
   /** true when this run created the cluster (initdb). */
   readonly created: boolean;
   readonly pid?: number;
+  /** The embedded server, which berth dev restarts in place when it dies; undefined for DATABASE_URL. */
+  readonly restartable?: Restartable;
   stop(): Promise<void>;
 }
 
@@ -87,42 +90,55 @@ export async function startEmbeddedPostgres(options: {
 
   const logFile = join(options.dir, 'postgres.log');
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(
-    bin.postgres,
-    [
-      '-D',
-      dataDir,
-      '-p',
-      String(options.port),
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-    ],
-    {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
-      ...(owner ?? {}),
-    },
-  );
-  let tail = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      tail = (tail + chunk.toString('utf8')).slice(-4000);
-      if (tail.includes('ready to accept connections')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(
-        new Error(
-          `PostgreSQL exited while starting (${signal ?? `code ${code}`}); its log (${logFile}) ends:\n${tail.trim().split('\n').slice(-8).join('\n')}`,
-        ),
-      ),
+  const exitListeners: ((reason: string) => void)[] = [];
+  let stopping = false;
+  /** Spawns the server and resolves once it accepts connections; a later exit not asked for is reported. */
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(
+      bin.postgres,
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(options.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
+        ...(owner ?? {}),
+      },
     );
-    child.once('error', reject);
-  });
-  // The listener above keeps writing the log: a second one here would write every line twice.
+    let tail = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        // One listener for the server's life: it writes the log, so no line is written twice.
+        log.write(chunk);
+        tail = (tail + chunk.toString('utf8')).slice(-4000);
+        if (tail.includes('ready to accept connections')) resolve();
+      });
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(
+            `PostgreSQL exited while starting (${signal ?? `code ${code}`}); its log (${logFile}) ends:\n${tail.trim().split('\n').slice(-8).join('\n')}`,
+          ),
+        ),
+      );
+      child.once('error', reject);
+    });
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      const reason = signal ? `signal ${signal}` : `code ${code}`;
+      for (const l of exitListeners) l(reason);
+    });
+    return child;
+  };
+  let server = await launch();
+  let restarting: Promise<void> | undefined;
 
   const admin: DatabaseSecret = {
     username: USER,
@@ -142,16 +158,36 @@ export async function startEmbeddedPostgres(options: {
     await rekeyLegacySuperuser(admin, options.dir);
     await ensureAppDatabase(admin, secret);
   } catch (err) {
-    await stopPostgres(child);
+    await stopPostgres(server);
     throw err;
   }
   return {
     secret,
     version,
     created,
-    ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    get pid() {
+      return server.pid;
+    },
+    restartable: {
+      onExit: (listener) => void exitListeners.push(listener),
+      restart: () => {
+        restarting = (async () => {
+          // A killed postmaster leaves its backends behind for a moment, attached to the old shared memory and the
+          // data folder: they go first (the group is the old postmaster's), and a new server starts only once the
+          // whole group is gone, so two servers never write one data folder.
+          if (server.pid !== undefined) await killGroupAndWait(server.pid, 10_000);
+          clearStalePid(dataDir);
+          const next = await launch();
+          server = next;
+          if (stopping) await stopPostgres(next);
+        })().finally(() => (restarting = undefined));
+        return restarting;
+      },
+    },
     stop: async () => {
-      await stopPostgres(child);
+      stopping = true;
+      await restarting?.catch(() => undefined);
+      await stopPostgres(server);
       log.end();
     },
   };
@@ -218,6 +254,23 @@ function clearStalePid(dataDir: string): void {
     }
   }
   rmSync(file, { force: true });
+}
+
+/** SIGKILL to a process group, then waits until none of it is left (or `timeoutMs`: then it says which group). */
+async function killGroupAndWait(pgid: number, timeoutMs: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const until = Date.now() + timeoutMs;
+  while (alive()) {
+    if (Date.now() > until) throw new Error(`processes of the old server (group ${pgid}) do not exit`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Fast shutdown (SIGINT): rolls back open transactions, checkpoints, exits. Nothing committed is lost. */

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
 import { refuseS3, requireAccessKey } from './peer-gate';
+import { restartableServer, type Restartable } from './supervise';
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -12,6 +13,8 @@ export interface AwsCredentials {
 /** s3rver: the S3 wire protocol on a local port, objects stored as files under .berth/s3. */
 export interface LocalS3 {
   readonly endpoint: string;
+  /** Listens again on its port, with the same buckets and objects, when its server closes on its own. */
+  readonly restartable: Restartable;
   stop(): Promise<void>;
 }
 
@@ -41,12 +44,13 @@ export async function startS3(options: {
     })),
   });
   await server.run();
-  requireAccessKey(
-    (server as unknown as { httpServer: Server }).httpServer,
-    options.credentials.accessKeyId,
-    refuseS3,
-  );
-  return { endpoint: `http://127.0.0.1:${options.port}`, stop: () => server.close() };
+  const httpServer = (server as unknown as { httpServer: Server }).httpServer;
+  requireAccessKey(httpServer, options.credentials.accessKeyId, refuseS3);
+  return {
+    endpoint: `http://127.0.0.1:${options.port}`,
+    restartable: restartableServer(httpServer, options.port),
+    stop: () => server.close(),
+  };
 }
 
 function corsXml(bucket: ResolvedBucket): string {

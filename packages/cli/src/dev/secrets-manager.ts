@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { restartableServer, type Restartable } from './supervise';
 
 /**
  * A Secrets Manager peer for `berth dev`: the AWS JSON 1.1 protocol (`X-Amz-Target: secretsmanager.<Action>`) for
@@ -69,6 +70,8 @@ export interface LocalSecretsManager {
   moveStage(secretId: string, stage: string, versionId: string): void;
   /** UpdateSecretVersionStage with RemoveFromVersionId only: takes `stage` off `versionId` (never AWSCURRENT). */
   removeStage(secretId: string, stage: string, versionId: string): void;
+  /** Listens again on its port when its server closes on its own; the secrets are in memory and in the file. */
+  readonly restartable: Restartable;
   stop(): Promise<void>;
 }
 
@@ -220,6 +223,7 @@ export async function startSecretsManager(options: {
   const port = (server.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    restartable: restartableServer(server, port),
     ensure: store.ensure,
     read: store.read,
     put: (id, value, stages) => store.put(id, value, stages),
