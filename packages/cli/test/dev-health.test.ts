@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { healthFailure } from '../src/dev/service';
+import { healthFailure, isHealthAccessLine } from '../src/dev/service';
 import { freePort } from './support/dev-session';
 
 describe('berth dev health-check failures name the port and the likely cause', () => {
@@ -19,5 +19,29 @@ describe('berth dev health-check failures name the port and the likely cause', (
       /^it answers 404; is \/healthz its health route/,
     );
     server.close();
+  });
+});
+
+describe('berth dev hides the access lines of its own health checks', () => {
+  it('recognises a successful GET of the health path as uvicorn, werkzeug (Flask) and gunicorn print it', () => {
+    for (const line of [
+      'INFO:     127.0.0.1:52594 - "GET /health HTTP/1.1" 200 OK',
+      '127.0.0.1 - - [02/Dec/2026 01:00:00] "GET /health HTTP/1.1" 200 -',
+      '127.0.0.1 - - [02/Dec/2026:01:00:00 +0000] "GET /health?probe=1 HTTP/1.0" 204 0 "-" "-"',
+      '[pid: 7] 127.0.0.1 "GET /health HTTP/2" 301',
+    ])
+      expect(isHealthAccessLine(line, '/health'), line).toBe(true);
+    for (const line of [
+      // A failing check always shows: it is what you need to see.
+      'INFO:     127.0.0.1:52594 - "GET /health HTTP/1.1" 500 Internal Server Error',
+      'INFO:     127.0.0.1:52594 - "GET /healthz HTTP/1.1" 200 OK',
+      'INFO:     127.0.0.1:52594 - "POST /health HTTP/1.1" 200 OK',
+      'INFO:     127.0.0.1:52594 - "GET /visits HTTP/1.1" 200 OK',
+      'GET /health 200',
+    ])
+      expect(isHealthAccessLine(line, '/health'), line).toBe(false);
+    // The path is literal text, not a pattern.
+    expect(isHealthAccessLine('"GET /api/healthXcheck HTTP/1.1" 200', '/api/health.check')).toBe(false);
+    expect(isHealthAccessLine('"GET /api/health.check HTTP/1.1" 200', '/api/health.check')).toBe(true);
   });
 });

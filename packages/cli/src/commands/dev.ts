@@ -14,6 +14,7 @@ interface DevOpts {
   port?: string;
   state: string;
   maxBody?: string;
+  healthLogs?: boolean;
 }
 
 export const DEFAULT_PORT = 4000;
@@ -36,6 +37,10 @@ export function register(program: Command): void {
       'largest request body the router forwards (bytes, or 512kb, 5mb); larger gets 413',
       '5mb',
     )
+    .option(
+      '--health-logs',
+      "show the access lines services print for berth dev's own health checks (hidden by default)",
+    )
     .action(async (opts: DevOpts) => {
       const port = parsePort(opts.port);
       const maxBodyBytes = parseSize(opts.maxBody ?? '5mb');
@@ -47,6 +52,7 @@ export function register(program: Command): void {
         portGiven: port !== undefined,
         stateDir: resolvePath(opts.state),
         limits: { maxBodyBytes },
+        ...(opts.healthLogs ? { healthLogs: true } : {}),
       });
       let signals = 0;
       let stopped: (() => void) | undefined;

@@ -19,6 +19,8 @@ export interface ServiceSpec {
   readonly stopTimeout: number;
   /** Absolute folders whose changes reload the service. */
   readonly watch: readonly string[];
+  /** Show the access lines of berth dev's own health checks (hidden by default). @default false */
+  readonly healthLogs?: boolean;
 }
 
 /** What the console and /_berth/api/services show. */
@@ -41,6 +43,19 @@ const START_GRACE_MS = 60_000;
 /** Paths whose changes never reload: dependencies, state, build output, and Python's own bytecode writes. */
 const IGNORED =
   /(^|[/\\])(node_modules|\.git|\.berth|\.venv|dist|coverage|__pycache__|\.pytest_cache)([/\\]|$)|\.py[co]$/;
+
+/** How long a health check's access line may take to arrive after the check was sent. */
+const PROBE_LINE_MS = 5_000;
+
+/**
+ * Whether `line` is a web server's access line for a successful `GET <path>`: the request line in quotes, then a
+ * 2xx/3xx status, as uvicorn (`"GET /health HTTP/1.1" 200 OK`), gunicorn and werkzeug/Flask
+ * (`"GET /health HTTP/1.1" 200 -`), and the common and combined log formats print it.
+ */
+export function isHealthAccessLine(line: string, path: string): boolean {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`"GET ${escaped}(\\?[^" ]*)? HTTP/\\d(\\.\\d)?" [23]\\d\\d\\b`).test(line);
+}
 
 /** Whether a changed path (relative to a watched folder) leaves the service running as it is. */
 export function isIgnoredChange(name: string): boolean {
@@ -66,6 +81,8 @@ export class ServiceProcess {
   private watchers: FSWatcher[] = [];
   private healthyWaiters: ((healthy: boolean) => void)[] = [];
   private reloading: Promise<void> | undefined;
+  /** When each recent health check was sent: each one may account for one access line, which is then hidden. */
+  private probesSent: number[] = [];
 
   constructor(
     /** Replaced by a reload with a new spec (the config changed). */
@@ -194,9 +211,22 @@ export class ServiceProcess {
   }
 
   private output(line: string): void {
+    if (this.isProbeLine(line)) return;
     const formatted = formatLine(line);
     this.logs.push(formatted.text);
     this.terminal.child(this.spec.name, formatted.text, formatted.colored);
+  }
+
+  /**
+   * A successful health-check access line that one of berth dev's own checks (sent within the last 5 s, not yet
+   * matched) accounts for. A request of yours to the health path at the same moment is indistinguishable and may be
+   * hidden in its place; a failing check's line always shows.
+   */
+  private isProbeLine(line: string): boolean {
+    if (this.spec.healthLogs || !isHealthAccessLine(line, this.spec.healthPath)) return false;
+    const since = Date.now() - PROBE_LINE_MS;
+    while (this.probesSent.length && this.probesSent[0]! < since) this.probesSent.shift();
+    return this.probesSent.shift() !== undefined;
   }
 
   private record(text: string): void {
@@ -214,6 +244,8 @@ export class ServiceProcess {
     if (this.stopping) return;
     const child = this.child;
     if (child && !hasExited(child)) {
+      this.probesSent.push(Date.now());
+      if (this.probesSent.length > 50) this.probesSent.shift();
       const ok = await probe(this.spec.port, this.spec.healthPath);
       if (this.stopping || this.child !== child) return this.scheduleHealth(100);
       if (ok) {

@@ -40,6 +40,8 @@ export interface DevOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default - DEFAULT_LIMITS (5 MiB bodies, 10 s headers, 60 s idle) */
   readonly limits?: Partial<RouterLimits>;
+  /** Show the access lines a service prints for berth dev's own health checks. @default false */
+  readonly healthLogs?: boolean;
 }
 
 export { lastRouterPort, RUN_FILE } from './state';
@@ -139,6 +141,7 @@ export class DevSession {
         this.term,
         (name) => serviceUrl(resolved, name, this.port),
         this.services,
+        this.options.healthLogs,
       );
       this.record.start(this.port, this.token, () => this.groups());
       await Promise.all(
@@ -261,7 +264,7 @@ export class DevSession {
       const restart = new Set(change.restart);
       // A new bucket reaches only the services that use it, through their env: those restart too.
       for (const name of Object.keys(next.services)) {
-        const spec = serviceSpec(next, loaded.dir, envs, name);
+        const spec = serviceSpec(next, loaded.dir, envs, name, this.options.healthLogs);
         const proc = this.services.get(name);
         if (!spec || !proc || !restart.has(name)) continue;
         void proc.reload('the config changed', spec);

@@ -61,6 +61,7 @@ export function serviceSpec(
   configDir: string,
   envs: ServiceEnvs,
   name: string,
+  healthLogs = false,
 ): ServiceSpec | undefined {
   const service = resolved.services[name];
   if (!service?.dev) return undefined;
@@ -75,6 +76,7 @@ export function serviceSpec(
     healthPath: service.healthPath,
     stopTimeout: service.stopTimeout,
     watch: service.dev.watch.map((w) => resolvePath(configDir, w)),
+    healthLogs,
   };
 }
 
@@ -86,6 +88,7 @@ export function startServices(
   term: Terminal,
   urlOf: (service: string) => string,
   into: Map<string, ServiceProcess>,
+  healthLogs = false,
 ): void {
   for (const service of Object.values(resolved.services)) {
     if (!service.dev) {
@@ -95,7 +98,7 @@ export function startServices(
       continue;
     }
     const proc = new ServiceProcess(
-      serviceSpec(resolved, configDir, envs, service.name)!,
+      serviceSpec(resolved, configDir, envs, service.name, healthLogs)!,
       term,
       urlOf(service.name),
     );
