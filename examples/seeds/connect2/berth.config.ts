@@ -32,6 +32,9 @@ export default defineApp({
   },
   database: { engine: 'postgres', version: '16.13', name: 'connect2', storage: { allocated: 20, max: 100 } },
   cache: { engine: 'redis' },
+  // Documents clients upload straight to S3 through a presigned URL, and the mail the API sends through SES.
+  buckets: { documents: {} },
+  mail: { domain: 'connect.com', from: 'Connect <no-reply@connect.com>', allowList: ['@connect.com'] },
   network: { cidr: '10.1.0.0/16', azs: 2 },
   edge: { domain: 'connect.com', hostedZoneId: 'Z0CONNECT0000000000' },
   bastion: {},
