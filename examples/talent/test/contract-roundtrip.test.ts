@@ -1,9 +1,14 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CONTRACT, contractFor, resolve, serviceFamily } from '@berthjs/config';
+import { contractFor, resolve } from '@berthjs/config';
 import { loadRuntimeConfig } from '@berthjs/runtime';
 import { localEnv, type LocalPeers } from '../../../packages/cli/src/dev/env';
-import { berthStacks, buildApp } from '../../../packages/infra/src/index';
+import {
+  fakePeers,
+  nameDrift,
+  standIn,
+  taskContainers,
+  type Container,
+} from '../../../test/support/contract-names';
 import talent from '../berth.config';
 
 /**
@@ -14,57 +19,10 @@ import talent from '../berth.config';
 const dev = resolve(talent, 'dev');
 const prod = resolve(talent, 'prod');
 
-const peers: LocalPeers = {
-  database: { username: 'postgres', password: 'local-pw', host: '127.0.0.1', port: 54321, dbname: 'talent' },
-  cacheUrl: 'redis://127.0.0.1:6379',
-  s3Endpoint: 'http://127.0.0.1:4569',
-  sesEndpoint: 'http://127.0.0.1:8005',
-  secretsManagerEndpoint: 'http://127.0.0.1:4584',
-  buckets: Object.fromEntries(Object.keys(dev.buckets).map((b) => [b, `talent-dev-${b}`])),
-  secrets: {},
-  processEnv: {},
-};
-
-/** Stand-ins for values CloudFormation only knows at deploy time (tokens): the names are what is under test. */
-function standIn(name: string): string {
-  if (name === CONTRACT.databaseSecret.name)
-    return JSON.stringify({
-      username: 'berth',
-      password: 'pw',
-      host: 'db.internal',
-      port: 5432,
-      dbname: 'talent',
-    });
-  if (name === CONTRACT.databaseSecretArn.name)
-    return 'arn:aws:secretsmanager:us-east-1:123456789012:secret:talent-db-AbCdEf';
-  if (name === CONTRACT.cacheUrl.name) return 'rediss://cache.internal:6379';
-  if (name.startsWith('BUCKET_')) return 'talent-prod-bucket';
-  if (name === CONTRACT.pgPort.name) return '5432';
-  return 'value.internal';
-}
-
-type Container = {
-  Name: string;
-  Environment?: { Name: string; Value: unknown }[];
-  Secrets?: { Name: string; ValueFrom: unknown }[];
-};
+const peers: LocalPeers = fakePeers(dev);
 
 function prodContainers(): Map<string, Container> {
-  const template = Template.fromStack(berthStacks(buildApp(prod))[0]!).toJSON() as {
-    Resources: Record<
-      string,
-      { Type: string; Properties: { Family?: string; ContainerDefinitions?: Container[] } }
-    >;
-  };
-  const out = new Map<string, Container>();
-  for (const name of Object.keys(prod.services)) {
-    const task = Object.values(template.Resources).find(
-      (r) => r.Type === 'AWS::ECS::TaskDefinition' && r.Properties.Family === serviceFamily(prod, name),
-    );
-    const container = task?.Properties.ContainerDefinitions?.find((c) => c.Name === name);
-    if (container) out.set(name, container);
-  }
-  return out;
+  return taskContainers(prod).services;
 }
 
 describe('the contract round trip (talent)', () => {
@@ -78,7 +36,7 @@ describe('the contract round trip (talent)', () => {
           PGHOST: '127.0.0.1',
           PGPORT: '54321',
           PGDATABASE: 'talent',
-          PGUSER: 'postgres',
+          PGUSER: 'app',
           PGPASSWORD: 'local-pw',
         });
         expect(env).not.toHaveProperty('PGSSLMODE');
@@ -111,35 +69,8 @@ describe('the contract round trip (talent)', () => {
   });
 
   it('dev and prod give a service the same names, apart from local-only and cloud-only rows', () => {
-    // By design: TLS mode, rotation ARN, AUTH token and configuration set exist only in the cloud (no TLS, rotation or
-    // SES events locally); the allow-list exists only outside prod (prod mails everyone).
-    const cloudOnly = new Set(
-      [
-        CONTRACT.pgSslMode,
-        CONTRACT.databaseSecretArn,
-        CONTRACT.cacheAuthToken,
-        CONTRACT.mailConfigurationSet,
-      ].map((e) => e.name),
-    );
-    const outsideProdOnly = CONTRACT.mailAllowList.name;
-    const localOnly = new Set(
-      [CONTRACT.s3Endpoint, CONTRACT.sesEndpoint, CONTRACT.secretsManagerEndpoint].map((e) => e.name),
-    );
     for (const [name, c] of containers) {
-      const cloud = new Set([...(c.Environment ?? []), ...(c.Secrets ?? [])].map((e) => e.Name));
-      const local = new Set(Object.keys(localEnv(dev, name, peers, 4100).env));
-      const missingLocally = [...cloud].filter(
-        (n) => !local.has(n) && !cloudOnly.has(n) && n !== outsideProdOnly,
-      );
-      const missingInCloud = [...local].filter(
-        (n) =>
-          !cloud.has(n) &&
-          !localOnly.has(n) &&
-          n !== outsideProdOnly &&
-          !n.startsWith('AWS_ACCESS_KEY') &&
-          !n.startsWith('AWS_SECRET'),
-      );
-      expect({ name, missingLocally, missingInCloud }).toEqual({
+      expect({ name, ...nameDrift(dev, name, c, peers) }).toEqual({
         name,
         missingLocally: [],
         missingInCloud: [],
