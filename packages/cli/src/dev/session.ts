@@ -165,6 +165,7 @@ export class DevSession {
         services: this.services,
         scheduler: this.scheduler,
         startedAt: this.t0,
+        ...(this.peers.database() ? { database: this.peers.database()! } : {}),
       });
     } catch (err) {
       if (this.stopping) {

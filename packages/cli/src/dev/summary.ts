@@ -24,6 +24,8 @@ export interface SummaryInput {
   readonly scheduler: Scheduler | undefined;
   /** When the run began, for the "is up" time. */
   readonly startedAt: number;
+  /** The PostgreSQL berth dev runs, when the app has a database. */
+  readonly database?: { readonly running: string; readonly mismatch?: string };
 }
 
 /** What `berth dev` prints once the app is up: where each service answers, the token command, the next job runs. */
@@ -47,6 +49,11 @@ export function printSummary(term: Terminal, input: SummaryInput): void {
       `npx berth dev token --config ${config}${state} --sub user-1 --email you@example.com [--role …]`,
     ]);
   }
+  if (input.database)
+    rows.push([
+      'database',
+      input.database.mismatch ?? `PostgreSQL ${input.database.running}, as the config says`,
+    ]);
   const waf = wafSummary(resolved.edge.waf);
   if (waf) rows.push(['waf', waf]);
   for (const j of scheduler?.views() ?? []) {
