@@ -15,6 +15,7 @@ interface DevOpts {
   state: string;
   maxBody?: string;
   healthLogs?: boolean;
+  verboseAccess?: boolean;
 }
 
 export const DEFAULT_PORT = 4000;
@@ -41,6 +42,7 @@ export function register(program: Command): void {
       '--health-logs',
       "show the access lines services print for berth dev's own health checks (hidden by default)",
     )
+    .option('--verbose-access', "show services' access lines with their full (redacted) request headers")
     .action(async (opts: DevOpts) => {
       const port = parsePort(opts.port);
       const maxBodyBytes = parseSize(opts.maxBody ?? '5mb');
@@ -53,6 +55,7 @@ export function register(program: Command): void {
         stateDir: resolvePath(opts.state),
         limits: { maxBodyBytes },
         ...(opts.healthLogs ? { healthLogs: true } : {}),
+        verboseAccess: opts.verboseAccess === true,
       });
       let signals = 0;
       let stopped: (() => void) | undefined;

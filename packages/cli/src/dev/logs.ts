@@ -40,9 +40,39 @@ export interface LogLine {
   /** The same line with ANSI colours, for a TTY. */
   readonly colored: string;
   readonly level: number;
+  /** The parsed JSON line, when it was one. */
+  readonly entry?: Readonly<Record<string, unknown>>;
 }
 
-export function formatLine(line: string): LogLine {
+export interface FormatOptions {
+  /** Access lines with their full (redacted) header set and client address. @default false */
+  readonly verboseAccess?: boolean;
+}
+
+/**
+ * The runtime's access line (`msg: 'request'`, `request: {method, url, headers, remoteAddress}`, `statusCode`, `ms`)
+ * shown as `request GET /x → 201 12ms`: one request, one short line. Its headers (already redacted by the runtime)
+ * and the client address only with `--verbose-access`.
+ */
+function accessLine(
+  entry: Record<string, unknown>,
+  options: FormatOptions,
+): { msg: string; rest: string[] } | undefined {
+  const request = entry.request as Record<string, unknown> | undefined;
+  if (entry.msg !== 'request' || typeof request !== 'object' || request === null) return undefined;
+  if (typeof request.method !== 'string' || typeof request.url !== 'string') return undefined;
+  const status = typeof entry.statusCode === 'number' ? ` → ${entry.statusCode}` : '';
+  const ms = typeof entry.ms === 'number' ? ` ${entry.ms}ms` : '';
+  const rest = options.verboseAccess
+    ? Object.entries(request)
+        .filter(([k]) => k !== 'method' && k !== 'url')
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    : [];
+  return { msg: `request ${request.method} ${request.url}${status}${ms}`, rest };
+}
+const ACCESS_FIELDS = new Set(['request', 'statusCode', 'ms']);
+
+export function formatLine(line: string, options: FormatOptions = {}): LogLine {
   const trimmed = line.trimEnd();
   if (!trimmed.startsWith('{')) return { text: trimmed, colored: trimmed, level: 30 };
   let entry: Record<string, unknown>;
@@ -66,16 +96,19 @@ export function formatLine(line: string): LogLine {
     typeof entry.time === 'number' || typeof entry.time === 'string' ? new Date(entry.time) : undefined;
   const time = parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date();
   const clock = time.toISOString().slice(11, 23);
-  const msg = typeof entry.msg === 'string' ? entry.msg : entry._aws ? 'metric' : '';
-  const fields = Object.entries(entry)
-    .filter(([k]) => !HIDDEN.has(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
+  const access = accessLine(entry, options);
+  const msg = access?.msg ?? (typeof entry.msg === 'string' ? entry.msg : entry._aws ? 'metric' : '');
+  const fields = [
+    ...Object.entries(entry)
+      .filter(([k]) => !HIDDEN.has(k) && !(access && ACCESS_FIELDS.has(k)))
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`),
+    ...(access?.rest ?? []),
+  ].join(' ');
   const err = entry.err as { stack?: string; message?: string } | undefined;
   const stack = err ? `\n${(err.stack ?? err.message ?? JSON.stringify(err)).replace(/^/gm, '    ')}` : '';
   const text = `${clock} ${meta.name} ${msg}${fields ? `  ${fields}` : ''}${stack}`;
   const colored = `\x1b[90m${clock}\x1b[0m \x1b[${meta.color}m${meta.name}\x1b[0m ${msg}${fields ? `  \x1b[90m${fields}\x1b[0m` : ''}${stack}`;
-  return { text, colored, level };
+  return { text, colored, level, entry };
 }
 
 /** Splits a byte stream into lines (a chunk may end mid-line). */

@@ -13,6 +13,44 @@ export interface OutboxMessage {
   readonly text: string;
   readonly html?: string;
   readonly date: string;
+  /** sent: SES took it; dropped: the app's mailer never sent it (the allow-list), with `reason`. */
+  readonly status: 'sent' | 'dropped';
+  readonly reason?: string;
+  /** For a dropped message: the service or job whose mailer dropped it. */
+  readonly source?: string;
+}
+
+/** A message the app's mailer dropped, as its log line tells it (the address masked as the runtime masks it). */
+export interface DroppedMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly reason: string;
+  readonly date: string;
+  readonly source: string;
+}
+
+/**
+ * The runtime's mailer drops a message to a recipient outside the allow-list before SES sees it, and logs
+ * `mail: dropped, recipient not on the allow-list` with the masked address and the subject. That line is how the
+ * outbox learns of it: the app's code path stays the cloud's.
+ */
+export function droppedMail(
+  source: string,
+  entry: Readonly<Record<string, unknown>>,
+  allowList: readonly string[] | null | undefined,
+): DroppedMail | undefined {
+  const msg = entry.msg;
+  if (typeof msg !== 'string' || !msg.startsWith('mail: dropped')) return undefined;
+  const why = msg.replace(/^mail: dropped,?\s*/, '') || 'dropped by the mailer';
+  const time =
+    typeof entry.time === 'string' || typeof entry.time === 'number' ? new Date(entry.time) : new Date();
+  return {
+    to: typeof entry.to === 'string' ? entry.to : '(unknown)',
+    subject: typeof entry.subject === 'string' ? entry.subject : '',
+    reason: allowList ? `${why} (${allowList.join(', ') || 'empty: nobody'})` : why,
+    date: (Number.isNaN(time.getTime()) ? new Date() : time).toISOString(),
+    source,
+  };
 }
 
 interface SesEmail {
@@ -28,6 +66,8 @@ interface SesEmail {
 export interface LocalMail {
   readonly endpoint: string;
   outbox(): OutboxMessage[];
+  /** Shows a message the app's mailer dropped in the outbox, marked as dropped (kept for this run). */
+  recordDropped(mail: DroppedMail): void;
   /** Listens again on its port when its server closes on its own; the outbox lives on in this process. */
   readonly restartable: Restartable;
   stop(): Promise<void>;
@@ -56,21 +96,41 @@ export async function startMail(options: {
       // A corrupt outbox file only loses old local mail.
     }
   }
+  const dropped: OutboxMessage[] = [];
+  let droppedCount = 0;
   const server = await start({ host: '127.0.0.1', port: options.port });
   requireAccessKey(server, options.accessKeyId, refuseSes);
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     restartable: restartableServer(server, options.port),
     outbox: () =>
-      [...store.getStoreReadonly().emails].reverse().map((e) => ({
-        id: e.messageId,
-        from: e.from,
-        to: [...e.destination.to, ...e.destination.cc, ...e.destination.bcc],
-        subject: e.subject,
-        text: e.body.text ?? stripHtml(e.body.html ?? ''),
-        ...(e.body.html ? { html: e.body.html } : {}),
-        date: new Date(e.at * 1000).toISOString(),
-      })),
+      [
+        ...[...store.getStoreReadonly().emails].reverse().map((e): OutboxMessage => ({
+          id: e.messageId,
+          from: e.from,
+          to: [...e.destination.to, ...e.destination.cc, ...e.destination.bcc],
+          subject: e.subject,
+          text: e.body.text ?? stripHtml(e.body.html ?? ''),
+          ...(e.body.html ? { html: e.body.html } : {}),
+          date: new Date(e.at * 1000).toISOString(),
+          status: 'sent',
+        })),
+        ...[...dropped].reverse(),
+      ].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0)),
+    recordDropped: (mail) => {
+      dropped.push({
+        id: `dropped-${++droppedCount}`,
+        from: '',
+        to: [mail.to],
+        subject: mail.subject,
+        text: '',
+        date: mail.date,
+        status: 'dropped',
+        reason: mail.reason,
+        source: mail.source,
+      });
+      if (dropped.length > 500) dropped.splice(0, dropped.length - 500);
+    },
     stop: async () => {
       writeFileSync(options.file, JSON.stringify(store.getStoreReadonly().emails.slice(-500)), {
         mode: 0o600,

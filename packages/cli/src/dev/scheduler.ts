@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { nextRun } from './cron';
 import { spawnGroup, stopGroup } from './group';
-import { formatLine, lineSplitter, Ring } from './logs';
+import { lineSplitter, Ring } from './logs';
 import { seconds, type Terminal } from './terminal';
 
 export interface JobSpec {
@@ -145,7 +145,7 @@ export class Scheduler {
         return;
       }
       const onLine = (l: string) => {
-        const f = formatLine(l);
+        const f = this.terminal.format(job.name, l);
         tail.push(f.text);
         run.output = tail.all();
         this.terminal.child(label, f.text, f.colored);

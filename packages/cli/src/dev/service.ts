@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { get } from 'node:http';
 import { hasExited, spawnGroup, stopGroup } from './group';
-import { formatLine, lineSplitter, Ring } from './logs';
+import { lineSplitter, Ring } from './logs';
 import { seconds, type Terminal } from './terminal';
 
 export const SERVICE_STATUSES = ['starting', 'healthy', 'unhealthy', 'down', 'restarting'] as const;
@@ -212,7 +212,7 @@ export class ServiceProcess {
 
   private output(line: string): void {
     if (this.isProbeLine(line)) return;
-    const formatted = formatLine(line);
+    const formatted = this.terminal.format(this.spec.name, line);
     this.logs.push(formatted.text);
     this.terminal.child(this.spec.name, formatted.text, formatted.colored);
   }

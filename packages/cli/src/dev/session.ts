@@ -7,6 +7,7 @@ import { MIGRATE_JOB } from './commands';
 import type { ConsoleState } from './console';
 import { localEnv, processEnv } from './env';
 import { closeRouter, listenRouter } from './listen';
+import { droppedMail } from './mail';
 import { Peers } from './peers';
 import { freePort } from './ports';
 import { sessionToken } from './guard';
@@ -42,6 +43,8 @@ export interface DevOptions {
   readonly limits?: Partial<RouterLimits>;
   /** Show the access lines a service prints for berth dev's own health checks. @default false */
   readonly healthLogs?: boolean;
+  /** Service access lines with their full (redacted) header set. @default false */
+  readonly verboseAccess?: boolean;
 }
 
 export { lastRouterPort, RUN_FILE } from './state';
@@ -80,6 +83,12 @@ export class DevSession {
     this.rateLimit = rateLimiterFor(options.resolved.edge.waf);
     this.ports = readPorts(options.stateDir);
     this.record = new RunRecord(options.stateDir, this.t0);
+    this.term.verboseAccess = options.verboseAccess ?? false;
+    // Mail the app's mailer dropped (the allow-list) is shown in the outbox, marked, with the reason.
+    this.term.onEntry = (source, entry) => {
+      const dropped = this.peers?.mail && droppedMail(source, entry, this.resolved.mail?.allowList);
+      if (dropped) this.peers!.mail!.recordDropped(dropped);
+    };
   }
 
   /** Starts everything; resolves once the app is up. Throws CliError (after cleaning up) when a step fails. */

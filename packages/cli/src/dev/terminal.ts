@@ -1,10 +1,23 @@
+import { formatLine, type LogLine } from './logs';
+
 /** Progress and log output of `berth dev`: one line per step, each service's lines behind its name. */
 export class Terminal {
   readonly color: boolean;
   private width = 6;
+  /** Access lines with their full header set (`--verbose-access`). */
+  verboseAccess = false;
+  /** Sees every JSON log line a service or job writes, with its name (the outbox learns of dropped mail here). */
+  onEntry: ((source: string, entry: Readonly<Record<string, unknown>>) => void) | undefined;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
     this.color = Boolean(out.isTTY) && !process.env.NO_COLOR;
+  }
+
+  /** A service's or job's output line, formatted, recorded, and shown behind its name. */
+  format(source: string, line: string): LogLine {
+    const formatted = formatLine(line, { verboseAccess: this.verboseAccess });
+    if (formatted.entry) this.onEntry?.(source, formatted.entry);
+    return formatted;
   }
 
   /** Aligns prefixes to the longest process name. */
