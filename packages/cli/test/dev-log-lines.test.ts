@@ -43,7 +43,7 @@ describe('berth dev shows what the runtime logs', () => {
     expect(access, lines.join('')).toBeDefined();
 
     const quiet = formatLine(access!).text;
-    expect(quiet).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  request POST \/things\?page=2 → 201 \d+ms/);
+    expect(quiet).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}request POST \/things\?page=2 → 201 \d+ms/);
     expect(quiet).not.toMatch(/user-agent|headers|remoteAddress|sekrit/);
 
     const verbose = formatLine(access!, { verboseAccess: true }).text;
