@@ -15,6 +15,9 @@ export default defineApp({
       // A host name so Route 53 can fail it over to the standby region.
       hosts: ['api'],
       image: { uri: 'ghcr.io/hello-you/api:1.4.2', credentialsSecret: 'hello-you/github-token' },
+      // gunicorn on the contract's port; `berth migrate` runs this command with `migrate` appended (app/__main__.py).
+      command: ['python', '-m', 'app', '--port', '${PORT}'],
+      dev: { command: ['python3', '-m', 'app', '--dev', '--port', '${PORT}'], watch: ['app', 'migrations'] },
       secrets: { FLASK_SECRET_KEY: 'hello-you/flask-secret-key' },
       scaling: { cpu: 70, memory: 75 },
     },
