@@ -1,7 +1,7 @@
 /**
  * Start-up: process start (spawn) → first 200 on /ready, against a running PostgreSQL (the shared test server,
  * a fresh database with talent's migrations applied). Median of --runs runs (default 10) from the production
- * bundle with NODE_ENV=production; the Express peer and bare node:http are measured the same way for scale.
+ * bundle with NODE_ENV=production; the bare Fastify + pg peer and bare node:http are measured the same way for scale.
  *
  *   node --import tsx bench/startup.ts [--runs 10]
  */
@@ -73,8 +73,8 @@ try {
       }),
     ),
   }));
-  await measure('express peer → /ready 200', (port) => ({
-    args: [join(ROOT, 'bench/peers/express-app.mjs')],
+  await measure('bare Fastify + pg peer → /ready 200', (port) => ({
+    args: [join(ROOT, 'bench/peers/fastify-app.mjs')],
     cwd: ROOT,
     path: '/ready',
     env: processEnv({ PORT: String(port), DATABASE_URL: database.url }),

@@ -204,12 +204,18 @@ export interface StartTalentOptions {
    * @default - BERTH_TALENT_ENTRY, else 'bundle'
    */
   readonly entry?: 'bundle' | 'source';
+  /** Another build of the bundle to run instead (e.g. one built before a change, for a before/after run). */
+  readonly bundle?: string;
 }
 
 /** Runs talent with NODE_ENV=production, from its production bundle unless told otherwise. */
 export async function startTalent(options: StartTalentOptions): Promise<ServerProcess> {
   const source = (options.entry ?? process.env.BERTH_TALENT_ENTRY) === 'source';
-  const entry = source ? ['--import', 'tsx', join(TALENT_DIR, 'src/server.ts')] : [ensureBundle()];
+  const entry = options.bundle
+    ? [options.bundle]
+    : source
+      ? ['--import', 'tsx', join(TALENT_DIR, 'src/server.ts')]
+      : [ensureBundle()];
   return spawnServer({
     command: process.execPath,
     args: [...(options.nodeArgs ?? []), ...entry],
