@@ -81,6 +81,22 @@ const CONNECTION_MESSAGES =
 
 type PgError = Error & { code?: string };
 
+/**
+ * A checked-out client's connection errors reach its pending query; an 'error' event with no listener would also
+ * throw from the emitter and crash the process. One listener per client, added on its first checkout and kept
+ * (pg-pool adds its own while the client is idle), instead of an on/off pair and a closure per query.
+ */
+const GUARDED = Symbol('berth.errorListener');
+const ignoreError = () => undefined;
+function guard(client: pg.PoolClient): pg.PoolClient {
+  const c = client as pg.PoolClient & { [GUARDED]?: true };
+  if (!c[GUARDED]) {
+    c.on('error', ignoreError);
+    c[GUARDED] = true;
+  }
+  return client;
+}
+
 export function isAuthFailure(err: unknown): boolean {
   return AUTH_CODES.has((err as PgError)?.code ?? '');
 }
@@ -253,7 +269,7 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
       const pool = role === 'read' ? (gen.reader ?? gen.writer) : gen.writer;
       gen.inflight++;
       try {
-        const client = await pool.connect();
+        const client = guard(await pool.connect());
         return { gen, client };
       } catch (err) {
         done(gen);
@@ -295,15 +311,11 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
   ): Promise<QueryResult<T>> => {
     for (let attempt = 0; ; attempt++) {
       const { gen, client } = await acquire(role);
-      const onError = () => undefined; // errors reach the pending query; this keeps the emitter from throwing
-      client.on('error', onError);
       try {
         const result = await client.query<T & pg.QueryResultRow>(sql, params as unknown[] | undefined);
-        client.off('error', onError);
         release(gen, client, undefined);
         return result;
       } catch (err) {
-        client.off('error', onError);
         release(gen, client, err);
         if (role === 'read' && attempt === 0 && isConnectionFailure(err)) {
           log.warn(
@@ -332,8 +344,6 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
       if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1))
         throw new RangeError(`transaction: timeoutMs is ${String(timeoutMs)}; expected a positive integer`);
       const { gen, client } = await acquire('write');
-      const onError = () => undefined;
-      client.on('error', onError);
       const queryTimeout = timeoutMs === undefined ? undefined : timeoutMs + QUERY_TIMEOUT_MARGIN_MS;
       const q: Queryable = {
         query: async <R>(sql: string, params?: readonly unknown[]) => {
@@ -361,7 +371,6 @@ export function createDb(config: DatabaseConfig, options: DbOptions): Db {
         await client.query('ROLLBACK').catch(() => undefined);
         throw mapDatabaseError(err);
       } finally {
-        client.off('error', onError);
         release(gen, client, failure);
       }
     },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type {
   FastifyBaseLogger,
@@ -11,6 +11,7 @@ import type {
 import { LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { BerthError, dataExceptionOf } from './errors';
+import { requestLoggerFactory, type Logger } from './logger';
 import { redactHeaders, redactUrl } from './redact';
 import type { Runtime } from './runtime';
 
@@ -61,6 +62,47 @@ function requestIdFrom(header: string | string[] | undefined): string | undefine
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : undefined;
 }
 
+/**
+ * The id an ALB gave this request, from `X-Amzn-Trace-Id`: the load balancer inserts (or updates) a `Self` field
+ * when the request already carried a `Root`, and adds a `Root` when it carried none, each `1-<8 hex>-<24 hex>`
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-request-tracing.html). The
+ * same value is in the ALB's access log (`trace_id`), so a log line can be matched to it. Without an ALB the
+ * header is the client's, trusted as far as `x-request-id` is: it names a request, it grants nothing.
+ */
+const TRACE_SELF = /(?:^|;)\s*Self=(1-[0-9a-f]{8}-[0-9a-f]{24})\s*(?:;|$)/;
+const TRACE_ROOT = /(?:^|;)\s*Root=(1-[0-9a-f]{8}-[0-9a-f]{24})\s*(?:;|$)/;
+
+export function traceIdFrom(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header.length > 1_024) return undefined;
+  return TRACE_SELF.exec(header)?.[1] ?? TRACE_ROOT.exec(header)?.[1];
+}
+
+/**
+ * Ids for requests that carry neither header: a random prefix per process and a counter. Unique within the process
+ * (the counter; a fresh prefix when it wraps), distinct across tasks but for a 1-in-2^64 chance, and starting at a
+ * random count so an id does not tell how many requests the task has served. Not a secret: a request id names a
+ * request in the logs and authorizes nothing, so it does not need a UUID's 122 random bits per request.
+ */
+let idPrefix = randomBytes(8).toString('hex');
+let idCounter = randomBytes(4).readUInt32BE(0) >>> 1;
+
+export function nextRequestId(): string {
+  if (idCounter >= 0x7fffffff) {
+    idPrefix = randomBytes(8).toString('hex');
+    idCounter = 0;
+  }
+  return `${idPrefix}-${(++idCounter).toString(36)}`;
+}
+
+/** fastifyOptions()' request ids: a well-formed `x-request-id`, else the ALB's trace id, else nextRequestId(). */
+function genReqId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  return (
+    requestIdFrom(req.headers['x-request-id']) ??
+    traceIdFrom(req.headers['x-amzn-trace-id']) ??
+    nextRequestId()
+  );
+}
+
 /** Fastify constructor options that fit the plugin: runtime logger, x-request-id, ALB keep-alive, 503 on closing. */
 export function fastifyOptions(
   runtime: Runtime,
@@ -73,7 +115,12 @@ export function fastifyOptions(
     );
   return {
     loggerInstance: runtime.log,
-    genReqId: (req) => requestIdFrom(req.headers['x-request-id']) ?? randomUUID(),
+    genReqId,
+    // `request.log` without a pino child per request (the child is built only if the request logs something the
+    // parent cannot write for it): see requestLoggerFactory.
+    childLoggerFactory: requestLoggerFactory as unknown as NonNullable<
+      FastifyServerOptions['childLoggerFactory']
+    >,
     // The plugin writes one access line per request (with redacted headers) instead of Fastify's two. Through a
     // LogController: the top-level disableRequestLogging/requestIdLogLabel options are deprecated in Fastify 5
     // (FSTDEP023, FSTDEP024; https://fastify.dev/docs/latest/Reference/Warnings/).
@@ -128,39 +175,53 @@ async function berthPlugin(app: FastifyInstance, options: BerthPluginOptions): P
   const readyTimeoutMs = options.readyTimeoutMs ?? 2_000;
   const lifecycle = lifecycleOf(runtime);
 
-  app.addHook('onRequest', async (request, reply) => {
-    const wanted = requestIdFrom(request.headers['x-request-id']);
-    // Apps built without fastifyOptions() still honour x-request-id; Fastify's own ids (req-1) become UUIDs.
-    const id = wanted ?? (/^req-[0-9a-z]+$/.test(request.id) ? randomUUID() : request.id);
-    if (id !== request.id) {
-      request.id = id;
-      request.log = request.log.child({ requestId: id });
-    }
-    reply.header('x-request-id', id);
-  });
+  // Apps built without fastifyOptions() still honour x-request-id and X-Amzn-Trace-Id; Fastify's own ids (req-1)
+  // are replaced. With fastifyOptions() the id is already chosen, and no per-request hook is needed for it.
+  if ((app as unknown as { genReqId?: unknown }).genReqId !== genReqId) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const wanted =
+        requestIdFrom(request.headers['x-request-id']) ?? traceIdFrom(request.headers['x-amzn-trace-id']);
+      const id = wanted ?? (/^req-[0-9a-z]+$/.test(request.id) ? nextRequestId() : request.id);
+      if (id !== request.id) {
+        request.id = id;
+        request.log = request.log.child({ requestId: id });
+      }
+      done();
+    });
+  }
 
-  // While draining, every response closes its connection: idle keep-alive sockets would otherwise hold
-  // server.close() open until keepAliveTimeout, far past the stop timeout.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // One hook before sending (callback style: no promise per request): the request id header, and while draining,
+  // `Connection: close` on every response, since idle keep-alive sockets would otherwise hold server.close() open
+  // until keepAliveTimeout, far past the stop timeout.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id);
     if (lifecycle.shuttingDown) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.url === healthPath || request.url === readyPath) return;
-    const line = {
-      // Not `req`/`res`: Fastify's serializers would replace these with their own shape.
-      request: {
-        method: request.method,
-        url: redactUrl(request.url),
-        headers: redactHeaders(request.headers),
-        remoteAddress: request.ip,
-      },
-      statusCode: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    };
-    if (reply.statusCode >= 500) request.log.error(line, 'request');
-    else request.log.info(line, 'request');
+  app.addHook('onResponse', (request, reply, done) => {
+    const url = request.url;
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    const log = request.log as Partial<Pick<Logger, 'isLevelEnabled'>> & FastifyBaseLogger;
+    // The line (a copy of the headers, redacted) is built only when it will be written (an app's own logger may
+    // not say, then it is built).
+    if (url !== healthPath && url !== readyPath && (!log.isLevelEnabled || log.isLevelEnabled(level))) {
+      log[level](
+        {
+          // Not `req`/`res`: Fastify's serializers would replace these with their own shape.
+          request: {
+            method: request.method,
+            url: redactUrl(url),
+            headers: redactHeaders(request.headers),
+            remoteAddress: request.ip,
+          },
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
+    }
+    done();
   });
 
   // Liveness: no I/O, so a slow database never gets healthy tasks killed.

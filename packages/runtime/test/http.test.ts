@@ -10,15 +10,19 @@ import {
   ForbiddenError,
   NotFoundError,
   UnauthorizedError,
+  type Logger,
   type Runtime,
 } from '../src/index';
+import { nextRequestId } from '../src/http';
 import { contractEnv, createTestDatabase, freePort, type TestDatabase } from '../../../test/support';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** nextRequestId(): 16 hex digits of per-process randomness, a base-36 counter. */
+const GENERATED_ID = /^[0-9a-f]{16}-[0-9a-z]+$/;
 
 async function build(
   env: NodeJS.ProcessEnv,
   lines: Array<Record<string, unknown>> = [],
+  routes: (app: FastifyInstance) => void = () => undefined,
 ): Promise<{ app: FastifyInstance; runtime: Runtime }> {
   const logger = createLogger({
     service: 'api',
@@ -68,6 +72,7 @@ async function build(
     const { rows } = await runtime.db.query(`select $1::${req.body.type} as v`, [req.body.value]);
     return rows[0];
   });
+  routes(app);
   await app.ready();
   return { app, runtime };
 }
@@ -132,17 +137,111 @@ describe('berth Fastify plugin', () => {
     expect(bad.json().error.code).toBe('FST_ERR_CTP_INVALID_JSON_BODY');
   });
 
-  it('honours and echoes x-request-id, generates a UUID otherwise, and logs with it', async () => {
+  it('honours and echoes x-request-id, generates an id otherwise, and logs with it', async () => {
     const given = await app.inject({ url: '/missing', headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers['x-request-id']).toBe('abc-123');
     const generated = await app.inject('/missing');
-    expect(generated.headers['x-request-id']).toMatch(UUID);
+    expect(generated.headers['x-request-id']).toMatch(GENERATED_ID);
     const hostile = await app.inject({
       url: '/missing',
       headers: { 'x-request-id': 'a"b\u0001'.padEnd(300, 'x') },
     });
-    expect(hostile.headers['x-request-id']).toMatch(UUID);
+    expect(hostile.headers['x-request-id']).toMatch(GENERATED_ID);
     expect(lines.some((l) => l.msg === 'request' && l.requestId === 'abc-123')).toBe(true);
+    const id = generated.headers['x-request-id'];
+    expect(lines.filter((l) => l.msg === 'request' && l.requestId === id)).toHaveLength(1);
+  });
+
+  it('takes the ALB’s id from X-Amzn-Trace-Id: Self when present, else Root; x-request-id still wins', async () => {
+    const self = '1-67891233-12456789abcdef0123456789';
+    const root = '1-67891233-abcdef012345678912345678';
+    const cases: Array<[Record<string, string>, string | RegExp]> = [
+      [{ 'x-amzn-trace-id': `Root=${root}` }, root],
+      [{ 'x-amzn-trace-id': `Self=${self};Root=${root}` }, self],
+      [{ 'x-amzn-trace-id': `Root=${root};Self=${self};CalledFrom=app` }, self],
+      [{ 'x-amzn-trace-id': `Root=${root}`, 'x-request-id': 'mine-1' }, 'mine-1'],
+      // Not the ALB's syntax: ignored, an id is generated.
+      [{ 'x-amzn-trace-id': 'Root=1-xyz-abc' }, GENERATED_ID],
+      [{ 'x-amzn-trace-id': `Root=${root}x` }, GENERATED_ID],
+      [{ 'x-amzn-trace-id': `NotRoot=${root}` }, GENERATED_ID],
+    ];
+    for (const [headers, expected] of cases) {
+      const res = await app.inject({ url: '/missing', headers });
+      if (typeof expected === 'string')
+        expect(res.headers['x-request-id'], JSON.stringify(headers)).toBe(expected);
+      else expect(res.headers['x-request-id'], JSON.stringify(headers)).toMatch(expected);
+    }
+    expect(lines.some((l) => l.msg === 'request' && l.requestId === self)).toBe(true);
+  });
+
+  it('generated ids are unique within the process and share one random prefix', () => {
+    const ids = Array.from({ length: 20_000 }, () => nextRequestId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 100)) expect(id).toMatch(GENERATED_ID);
+    expect(new Set(ids.map((id) => id.split('-')[0])).size).toBe(1);
+  });
+
+  it('request.log carries the request id and honours the route’s logLevel and redaction', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const { app: logged, runtime: rt } = await build(contractEnv(), seen, (app) => {
+      app.get('/quiet', { logLevel: 'warn' }, async (request) => {
+        request.log.info('dropped: below the route level');
+        request.log.warn({ step: 1, headers: { authorization: 'Bearer leak-1' } }, 'kept');
+        return { ok: true };
+      });
+      app.get('/chatty', async (request) => {
+        request.log.info('plain message %s', 'interpolated');
+        request.log.error(new Error('an error first'));
+        request.log.child({ part: 'child' }).info({ password: 'leak-2' }, 'from a child');
+        const log = request.log as Logger;
+        return { ok: log.isLevelEnabled('info') && !log.isLevelEnabled('debug') };
+      });
+    });
+    const quiet = await logged.inject({ url: '/quiet', headers: { 'x-request-id': 'quiet-route' } });
+    expect(quiet.statusCode).toBe(200);
+    const chatty = await logged.inject({ url: '/chatty', headers: { 'x-request-id': 'chatty-route' } });
+    expect(chatty.json()).toEqual({ ok: true });
+    await logged.close();
+    await rt.close();
+
+    const of = (id: string) => seen.filter((l) => l.requestId === id);
+    // The route's level (warn) drops its info lines, the access line included, as a pino child at warn would.
+    expect(of('quiet-route').map((l) => l.msg)).toEqual(['kept']);
+    expect(of('quiet-route')[0]).toMatchObject({ service: 'api', stage: 'dev', level: 'warn', step: 1 });
+    expect(of('chatty-route').map((l) => l.msg)).toEqual([
+      'plain message interpolated',
+      'an error first',
+      'from a child',
+      'request',
+    ]);
+    expect(of('chatty-route')[1]).toMatchObject({ level: 'error', err: { message: 'an error first' } });
+    expect(of('chatty-route')[2]).toMatchObject({ part: 'child', password: '[redacted]' });
+    expect(JSON.stringify(seen)).not.toMatch(/leak-\d/);
+  });
+
+  it('an app built without fastifyOptions() still gets request ids, never Fastify’s req-1', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const logger = createLogger({
+      service: 'api',
+      stage: 'dev',
+      destination: { write: (s: string) => void seen.push(JSON.parse(s)) },
+    });
+    const rt = createRuntime({ env: contractEnv(), logger });
+    const plain = Fastify({ loggerInstance: logger });
+    await plain.register(berth, { runtime: rt });
+    plain.get('/x', async () => ({ ok: true }));
+    const generated = await plain.inject('/x');
+    expect(generated.headers['x-request-id']).toMatch(GENERATED_ID);
+    const given = await plain.inject({ url: '/x', headers: { 'x-request-id': 'plain-1' } });
+    expect(given.headers['x-request-id']).toBe('plain-1');
+    const traced = await plain.inject({
+      url: '/x',
+      headers: { 'x-amzn-trace-id': 'Root=1-67891233-abcdef012345678912345678' },
+    });
+    expect(traced.headers['x-request-id']).toBe('1-67891233-abcdef012345678912345678');
+    await plain.close();
+    await rt.close();
+    expect(seen.some((l) => l.msg === 'request' && l.requestId === 'plain-1')).toBe(true);
   });
 
   it('redacts authorization and cookie headers in the access log', async () => {
