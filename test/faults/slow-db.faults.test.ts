@@ -11,15 +11,23 @@ import {
 } from './scenario';
 
 // Another session takes an exclusive lock on `opportunities` and sleeps in its transaction, so every query the app
-// runs against it waits. The runtime's statement timeout (10 s) and pool connect timeout (5 s) must turn the wait
-// into 503s, and the event loop must stay free: /health (no DB) keeps answering fast.
+// runs against it waits. The runtime's statement timeout (1.5 s, the server's) and pool wait (1.5 s) must turn the
+// wait into 503s, and the event loop must stay free: /health (no DB) keeps answering fast. A request can meet both
+// limits in turn: it waits for a pooled client until one is freed by a statement timeout (the client is healthy and
+// goes back to the pool), then its own statement waits on the lock; so the bound is the two added, ~3 s.
 const RATE = 200;
-const DURATION_MS = 20_000;
+const DURATION_MS = 16_000;
 const SLOW_AT_MS = 3_000;
-const SLOW_FOR_S = 13;
-/** Connect timeout + statement timeout + margin: the longest a request may take. */
-const MAX_LATENCY_MS = 5_000 + 10_000 + 2_000;
-const HEALTH_P99_MS = 50;
+const SLOW_FOR_S = 8;
+/** Pool wait + statement timeout + what a loaded 2-core machine adds: the longest a request may take. */
+const MAX_LATENCY_MS = 1_500 + 1_500 + 1_500;
+/** Most 503s come from one of the two limits alone. */
+const FAILED_P50_MS = 2_000;
+/**
+ * Far under the 1.5 s a blocked event loop would show; above the ~100 ms a 2-core machine running other suites adds
+ * to any request's tail (the same load puts /health's p99 there outside the fault too).
+ */
+const HEALTH_P99_MS = 250;
 
 describe('fault: slow database', () => {
   let world: Scenario;
@@ -31,7 +39,7 @@ describe('fault: slow database', () => {
     await world?.close();
   });
 
-  it('GIVEN queries stuck behind a lock THEN 503/504 from timeouts, /health p99 ≤ 50 ms, nothing lost', async () => {
+  it('GIVEN queries stuck behind a lock THEN 503s from the 1.5 s timeouts, /health p99 ≤ 250 ms, nothing lost', async () => {
     const { t0, load } = await loadTalentMix(world, {
       rate: RATE,
       durationMs: DURATION_MS,
@@ -52,6 +60,7 @@ describe('fault: slow database', () => {
 
     const slow = between(samples, slowAt, fastAt);
     const health = slow.filter((s) => s.kind === 'health');
+    const failed = slow.filter((s) => s.status !== undefined && s.status >= 500);
     const { acknowledged, lost } = await world.lostWrites(samples);
     const slowest = Math.max(...samples.map((s) => s.ms));
     report(
@@ -66,6 +75,13 @@ describe('fault: slow database', () => {
         'lock held ms': Math.round(fastAt - slowAt),
         '/health p99 ms while slow': summarize(health).p99.toFixed(1),
         'slowest request ms': Math.round(slowest),
+        '503 p50 / p99 / max ms while slow': [
+          summarize(failed).p50,
+          summarize(failed).p99,
+          summarize(failed).max,
+        ]
+          .map((ms) => ms.toFixed(0))
+          .join(' / '),
         'writes acknowledged (2xx)': acknowledged,
         'writes lost': lost.length,
       },
@@ -80,6 +96,7 @@ describe('fault: slow database', () => {
     );
     expect(summarize(samples).connErrors + summarize(samples).timeouts + summarize(samples).notSent).toBe(0);
     expect(slowest).toBeLessThan(MAX_LATENCY_MS);
+    expect(summarize(failed).p50).toBeLessThanOrEqual(FAILED_P50_MS);
     expect(lost).toEqual([]);
     // Back to normal once the lock is gone (requests queued behind it may finish late, new ones must succeed).
     const after = between(samples, fastAt + 1_000);

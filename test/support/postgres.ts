@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,31 @@ export interface DisposablePostgres {
   readonly port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend): the database hangs. Connections are still
+   * accepted by the kernel and queries are still received, but nothing answers until resume(). Returns how many
+   * processes were stopped.
+   */
+  pause(): number;
+  /** SIGCONT to what pause() stopped: the queued work runs, answers arrive. */
+  resume(): void;
   close(): Promise<void>;
+}
+
+/** The postmaster's pid: the first line of postmaster.pid. */
+function postmasterPid(dataDir: string): number {
+  const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`postgres: no pid in ${dataDir}/postmaster.pid`);
+  return pid;
+}
+
+/** A process's children (the postmaster's: backends, checkpointer, walwriter …). */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
 }
 
 /**
@@ -101,6 +126,17 @@ export async function startPostgres(): Promise<DisposablePostgres> {
   await server.initialise();
   await server.start();
   let running = true;
+  let paused: number[] = [];
+  const resume = () => {
+    for (const pid of [...paused].reverse()) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone already
+      }
+    }
+    paused = [];
+  };
   const secret: DatabaseSecret = {
     username: 'postgres',
     password,
@@ -122,7 +158,20 @@ export async function startPostgres(): Promise<DisposablePostgres> {
       await server.start();
       running = true;
     },
+    pause() {
+      // The postmaster first, so it forks no backend while the others are being stopped.
+      const postmaster = postmasterPid(join(dir, 'data'));
+      process.kill(postmaster, 'SIGSTOP');
+      paused = [postmaster];
+      for (const pid of childrenOf(postmaster)) {
+        process.kill(pid, 'SIGSTOP');
+        paused.push(pid);
+      }
+      return paused.length;
+    },
+    resume,
     async close() {
+      if (paused.length) resume();
       if (running) await server.stop().catch(() => undefined);
       running = false;
       await rm(dir, { recursive: true, force: true });
