@@ -39,13 +39,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     resource: /^Edge\/LoadBalancer\//,
     when: (r) => r.edge.cdn && !!r.edge.waf,
     reason:
-      "With cdn the web ACL inspects every request at CloudFront, and the ALB admits only CloudFront's prefix list: a second ACL would inspect the same requests twice.",
+      "With cdn the web ACL sits on the distribution and inspects every request through it; the ALB admits only CloudFront's managed prefix list, so the one way around the ACL is another CloudFront distribution aimed at this ALB, which an origin-secret header would close and Berth does not add yet.",
   },
   {
-    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
-    resource: /^(Standby\/)?Service[A-Za-z0-9]+\/Service\/AlternateRole\//,
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    resource: /^(Standby\/)?Service[A-Za-z0-9]+\/Deployment\/InfrastructureRole\//,
     reason:
-      "AWS's maintained policy for ECS to move listener-rule weights during canary, linear and blue/green deployments; only ECS assumes the role.",
+      "elasticloadbalancing:DescribeListeners/DescribeRules/DescribeTargetGroups/DescribeTargetHealth have no resource-level permissions; the role's writes name this service's own listener rule, listener and target groups.",
   },
   {
     rule: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
@@ -384,12 +384,6 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "The CDK's cross-region reference functions only read and write SSM parameters at deploy time; they need no VPC and touch no app data.",
   },
   // cfn-lint
-  {
-    rule: 'W3005',
-    resource: /^(Standby\/)?Service[A-Za-z0-9]+\/Service\/Service$/,
-    reason:
-      'The CDK orders an ECS service after the listener rule its target group hangs on (DependsOn); with traffic shifting the service also names that rule in AdvancedConfiguration, so the duplicate is harmless.',
-  },
   {
     rule: 'W3005',
     resource:

@@ -72,21 +72,62 @@ describe('progressive deployment (talent prod: canary)', () => {
     expect(lb.AdvancedConfiguration).toMatchObject({
       AlternateTargetGroupArn: { Ref: expect.stringMatching(/^ServiceApiAlternateTargetGroup/) },
       ProductionListenerRule: { Ref: expect.stringMatching(/^EdgeRuleApi/) },
-      RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/AlternateRole/), 'Arn'] },
+      RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^ServiceApiDeploymentInfrastructureRole/), 'Arn'] },
     });
-    prod.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({
-        Statement: [Match.objectLike({ Principal: { Service: 'ecs.amazonaws.com' } })],
-      }),
-      ManagedPolicyArns: [
-        Match.objectLike({
-          'Fn::Join': [
-            '',
-            Match.arrayWith([':iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers']),
-          ],
+  });
+  it('the role has the managed policy’s load-balancer actions, each on this service’s own resources only', () => {
+    const roles = prod.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'ecs.amazonaws.com' } })],
         }),
+      },
+    });
+    const [role] = Object.values(roles);
+    const p = role!.Properties as {
+      ManagedPolicyArns?: unknown;
+      Policies: { PolicyDocument: { Statement: Record<string, unknown>[] } }[];
+    };
+    // No AWS managed policy: its actions would reach every load balancer in the account.
+    expect(p.ManagedPolicyArns).toBeUndefined();
+    const bySid = Object.fromEntries(p.Policies[0]!.PolicyDocument.Statement.map((s) => [s.Sid, s]));
+    expect(Object.keys(bySid).sort()).toEqual([
+      'ALBModifyListeners',
+      'ALBModifyRules',
+      'ELBReadOperations',
+      'TargetGroupOperations',
+    ]);
+    expect(bySid.ELBReadOperations).toMatchObject({
+      Action: [
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ],
+      Resource: '*',
+    });
+    expect(bySid.TargetGroupOperations).toMatchObject({
+      Action: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+      Resource: [
+        { Ref: expect.stringMatching(/^ServiceApiTargetGroup/) },
+        { Ref: expect.stringMatching(/^ServiceApiAlternateTargetGroup/) },
       ],
     });
+    expect(bySid.ALBModifyListeners).toMatchObject({
+      Action: 'elasticloadbalancing:ModifyListener',
+      Resource: { Ref: expect.stringMatching(/^EdgeLoadBalancerHttps/) },
+    });
+    expect(bySid.ALBModifyRules).toMatchObject({
+      Action: 'elasticloadbalancing:ModifyRule',
+      Resource: { Ref: expect.stringMatching(/^EdgeRuleApi/) },
+    });
+  });
+  it('orders the service after its production rule by the Ref alone, keeping its other DependsOn', () => {
+    const [service] = Object.values(prod.findResources('AWS::ECS::Service'));
+    const dependsOn = service!.DependsOn as string[];
+    expect(dependsOn.some((d) => d.startsWith('EdgeRuleApi'))).toBe(false);
+    expect(dependsOn.some((d) => d.startsWith('Cluster'))).toBe(true);
+    expect(dependsOn.some((d) => d.startsWith('ServiceApiTaskRole'))).toBe(true);
   });
   it('keeps the listener default a 404: the catch-all rule is what ECS shifts', () => {
     prod.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {

@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
-import { Duration } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ResolvedDeploy } from '@berthjs/config';
 
 /** Thresholds of the alarms that roll a release back: the service's own, not the whole load balancer's. */
@@ -71,9 +72,10 @@ export interface ProgressiveDeploymentProps {
  * that fails on 10% of the traffic trips the alarm as surely as a full release. ECS rolls back when either alarm
  * is in ALARM during the deployment or its bake time (DeploymentConfiguration.Alarms, with Rollback).
  *
- * ECS needs a role to move the listener rule's weights (the AWS managed AmazonECSInfrastructureRolePolicyForLoadBalancers
- * policy, attached by the CDK's AlternateTarget). Source: "Application Load Balancer resources for blue/green, linear,
- * and canary deployments", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html
+ * ECS needs a role to move the listener rule's weights (`infrastructureRole`): the actions of the AWS managed
+ * AmazonECSInfrastructureRolePolicyForLoadBalancers, on this service's own rule, listener and target groups instead
+ * of every one in the account. Source: "Application Load Balancer resources for blue/green, linear, and canary
+ * deployments", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html
  *
  * Cost: two standard alarms per service ($0.10 each per month; metric-math alarms bill per metric inside: ~$0.40
  * each); the alternate target group is free. A release takes the step and bake times longer.
@@ -81,9 +83,12 @@ export interface ProgressiveDeploymentProps {
 export class ProgressiveDeployment extends Construct {
   readonly errorRateAlarm: cloudwatch.Alarm;
   readonly latencyAlarm: cloudwatch.Alarm;
+  /** The role ECS assumes to shift the listener rule's weights and (de)register targets. */
+  readonly infrastructureRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ProgressiveDeploymentProps) {
     super(scope, id);
+    this.infrastructureRole = this.createInfrastructureRole(props);
     props.targetGroup.addTarget(
       props.service.loadBalancerTarget({
         containerName: props.containerName,
@@ -91,9 +96,11 @@ export class ProgressiveDeployment extends Construct {
         alternateTarget: new ecs.AlternateTarget('Alternate', {
           alternateTargetGroup: props.alternateTargetGroup,
           productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(props.productionRule),
+          role: this.infrastructureRole,
         }),
       }),
     );
+    this.dropRedundantRuleDependency(props);
 
     const groups = [props.targetGroup, props.alternateTargetGroup];
     const minute = Duration.minutes(1);
@@ -146,6 +153,82 @@ export class ProgressiveDeployment extends Construct {
     props.service.enableDeploymentAlarms([this.errorRateAlarm.alarmName, this.latencyAlarm.alarmName], {
       behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
     });
+  }
+
+  /**
+   * The statements of AmazonECSInfrastructureRolePolicyForLoadBalancers (v6, edited 2026-02-12:
+   * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html)
+   * that an ALB listener rule needs, each on this service's own resources: ModifyRule on its production rule,
+   * ModifyListener on that rule's listener, RegisterTargets/DeregisterTargets on its two target groups. The four
+   * Describe actions keep `*`: Elastic Load Balancing has no resource-level permissions for them
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
+   * The managed policy's NLB listener statement has no use here.
+   */
+  private createInfrastructureRole(props: ProgressiveDeploymentProps): iam.Role {
+    const listenerArn = (props.productionRule.node.defaultChild as elbv2.CfnListenerRule).listenerArn;
+    if (!listenerArn) throw new Error(`${this.node.path}: the production listener rule names no listener`);
+    return new iam.Role(this, 'InfrastructureRole', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: `ECS shifts ${props.name}'s listener rule between its two target groups during a release`,
+      inlinePolicies: {
+        LoadBalancers: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'ELBReadOperations',
+              actions: [
+                'elasticloadbalancing:DescribeListeners',
+                'elasticloadbalancing:DescribeRules',
+                'elasticloadbalancing:DescribeTargetGroups',
+                'elasticloadbalancing:DescribeTargetHealth',
+              ],
+              resources: ['*'],
+            }),
+            new iam.PolicyStatement({
+              sid: 'TargetGroupOperations',
+              actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+              resources: [props.targetGroup.targetGroupArn, props.alternateTargetGroup.targetGroupArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ALBModifyListeners',
+              actions: ['elasticloadbalancing:ModifyListener'],
+              resources: [listenerArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'ALBModifyRules',
+              actions: ['elasticloadbalancing:ModifyRule'],
+              resources: [props.productionRule.listenerRuleArn],
+            }),
+          ],
+        }),
+      },
+    });
+  }
+
+  /**
+   * The CDK orders a service after every listener rule that forwards to its target group (DependsOn). The service
+   * also names its production rule in AdvancedConfiguration (a Ref), which already orders it: the DependsOn on the
+   * rule is dropped, the others kept (cfn-lint W3005, "dependency already enforced by a Ref").
+   */
+  private dropRedundantRuleDependency(props: ProgressiveDeploymentProps): void {
+    const service = props.service.node.defaultChild as CfnResource;
+    const rule = props.productionRule.node.defaultChild as CfnResource;
+    const stack = Stack.of(service);
+    service.addOverride(
+      'DependsOn',
+      Lazy.list(
+        {
+          produce: () =>
+            service
+              .obtainDependencies()
+              .filter(
+                (d): d is CfnResource => CfnResource.isCfnResource(d) && d !== rule && Stack.of(d) === stack,
+              )
+              .sort((a, b) => a.node.path.localeCompare(b.node.path))
+              .map((d) => d.logicalId),
+        },
+        { omitEmpty: true },
+      ),
+    );
   }
 
   get alarms(): readonly cloudwatch.Alarm[] {
