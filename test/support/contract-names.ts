@@ -27,6 +27,10 @@ export function fakePeers(resolved: ResolvedApp): LocalPeers {
     cacheUrl: 'redis://127.0.0.1:6379/1',
     s3Endpoint: 'http://127.0.0.1:4569',
     sesEndpoint: 'http://127.0.0.1:8005',
+    mailEvents: {
+      endpoint: 'http://127.0.0.1:4566',
+      queueUrl: `http://127.0.0.1:4566/000000000000/${resolved.app}-mail-events`,
+    },
     buckets: Object.fromEntries(Object.keys(resolved.buckets).map((b) => [b, `${resolved.app}-${b}`])),
     secrets,
     aws: { accessKeyId: 'BERTHLOCAL', secretAccessKey: 'local' },
@@ -49,6 +53,8 @@ export function standIn(name: string): string {
   if (name === CONTRACT.cacheUrl.name) return 'rediss://cache.internal:6379';
   if (name.startsWith('BUCKET_')) return 'app-prod-bucket';
   if (name === CONTRACT.pgPort.name) return '5432';
+  if (name === CONTRACT.mailEventsQueueUrl.name)
+    return 'https://sqs.us-east-1.amazonaws.com/123456789012/app-prod-mail-events';
   return 'value.internal';
 }
 
@@ -103,7 +109,9 @@ export const CLOUD_ONLY: ReadonlySet<string> = new Set(
 export const OUTSIDE_PROD_ONLY: ReadonlySet<string> = new Set([CONTRACT.mailAllowList.name]);
 /** Local only, documented in docs/dev.md: the endpoint variables pointing the SDKs at the peers, and the state's key. */
 export const LOCAL_ONLY: ReadonlySet<string> = new Set([
-  ...[CONTRACT.s3Endpoint, CONTRACT.sesEndpoint, CONTRACT.secretsManagerEndpoint].map((e) => e.name),
+  ...[CONTRACT.s3Endpoint, CONTRACT.sesEndpoint, CONTRACT.sqsEndpoint, CONTRACT.secretsManagerEndpoint].map(
+    (e) => e.name,
+  ),
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
 ]);

@@ -10,3 +10,4 @@ export {
 export { startRedis, type DisposableRedis } from './redis';
 export { startS3rver, type LocalS3 } from './s3rver';
 export { startSesLocal, type LocalSes, type LocalMail } from './ses';
+export { startSqsLocal, type LocalMailEvents } from './sqs';

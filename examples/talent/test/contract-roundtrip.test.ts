@@ -44,6 +44,11 @@ describe('the contract round trip (talent)', () => {
       }
       expect(env.AWS_DEFAULT_REGION).toBe(env.AWS_REGION);
       expect(config.endpoints.s3).toBe(peers.s3Endpoint);
+      if (dev.services[name]!.uses.mail) {
+        // Bounces and complaints reach the service locally through the same queue variable as in the cloud.
+        expect(config.mail?.eventsQueueUrl).toBe(peers.mailEvents!.queueUrl);
+        expect(config.endpoints.sqs).toBe(peers.mailEvents!.endpoint);
+      }
     }
   });
 

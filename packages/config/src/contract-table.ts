@@ -206,6 +206,17 @@ export const CONTRACT = Object.freeze({
     needs: 'mail',
     required: false,
   }),
+  /**
+   * The SQS queue SES bounce and complaint events reach (through SNS): the runtime drains it into the suppression
+   * list. Absent where the app has no mail events queue; then nothing is drained.
+   */
+  mailEventsQueueUrl: entry({
+    name: 'MAIL_EVENTS_QUEUE_URL',
+    delivery: 'plain',
+    parse: url(['https', 'http']),
+    needs: 'mail',
+    required: false,
+  }),
   authIssuer: entry({
     name: 'AUTH_ISSUER',
     delivery: 'plain',
@@ -238,6 +249,13 @@ export const CONTRACT = Object.freeze({
   }),
   sesEndpoint: entry({
     name: 'AWS_ENDPOINT_URL_SESV2',
+    delivery: 'local-only',
+    parse: url(['http', 'https']),
+    needs: 'mail',
+    required: false,
+  }),
+  sqsEndpoint: entry({
+    name: 'AWS_ENDPOINT_URL_SQS',
     delivery: 'local-only',
     parse: url(['http', 'https']),
     needs: 'mail',

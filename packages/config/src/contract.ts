@@ -56,7 +56,7 @@ export type ContractSource =
     }
   | { readonly kind: 'cache'; readonly attribute: 'url' | 'authToken' }
   | { readonly kind: 'bucket'; readonly bucket: string }
-  | { readonly kind: 'mail'; readonly attribute: 'configurationSet' }
+  | { readonly kind: 'mail'; readonly attribute: 'configurationSet' | 'eventsQueueUrl' }
   | { readonly kind: 'auth'; readonly attribute: 'issuer' | 'audience' | 'jwksUrl'; readonly value: string }
   | { readonly kind: 'userSecret'; readonly secretName: string; readonly jsonKey?: string };
 
@@ -116,12 +116,14 @@ const EMIT: { readonly [K in ContractKey]: Emit } = {
   mailFrom: (r) => (r.mail ? literal(r.mail.from) : undefined),
   mailAllowList: (r) => (r.mail?.allowList ? literal(r.mail.allowList.join(',')) : undefined),
   mailConfigurationSet: () => ({ kind: 'mail', attribute: 'configurationSet' }),
+  mailEventsQueueUrl: () => ({ kind: 'mail', attribute: 'eventsQueueUrl' }),
   authIssuer: (r) => (r.auth ? { kind: 'auth', attribute: 'issuer', value: r.auth.issuer } : undefined),
   authAudience: (r) => (r.auth ? { kind: 'auth', attribute: 'audience', value: r.auth.audience } : undefined),
   authJwksUrl: (r) => (r.auth ? { kind: 'auth', attribute: 'jwksUrl', value: r.auth.jwksUrl } : undefined),
   // Local-only rows have no cloud source: `berth dev` sets them (packages/cli/src/dev/env.ts).
   s3Endpoint: () => undefined,
   sesEndpoint: () => undefined,
+  sqsEndpoint: () => undefined,
   secretsManagerEndpoint: () => undefined,
 };
 
@@ -174,7 +176,7 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
 
 /**
  * Rows some environments do not deliver, so the runtime treats them as optional: no rotation ARN, no TLS mode, no
- * AUTH token and no configuration set locally; a reader host only with a replica. Every other row is required.
+ * AUTH token, no configuration set and no events queue locally; a reader host only with a replica. Every other row is required.
  */
 const NOT_EVERYWHERE: ReadonlySet<ContractKey> = new Set<ContractKey>([
   'host',
@@ -183,6 +185,7 @@ const NOT_EVERYWHERE: ReadonlySet<ContractKey> = new Set<ContractKey>([
   'pgSslMode',
   'cacheAuthToken',
   'mailConfigurationSet',
+  'mailEventsQueueUrl',
 ]);
 
 function requiredHere(key: ContractKey): boolean {

@@ -32,6 +32,8 @@ export interface ContractStores {
   readonly buckets?: Buckets;
   /** The SES configuration set name the Mail construct owns: `${app}-${stage}`. */
   readonly mailConfigurationSet?: string;
+  /** The URL of the queue SES bounce and complaint events reach (the Mail construct's events queue). */
+  readonly mailEventsQueueUrl?: string;
 }
 
 /** A CloudFormation value for the task definition: plain env or an ECS secret (never both). */
@@ -96,6 +98,10 @@ export function taskValueFor(
       return { plain: bucket.bucketName };
     }
     case 'mail':
+      if (source.attribute === 'eventsQueueUrl') {
+        if (!stores.mailEventsQueueUrl) throw missing('mail events queue');
+        return { plain: stores.mailEventsQueueUrl };
+      }
       if (!stores.mailConfigurationSet) throw missing('mail configuration set');
       return { plain: stores.mailConfigurationSet };
     case 'userSecret': {

@@ -201,6 +201,7 @@ export class BerthStack extends Stack {
       ...(this.cache ? { cache: this.cache } : {}),
       ...(this.buckets ? { buckets: this.buckets } : {}),
       ...(r.mail ? { mailConfigurationSet: mailConfigurationSetName(r) } : {}),
+      ...(this.mail ? { mailEventsQueueUrl: this.mail.eventsQueue.queueUrl } : {}),
     };
     const services: Record<string, Service> = {};
     for (const s of Object.values(r.services)) {

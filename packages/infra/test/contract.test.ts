@@ -45,6 +45,8 @@ describe('contract → task definition', () => {
       ],
     });
     expect(value('MAIL_CONFIGURATION_SET')).toBe('talent-prod');
+    // The events queue's URL is its Ref (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queue.html#aws-resource-sqs-queue-return-values).
+    expect(value('MAIL_EVENTS_QUEUE_URL')).toEqual({ Ref: expect.stringMatching(/^MailEventsQueue/) });
     expect(value('AUTH_AUDIENCE')).toBe('talent-api');
     expect(value('PORT')).toBe('3000');
     expect(container.Secrets.find((s) => s.Name === 'CACHE_AUTH_TOKEN')?.ValueFrom).toEqual({

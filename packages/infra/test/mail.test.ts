@@ -87,7 +87,7 @@ describe('Mail', () => {
             ],
           },
           Match.objectLike({
-            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('MailEventsQueue'), 'Arn'] },
           }),
         ]),

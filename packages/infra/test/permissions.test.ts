@@ -86,6 +86,45 @@ describe('PermissionsProven: service task role', () => {
   });
 });
 
+describe('PermissionsProven: the mail-events drain', () => {
+  it('fails naming the role, the call and the queue when a drain action is not granted', () => {
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage']) {
+      const found = messages(without(talentTemplate, 'ServiceApiTaskRole', action), talent);
+      expect(found, action).toHaveLength(1);
+      expect(found[0]).toMatch(
+        new RegExp(
+          `^ServiceApiTaskRole\\w+ \\| task role of api may not ${action} on arn:aws:sqs:us-east-1:222222222222:talent-prod-mail-events \\(the runtime drains MAIL_EVENTS_QUEUE_URL into the suppression list\\): no statement allows`,
+        ),
+      );
+    }
+  });
+  it('fails when the grant names another queue', () => {
+    const t = structuredClone(talentTemplate) as unknown as Mutable;
+    for (const r of Object.values(t.Resources)) {
+      if (r.Type !== 'AWS::IAM::Policy') continue;
+      for (const s of (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+        if ([s.Action].flat().includes('sqs:ReceiveMessage'))
+          s.Resource = 'arn:aws:sqs:us-east-1:222222222222:other';
+    }
+    const found = messages(t as unknown as Template, talent);
+    expect(found.filter((m) => m.includes('may not sqs:'))).toHaveLength(2);
+  });
+  it('grants exactly Receive and Delete on exactly the events queue', () => {
+    const t = talentTemplate as unknown as Mutable;
+    const grants = Object.values(t.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => JSON.stringify(s.Resource).includes('MailEventsQueue'));
+    expect(grants).toEqual([
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MailEventsQueue/), 'Arn'] },
+      },
+    ]);
+  });
+});
+
 describe('PermissionsProven: execution role', () => {
   it('fails when the execution role cannot write its log or read an injected secret', () => {
     const found = messages(

@@ -28,6 +28,8 @@ export interface MailConfig {
   /** Lower-cased addresses and `@domain` entries; `null` means everyone (prod). */
   readonly allowList: readonly string[] | null;
   readonly configurationSet?: string;
+  /** The SQS queue SES bounce and complaint events reach; the runtime drains it into the suppression list. */
+  readonly eventsQueueUrl?: string;
 }
 
 export interface AuthConfig {
@@ -40,6 +42,7 @@ export interface AuthConfig {
 export interface Endpoints {
   readonly s3?: string;
   readonly sesv2?: string;
+  readonly sqs?: string;
   readonly secretsManager?: string;
 }
 
@@ -109,6 +112,7 @@ export function loadRuntimeConfig(env: Env = processEnv()): RuntimeConfig {
     endpoints: Object.freeze({
       ...withDefined('s3', get(CONTRACT.s3Endpoint)),
       ...withDefined('sesv2', get(CONTRACT.sesEndpoint)),
+      ...withDefined('sqs', get(CONTRACT.sqsEndpoint)),
       ...withDefined('secretsManager', get(CONTRACT.secretsManagerEndpoint)),
     }),
     ...withDefined('logLevel', optional(env, 'LOG_LEVEL')),
@@ -278,6 +282,7 @@ function loadMail(get: Get, profile: string): MailConfig | undefined {
     from,
     allowList: allowList ? Object.freeze(allowList) : null,
     ...withDefined('configurationSet', get(CONTRACT.mailConfigurationSet)),
+    ...withDefined('eventsQueueUrl', get(CONTRACT.mailEventsQueueUrl)),
   });
 }
 

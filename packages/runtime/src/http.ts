@@ -42,6 +42,8 @@ export interface ServeOptions {
    * route to a stopping target. ECS deregisters the target before SIGTERM, so none is needed there. @default 0
    */
   readonly readinessGraceMs?: number;
+  /** Drain the mail-events queue (MAIL_EVENTS_QUEUE_URL) in the background while serving. @default true */
+  readonly drainMailEvents?: boolean;
 }
 
 /** ALB idle timeout is 60 s: the server must keep idle connections longer, or the ALB sees resets (502). */
@@ -326,6 +328,9 @@ export async function serve(
     { port: options.port ?? config.port, startupMs: Math.round(process.uptime() * 1000) },
     'listening',
   );
+  // Bounce and complaint events reach the suppression list from every service that sends mail (runtime.close()
+  // stops the drain): no job or public endpoint is needed.
+  if (config.mail?.eventsQueueUrl && options.drainMailEvents !== false) runtime.mail.startDraining();
 
   if (options.signals === false) return;
   const shutdown = async (signal: string) => {

@@ -37,7 +37,16 @@ export {
   type StoredObject,
   type ObjectHead,
 } from './storage';
-export { createMailer, type Mailer, type MailerOptions, type MailMessage, type SendResult } from './mail';
+export {
+  createMailer,
+  type DrainResult,
+  type Draining,
+  type Mailer,
+  type MailerOptions,
+  type MailMessage,
+  type NotificationResult,
+  type SendResult,
+} from './mail';
 export { defineJob, runJob, jobMain, type Job, type JobContext } from './jobs';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime';
 export {

@@ -24,7 +24,7 @@ export interface Runtime {
   readonly metrics: Metrics;
   /** The service has a database (DATABASE_SECRET is set): readiness pings it. */
   readonly hasDatabase: boolean;
-  /** Closes what was created: db pools (after in-flight queries), Redis, metrics flush. Idempotent. */
+  /** Closes what was created: the mail-events drain, db pools (after in-flight queries), Redis, metrics flush. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -100,6 +100,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         log: log.child({ component: 'mail' }),
         region: config.region,
         ...(config.endpoints.sesv2 ? { endpoint: config.endpoints.sesv2 } : {}),
+        ...(config.endpoints.sqs ? { sqsEndpoint: config.endpoints.sqs } : {}),
       });
       return mail;
     },
@@ -129,6 +130,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     },
     close() {
       closing ??= (async () => {
+        // The mail-events drain first: it may be committing to the database it uses.
+        await mail?.close();
         const results = await Promise.allSettled([db?.close(), cache?.close()]);
         for (const r of results)
           if (r.status === 'rejected')

@@ -10,10 +10,10 @@ const log = createLogger({
   destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
 });
 
-function snsEnvelope(message: object): string {
+function snsEnvelope(message: object, id: string): string {
   return JSON.stringify({
     Type: 'Notification',
-    MessageId: 'm-1',
+    MessageId: id,
     TopicArn: 'arn:aws:sns:us-east-1:1:bounces',
     Message: JSON.stringify(message),
   });
@@ -164,17 +164,20 @@ describe('mail (aws-ses-v2-local + PostgreSQL suppressions)', () => {
   it('a permanent bounce (SNS envelope) suppresses the address; later sends never reach SES', async () => {
     const m = mailer(null);
     const result = await m.handleNotification(
-      snsEnvelope({
-        notificationType: 'Bounce',
-        bounce: {
-          bounceType: 'Permanent',
-          bounceSubType: 'General',
-          bouncedRecipients: [{ emailAddress: 'Gone@Example.org' }],
+      snsEnvelope(
+        {
+          notificationType: 'Bounce',
+          bounce: {
+            bounceType: 'Permanent',
+            bounceSubType: 'General',
+            bouncedRecipients: [{ emailAddress: 'Gone@Example.org' }],
+          },
+          mail: { messageId: 'x' },
         },
-        mail: { messageId: 'x' },
-      }),
+        'm-1',
+      ),
     );
-    expect(result).toEqual({ suppressed: ['gone@example.org'] });
+    expect(result).toEqual({ suppressed: ['gone@example.org'], duplicate: false });
     const { rows } = await db.query<{ address: string; reason: string }>(
       'SELECT address, reason FROM berth_mail_suppressions',
     );
@@ -197,18 +200,21 @@ describe('mail (aws-ses-v2-local + PostgreSQL suppressions)', () => {
           complainedRecipients: [{ emailAddress: 'angry@example.org' }],
         },
       }),
-    ).toEqual({ suppressed: ['angry@example.org'] });
+    ).toEqual({ suppressed: ['angry@example.org'], duplicate: false });
     expect(
       await m.handleNotification(
-        snsEnvelope({
-          notificationType: 'Bounce',
-          bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: 'full@example.org' }] },
-        }),
+        snsEnvelope(
+          {
+            notificationType: 'Bounce',
+            bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: 'full@example.org' }] },
+          },
+          'm-2',
+        ),
       ),
-    ).toEqual({ suppressed: [] });
+    ).toEqual({ suppressed: [], duplicate: false });
     expect(
       await m.handleNotification({ Type: 'SubscriptionConfirmation', SubscribeURL: 'https://sns.example' }),
-    ).toEqual({ suppressed: [] });
+    ).toEqual({ suppressed: [], duplicate: false });
     expect(await m.isSuppressed('angry@example.org')).toBe(true);
     expect(await m.isSuppressed('full@example.org')).toBe(false);
     await m.suppress('manual@example.org', 'support ticket 42');
@@ -225,5 +231,12 @@ describe('mail (aws-ses-v2-local + PostgreSQL suppressions)', () => {
     );
     await m.suppress('x@example.org', 'test');
     expect(await m.send({ to: 'x@example.org', subject: 's', text: 't' })).toEqual({ status: 'suppressed' });
+    // Idempotent in memory too: the same SNS message twice is one event.
+    const event = snsEnvelope(
+      { eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'y@example.org' }] } },
+      'm-3',
+    );
+    expect(await m.handleNotification(event)).toEqual({ suppressed: ['y@example.org'], duplicate: false });
+    expect(await m.handleNotification(event)).toEqual({ suppressed: [], duplicate: true });
   });
 });

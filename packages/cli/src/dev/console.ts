@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedApp } from '@berthjs/config';
 import { architectureDot, renderSvg } from './diagram';
 import type { LocalMail } from './mail';
+import { sesEventFor, type Feedback, type LocalMailEvents } from './mail-events';
 import { checkStateChange } from './guard';
 import { discovery, type SigningKey } from './oidc';
 import type { Rotated } from './rotation';
@@ -19,6 +20,7 @@ export interface ConsoleState {
   readonly services: ReadonlyMap<string, ServiceProcess>;
   readonly scheduler?: Scheduler;
   readonly mail?: LocalMail;
+  readonly mailEvents?: LocalMailEvents;
   readonly s3?: {
     readonly endpoint: string;
     readonly buckets: Readonly<Record<string, string>>;
@@ -85,6 +87,28 @@ export async function handleConsole(
       return json(res, 200, await state.rotate());
     }
     if (path === '/_berth/api/mail') return json(res, 200, state.mail?.outbox() ?? []);
+    const feedback = /^\/_berth\/api\/mail\/([^/]+)\/(bounce|complaint)$/.exec(path);
+    if (feedback) {
+      if (method !== 'POST')
+        return json(res, 405, { error: `use POST to mark a message as a ${feedback[2]}` });
+      if (!state.mail || !state.mailEvents) return json(res, 409, { error: 'this app has no mail' });
+      const id = decodeURIComponent(feedback[1]!);
+      const message = state.mail.outbox().find((m) => m.id === id);
+      if (!message) return json(res, 404, { error: `no message '${id}' in the outbox` });
+      if (message.status !== 'sent')
+        return json(res, 409, {
+          error: `message '${id}' was not sent (${message.status}): SES would report nothing`,
+        });
+      // What SES would publish, through the local SNS topic into the queue the services drain.
+      const event = sesEventFor(message, feedback[2] as Feedback);
+      const snsMessageId = await state.mailEvents.publish(event);
+      return json(res, 202, {
+        id,
+        event: (event as { eventType: string }).eventType,
+        recipients: message.to,
+        snsMessageId,
+      });
+    }
     if (path === '/_berth/api/buckets') {
       if (!state.s3) return json(res, 200, []);
       return json(

@@ -18,6 +18,8 @@ export interface LocalPeers {
   readonly cacheUrl?: string;
   readonly s3Endpoint?: string;
   readonly sesEndpoint?: string;
+  /** The local SNS/SQS peer and its mail-events queue (bounces and complaints marked in the console). */
+  readonly mailEvents?: { readonly endpoint: string; readonly queueUrl: string };
   /** Logical bucket name → the bucket created in s3rver. */
   readonly buckets: Readonly<Record<string, string>>;
   readonly oidc?: { readonly issuer: string; readonly jwksUrl: string };
@@ -88,6 +90,8 @@ export function localEnv(
   const service = resolved.services[serviceName]!;
   if (service.uses.buckets.length > 0 && peers.s3Endpoint) env[ENV.s3Endpoint] = peers.s3Endpoint;
   if (resolved.mail && service.uses.mail && peers.sesEndpoint) env[ENV.sesEndpoint] = peers.sesEndpoint;
+  if (resolved.mail && service.uses.mail && peers.mailEvents)
+    env[ENV.sqsEndpoint] = peers.mailEvents.endpoint;
   if (resolved.database && service.uses.database && peers.secretsManagerEndpoint)
     env[ENV.secretsManagerEndpoint] = peers.secretsManagerEndpoint;
   Object.assign(
@@ -138,8 +142,9 @@ function localValue(
     case 'bucket':
       return peers.buckets[source.bucket];
     case 'mail':
-      // SES v2 local has no configuration sets (bounce and complaint events only exist in the cloud).
-      return undefined;
+      // SES v2 local has no configuration sets; bounce and complaint events come from the console, through the
+      // local SNS topic into this queue.
+      return source.attribute === 'eventsQueueUrl' ? peers.mailEvents?.queueUrl : undefined;
     case 'auth':
       if (!peers.oidc) return source.value;
       if (source.attribute === 'issuer') return peers.oidc.issuer;

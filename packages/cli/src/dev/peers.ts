@@ -6,6 +6,7 @@ import type { ConsoleState } from './console';
 import { loadCredentials, type PeerCredentials } from './credentials';
 import { localBucketName, type DatabaseSecret, type LocalPeers } from './env';
 import { startMail, type LocalMail } from './mail';
+import { startMailEvents, type LocalMailEvents } from './mail-events';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
 import { freePort } from './ports';
 import { decideCache } from './redis';
@@ -36,6 +37,8 @@ export class Peers {
   postgres: LocalPostgres | undefined;
   s3: LocalS3 | undefined;
   mail: LocalMail | undefined;
+  /** SNS → SQS for bounce and complaint events, drained by the services as in the cloud. */
+  mailEvents: LocalMailEvents | undefined;
   cacheUrl: string | undefined;
   oidc: SigningKey | undefined;
   readonly credentials: PeerCredentials;
@@ -82,7 +85,12 @@ export class Peers {
   async stop(): Promise<void> {
     // From here on a peer going away is a stop, not a death to restart.
     for (const s of this.supervisors) s.stop();
-    await Promise.allSettled([this.s3?.stop(), this.mail?.stop(), this.secretsManager?.stop()]);
+    await Promise.allSettled([
+      this.s3?.stop(),
+      this.mail?.stop(),
+      this.mailEvents?.stop(),
+      this.secretsManager?.stop(),
+    ]);
     await this.postgres?.stop();
   }
 
@@ -113,6 +121,9 @@ export class Peers {
       ...(this.cacheUrl ? { cacheUrl: this.cacheUrl } : {}),
       ...(this.s3 ? { s3Endpoint: this.s3.endpoint } : {}),
       ...(this.mail ? { sesEndpoint: this.mail.endpoint } : {}),
+      ...(this.mailEvents
+        ? { mailEvents: { endpoint: this.mailEvents.endpoint, queueUrl: this.mailEvents.queueUrl } }
+        : {}),
       buckets: this.bucketNames(),
       ...(this.oidc ? { oidc: { issuer: issuerUrl(routerPort), jwksUrl: jwksUrl(routerPort) } } : {}),
       secrets,
@@ -131,7 +142,10 @@ export class Peers {
   }
 
   /** What the console shows and serves of the peers. */
-  forConsole(): Pick<ConsoleState, 'mail' | 's3' | 'oidc' | 'peers' | 'peerViews' | 'rotate' | 'database'> {
+  forConsole(): Pick<
+    ConsoleState,
+    'mail' | 'mailEvents' | 's3' | 'oidc' | 'peers' | 'peerViews' | 'rotate' | 'database'
+  > {
     const database = this.database();
     const { routerPort } = this.options;
     const pg = this.postgres?.secret;
@@ -142,6 +156,7 @@ export class Peers {
       ...(sm && arn && this.postgres?.version ? { rotate: () => rotateDatabaseSecret(sm, arn) } : {}),
       ...(this.mail ? { mail: this.mail } : {}),
       ...(database ? { database } : {}),
+      ...(this.mailEvents ? { mailEvents: this.mailEvents } : {}),
       ...(this.s3
         ? {
             s3: {
@@ -159,6 +174,7 @@ export class Peers {
         ...(pg ? { postgres: `postgres://${pg.username}@${pg.host}:${pg.port}/${pg.dbname}` } : {}),
         ...(this.s3 ? { s3: this.s3.endpoint } : {}),
         ...(this.mail ? { ses: this.mail.endpoint } : {}),
+        ...(this.mailEvents ? { sqs: this.mailEvents.endpoint } : {}),
         ...(this.cacheUrl ? { redis: this.cacheUrl } : {}),
         ...(this.secretsManager ? { secretsmanager: this.secretsManager.endpoint } : {}),
       },
@@ -289,9 +305,19 @@ export class Peers {
       throw new CliError(`mail (aws-ses-v2-local): ${err.message}`, EXIT.failed, { cause: err });
     });
     this.supervise('ses', () => this.mail!.endpoint, this.mail.restartable);
+    const eventsPort = await freePort(ports.sqs);
+    ports.sqs = eventsPort;
+    this.mailEvents = await startMailEvents({
+      port: eventsPort,
+      region: resolved.region,
+      name: `${resolved.app}-mail-events`,
+      credentials: this.credentials.aws,
+    }).catch((err: Error) => {
+      throw new CliError(`mail events (fauxqs SNS/SQS): ${err.message}`, EXIT.failed, { cause: err });
+    });
     const allow = resolved.mail.allowList;
     term.done(
-      `mail (SES v2 local) on :${port}; outbox in the console${allow ? `, allow-list ${allow.join(', ') || 'empty (nobody)'}` : ''}`,
+      `mail (SES v2 local) on :${port}, bounce/complaint events (SNS → SQS) on :${eventsPort}; outbox in the console${allow ? `, allow-list ${allow.join(', ') || 'empty (nobody)'}` : ''}`,
       Date.now() - t,
     );
   }

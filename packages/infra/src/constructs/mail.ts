@@ -37,9 +37,10 @@ export function addressOf(from: string): string {
  *
  * Why a queue and not an HTTPS subscription on the app: an SNS HTTPS endpoint is a public URL anyone can POST a
  * forged "bounce" to, and the runtime does not verify SNS message signatures, so a forged event could suppress any
- * address. A queue only SNS (this topic) may write to needs no authentication in the app: the runtime drains it
- * with a scheduled job (`mailer.handleNotification(message.Body)` accepts the SNS envelope as delivered), finding
- * the queue by its name. Messages wait up to 14 days, so a job outage loses nothing.
+ * address. A queue only SNS (this topic) may write to needs no authentication in the app: every service that uses
+ * mail drains it in the background (`mail.startDraining()`, started by `serve()`; the URL comes in
+ * MAIL_EVENTS_QUEUE_URL). Messages wait up to 14 days, so an outage loses nothing; one that fails five times
+ * moves to the dead-letter queue.
  *
  * Cost: SES $0.10 per 1,000 messages; SNS and SQS within the free tier at bounce volumes (pennies otherwise).
  */
@@ -150,16 +151,23 @@ export class Mail extends Construct {
     );
   }
 
-  /** Receive and delete on the events queue: what the runtime's suppression job needs. */
+  /**
+   * What the runtime's drain calls on the events queue, on exactly that queue: ReceiveMessage and DeleteMessage (the
+   * URL comes in MAIL_EVENTS_QUEUE_URL, so no GetQueueUrl). The queue is SQS-managed encrypted (SSE-SQS), which needs
+   * no KMS permission: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+   */
   grantDrain(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+        actions: [...DRAIN_ACTIONS],
         resources: [this.eventsQueue.queueArn],
       }),
     );
   }
 }
+
+/** The SQS actions the runtime's mail-events drain calls (the holder derivation expects exactly these). */
+export const DRAIN_ACTIONS = Object.freeze(['sqs:ReceiveMessage', 'sqs:DeleteMessage'] as const);
 
 /** Whether DKIM records for `domain` belong in the zone `zoneName` (the domain itself or a subdomain of it). */
 export function coversDomain(zoneName: string, domain: string): boolean {

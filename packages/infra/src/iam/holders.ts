@@ -66,6 +66,15 @@ function isRef(value: unknown): boolean {
   return Array.isArray(join?.[1]) && isRef(join[1][0]);
 }
 
+/** `https://sqs.<region>.amazonaws.com/<account>/<name>` → the queue's ARN (what SQS authorizes against). */
+export function queueArnOf(url: string, partition = 'aws'): string | undefined {
+  const m =
+    /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(\d{12}|[^/]+)\/([\w-]{1,80}(?:\.fifo)?)$/.exec(
+      url,
+    );
+  return m ? `arn:${partition}:sqs:${m[1]}:${m[2]}:${m[3]}` : undefined;
+}
+
 /** Task definitions with their app container (named after its service). */
 function taskDefinitions(
   input: HolderInput,
@@ -136,18 +145,21 @@ export function holdersOf(input: HolderInput): Holder[] {
           },
         );
       }
-      if (v.source.kind === 'mail' && resolved.mail) {
+      if (v.source.kind === 'mail' && v.source.attribute === 'configurationSet' && resolved.mail) {
         const why = `mail.send with ${ENV.mailConfigurationSet}`;
         calls.push(
           { action: 'ses:SendEmail', resource: arn('ses', `identity/${resolved.mail.domain}`), why },
           { action: 'ses:SendEmail', resource: arn('ses', `configuration-set/${value}`), why },
         );
-        if (input.mailEventsQueue) {
-          const queue = arn('sqs', input.mailEventsQueue);
-          const drain = 'the runtime drains bounce and complaint events into the suppression list';
-          for (const action of ['sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:DeleteMessage'])
-            calls.push({ action, resource: queue, why: drain });
-        }
+      }
+      if (v.source.kind === 'mail' && v.source.attribute === 'eventsQueueUrl' && resolved.mail) {
+        const queue =
+          queueArnOf(value, partition) ??
+          (input.mailEventsQueue ? arn('sqs', input.mailEventsQueue) : undefined);
+        const why = `the runtime drains ${ENV.mailEventsQueueUrl} into the suppression list`;
+        if (queue)
+          for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage'])
+            calls.push({ action, resource: queue, why });
       }
     }
     add(task, roleId(td.Properties?.TaskRoleArn), `task role of ${service}`, calls);
