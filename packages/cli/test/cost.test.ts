@@ -39,6 +39,16 @@ describe('berth cost', () => {
     );
   });
 
+  it('talent prod (edge.waf on by default) has the WAF lines: the ACL with its 4 rules, and the requests inspected', async () => {
+    const { code, out } = await run(['cost', '--env', 'prod', '--config', TALENT]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/WAF web ACL \(4 rules\)\s+1\s+\$9\.00\s+ACL-month\s+\$9\.00/);
+    expect(out).toMatch(
+      /WAF requests inspected \[\d+\]\s+5\s+\$0\.60\s+million requests inspected\s+\$3\.00/,
+    );
+    expect((await run(['cost', '--env', 'dev', '--config', TALENT])).out).not.toMatch(/WAF/);
+  });
+
   it('prints a table with a line per resource, the assumptions and the total', async () => {
     const { code, out } = await run(['cost', '--env', 'dev', '--config', TALENT]);
     expect(code).toBe(0);

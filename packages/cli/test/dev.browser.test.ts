@@ -134,6 +134,10 @@ describe.skipIf(!HAS_CHROMIUM)('berth dev console (talent, Chromium)', () => {
       .poll(() => page.textContent('[data-testid=service-status-api]'), { timeout: 30_000 })
       .toBe('healthy');
     expect(await page.textContent('#app-name')).toBe('talent');
+    // The PostgreSQL that runs, beside the version the config names (talent says 17.9: the same major, no warning).
+    await expect
+      .poll(() => page.textContent('[data-testid=database-version]'), { timeout: 10_000 })
+      .toMatch(/^PostgreSQL 17\.\d+ \(config: 17\.9\)$/);
     await page.waitForSelector('#diagram svg', { timeout: 30_000 });
 
     // WHEN a job is run from its button THEN its exit code shows
