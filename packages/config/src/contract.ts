@@ -142,6 +142,22 @@ function uses(entry: ContractEntry, r: ResolvedApp, s: ResolvedService): boolean
   }
 }
 
+/**
+ * Whether the config gives `serviceName` the contract name `name`: its row's section (database, cache, mail, auth) is
+ * declared and used by the service, so optional rows count whether or not this stage sets them (MAIL_ALLOW_LIST
+ * outside prod, PGSSLMODE in the cloud); `BUCKET_<NAME>` for a bucket the service uses; or the service's own env or
+ * secrets. Undefined when `name` is no contract name (an OS or app variable) or a local-only row the SDKs read.
+ */
+export function contractGives(resolved: ResolvedApp, serviceName: string, name: string): boolean | undefined {
+  const service = resolved.services[serviceName];
+  if (!service) return undefined;
+  if (name in service.env || name in service.secrets) return true;
+  if (name.startsWith('BUCKET_')) return service.uses.buckets.some((b) => bucketEnv(b) === name);
+  const entry = Object.values(CONTRACT).find((e) => e.name === name);
+  if (!entry || entry.delivery === 'local-only') return undefined;
+  return uses(entry, resolved, service);
+}
+
 /** The env var names and secret keys a task of `serviceName` receives in this environment. */
 export function contractFor(resolved: ResolvedApp, serviceName: string): Contract {
   const service = resolved.services[serviceName];

@@ -3,6 +3,7 @@ import type { AppConfig } from './schema';
 export { resolve } from './resolve';
 export {
   contractFor,
+  contractGives,
   bucketEnv,
   ENV,
   RESERVED_ENV,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runChecks, type CheckReport, type Finding } from '@berthjs/infra';
+import { contractReadFindings } from '../check/reads';
 import { CliError, EXIT } from '../errors';
 import { loadStage, resolveStage } from '../load';
 
@@ -30,11 +31,18 @@ export function register(program: Command): void {
         const siblings = resolved.environments
           .filter((e) => e !== resolved.stage)
           .map((e) => resolveStage(loaded, e));
-        const report = runChecks(resolved, {
+        const checked = runChecks(resolved, {
           skipGuard: !!opts.skipGuard,
           skipCfnLint: !!opts.skipCfnLint,
           siblings,
         });
+        // The code beside the config: a contract name a service (or its job) reads that the config does not give it.
+        const reads = contractReadFindings(resolved, loaded.dir);
+        const report: CheckReport = {
+          ...checked,
+          findings: [...checked.findings, ...reads],
+          errors: checked.errors + reads.length,
+        };
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, !!opts.all);
         if (report.errors > 0) {
