@@ -21,6 +21,15 @@ if (!HAS_CHROMIUM) {
   );
 }
 
+// In CI a missing browser is a failure, not a skip: a skipped test must never count as a passing one.
+describe.runIf(!HAS_CHROMIUM && process.env.CI)('berth dev console (CI)', () => {
+  it('has Chromium to drive the console', () => {
+    expect.fail(
+      `Chromium is not installed at ${CHROMIUM}; .ci/run installs it with apt-get install chromium`,
+    );
+  });
+});
+
 function freePort(): Promise<number> {
   return new Promise((r) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
