@@ -10,6 +10,9 @@
  *                                   [--profile]
  *
  * --profile runs talent under `node --cpu-prof` and prints where its time goes (mapped to sources).
+ * --trace-gc runs every server with node's --trace-gc and prints the collections during the fixed-rate run (how many,
+ * their pauses): what GC adds to the tail. --node-args "<flags>" passes node flags to every server (e.g.
+ * "--max-semi-space-size=32", a deployment's own choice via NODE_OPTIONS) to see what they change.
  * --baseline <dir/server.js> adds talent's /health and DB targets run from another build of the bundle (e.g. one built
  * before a change) to the same interleaved rounds, and prints talent ÷ baseline: a before/after that background
  * load hits alike.
@@ -43,6 +46,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     only: { type: 'string' },
     baseline: { type: 'string' },
+    'trace-gc': { type: 'boolean', default: false },
+    'node-args': { type: 'string' },
   },
 });
 const durationSeconds = Number(args.duration);
@@ -92,6 +97,37 @@ if (args.baseline) {
   );
 }
 
+export interface GcSummary {
+  /** Young-generation collections (Scavenge, Minor Mark-Sweep) and full ones, per 1,000 requests. */
+  readonly minorPerK: number;
+  readonly majorPerK: number;
+  /** Pause of every collection, ms: total, largest. */
+  readonly pauseMs: number;
+  readonly maxPauseMs: number;
+  readonly pauses: readonly number[];
+}
+
+/** Collections in `--trace-gc` output: `… Scavenge 10.2 (12.3) -> 9.8 (13.3) MB, 0.85 / 0.00 ms …`. */
+function gcSummary(output: string, requests: number): GcSummary {
+  const pauses: number[] = [];
+  let minor = 0;
+  let major = 0;
+  for (const m of output.matchAll(
+    /ms: (Scavenge|Minor Mark-Sweep|Mark-Compact|Mark-sweep)[^,]*, ([\d.]+) \/ [\d.]+ ms/g,
+  )) {
+    if (m[1] === 'Scavenge' || m[1] === 'Minor Mark-Sweep') minor++;
+    else major++;
+    pauses.push(Number(m[2]));
+  }
+  return {
+    minorPerK: (1000 * minor) / requests,
+    majorPerK: (1000 * major) / requests,
+    pauseMs: pauses.reduce((a, b) => a + b, 0),
+    maxPauseMs: pauses.length ? Math.max(...pauses) : 0,
+    pauses,
+  };
+}
+
 export interface HttpRow {
   readonly name: string;
   /** The median round by req/s. */
@@ -99,6 +135,7 @@ export interface HttpRow {
   readonly rounds: readonly number[];
   /** Open-loop latency at --rate req/s. */
   readonly fixed: Summary;
+  readonly gc: GcSummary | undefined;
   readonly peakMb: number;
   /** Server CPU per request, µs (user, system): the round with the median total (CPU moves less than req/s). */
   readonly cpuUs: { readonly user: number; readonly system: number };
@@ -122,12 +159,16 @@ const rows: HttpRow[] = [];
 try {
   const { opportunityIds } = await prepareTalentDatabase(database.url, 20);
 
+  const nodeArgs = [
+    ...(args['trace-gc'] ? ['--trace-gc'] : []),
+    ...(args['node-args']?.split(/\s+/).filter(Boolean) ?? []),
+  ];
   const start = async (kind: Target['server']): Promise<ServerProcess> => {
     const port = await freePort();
     if (kind === 'raw' || kind === 'fastify') {
       return spawnServer({
         command: process.execPath,
-        args: [join(ROOT, `bench/peers/${kind === 'raw' ? 'raw-http' : 'fastify-app'}.mjs`)],
+        args: [...nodeArgs, join(ROOT, `bench/peers/${kind === 'raw' ? 'raw-http' : 'fastify-app'}.mjs`)],
         env: processEnv({ PORT: String(port), DATABASE_URL: database.url }),
         port,
         readyPath: kind === 'raw' ? '/health' : '/ready',
@@ -143,7 +184,10 @@ try {
           ? { CACHE_URL: process.env.BERTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' }
           : {}),
       }),
-      ...(profiles && kind !== 'baseline' ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : {}),
+      nodeArgs: [
+        ...nodeArgs,
+        ...(profiles && kind !== 'baseline' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
+      ],
       ...(kind === 'baseline' ? { bundle: args.baseline } : {}),
     });
   };
@@ -152,7 +196,13 @@ try {
   const targets = TARGETS.filter((t) => !only || only.some((o) => t.name.includes(o)));
   const results = new Map<
     string,
-    { runs: CannonResult[]; cpu: Array<{ user: number; system: number }>; fixed?: Summary; peakMb: number }
+    {
+      runs: CannonResult[];
+      cpu: Array<{ user: number; system: number }>;
+      fixed?: Summary;
+      gc?: GcSummary;
+      peakMb: number;
+    }
   >();
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
@@ -174,6 +224,7 @@ try {
           system: ((cpuAfter.systemMs - cpuBefore.systemMs) * 1000) / result.total,
         });
         if (round === rounds - 1) {
+          const gcBefore = server.output().length;
           const samples = await runLoad({
             baseUrl: server.url,
             rate,
@@ -183,6 +234,7 @@ try {
             next: () => ({ kind: 'get', method: 'GET', path }),
           });
           entry.fixed = summarize(samples.filter((s) => s.start - samples[0]!.start >= 1_000));
+          if (args['trace-gc']) entry.gc = gcSummary(server.output().slice(gcBefore), samples.length);
         }
         entry.peakMb = Math.max(entry.peakMb, server.memory().peakMb);
         results.set(target.name, entry);
@@ -204,6 +256,7 @@ try {
       cpuRounds: entry.cpu.map((c) => c.user + c.system),
       rounds: entry.runs.map((r) => r.rps),
       fixed: entry.fixed!,
+      gc: entry.gc,
       peakMb: entry.peakMb,
     });
   }
@@ -275,6 +328,22 @@ console.log(
     ]),
   ),
 );
+
+if (args['trace-gc']) {
+  console.log(`\nGarbage collection during the fixed-rate run (node --trace-gc)\n`);
+  console.log(
+    table(
+      ['target', 'young GCs / 1k req', 'full GCs / 1k req', 'pause total ms', 'largest pause ms'],
+      rows.map((r) => [
+        r.name,
+        fmt(r.gc?.minorPerK),
+        fmt(r.gc?.majorPerK),
+        fmt(r.gc?.pauseMs),
+        fmt(r.gc?.maxPauseMs),
+      ]),
+    ),
+  );
+}
 
 const pairs: Array<[string, string, string, number]> = [
   ['talent /health ÷ bare Fastify /health', 'talent GET /health', 'fastify GET /health', 0.9],
