@@ -56,7 +56,11 @@ describe('berth dev shows what the runtime logs', () => {
   it('a message the mailer drops (allow-list) shows in the outbox, marked dropped with the reason', async () => {
     const port = await freePort();
     const accessKeyId = 'AKIDBERTHTEST0000001';
-    mail = await startMail({ port, file: '/dev/null', accessKeyId });
+    mail = await startMail({
+      port,
+      file: '/dev/null',
+      credentials: { accessKeyId, secretAccessKey: 'secret' },
+    });
     const allowList = ['@example.com'];
     const lines: string[] = [];
     const mailer = createMailer(

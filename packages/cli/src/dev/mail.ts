@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { refuseSes, requireAccessKey } from './peer-gate';
+import { refuseSes, requireSignature } from './peer-gate';
+import type { AwsCredentials } from './s3';
 import { restartableServer, type Restartable } from './supervise';
 
 /** One message in the local outbox, as the console and /_berth/api/mail show it. */
@@ -80,8 +81,8 @@ export interface LocalMail {
 export async function startMail(options: {
   readonly port: number;
   readonly file: string;
-  /** Only requests signed with this access key id are answered. */
-  readonly accessKeyId: string;
+  /** Only requests signed (SigV4) with this key pair are answered. */
+  readonly credentials: AwsCredentials;
 }): Promise<LocalMail> {
   const require = createRequire(import.meta.url);
   const start = (
@@ -99,7 +100,7 @@ export async function startMail(options: {
   const dropped: OutboxMessage[] = [];
   let droppedCount = 0;
   const server = await start({ host: '127.0.0.1', port: options.port });
-  requireAccessKey(server, options.accessKeyId, refuseSes);
+  requireSignature(server, options.credentials, refuseSes, { readBody: true });
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     restartable: restartableServer(server, options.port),

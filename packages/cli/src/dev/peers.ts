@@ -300,7 +300,7 @@ export class Peers {
     this.mail = await startMail({
       port,
       file: join(stateDir, 'mail.json'),
-      accessKeyId: this.credentials.aws.accessKeyId,
+      credentials: this.credentials.aws,
     }).catch((err: Error) => {
       throw new CliError(`mail (aws-ses-v2-local): ${err.message}`, EXIT.failed, { cause: err });
     });

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
-import { refuseS3, requireAccessKey } from './peer-gate';
+import { refuseS3, requireSignature } from './peer-gate';
 import { restartableServer, type Restartable } from './supervise';
 
 export interface AwsCredentials {
@@ -45,7 +45,7 @@ export async function startS3(options: {
   });
   await server.run();
   const httpServer = (server as unknown as { httpServer: Server }).httpServer;
-  requireAccessKey(httpServer, options.credentials.accessKeyId, refuseS3);
+  requireSignature(httpServer, options.credentials, refuseS3);
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     restartable: restartableServer(httpServer, options.port),
