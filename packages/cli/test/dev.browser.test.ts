@@ -192,6 +192,25 @@ describe.skipIf(!HAS_CHROMIUM)('berth dev console (talent, Chromium)', () => {
     expect(await page.textContent('[data-testid=mail-item] [data-testid=mail-subject]')).toMatch(/accepted/i);
     expect(await page.textContent('[data-testid=mail-item] [data-testid=mail-to]')).toBe('ada@example.com');
 
+    // AND an opened email stays open across polls (the page re-renders only what changed), even when new mail comes
+    const first = page.locator('[data-testid=mail-item]').first();
+    await first.locator('summary').click();
+    expect(await first.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(await first.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
+    expect(await page.locator('[data-testid=mail-item][open]').count()).toBe(1);
+
+    // AND every time the page shows has one format, in UTC
+    const text = (await page.locator('main').textContent()) ?? '';
+    const dates = text.match(/\d{4}-\d{2}-\d{2}/g) ?? [];
+    expect(dates.length).toBeGreaterThan(0);
+    expect(text.match(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/g) ?? []).toHaveLength(dates.length);
+    expect(text).not.toMatch(/GMT|\d+\/\d+\/\d{4}|\d:\d{2}:\d{2} [AP]M/);
+
+    // AND the local peers show their status
+    expect(await page.textContent('[data-testid=peer-status-postgres]')).toBe('up');
+    expect(await page.textContent('[data-testid=peer-status-s3]')).toBe('up');
+
     // AND the résumé is in the bucket listing
     await page.reload();
     await expect
