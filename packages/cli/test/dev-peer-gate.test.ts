@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support';
 import { startMail, type LocalMail } from '../src/dev/mail';
@@ -155,7 +156,7 @@ describe('local S3 and SES answer requests signed with this state key pair only 
 
 /** The path, query and headers the SDK signed a GetObject with, captured on the way out (no request is sent). */
 async function captureSigned(
-  client: import('@aws-sdk/client-s3').S3Client,
+  client: S3Client,
   bucket: string,
   key: string,
 ): Promise<{ url: string; headers: Record<string, string> }> {
