@@ -24,7 +24,7 @@ export interface GateOptions {
 export function requireSignature(
   server: Server,
   credentials: AwsCredentials,
-  refuse: Refuser,
+  refuse: SignatureRefuser,
   options: GateOptions = {},
 ): void {
   const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
@@ -80,13 +80,45 @@ function parseBody(req: IncomingMessage, body: Buffer): unknown {
   return {};
 }
 
-export type Refuser = (res: ServerResponse, reason: string, status?: number) => void;
+export type SignatureRefuser = (res: ServerResponse, reason: string, status?: number) => void;
+
+/** Answers a request whose access key id is not this state's (`given`: the one it named, if any). */
+export type Refuser = (res: ServerResponse, given: string | undefined) => void;
+
+/**
+ * The weaker gate, for a peer whose framework reads the body itself (the SQS/SNS peer, on Fastify), so the payload
+ * hash cannot be checked in front of it: only requests naming this state's access key id (Authorization's
+ * `Credential=`, or a presigned URL's `X-Amz-Credential`) pass. The signature is not verified.
+ */
+export function requireAccessKey(server: Server, accessKeyId: string, refuse: Refuser): void {
+  const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const given = accessKeyOf(req);
+    if (req.method === 'OPTIONS' || given === accessKeyId) {
+      for (const l of listeners) l.call(server, req, res);
+      return;
+    }
+    refuse(res, given);
+  });
+}
+
+/** The access key id a request was signed (or presigned) with. */
+export function accessKeyOf(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const v4 = /Credential=([^/,\s]+)\//.exec(auth);
+    if (v4) return v4[1];
+  }
+  const query = new URL(req.url ?? '/', 'http://peer').searchParams;
+  return query.get('X-Amz-Credential')?.split('/')[0];
+}
 
 const explain = (reason: string) =>
   `berth dev: ${reason}. Sign requests with the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY berth dev gives its services (credentials.json in the state folder).`;
 
 /** S3's own error shape, so SDKs show it as AccessDenied / InvalidAccessKeyId / SignatureDoesNotMatch. */
-export const refuseS3: Refuser = (res, reason, status = 403) => {
+export const refuseS3: SignatureRefuser = (res, reason, status = 403) => {
   const code = /is not this berth dev's/.test(reason)
     ? 'InvalidAccessKeyId'
     : /does not match/.test(reason)
@@ -102,7 +134,7 @@ export const refuseS3: Refuser = (res, reason, status = 403) => {
 };
 
 /** SES v2's JSON error shape. */
-export const refuseSes: Refuser = (res, reason, status = 403) => {
+export const refuseSes: SignatureRefuser = (res, reason, status = 403) => {
   const type = /does not match/.test(reason)
     ? 'SignatureDoesNotMatchException'
     : /is not this berth dev's/.test(reason)
