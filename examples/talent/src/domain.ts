@@ -19,6 +19,8 @@ export const RESUME = Object.freeze({
     'application/pdf': 'pdf',
     'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
   } as Record<string, string>),
+  /** The folder (under the application's) that holds the résumé an application was submitted with. */
+  submittedFolder: 'submitted',
   uploadExpiresInSeconds: 300,
   downloadExpiresInSeconds: 300,
 });

@@ -128,6 +128,26 @@ export async function setResumeKey(db: Queryable, id: string, key: string): Prom
   return rowCount === 1;
 }
 
+/**
+ * draft → submitted, pointing the application at the résumé copy it accepted (`submittedKey`), only if it is still a
+ * draft whose résumé is still `uploadKey` (no newer presign raced the submit). Undefined otherwise.
+ */
+export async function submitApplication(
+  db: Queryable,
+  id: string,
+  uploadKey: string,
+  submittedKey: string,
+): Promise<ApplicationRecord | undefined> {
+  const { rows } = await db.query<ApplicationRow>(
+    `update applications
+        set status = 'submitted', resume_key = $3, updated_at = now(), submitted_at = now()
+      where id = $1 and status = 'draft' and resume_key = $2
+      returning ${APPLICATION_COLUMNS}`,
+    [id, uploadKey, submittedKey],
+  );
+  return rows[0] ? toApplication(rows[0]) : undefined;
+}
+
 /** Moves `from` → `to` atomically; undefined when the application is no longer in `from`. */
 export async function transition(
   db: Queryable,

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PDF, pdfBytes, startTalent, uploadWith, USERS, type Talent } from './harness';
+import {
+  apply,
+  createOpportunity,
+  PDF,
+  pdfBytes,
+  startTalent,
+  uploadWith,
+  USERS,
+  type Talent,
+} from './harness';
 
 describe('the applicant journey', () => {
   let t: Talent;
@@ -114,6 +123,53 @@ describe('the applicant journey', () => {
       'Your application was accepted: Climate data fellow',
     ]);
     expect(mails[0]!.text).toContain(application.id);
+  });
+
+  it('after submit, re-using the presigned POST cannot change the résumé reviewers download', async () => {
+    const applicationId = await apply(t, 'owner', await createOpportunity(t));
+    const original = pdfBytes(3000);
+    original.set(new TextEncoder().encode('the original résumé'), 100);
+    const presigned = await t.app.inject({
+      method: 'POST',
+      url: `/applications/${applicationId}/resume-upload`,
+      headers: t.auth('owner'),
+      payload: { contentType: PDF, size: original.byteLength },
+    });
+    const upload = presigned.json<{
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      fields?: Record<string, string>;
+      key: string;
+    }>();
+    expect((await uploadWith(upload, original, PDF)).ok).toBe(true);
+    const submitted = await t.app.inject({
+      method: 'POST',
+      url: `/applications/${applicationId}/submit`,
+      headers: t.auth('owner'),
+    });
+    expect(submitted.statusCode, submitted.body).toBe(200);
+
+    // WHEN the same presigned POST (still within its 5 minutes) uploads other bytes
+    const replacement = pdfBytes(3000);
+    replacement.set(new TextEncoder().encode('a replacement résumé'), 100);
+    expect((await uploadWith(upload, replacement, PDF)).ok).toBe(true);
+
+    // THEN the reviewer still downloads the bytes the application was submitted with
+    const url = await t.app.inject({
+      method: 'GET',
+      url: `/applications/${applicationId}/resume-url`,
+      headers: t.auth('reviewer'),
+    });
+    expect(url.statusCode).toBe(200);
+    const download = await fetch(url.json<{ url: string }>().url);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(original);
+    // … from a key no presigned upload names, in the application's submitted folder
+    const { rows } = await t.runtime.db.query<{ resume_key: string }>(
+      'select resume_key from applications where id = $1',
+      [applicationId],
+    );
+    expect(rows[0]!.resume_key).toBe(upload.key.replace(/\/([^/]+)$/, '/submitted/$1'));
   });
 
   it('serves the OpenAPI document and the docs page', async () => {

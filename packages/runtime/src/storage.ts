@@ -1,6 +1,6 @@
 import { lazy } from './interop';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InvalidKeyError } from './errors';
+import { ConflictError, InvalidKeyError } from './errors';
 import type { Logger } from './logger';
 
 export interface PresignUploadInput {
@@ -42,6 +42,8 @@ export interface ObjectHead {
   readonly size: number;
   readonly contentType: string | undefined;
   readonly lastModified: Date | undefined;
+  /** The object's entity tag as S3 returns it (quoted): which exact bytes `head` saw. */
+  readonly etag: string | undefined;
 }
 
 export interface Storage {
@@ -52,6 +54,16 @@ export interface Storage {
   presignDownload(input: PresignDownloadInput): Promise<{ url: string; expiresAt: string }>;
   head(key: string): Promise<ObjectHead | undefined>;
   list(prefix: string): AsyncIterable<StoredObject>;
+  /**
+   * Copies `from` to `to` inside this bucket (S3 CopyObject: s3:GetObject on the source, s3:PutObject on the
+   * destination). With `ifMatch` (an `etag` from `head`), S3 copies only if the source still has that entity tag
+   * and answers 412 otherwise, a ConflictError (409 `OBJECT_CHANGED`) here. Resolves to the new object's entity tag.
+   */
+  copy(input: {
+    readonly from: string;
+    readonly to: string;
+    readonly ifMatch?: string;
+  }): Promise<{ etag: string | undefined }>;
   /**
    * Deletes the objects: they are gone from reads and lists at once. On a versioned bucket S3 keeps the old version
    * behind a delete marker; Berth's lifecycle rule deletes those old versions after the bucket's
@@ -215,7 +227,12 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
       const [{ HeadObjectCommand }, c] = await Promise.all([lazy(import('@aws-sdk/client-s3')), s3()]);
       try {
         const out = await c.send(new HeadObjectCommand({ Bucket: bucketName, Key: key }));
-        return { size: out.ContentLength ?? 0, contentType: out.ContentType, lastModified: out.LastModified };
+        return {
+          size: out.ContentLength ?? 0,
+          contentType: out.ContentType,
+          lastModified: out.LastModified,
+          etag: out.ETag,
+        };
       } catch (err) {
         const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
         if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404)
@@ -242,6 +259,29 @@ export function createStorage(bucketName: string, options: StorageOptions): Stor
         }
         token = out.IsTruncated ? out.NextContinuationToken : undefined;
       } while (token);
+    },
+
+    async copy({ from, to, ifMatch }) {
+      checkKey(from);
+      checkKey(to);
+      const [{ CopyObjectCommand }, c] = await Promise.all([lazy(import('@aws-sdk/client-s3')), s3()]);
+      try {
+        const out = await c.send(
+          new CopyObjectCommand({
+            Bucket: bucketName,
+            Key: to,
+            // "The value must be URL-encoded": https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+            CopySource: `${bucketName}/${from.split('/').map(encodeURIComponent).join('/')}`,
+            ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}),
+          }),
+        );
+        return { etag: out.CopyObjectResult?.ETag };
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412)
+          throw new ConflictError(`storage: ${from} changed since it was read`, { code: 'OBJECT_CHANGED' });
+        throw err;
+      }
     },
 
     async delete(keys) {

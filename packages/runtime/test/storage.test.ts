@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createRuntime, createStorage, InvalidKeyError, type Storage } from '../src/index';
 import { contractEnv, startS3rver, type LocalS3 } from '../../../test/support';
@@ -34,6 +35,58 @@ describe('storage (s3rver)', () => {
 
   afterAll(async () => {
     await s3?.close();
+  });
+
+  it('copy() copies the exact bytes head() saw; the entity tags match', async () => {
+    const post = await storage.presignUpload({
+      key: 'copy/src.pdf',
+      contentType: 'application/pdf',
+      maxBytes: 100,
+    });
+    expect((await upload(post, new Blob(['%PDF first'], { type: 'application/pdf' }))).status).toBeLessThan(
+      300,
+    );
+    const head = await storage.head('copy/src.pdf');
+    expect(head?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const copied = await storage.copy({
+      from: 'copy/src.pdf',
+      to: 'copy/final/src.pdf',
+      ifMatch: head!.etag,
+    });
+    expect(copied.etag).toBe(head!.etag);
+    // The source replaced: the copy made before keeps its bytes.
+    expect((await upload(post, new Blob(['%PDF second'], { type: 'application/pdf' }))).status).toBeLessThan(
+      300,
+    );
+    expect((await storage.head('copy/src.pdf'))?.etag).not.toBe(head!.etag);
+    expect((await storage.head('copy/final/src.pdf'))?.etag).toBe(head!.etag);
+    await expect(storage.copy({ from: '../x', to: 'copy/y' })).rejects.toThrow(InvalidKeyError);
+  });
+
+  it('copy() maps S3 412 (CopySourceIfMatch failed) to a 409 OBJECT_CHANGED (shape of the SDK error)', async () => {
+    const { CopyObjectCommand, S3Client: Client, S3ServiceException } = await import('@aws-sdk/client-s3');
+    const client = new Client({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(CopyObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'PreconditionFailed',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 412 },
+        message: 'At least one of the pre-conditions you specified did not hold',
+      }),
+    );
+    const s = createStorage('b', { region: 'us-east-1', log, client });
+    await expect(s.copy({ from: 'a/x', to: 'a/y', ifMatch: '"abc"' })).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'OBJECT_CHANGED',
+    });
+    expect(mock.commandCalls(CopyObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'b',
+      Key: 'a/y',
+      CopySource: 'b/a/x',
+      CopySourceIfMatch: '"abc"',
+    });
+    mock.restore();
   });
 
   it('key() joins validated parts', () => {

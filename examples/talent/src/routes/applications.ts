@@ -20,6 +20,7 @@ import {
   findOpportunity,
   insertApplication,
   setResumeKey,
+  submitApplication,
   transition,
   type ApplicationRecord,
 } from '../store';
@@ -146,12 +147,45 @@ export function applicationRoutes(ctx: TalentContext) {
         if (record.status !== 'draft')
           throw new ConflictError('Application is already submitted', { code: 'NOT_DRAFT' });
         const opportunity = await openOpportunity(record.opportunityId);
-        const head = record.resumeKey ? await resumes.head(record.resumeKey) : undefined;
-        if (!head) throw new ConflictError('Upload a résumé before submitting', { code: 'RESUME_MISSING' });
+        const uploadKey = record.resumeKey;
+        const head = uploadKey ? await resumes.head(uploadKey) : undefined;
+        if (!uploadKey || !head)
+          throw new ConflictError('Upload a résumé before submitting', { code: 'RESUME_MISSING' });
         if (head.size > RESUME.maxBytes)
           throw new ConflictError('The uploaded résumé is larger than 5 MB', { code: 'RESUME_TOO_LARGE' });
-        const moved = await transition(db.write, record.id, 'draft', 'submitted');
-        if (!moved) throw new ConflictError('Application is already submitted', { code: 'NOT_DRAFT' });
+        // The accepted résumé is a copy under a key no presigned upload names: re-using the upload's presigned POST
+        // (valid for its 5 minutes) can only rewrite the upload key, never what reviewers read. A copy works the same
+        // on unversioned buckets (berth dev's s3rver, dev and staging) and versioned ones, unlike pinning a VersionId.
+        const submittedKey = resumes.key(
+          RESUME.prefix,
+          record.id,
+          RESUME.submittedFolder,
+          uploadKey.slice(uploadKey.lastIndexOf('/') + 1),
+        );
+        // S3 copies only the bytes `head` checked (CopySourceIfMatch; 409 OBJECT_CHANGED if they were replaced in
+        // between). s3rver ignores that header, so the copy's own entity tag is compared too.
+        const copied = await resumes.copy({
+          from: uploadKey,
+          to: submittedKey,
+          ...(head.etag ? { ifMatch: head.etag } : {}),
+        });
+        if (head.etag && copied.etag !== head.etag) {
+          await resumes.delete([submittedKey]);
+          throw new ConflictError('The résumé changed while submitting; submit again', {
+            code: 'OBJECT_CHANGED',
+          });
+        }
+        const moved = await submitApplication(db.write, record.id, uploadKey, submittedKey);
+        if (!moved) {
+          await resumes.delete([submittedKey]);
+          throw new ConflictError('Application is already submitted', { code: 'NOT_DRAFT' });
+        }
+        // The upload is no longer referenced: gone now (a later re-upload to it is an orphan the purge job deletes).
+        await resumes
+          .delete([uploadKey])
+          .catch((err: unknown) =>
+            request.log.warn({ err, key: uploadKey }, 'submit: could not delete the upload'),
+          );
         runtime.metrics.count('ApplicationSubmitted');
         await notify(submittedMessage(moved.applicantEmail, opportunity.title, moved.id));
         return { id: moved.id, status: moved.status };
