@@ -24,7 +24,9 @@ export default defineApp({
   buckets: {
     resumes: {
       intelligentTiering: true,
-      cors: [{ origins: ['*'], methods: ['PUT', 'POST', 'GET'] }],
+      // The pages upload with a presigned POST and download with a presigned GET; origins default to the
+      // environment's own site (https://<edge.domain>), and berth dev adds its local origins.
+      cors: [{ methods: ['POST', 'GET'] }],
     },
   },
   mail: {

@@ -203,12 +203,25 @@ export const cacheSchema = z.strictObject({
 export const bucketSchema = z.strictObject({
   /** S3 Intelligent-Tiering for objects. @default false */
   intelligentTiering: z.boolean().optional(),
+  /**
+   * Browser access to the bucket (presigned uploads and downloads from a web page): one rule per set of origins. List
+   * only the methods the app's pages use (a presigned POST upload is `POST`, a presigned download `GET`).
+   */
   cors: z
     .array(
       z.strictObject({
-        origins: z.array(z.string().min(1)).min(1),
+        /**
+         * `https://app.example.com` (scheme, host, optional port; one `*` allowed, as in `https://*.example.com`).
+         * `'*'` (any site) is refused in prod. @default - the environment's own site, `https://<edge.domain>`
+         */
+        origins: z.array(z.string().min(1)).min(1).optional(),
         methods: z.array(z.enum(['GET', 'PUT', 'POST', 'HEAD', 'DELETE'])).min(1),
+        /**
+         * Request headers a preflight may ask for. A presigned POST (multipart form) and a GET need none.
+         * @default - `content-type` when the rule allows PUT, else none
+         */
         headers: z.array(z.string()).optional(),
+        /** Seconds a browser may cache the preflight answer. @default 3000 */
         maxAge: z.number().int().optional(),
       }),
     )

@@ -212,7 +212,7 @@ describe('Cache', () => {
 });
 
 describe('Buckets', () => {
-  it('blocks public access, encrypts, tiers and allows CORS', () => {
+  it('blocks public access, encrypts, tiers and allows CORS from its own site only', () => {
     prod.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -229,7 +229,14 @@ describe('Buckets', () => {
           Match.objectLike({ Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 0 }] }),
         ]),
       },
-      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ['*'] })] },
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({
+            AllowedOrigins: ['https://talent.example.com'],
+            AllowedMethods: ['POST', 'GET'],
+          }),
+        ],
+      },
     });
   });
   it('is unversioned and emptied on delete in dev only', () => {

@@ -12,7 +12,7 @@ import { freePort } from './ports';
 import { decideCache } from './redis';
 import { externalPostgres, startEmbeddedPostgres, versionMismatch, type LocalPostgres } from './postgres';
 import { rotateDatabaseSecret } from './rotation';
-import { createBuckets, startS3, type LocalS3 } from './s3';
+import { createBuckets, startS3, withLocalOrigins, type LocalS3 } from './s3';
 import { CURRENT, startSecretsManager, type LocalSecretsManager } from './secrets-manager';
 import { PeerSupervisor, type PeerView, type Restartable } from './supervise';
 import type { Terminal } from './terminal';
@@ -64,7 +64,10 @@ export class Peers {
       this.s3.endpoint,
       next.region,
       this.credentials.aws,
-      Object.fromEntries(addedBuckets.map((b) => [names[b]!, next.buckets[b]!])),
+      withLocalOrigins(
+        Object.fromEntries(addedBuckets.map((b) => [names[b]!, next.buckets[b]!])),
+        this.options.routerPort,
+      ),
     );
   }
 
@@ -282,7 +285,10 @@ export class Peers {
     this.s3 = await startS3({
       dir: join(stateDir, 's3'),
       port,
-      buckets: Object.fromEntries(Object.entries(resolved.buckets).map(([b, cfg]) => [names[b]!, cfg])),
+      buckets: withLocalOrigins(
+        Object.fromEntries(Object.entries(resolved.buckets).map(([b, cfg]) => [names[b]!, cfg])),
+        this.options.routerPort,
+      ),
       credentials: this.credentials.aws,
     }).catch((err: Error) => {
       throw new CliError(`s3 (s3rver): ${err.message}`, EXIT.failed, { cause: err });

@@ -53,13 +53,35 @@ export async function startS3(options: {
   };
 }
 
+/**
+ * The buckets' CORS rules as the cloud has them (methods, headers, max age), with berth dev's own origins added to
+ * each rule's: the router on `localhost`, `127.0.0.1` and `*.localhost` at its port, where the app's pages are served
+ * locally. Nothing else is widened.
+ */
+export function withLocalOrigins(
+  buckets: Readonly<Record<string, ResolvedBucket>>,
+  routerPort: number,
+): Record<string, ResolvedBucket> {
+  const local = [
+    `http://localhost:${routerPort}`,
+    `http://127.0.0.1:${routerPort}`,
+    `http://*.localhost:${routerPort}`,
+  ];
+  return Object.fromEntries(
+    Object.entries(buckets).map(([name, b]) => [
+      name,
+      { ...b, cors: b.cors.map((r) => ({ ...r, origins: [...new Set([...r.origins, ...local])] })) },
+    ]),
+  );
+}
+
 function corsXml(bucket: ResolvedBucket): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const rules = bucket.cors.map(
     (rule) =>
       `<CORSRule>${rule.origins.map((o) => `<AllowedOrigin>${esc(o)}</AllowedOrigin>`).join('')}${rule.methods
         .map((m) => `<AllowedMethod>${esc(m)}</AllowedMethod>`)
-        .join('')}${(rule.headers.length ? rule.headers : ['*'])
+        .join('')}${rule.headers
         .map((h) => `<AllowedHeader>${esc(h)}</AllowedHeader>`)
         .join('')}<MaxAgeSeconds>${rule.maxAge}</MaxAgeSeconds></CORSRule>`,
   );
@@ -88,7 +110,7 @@ export async function createBuckets(
               CORSRules: bucket.cors.map((rule) => ({
                 AllowedOrigins: [...rule.origins],
                 AllowedMethods: [...rule.methods],
-                AllowedHeaders: rule.headers.length ? [...rule.headers] : ['*'],
+                ...(rule.headers.length ? { AllowedHeaders: [...rule.headers] } : {}),
                 MaxAgeSeconds: rule.maxAge,
               })),
             },

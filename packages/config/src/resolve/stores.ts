@@ -26,6 +26,59 @@ export function resolveCache(ctx: Ctx): ResolvedCache | null {
 
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,40}$/;
 
+/** An S3 CORS origin: scheme, host (one `*` allowed), optional port; no path. */
+const ORIGIN =
+  /^https?:\/\/(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+/** An HTTP header name (RFC 9110 token), or `*`. */
+const HEADER = /^(\*|[!#$%&'*+.^_`|~0-9a-z-]+)$/i;
+
+type CorsInput = NonNullable<NonNullable<Ctx['app']['buckets']>[string]['cors']>[number];
+
+/**
+ * One CORS rule: origins default to the environment's own site (`https://<edge.domain>`); `*` is refused in prod
+ * (any web page could then read what a presigned URL returns and upload with one); headers default to what the
+ * methods need in a preflight (none for GET and a POST form; `content-type` for PUT). S3's rule elements:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManageCorsUsing.html
+ */
+function resolveCorsRule(ctx: Ctx, at: string, r: CorsInput): ResolvedBucket['cors'][number] {
+  const domain = ctx.app.edge?.domain;
+  let origins = r.origins ?? (domain ? [`https://${domain.toLowerCase()}`] : []);
+  if (!r.origins && !domain)
+    ctx.report(
+      `${at}.origins`,
+      "no origins, and no edge.domain to default to; list the sites whose pages use the bucket, such as 'https://app.example.com'",
+    );
+  origins.forEach((o, j) => {
+    if (o === '*') {
+      if (ctx.profileName === 'prod')
+        ctx.report(
+          `${at}.origins.${j}`,
+          `'*' lets any web page use the bucket's presigned URLs; name the app's origins (default: https://<edge.domain>)`,
+        );
+    } else if (!ORIGIN.test(o) || (o.match(/\*/g)?.length ?? 0) > 1)
+      ctx.report(
+        `${at}.origins.${j}`,
+        `got ${show(o)}; an origin is a scheme and host with an optional port and no path, such as 'https://app.example.com' or 'https://*.example.com'`,
+      );
+  });
+  origins = [...new Set(origins)];
+  const methods = [...new Set(r.methods)];
+  if (methods.length !== r.methods.length) ctx.report(`${at}.methods`, 'lists a method twice');
+  const headers = r.headers ?? (methods.includes('PUT') ? ['content-type'] : []);
+  headers.forEach((h, j) => {
+    if (!HEADER.test(h))
+      ctx.report(`${at}.headers.${j}`, `got ${show(h)}; expected a header name such as 'content-type'`);
+    else if (h === '*' && ctx.profileName === 'prod')
+      ctx.report(
+        `${at}.headers.${j}`,
+        `'*' allows every request header; name the ones the app sends, such as 'content-type'`,
+      );
+  });
+  const maxAge = r.maxAge ?? 3000;
+  if (maxAge < 0 || maxAge > 86_400) ctx.report(`${at}.maxAge`, `got ${maxAge}; expected 0–86400 seconds`);
+  return { origins, methods, headers, maxAge };
+}
+
 export function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
   const out: Record<string, ResolvedBucket> = {};
   for (const [name, b] of Object.entries(ctx.app.buckets ?? {})) {
@@ -57,12 +110,7 @@ export function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
     out[name] = {
       name,
       intelligentTiering: b.intelligentTiering ?? false,
-      cors: (b.cors ?? []).map((r) => ({
-        origins: r.origins,
-        methods: r.methods,
-        headers: r.headers ?? ['*'],
-        maxAge: r.maxAge ?? 3000,
-      })),
+      cors: (b.cors ?? []).map((r, i) => resolveCorsRule(ctx, `${at}.cors.${i}`, r)),
       lifecycle,
       versioned,
       noncurrentVersionDays: versioned

@@ -111,7 +111,7 @@ export class Buckets extends Construct {
       cors: b.cors.map((c) => ({
         allowedOrigins: [...c.origins],
         allowedMethods: c.methods.map((m) => CORS_METHODS[m]!),
-        allowedHeaders: [...c.headers],
+        ...(c.headers.length ? { allowedHeaders: [...c.headers] } : {}),
         maxAge: c.maxAge,
       })),
       removalPolicy: props.removalPolicy,
