@@ -133,7 +133,7 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('berth dev console (talent, Ch
     }
   });
 
-  it('shows the api healthy, runs a job on demand, and shows the mail of an application walked to accepted', async () => {
+  it('shows the api healthy, runs a job on demand, shows the mail of an application walked to accepted, and a bounce marked there suppresses the next mail', async () => {
     // GIVEN the console
     await page.goto(`http://localhost:${port}/_berth`);
     await expect
@@ -214,5 +214,40 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('berth dev console (talent, Ch
       .poll(() => page.textContent('[data-testid=bucket-resumes]'), { timeout: 15_000 })
       .toMatch(/\.pdf/);
     expect(readFileSync(join(state, 'oidc-key.json'), 'utf8')).toContain('"kty": "RSA"');
+
+    // WHEN the acceptance is marked bounced from its button (the SES event → local SNS → SQS → talent's drain)
+    const acceptance = page.locator('[data-testid=mail-item]').first();
+    await acceptance.locator('summary').click();
+    await acceptance.locator('[data-testid=mail-bounce]').click();
+    await expect
+      .poll(() => acceptance.locator('[data-testid=mail-feedback]').textContent(), { timeout: 10_000 })
+      .toMatch(/^Bounce published for ada@example\.com/);
+    const before = await page.locator('[data-testid=mail-item]').count();
+    // THEN the next email to that address is suppressed: submitting another application sends nothing
+    const second = await api(port, 'POST', '/opportunities', reviewer, {
+      title: 'Analyst',
+      description: 'Data',
+    });
+    const app2 = (await api(port, 'POST', '/applications', applicant, { opportunityId: second.json.id })).json
+      .id as string;
+    const upload2 = await api(port, 'POST', `/applications/${app2}/resume-upload`, applicant, {
+      contentType: 'application/pdf',
+      size: 9,
+    });
+    const form2 = new FormData();
+    for (const [k, v] of Object.entries(upload2.json.fields as Record<string, string>)) form2.append(k, v);
+    form2.append('file', new Blob(['%PDF-1.4\n'], { type: 'application/pdf' }), 'resume.pdf');
+    expect((await fetch(upload2.json.url as string, { method: 'POST', body: form2 })).status).toBeLessThan(
+      300,
+    );
+    // The drain runs in the background: resubmitting is not possible, so wait for the suppression before submitting.
+    await expect.poll(() => /mail: address suppressed/.test(output), { timeout: 30_000 }).toBe(true);
+    expect((await api(port, 'POST', `/applications/${app2}/submit`, applicant)).json.status).toBe(
+      'submitted',
+    );
+    await expect
+      .poll(() => /mail: skipped, recipient is suppressed/.test(output), { timeout: 15_000 })
+      .toBe(true);
+    expect(await page.locator('[data-testid=mail-item]').count()).toBe(before);
   });
 });
