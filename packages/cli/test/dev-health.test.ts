@@ -45,3 +45,27 @@ describe('berth dev hides the access lines of its own health checks', () => {
     expect(isHealthAccessLine('"GET /api/health.check HTTP/1.1" 200', '/api/health.check')).toBe(true);
   });
 });
+
+describe('berth dev router port', () => {
+  it('a taken default port moves to the next free one, and the warning names both and --port', async () => {
+    const { listenRouter, closeRouter, movedPortWarning } = await import('../src/dev/listen');
+    const { DEFAULT_LIMITS } = await import('../src/dev/router');
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => taken.once('listening', r));
+    const { port } = taken.address() as { port: number };
+    try {
+      const moved = await listenRouter(port, false, (_req, res) => res.end(), DEFAULT_LIMITS);
+      expect(moved.port).toBeGreaterThan(port);
+      closeRouter(moved.servers);
+      expect(movedPortWarning(port, moved.port)).toBe(
+        `port ${port} is taken by another program (lsof -i :${port}); the router uses ${moved.port} instead, and the issuer and URLs below name ${moved.port}. Pass --port to choose.`,
+      );
+      // A port the user named is not moved: it is refused, naming it.
+      await expect(listenRouter(port, true, (_req, res) => res.end(), DEFAULT_LIMITS)).rejects.toThrow(
+        new RegExp(`port ${port} is taken.*--port`),
+      );
+    } finally {
+      taken.close();
+    }
+  });
+});

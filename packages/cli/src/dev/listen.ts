@@ -51,6 +51,11 @@ export async function listenRouter(
   return { port, servers };
 }
 
+/** Said loudly when the default port was taken: bookmarks, OAuth redirect URLs and the issuer name the usual port. */
+export function movedPortWarning(wanted: number, got: number): string {
+  return `port ${wanted} is taken by another program (lsof -i :${wanted}); the router uses ${got} instead, and the issuer and URLs below name ${got}. Pass --port to choose.`;
+}
+
 export function closeRouter(servers: readonly Server[]): void {
   for (const server of servers) {
     server.closeAllConnections();

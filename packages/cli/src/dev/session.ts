@@ -6,7 +6,7 @@ import { loadConfig, resolveStage, type LoadedConfig } from '../load';
 import { MIGRATE_JOB } from './commands';
 import type { ConsoleState } from './console';
 import { localEnv, processEnv } from './env';
-import { closeRouter, listenRouter } from './listen';
+import { closeRouter, listenRouter, movedPortWarning } from './listen';
 import { droppedMail } from './mail';
 import { Peers } from './peers';
 import { freePort } from './ports';
@@ -119,9 +119,7 @@ export class DevSession {
       this.term.done(`router on :${this.port}`, Date.now() - this.t0);
       if (this.port !== this.options.port) {
         // Said loudly: bookmarks, OAuth redirect URLs and the issuer name the usual port.
-        this.term.warn(
-          `port ${this.options.port} is taken by another program (lsof -i :${this.options.port}); the router uses ${this.port} instead, and the issuer and URLs below name ${this.port}. Pass --port to choose.`,
-        );
+        this.term.warn(movedPortWarning(this.options.port, this.port));
       }
 
       // Peers start side by side; all settle before a failure is reported, so stop() finds each one that started.
