@@ -22,7 +22,7 @@ describe('berth dev shows what the runtime logs', () => {
     await mail?.stop();
   });
 
-  it('an access line is one short line; its headers only with --verbose-access', async () => {
+  it('an access line is one short line; its client and user agent only with --verbose-access', async () => {
     const lines: string[] = [];
     const runtime = createRuntime({ env: contractEnv(), logger: runtimeLogger(lines) });
     const app = Fastify(fastifyOptions(runtime));
@@ -48,7 +48,7 @@ describe('berth dev shows what the runtime logs', () => {
 
     const verbose = formatLine(access!, { verboseAccess: true }).text;
     expect(verbose).toMatch(/request POST \/things\?page=2 → 201 \d+ms/);
-    expect(verbose).toContain('"user-agent":"curl/8.5.0"');
+    expect(verbose).toContain('userAgent=curl/8.5.0');
     expect(verbose).toContain('remoteAddress=');
     expect(verbose).not.toContain('sekrit');
   });

@@ -205,16 +205,21 @@ async function berthPlugin(app: FastifyInstance, options: BerthPluginOptions): P
     const url = request.url;
     const level = reply.statusCode >= 500 ? 'error' : 'info';
     const log = request.log as Partial<Pick<Logger, 'isLevelEnabled'>> & FastifyBaseLogger;
-    // The line (a copy of the headers, redacted) is built only when it will be written (an app's own logger may
-    // not say, then it is built).
+    // The line is built only when it will be written (an app's own logger may not say, then it is built). The
+    // request's headers (redacted) only at debug: at info every request would carry ~1 KB of headers into the
+    // log group, paid per GB ingested, for what the ALB's access log already records.
     if (url !== healthPath && url !== readyPath && (!log.isLevelEnabled || log.isLevelEnabled(level))) {
+      const userAgent = request.headers['user-agent'];
       log[level](
         {
           // Not `req`/`res`: Fastify's serializers would replace these with their own shape.
           request: {
             method: request.method,
             url: redactUrl(url),
-            headers: redactHeaders(request.headers),
+            ...(typeof userAgent === 'string' ? { userAgent } : {}),
+            ...(!log.isLevelEnabled || log.isLevelEnabled('debug')
+              ? { headers: redactHeaders(request.headers) }
+              : {}),
             remoteAddress: request.ip,
           },
           statusCode: reply.statusCode,

@@ -23,11 +23,12 @@ async function build(
   env: NodeJS.ProcessEnv,
   lines: Array<Record<string, unknown>> = [],
   routes: (app: FastifyInstance) => void = () => undefined,
+  level: 'info' | 'debug' = 'info',
 ): Promise<{ app: FastifyInstance; runtime: Runtime }> {
   const logger = createLogger({
     service: 'api',
     stage: 'dev',
-    level: 'info',
+    level,
     destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
   });
   const runtime = createRuntime({ env, logger });
@@ -81,14 +82,39 @@ describe('berth Fastify plugin', () => {
   const lines: Array<Record<string, unknown>> = [];
   let app: FastifyInstance;
   let runtime: Runtime;
+  // The same app logging at debug, where the access line carries the (redacted) request headers.
+  let debugApp: FastifyInstance;
+  let debugRuntime: Runtime;
 
   beforeAll(async () => {
     ({ app, runtime } = await build(contractEnv(), lines));
+    ({ app: debugApp, runtime: debugRuntime } = await build(contractEnv(), lines, undefined, 'debug'));
   });
 
   afterAll(async () => {
     await app?.close();
     await runtime?.close();
+    await debugApp?.close();
+    await debugRuntime?.close();
+  });
+
+  it('at info the access line has no header set: method, redacted url, user agent, client, status, ms', async () => {
+    await app.inject({
+      url: '/missing?page=2',
+      headers: { 'user-agent': 'probe/1.0', 'x-custom': 'not-logged', 'x-request-id': 'short-1' },
+    });
+    const line = lines.find((l) => l.msg === 'request' && l.requestId === 'short-1') as {
+      request: Record<string, unknown>;
+      statusCode: number;
+    };
+    expect(line.request).toEqual({
+      method: 'GET',
+      url: '/missing?page=2',
+      userAgent: 'probe/1.0',
+      remoteAddress: '127.0.0.1',
+    });
+    expect(line.statusCode).toBe(404);
+    expect(JSON.stringify(lines)).not.toContain('not-logged');
   });
 
   it('GET healthPath → 200 ok; readiness without a database → 200', async () => {
@@ -244,8 +270,8 @@ describe('berth Fastify plugin', () => {
     expect(seen.some((l) => l.msg === 'request' && l.requestId === 'plain-1')).toBe(true);
   });
 
-  it('redacts authorization and cookie headers in the access log', async () => {
-    await app.inject({
+  it('redacts authorization and cookie headers in the access log (debug)', async () => {
+    await debugApp.inject({
       url: '/missing',
       headers: {
         authorization: 'Bearer eyJ-very-secret',
@@ -262,7 +288,7 @@ describe('berth Fastify plugin', () => {
     expect(JSON.stringify(lines)).not.toContain('also-secret');
   });
 
-  it('redacts every credential header and credential query parameters in the access log', async () => {
+  it('redacts every credential header (debug) and credential query parameters in the access log', async () => {
     const secrets = {
       'proxy-authorization': 'Basic cHJveHktc2VjcmV0',
       'x-auth-token': 'xauth-secret-1',
@@ -274,7 +300,7 @@ describe('berth Fastify plugin', () => {
       '?access_token=qs-secret-5&token=qs-secret-6&code=qs-secret-7&X-Amz-Signature=qs-secret-8' +
       '&X-Amz-Credential=AKIAQS%2Fsecret-9&X-Amz-Security-Token=qs-secret-10&password=qs-secret-11' +
       '&api_key=qs-secret-12&Access_Token=qs-secret-13&page=2&state=visible-state';
-    await app.inject({ url: `/missing${query}`, headers: { ...secrets, 'x-request-id': 'redact-2' } });
+    await debugApp.inject({ url: `/missing${query}`, headers: { ...secrets, 'x-request-id': 'redact-2' } });
     const line = lines.find((l) => l.msg === 'request' && l.requestId === 'redact-2') as {
       request: { url: string; headers: Record<string, string> };
     };

@@ -42,7 +42,10 @@ export function register(program: Command): void {
       '--health-logs',
       "show the access lines services print for berth dev's own health checks (hidden by default)",
     )
-    .option('--verbose-access', "show services' access lines with their full (redacted) request headers")
+    .option(
+      '--verbose-access',
+      "show services' access lines with the client address and user agent (and the redacted request headers of a service logging at LOG_LEVEL=debug)",
+    )
     .action(async (opts: DevOpts) => {
       const port = parsePort(opts.port);
       const maxBodyBytes = parseSize(opts.maxBody ?? '5mb');
