@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runChecks, type CheckReport, type Finding } from '@berthjs/infra';
+import type { CheckReport, Finding } from '@berthjs/infra';
 import { contractReadFindings } from '../check/reads';
 import { CliError, EXIT } from '../errors';
 import { loadStage, resolveStage } from '../load';
@@ -31,6 +31,7 @@ export function register(program: Command): void {
         const siblings = resolved.environments
           .filter((e) => e !== resolved.stage)
           .map((e) => resolveStage(loaded, e));
+        const { runChecks } = await import('@berthjs/infra');
         const checked = runChecks(resolved, {
           skipGuard: !!opts.skipGuard,
           skipCfnLint: !!opts.skipCfnLint,

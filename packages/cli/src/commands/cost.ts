@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { prefixOf } from '@berthjs/config';
-import { estimateCost, PRICE_REGION, type CostEstimate } from '@berthjs/infra';
+import type { CostEstimate } from '@berthjs/infra';
 import { CliError, EXIT } from '../errors';
 import { loadConfig, resolveStage } from '../load';
 
@@ -33,6 +33,7 @@ export function register(program: Command): void {
       if (!stages.length)
         throw new CliError('berth cost needs --env <stage> or --compare a,b,c', EXIT.invalid);
       const loaded = await loadConfig(opts.config);
+      const { estimateCost } = await import('@berthjs/infra');
       const estimates = stages.map((stage) => estimateCost(resolveStage(loaded, stage)));
       if (opts.json) {
         const out = estimates.map(toJson);
@@ -109,8 +110,8 @@ export function printEstimate(e: CostEstimate, log: (line: string) => void = con
     notes.forEach((n, i) => log(`  [${i + 1}] ${n}`));
   }
   for (const r of e.regions) log(`Region ${r.region}: ${r.note}.`);
-  if (!e.regions.some((r) => r.region === PRICE_REGION) || e.regions.length > 1)
-    log(`Prices are ${PRICE_REGION} figures; other regions are approximations.`);
+  if (!e.regions.some((r) => r.region === e.priceRegion) || e.regions.length > 1)
+    log(`Prices are ${e.priceRegion} figures; other regions are approximations.`);
   const free = Object.entries(e.notPriced);
   if (free.length)
     log(

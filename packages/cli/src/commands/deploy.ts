@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { loadStage } from '../load';
-import { defaultRuntime } from '../ops/aws';
-import { deploy, type DeployDeps } from '../ops/deploy';
-import { gitRevision } from '../ops/git';
-import { dockerBuildx } from '../ops/image';
-import { cdkToolkit } from '../ops/toolkit';
+import type { DeployDeps } from '../ops/deploy';
 
 interface Options {
   env: string;
@@ -15,7 +11,7 @@ interface Options {
   json?: boolean;
 }
 
-export function register(program: Command, deps: () => DeployDeps = defaultDeps): void {
+export function register(program: Command, deps: () => DeployDeps | Promise<DeployDeps> = defaultDeps): void {
   program
     .command('deploy')
     .description(
@@ -29,6 +25,7 @@ export function register(program: Command, deps: () => DeployDeps = defaultDeps)
     .option('--json', 'print the result as JSON')
     .action(async (opts: Options) => {
       const { loaded, resolved } = await loadStage(opts.config, opts.env);
+      const { deploy } = await import('../ops/deploy');
       const report = await deploy(
         {
           resolved,
@@ -37,7 +34,7 @@ export function register(program: Command, deps: () => DeployDeps = defaultDeps)
           ...(opts.allowDirty ? { allowDirty: true } : {}),
           ...(opts.region ? { region: opts.region } : {}),
         },
-        deps(),
+        await deps(),
       );
       if (opts.json) {
         console.log(JSON.stringify(report, null, 2));
@@ -51,6 +48,13 @@ export function register(program: Command, deps: () => DeployDeps = defaultDeps)
     });
 }
 
-function defaultDeps(): DeployDeps {
+/** The SDK, the CDK toolkit and Docker, loaded when a deploy starts, not when `berth` starts. */
+async function defaultDeps(): Promise<DeployDeps> {
+  const [{ defaultRuntime }, { cdkToolkit }, { dockerBuildx }, { gitRevision }] = await Promise.all([
+    import('../ops/aws'),
+    import('../ops/toolkit'),
+    import('../ops/image'),
+    import('../ops/git'),
+  ]);
   return { rt: defaultRuntime(), toolkit: cdkToolkit, images: dockerBuildx, git: gitRevision };
 }

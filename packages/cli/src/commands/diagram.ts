@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { diagramDot, diagramModel, renderDot, stackTemplates } from '@berthjs/infra';
 import { loadStage } from '../load';
 
 export function register(program: Command): void {
@@ -15,6 +14,7 @@ export function register(program: Command): void {
     .option('--dot', 'print the Graphviz DOT source instead of writing SVG')
     .action(async (opts: { env: string; config: string; out?: string; dot?: boolean }) => {
       const { resolved } = await loadStage(opts.config, opts.env);
+      const { diagramDot, diagramModel, renderDot, stackTemplates } = await import('@berthjs/infra');
       const model = diagramModel(stackTemplates(resolved), resolved);
       const dot = diagramDot(model);
       if (opts.dot) {

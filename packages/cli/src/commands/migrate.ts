@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { loadStage } from '../load';
-import { defaultRuntime, type OpsRuntime } from '../ops/aws';
+import type { OpsRuntime } from '../ops/aws';
 import { migrateCommand } from '../ops/commands';
-import { runTask } from '../ops/runtask';
-import { finish } from './run-job';
+import { finish, lazyRuntime } from './run-job';
 
 interface Options {
   env: string;
@@ -12,7 +11,10 @@ interface Options {
   json?: boolean;
 }
 
-export function register(program: Command, runtime: () => OpsRuntime = defaultRuntime): void {
+export function register(
+  program: Command,
+  runtime: () => OpsRuntime | Promise<OpsRuntime> = lazyRuntime,
+): void {
   program
     .command('migrate')
     .description(
@@ -25,9 +27,10 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
     .action(async (opts: Options) => {
       const { resolved } = await loadStage(opts.config, opts.env);
       const { service, command } = migrateCommand(resolved);
+      const { runTask } = await import('../ops/runtask');
       const report = await runTask(
         { resolved, name: 'migrate', service, command, ...(opts.region ? { region: opts.region } : {}) },
-        runtime(),
+        await runtime(),
       );
       finish(report, !!opts.json);
     });

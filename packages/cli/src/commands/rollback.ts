@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors';
 import { loadStage } from '../load';
-import { defaultRuntime, type OpsRuntime } from '../ops/aws';
-import { rollback } from '../ops/rollback';
+import type { OpsRuntime } from '../ops/aws';
+import { lazyRuntime } from './run-job';
 
 interface Options {
   env: string;
@@ -14,7 +14,10 @@ interface Options {
   json?: boolean;
 }
 
-export function register(program: Command, runtime: () => OpsRuntime = defaultRuntime): void {
+export function register(
+  program: Command,
+  runtime: () => OpsRuntime | Promise<OpsRuntime> = lazyRuntime,
+): void {
   program
     .command('rollback')
     .description(
@@ -35,6 +38,7 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
       const to = opts.to === undefined ? undefined : Number(opts.to);
       if (to !== undefined && !(Number.isInteger(to) && to > 0))
         throw new CliError(`--to ${opts.to}: expected a revision number such as 12`, EXIT.invalid);
+      const { rollback } = await import('../ops/rollback');
       const report = await rollback(
         {
           resolved,
@@ -43,7 +47,7 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
           ...(opts.region ? { region: opts.region } : {}),
           ...(opts.ifImageTag ? { ifImageTag: opts.ifImageTag } : {}),
         },
-        runtime(),
+        await runtime(),
       );
       if (opts.json) {
         console.log(JSON.stringify(report, null, 2));

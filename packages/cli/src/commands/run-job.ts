@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors';
 import { loadStage } from '../load';
-import { defaultRuntime, type OpsRuntime } from '../ops/aws';
-import { runTask, type RunTaskReport } from '../ops/runtask';
+import type { OpsRuntime } from '../ops/aws';
+import type { RunTaskReport } from '../ops/runtask';
 
 interface Options {
   env: string;
@@ -11,7 +11,10 @@ interface Options {
   json?: boolean;
 }
 
-export function register(program: Command, runtime: () => OpsRuntime = defaultRuntime): void {
+export function register(
+  program: Command,
+  runtime: () => OpsRuntime | Promise<OpsRuntime> = lazyRuntime,
+): void {
   program
     .command('run-job')
     .description(
@@ -31,6 +34,7 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
           EXIT.invalid,
         );
       }
+      const { runTask } = await import('../ops/runtask');
       const report = await runTask(
         {
           resolved,
@@ -42,11 +46,14 @@ export function register(program: Command, runtime: () => OpsRuntime = defaultRu
           timeoutMinutes: job.timeoutMinutes,
           ...(opts.region ? { region: opts.region } : {}),
         },
-        runtime(),
+        await runtime(),
       );
       finish(report, !!opts.json);
     });
 }
+
+/** The AWS clients, loaded on first use: `berth --help` and the other commands do not pay for the SDK. */
+export const lazyRuntime = async (): Promise<OpsRuntime> => (await import('../ops/aws')).defaultRuntime();
 
 /** Prints the result and turns a non-zero container exit code into the command's own. */
 export function finish(report: RunTaskReport, json: boolean): void {

@@ -1,6 +1,5 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { synthesize } from '@berthjs/infra';
 import { loadStage } from '../load';
 
 export function register(program: Command): void {
@@ -18,6 +17,7 @@ export function register(program: Command): void {
       const { resolved } = await loadStage(opts.config, opts.env);
       const outdir = opts.out ?? join('cdk.out', resolved.stage);
       const started = performance.now();
+      const { synthesize } = await import('@berthjs/infra');
       const stacks = synthesize(resolved, outdir, { imageTag: opts.imageTag });
       const seconds = (performance.now() - started) / 1000;
       if (opts.json) {

@@ -16,6 +16,8 @@ export interface CostEstimate {
   readonly monthly: number;
   readonly lines: readonly CostLine[];
   readonly pricesAsOf: string;
+  /** The region the price table quotes; other regions are priced by a multiplier on it. */
+  readonly priceRegion: string;
   /** How each region was priced. */
   readonly regions: readonly {
     readonly region: string;
@@ -113,6 +115,7 @@ export function estimateStacks(
     monthly,
     lines,
     pricesAsOf: PRICES_AS_OF,
+    priceRegion: PRICE_REGION,
     regions: [...regions.values()],
     notPriced: Object.fromEntries(Object.entries(notPriced).sort(([a], [b]) => a.localeCompare(b))),
     warnings,
