@@ -9,7 +9,7 @@ import { startMail, type LocalMail } from './mail';
 import { startMailEvents, type LocalMailEvents } from './mail-events';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
 import { freePort } from './ports';
-import { decideCache } from './redis';
+import { decideCache, RENEW_MS } from './redis';
 import { externalPostgres, startEmbeddedPostgres, versionMismatch, type LocalPostgres } from './postgres';
 import { rotateDatabaseSecret } from './rotation';
 import { createBuckets, startS3, withLocalOrigins, type LocalS3 } from './s3';
@@ -40,6 +40,7 @@ export class Peers {
   /** SNS → SQS for bounce and complaint events, drained by the services as in the cloud. */
   mailEvents: LocalMailEvents | undefined;
   cacheUrl: string | undefined;
+  private renewCache: NodeJS.Timeout | undefined;
   oidc: SigningKey | undefined;
   readonly credentials: PeerCredentials;
   /** Holds the database secret, so code can re-read it after `berth dev rotate` as it would in AWS. */
@@ -86,6 +87,7 @@ export class Peers {
 
   /** S3 and SES side by side, then PostgreSQL (a fast shutdown). Redis is not ours to stop. */
   async stop(): Promise<void> {
+    clearInterval(this.renewCache);
     // From here on a peer going away is a stop, not a death to restart.
     for (const s of this.supervisors) s.stop();
     await Promise.allSettled([
@@ -333,10 +335,24 @@ export class Peers {
     if (!resolved.cache) return;
     const url = env.REDIS_URL || 'redis://127.0.0.1:6379';
     const t = Date.now();
-    const decision = await decideCache(url, stateDir);
+    // The runtime's cache keys are `<app>:<stage>:…` (runtime.ts): what a database taken over must not still hold.
+    const decision = await decideCache(url, stateDir, `${resolved.app}:${resolved.stage}:`);
     if (decision.url) {
       term.done(decision.message, Date.now() - t);
       this.cacheUrl = decision.url;
+      const renew = decision.renew;
+      if (renew) {
+        this.renewCache = setInterval(() => {
+          renew().then(
+            (held) => {
+              if (!held)
+                term.warn(`cache: database ${decision.database} was claimed by another state folder`);
+            },
+            () => undefined, // Redis away for a moment: the next renewal tries again.
+          );
+        }, RENEW_MS);
+        this.renewCache.unref();
+      }
       // REDIS_URL's server is not berth dev's: shown, not restarted.
       this.supervise('redis', () => decision.url!, undefined);
     } else term.note(decision.message);
