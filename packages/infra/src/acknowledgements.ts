@@ -35,13 +35,6 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'edge.waf is off in this environment (on by default in prod: ~$9/month + $0.60 per million requests); the security group limits who reaches the ALB.',
   },
   {
-    rule: 'NIST.800.53.R5-ALBWAFEnabled',
-    resource: /^Edge\/LoadBalancer\//,
-    when: (r) => r.edge.cdn && !!r.edge.waf,
-    reason:
-      "With cdn the web ACL sits on the distribution and inspects every request through it; the ALB admits only CloudFront's managed prefix list, so the one way around the ACL is another CloudFront distribution aimed at this ALB, which an origin-secret header would close and Berth does not add yet.",
-  },
-  {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     resource: /^(Standby\/)?Service[A-Za-z0-9]+\/Deployment\/InfrastructureRole\//,
     reason:

@@ -302,8 +302,10 @@ export class BerthStack extends Stack {
   }
 
   /**
-   * edge.waf: a REGIONAL web ACL on the ALB; with cdn, a CLOUDFRONT one on the distribution instead (created here in
-   * us-east-1, else passed in from the certificate stack), since the ALB then admits only CloudFront.
+   * edge.waf: a REGIONAL web ACL on the ALB; with cdn, a CLOUDFRONT one on the distribution (created here in
+   * us-east-1, else passed in from the certificate stack) and, on the ALB too, a REGIONAL one with the managed rule
+   * groups and no rate rule. The ALB admits CloudFront's managed prefix list, which is every distribution, not only
+   * this one: without its own ACL, a distribution someone else points at the ALB would reach it uninspected.
    */
   private protectEntrance(r: ResolvedApp, cdnWebAclArn: string | undefined): Waf | undefined {
     if (!r.edge.waf) return undefined;
@@ -313,6 +315,13 @@ export class BerthStack extends Stack {
       waf.associate('LoadBalancer', this.edge.loadBalancer.loadBalancerArn);
       return waf;
     }
+    const alb = new Waf(this, 'AlbWaf', {
+      ...options,
+      name: `${r.app}-${r.stage}-alb`,
+      scope: 'REGIONAL',
+      rateLimit: false,
+    });
+    alb.associate('LoadBalancer', this.edge.loadBalancer.loadBalancerArn);
     if (cdnWebAclArn) {
       this.edge.distribution!.attachWebAclId(cdnWebAclArn);
       return undefined;

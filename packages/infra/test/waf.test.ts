@@ -140,9 +140,35 @@ describe('Waf on CloudFront (oky, eu-west-2)', () => {
     east.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'CLOUDFRONT' });
     east.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
     const main = Template.fromStack(app);
-    main.resourceCountIs('AWS::WAFv2::WebACL', 0);
     const [distribution] = resourcesOf(main, 'AWS::CloudFront::Distribution');
     expect(JSON.stringify(distribution!.Properties)).toMatch(/WebACLId.*WafWebAcl/);
+  });
+
+  it("also puts a REGIONAL ACL on the ALB (managed rule groups, no rate rule): the ALB admits every distribution's addresses", () => {
+    const stacks = allStacks(buildApp(resolve(oky, 'prod')));
+    const main = Template.fromStack(
+      stacks.find((s) => s.region === 'eu-west-2' && s.stackName === 'oky-prod')!,
+    );
+    const acls = resourcesOf(main, 'AWS::WAFv2::WebACL');
+    expect(acls).toHaveLength(1);
+    const props = acls[0]!.Properties as {
+      Name: string;
+      Scope: string;
+      Rules: { Name: string }[];
+      CustomResponseBodies?: unknown;
+    };
+    expect(props).toMatchObject({ Name: 'oky-prod-alb', Scope: 'REGIONAL' });
+    expect(props.Rules.map((r) => r.Name)).toEqual([
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesAmazonIpReputationList',
+    ]);
+    expect(props.CustomResponseBodies).toBeUndefined();
+    const [association] = resourcesOf(main, 'AWS::WAFv2::WebACLAssociation');
+    expect(JSON.stringify(association!.Properties)).toMatch(
+      /ResourceArn.*LoadBalancer.*WebACLArn.*AlbWafWebAcl/s,
+    );
+    main.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: 'aws-waf-logs-oky-prod-alb' });
   });
 });
 

@@ -17,6 +17,11 @@ export interface WafProps {
   readonly logRetentionDays: number;
   /** What deleting the stack does to the log group. @default RemovalPolicy.RETAIN */
   readonly logRemoval?: RemovalPolicy;
+  /**
+   * The rate-based rule per client IP. Off for the ALB's own ACL behind CloudFront: there every client arrives from
+   * CloudFront's addresses, and the distribution's ACL already limits each viewer. @default true
+   */
+  readonly rateLimit?: boolean;
 }
 
 /** One AWS managed rule group of the ACL, in evaluation order. */
@@ -75,7 +80,7 @@ export class Waf extends Construct {
     const groups = [COMMON, KNOWN_BAD_INPUTS, IP_REPUTATION, ...(waf.sqlInjection ? [SQL_INJECTION] : [])];
     // A flood gets 429 with a retry-after, as `berth dev`'s router answers, instead of Block's default 403.
     const limited = rateLimitedResponse(waf);
-    const rules: wafv2.CfnWebACL.RuleProperty[] = [
+    const rateRules: wafv2.CfnWebACL.RuleProperty[] = [
       {
         name: 'RatePerIp',
         priority: 0,
@@ -99,6 +104,9 @@ export class Waf extends Construct {
           : { count: {} },
         visibilityConfig: this.visibility(`${name}-rate-per-ip`),
       },
+    ];
+    const rules: wafv2.CfnWebACL.RuleProperty[] = [
+      ...(props.rateLimit === false ? [] : rateRules),
       ...groups.map((g, i): wafv2.CfnWebACL.RuleProperty => ({
         name: g.name,
         priority: i + 1,
@@ -122,9 +130,13 @@ export class Waf extends Construct {
       description: `Berth ${name}, ${waf.mode === 'block' ? 'blocking' : 'count mode'}`,
       defaultAction: { allow: {} },
       rules,
-      customResponseBodies: {
-        [RATE_LIMITED_BODY_KEY]: { contentType: 'TEXT_PLAIN', content: limited.body },
-      },
+      ...(props.rateLimit === false
+        ? {}
+        : {
+            customResponseBodies: {
+              [RATE_LIMITED_BODY_KEY]: { contentType: 'TEXT_PLAIN' as const, content: limited.body },
+            },
+          }),
       visibilityConfig: this.visibility(name),
     });
 
