@@ -201,6 +201,14 @@ export function between(samples: readonly Sample[], from: number, to = Number.PO
   return samples.filter((s) => s.start >= from && s.start < to);
 }
 
+/**
+ * The samples sent at or after `from` that were answered before `to`: a request still in flight when a fault begins
+ * may meet the fault, so "everything before the fault succeeded" is asserted over these.
+ */
+export function answeredBetween(samples: readonly Sample[], from: number, to: number): Sample[] {
+  return samples.filter((s) => s.start >= from && s.start + s.ms < to);
+}
+
 /** The counts table every fault scenario prints: one row per label. */
 export function countsTable(rows: ReadonlyArray<readonly [string, readonly Sample[]]>): string {
   return table(
