@@ -1,102 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devUp, freePort, http, ROOT, startDev, until, type Dev } from './support/dev-session';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'packages/cli/bin/berth.js');
 const FIXTURE = join(ROOT, 'packages/cli/test/fixtures/dev-mail/berth.config.ts');
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
-
-function http(
-  port: number,
-  path: string,
-  options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked with matchers
-): Promise<{ status: number; body: string; json: () => any }> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: { host: options.host ?? `localhost:${port}`, ...options.headers },
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () =>
-          resolvePromise({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => r(port));
-    });
-  });
-}
 
 describe('berth dev: a bounce or complaint marked in the console suppresses the address (SNS → SQS → the runtime)', () => {
   let port: number;
-  let child: ChildProcess;
-  let output = '';
-  let exited: Promise<unknown>;
+  let dev: Dev;
 
   beforeAll(async () => {
     const state = mkdtempSync(join(tmpdir(), 'berth-dev-mail-'));
     port = await freePort();
-    child = spawn(
-      process.execPath,
-      [BIN, 'dev', '--config', FIXTURE, '--state', state, '--port', String(port)],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    exited = new Promise((r) => child.once('exit', r));
-    await until(
-      'berth dev to be up',
-      async () => (/postie is up/.test(output) ? true : undefined),
-      120_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output}`);
-    });
+    dev = startDev(FIXTURE, state, port);
+    await devUp(dev, 'postie');
   }, 130_000);
 
   afterAll(async () => {
-    if (child?.exitCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await dev?.stop();
   });
 
   const send = async (to: string) => {
@@ -135,7 +57,8 @@ describe('berth dev: a bounce or complaint marked in the console suppresses the 
     expect(await outboxTo('ada@example.com')).toHaveLength(1);
     // The service's log, as berth dev shows it, says why nothing was sent.
     await until('the log lines', async () =>
-      /mail: address suppressed/.test(output) && /mail: skipped, recipient is suppressed/.test(output)
+      /mail: address suppressed/.test(dev.output()) &&
+      /mail: skipped, recipient is suppressed/.test(dev.output())
         ? true
         : undefined,
     );
