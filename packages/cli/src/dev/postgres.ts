@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   chownSync,
+  cpSync,
   createWriteStream,
   existsSync,
   mkdirSync,
@@ -9,7 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { LEGACY_SUPERUSER_PASSWORD, type PeerCredentials } from './credentials';
 import type { DatabaseSecret } from './env';
 import type { Restartable } from './supervise';
@@ -72,13 +73,15 @@ export async function startEmbeddedPostgres(options: {
   readonly dbname: string;
   readonly credentials: PeerCredentials['postgres'];
 }): Promise<LocalPostgres> {
-  const bin = await binaries();
+  const installed = await binaries();
   const owner = runAs();
   const dataDir = join(options.dir, 'data');
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  let bin = installed;
   if (owner) {
     chownSync(options.dir, owner.uid, owner.gid);
     assertReachable(options.dir, owner);
+    bin = reachableBinaries(installed, options.dir, owner);
   }
 
   let created = false;
@@ -445,6 +448,33 @@ export async function ensureDatabase(admin: DatabaseSecret, dbname: string): Pro
  * As root, PostgreSQL runs as `postgres`, which must be able to walk every folder down to its own. A private parent
  * (mode 0700, root's) stops it with "could not open file …: Permission denied"; this names that folder instead.
  */
+/**
+ * The binaries as the `postgres` user can run them. Installed in a checkout that user cannot enter (a clone in a
+ * private folder, e.g. `mktemp -d`, as root), they are copied once beside the cluster — a folder assertReachable
+ * has already checked — with their lib/ and share/, which initdb and postgres find relative to bin/.
+ */
+function reachableBinaries(bin: Binaries, dir: string, owner: { uid: number; gid: number }): Binaries {
+  try {
+    assertReachable(bin.postgres, owner);
+    return bin;
+  } catch {
+    // Not reachable where npm put them: use a copy.
+  }
+  const native = dirname(dirname(bin.postgres));
+  const copy = join(dir, 'native');
+  const complete = join(copy, '.copied-from');
+  if (!existsSync(complete) || readFileSync(complete, 'utf8') !== native) {
+    rmSync(copy, { recursive: true, force: true });
+    // The package links its libraries (pg-symlinks.json) by absolute path into node_modules: copy their targets.
+    cpSync(native, copy, { recursive: true, dereference: true });
+    writeFileSync(complete, native);
+  }
+  return {
+    initdb: join(copy, relative(native, bin.initdb)),
+    postgres: join(copy, relative(native, bin.postgres)),
+  };
+}
+
 function assertReachable(dir: string, owner: { uid: number; gid: number }): void {
   let path = resolvePath(dir);
   for (;;) {
