@@ -1,5 +1,7 @@
 // s3rver ships no types: the part of its API that `berth dev` and the tests use.
 declare module 's3rver' {
+  import type { Server } from 'node:http';
+
   interface S3rverOptions {
     address?: string;
     port?: number;
@@ -12,6 +14,11 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options?: S3rverOptions);
     run(): Promise<{ address: string; port: number }>;
+    /** The first half of run(): creates the configured buckets and applies their configs. */
+    configureBuckets(): Promise<void>;
+    /** The second half of run(): an http.Server for this S3rver, listening. close() closes `httpServer`. */
+    listen(port: number, address: string): Promise<Server>;
+    httpServer: Server | undefined;
     close(): Promise<void>;
     reset(): void;
   }

@@ -421,9 +421,17 @@ describe('berth dev (fixture app)', () => {
   });
 
   it('stops everything on SIGTERM, leaving no process behind; a warm start finds the data again', async () => {
-    const run = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { groups: { pgid: number }[] };
-    const groups = run.groups.map((g) => g.pgid);
-    expect(groups.length).toBe(2); // the api service and postgres
+    // dev.json is rewritten every 2 s: right after the reload test the api may be between two processes.
+    const groups = await until(
+      'dev.json to list two process groups: the api service and postgres',
+      () => {
+        const run = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as {
+          groups: { pgid: number }[];
+        };
+        return run.groups.length === 2 ? run.groups.map((g) => g.pgid) : undefined;
+      },
+      10_000,
+    );
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toBe(0);
     expect(dev.output()).toMatch(/stopped; data kept/);

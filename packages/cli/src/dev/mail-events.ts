@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { requireAccessKey, type Refuser } from './peer-gate';
+import { holdPort, type PortHold } from './ports';
 import type { OutboxMessage } from './mail';
 
 /**
@@ -20,28 +21,49 @@ export interface LocalMailEvents {
   stop(): Promise<void>;
 }
 
+/**
+ * The queue's URL, known before the peer is up (the services' env is built first): fauxqs names a queue
+ * `http://sqs.<region>.localhost:<port>/000000000000/<name>` (its default host, `localhost`). startMailEvents checks
+ * the URL CreateQueue answers against this one.
+ */
+export function mailEventsQueueUrl(port: number, region: string, name: string): string {
+  return `http://sqs.${region}.localhost:${port}/000000000000/${name}`;
+}
+
 export async function startMailEvents(options: {
-  readonly port: number;
+  /** The port, or a hold on it taken before the emulator loads (requests made meanwhile wait for it). */
+  readonly port: number | PortHold;
   readonly region: string;
   /** The queue's and topic's name: `<app>-mail-events`. */
   readonly name: string;
   /** Only requests signed with this access key are answered. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }): Promise<LocalMailEvents> {
+  const hold = typeof options.port === 'number' ? await holdPort(options.port) : options.port;
+  const { port } = hold;
   // Loaded on start only: the rest of the CLI never pays for the emulator and the two SDK clients.
   const [{ buildApp }, { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand }, sqsSdk] =
     await Promise.all([import('fauxqs'), import('@aws-sdk/client-sns'), import('@aws-sdk/client-sqs')]);
   const { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } = sqsSdk;
   const app = buildApp({ logger: false, defaultRegion: options.region });
   // Loopback only (fauxqs's own starter listens on every interface).
-  await app.listen({ port: options.port, host: '127.0.0.1' });
-  requireAccessKey(app.server as Server, options.credentials.accessKeyId, refuseAws);
-  const endpoint = `http://127.0.0.1:${options.port}`;
+  await app.ready();
+  const server = await hold.handTo(async () => {
+    await app.listen({ port, host: '127.0.0.1' });
+    return app.server as Server;
+  });
+  requireAccessKey(server, options.credentials.accessKeyId, refuseAws);
+  const endpoint = `http://127.0.0.1:${port}`;
   const config = { region: options.region, endpoint, credentials: options.credentials };
   const sqs = new SQSClient(config);
   const sns = new SNSClient(config);
   try {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: options.name }));
+    if (QueueUrl !== mailEventsQueueUrl(port, options.region, options.name)) {
+      throw new Error(
+        `the queue's URL is ${QueueUrl}, not ${mailEventsQueueUrl(port, options.region, options.name)} as the services were told`,
+      );
+    }
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
     );

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { refuseSes, requireSignature } from './peer-gate';
+import { holdPort, type PortHold } from './ports';
 import type { AwsCredentials } from './s3';
 import { restartableServer, type Restartable } from './supervise';
 
@@ -79,7 +80,8 @@ export interface LocalMail {
  * loaded on start: a warm start still shows yesterday's mail.
  */
 export async function startMail(options: {
-  readonly port: number;
+  /** The port, or a hold on it taken before the SES peer loads (requests made meanwhile wait for it). */
+  readonly port: number | PortHold;
   readonly file: string;
   /** Only requests signed (SigV4) with this key pair are answered. */
   readonly credentials: AwsCredentials;
@@ -99,11 +101,13 @@ export async function startMail(options: {
   }
   const dropped: OutboxMessage[] = [];
   let droppedCount = 0;
-  const server = await start({ host: '127.0.0.1', port: options.port });
+  const hold = typeof options.port === 'number' ? await holdPort(options.port) : options.port;
+  const { port } = hold;
+  const server = await hold.handTo(() => start({ host: '127.0.0.1', port }));
   requireSignature(server, options.credentials, refuseSes, { readBody: true });
   return {
-    endpoint: `http://127.0.0.1:${options.port}`,
-    restartable: restartableServer(server, options.port),
+    endpoint: `http://127.0.0.1:${port}`,
+    restartable: restartableServer(server, port),
     outbox: () =>
       [
         ...[...store.getStoreReadonly().emails].reverse().map((e): OutboxMessage => ({

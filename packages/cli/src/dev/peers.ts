@@ -6,9 +6,9 @@ import type { ConsoleState } from './console';
 import { loadCredentials, type PeerCredentials } from './credentials';
 import { localBucketName, type DatabaseSecret, type LocalPeers } from './env';
 import { startMail, type LocalMail } from './mail';
-import { startMailEvents, type LocalMailEvents } from './mail-events';
+import { mailEventsQueueUrl, startMailEvents, type LocalMailEvents } from './mail-events';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
-import { freePort } from './ports';
+import { freePort, holdPort, type PortHold } from './ports';
 import { decideCache, RENEW_MS } from './redis';
 import { externalPostgres, startEmbeddedPostgres, versionMismatch, type LocalPostgres } from './postgres';
 import { rotateDatabaseSecret } from './rotation';
@@ -50,6 +50,10 @@ export class Peers {
   private resolved: ResolvedApp;
   /** One per peer, in start order: each embedded peer is restarted in place when it dies. */
   private readonly supervisors: PeerSupervisor[] = [];
+  /** The in-process peers (s3rver, SES, SNS/SQS) settling: they load while migrations run and services start. */
+  private inProcess: Promise<PromiseSettledResult<void>[]> | undefined;
+  /** Their endpoints, known once their ports are held (before they answer). */
+  private held: { s3?: string; ses?: string; sqs?: string; queueUrl?: string } = {};
 
   constructor(private readonly options: PeerOptions) {
     this.credentials = loadCredentials(options.stateDir).credentials;
@@ -72,21 +76,55 @@ export class Peers {
     );
   }
 
-  /** Starts every peer the config needs; all settle before a failure is reported. */
+  /**
+   * Starts every peer the config needs. Resolves once PostgreSQL, the secret, the cache and the identity are up
+   * (what migrations need); all of those settle before a failure is reported. The in-process peers (s3rver, SES,
+   * SNS/SQS) load their modules meanwhile and after, on this thread, while the migrate job and the services start
+   * in processes of their own: their ports are held from the start, so a request made before one answers waits for
+   * it rather than being refused. `ready()` resolves when they answer.
+   */
   async start(): Promise<void> {
-    const settled = await Promise.allSettled([
-      this.startPostgres(),
-      this.startS3(),
-      this.startMail(),
-      this.probeCache(),
-      this.startIdentity(),
-    ]);
+    const holds = await this.holdPorts();
+    const settled = await Promise.allSettled([this.startPostgres(), this.probeCache(), this.startIdentity()]);
+    this.inProcess = Promise.allSettled([this.startS3(holds.s3), this.startMail(holds.ses, holds.sqs)]);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
+  /** Resolves once the in-process peers answer; throws the first one's failure. */
+  async ready(): Promise<void> {
+    const failed = (await this.inProcess)?.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Chooses the in-process peers' ports (the last run's when free) and holds them. */
+  private async holdPorts(): Promise<{ s3?: PortHold; ses?: PortHold; sqs?: PortHold }> {
+    const { resolved, ports } = this.options;
+    const hold = async (key: string) => {
+      const h = await holdPort(ports[key]);
+      ports[key] = h.port;
+      return h;
+    };
+    const s3 = Object.keys(resolved.buckets).length > 0 ? await hold('s3') : undefined;
+    const ses = resolved.mail ? await hold('ses') : undefined;
+    const sqs = resolved.mail ? await hold('sqs') : undefined;
+    if (s3) this.held.s3 = `http://127.0.0.1:${s3.port}`;
+    if (ses) this.held.ses = `http://127.0.0.1:${ses.port}`;
+    if (sqs) {
+      this.held.sqs = `http://127.0.0.1:${sqs.port}`;
+      this.held.queueUrl = mailEventsQueueUrl(sqs.port, resolved.region, this.mailEventsName());
+    }
+    return { ...(s3 ? { s3 } : {}), ...(ses ? { ses } : {}), ...(sqs ? { sqs } : {}) };
+  }
+
+  private mailEventsName(): string {
+    return `${this.resolved.app}-mail-events`;
+  }
+
   /** S3 and SES side by side, then PostgreSQL (a fast shutdown). Redis is not ours to stop. */
   async stop(): Promise<void> {
+    // A peer still loading finishes first, so it is stopped rather than left listening.
+    await this.inProcess;
     clearInterval(this.renewCache);
     // From here on a peer going away is a stop, not a death to restart.
     for (const s of this.supervisors) s.stop();
@@ -124,10 +162,10 @@ export class Peers {
       ...(this.databaseSecretArn ? { databaseSecretArn: this.databaseSecretArn } : {}),
       ...(this.secretsManager ? { secretsManagerEndpoint: this.secretsManager.endpoint } : {}),
       ...(this.cacheUrl ? { cacheUrl: this.cacheUrl } : {}),
-      ...(this.s3 ? { s3Endpoint: this.s3.endpoint } : {}),
-      ...(this.mail ? { sesEndpoint: this.mail.endpoint } : {}),
-      ...(this.mailEvents
-        ? { mailEvents: { endpoint: this.mailEvents.endpoint, queueUrl: this.mailEvents.queueUrl } }
+      ...(this.held.s3 ? { s3Endpoint: this.held.s3 } : {}),
+      ...(this.held.ses ? { sesEndpoint: this.held.ses } : {}),
+      ...(this.held.sqs && this.held.queueUrl
+        ? { mailEvents: { endpoint: this.held.sqs, queueUrl: this.held.queueUrl } }
         : {}),
       buckets: this.bucketNames(),
       ...(this.oidc ? { oidc: { issuer: issuerUrl(routerPort), jwksUrl: jwksUrl(routerPort) } } : {}),
@@ -277,50 +315,51 @@ export class Peers {
     if (mismatch) this.options.term.warn(`database: ${mismatch}`);
   }
 
-  private async startS3(): Promise<void> {
-    const { resolved, stateDir, term, ports } = this.options;
-    if (Object.keys(resolved.buckets).length === 0) return;
+  private async startS3(hold: PortHold | undefined): Promise<void> {
+    const { resolved, stateDir, term } = this.options;
+    if (!hold) return;
     const t = Date.now();
-    const port = await freePort(ports.s3);
-    ports.s3 = port;
+    const { port } = hold;
     const names = this.bucketNames();
     this.s3 = await startS3({
       dir: join(stateDir, 's3'),
-      port,
+      port: hold,
       buckets: withLocalOrigins(
         Object.fromEntries(Object.entries(resolved.buckets).map(([b, cfg]) => [names[b]!, cfg])),
         this.options.routerPort,
       ),
       credentials: this.credentials.aws,
     }).catch((err: Error) => {
+      hold.release();
       throw new CliError(`s3 (s3rver): ${err.message}`, EXIT.failed, { cause: err });
     });
     this.supervise('s3', () => this.s3!.endpoint, this.s3.restartable);
     term.done(`s3 (s3rver) on :${port}, buckets ${Object.values(names).join(', ')}`, Date.now() - t);
   }
 
-  private async startMail(): Promise<void> {
-    const { resolved, stateDir, term, ports } = this.options;
-    if (!resolved.mail) return;
+  private async startMail(hold: PortHold | undefined, eventsHold: PortHold | undefined): Promise<void> {
+    const { resolved, stateDir, term } = this.options;
+    if (!resolved.mail || !hold || !eventsHold) return;
     const t = Date.now();
-    const port = await freePort(ports.ses);
-    ports.ses = port;
+    const { port } = hold;
+    const eventsPort = eventsHold.port;
     this.mail = await startMail({
-      port,
+      port: hold,
       file: join(stateDir, 'mail.json'),
       credentials: this.credentials.aws,
     }).catch((err: Error) => {
+      hold.release();
+      eventsHold.release();
       throw new CliError(`mail (aws-ses-v2-local): ${err.message}`, EXIT.failed, { cause: err });
     });
     this.supervise('ses', () => this.mail!.endpoint, this.mail.restartable);
-    const eventsPort = await freePort(ports.sqs);
-    ports.sqs = eventsPort;
     this.mailEvents = await startMailEvents({
-      port: eventsPort,
+      port: eventsHold,
       region: resolved.region,
-      name: `${resolved.app}-mail-events`,
+      name: this.mailEventsName(),
       credentials: this.credentials.aws,
     }).catch((err: Error) => {
+      eventsHold.release();
       throw new CliError(`mail events (fauxqs SNS/SQS): ${err.message}`, EXIT.failed, { cause: err });
     });
     const allow = resolved.mail.allowList;

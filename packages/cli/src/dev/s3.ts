@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
 import { refuseS3, requireSignature } from './peer-gate';
+import { holdPort, type PortHold } from './ports';
 import { restartableServer, type Restartable } from './supervise';
 
 export interface AwsCredentials {
@@ -20,12 +20,14 @@ export interface LocalS3 {
 
 export async function startS3(options: {
   readonly dir: string;
-  readonly port: number;
+  /** The port, or a hold on it taken before s3rver loads (requests made meanwhile wait for it). */
+  readonly port: number | PortHold;
   /** Local bucket name → its config (CORS is applied, so browser uploads behave as in the cloud). */
   readonly buckets: Readonly<Record<string, ResolvedBucket>>;
   readonly credentials: AwsCredentials;
 }): Promise<LocalS3> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+  const hold = typeof options.port === 'number' ? await holdPort(options.port) : options.port;
   const { default: S3rver } = await import('s3rver');
   // s3rver knows one hard-coded key pair (S3RVER/S3RVER) that anyone can guess: this state's pair replaces it.
   const account = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
@@ -35,7 +37,7 @@ export async function startS3(options: {
   account.DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
   const server = new S3rver({
     address: '127.0.0.1',
-    port: options.port,
+    port: hold.port,
     directory: options.dir,
     silent: true,
     configureBuckets: Object.entries(options.buckets).map(([name, bucket]) => ({
@@ -43,12 +45,14 @@ export async function startS3(options: {
       configs: bucket.cors.length > 0 ? [corsXml(bucket)] : [],
     })),
   });
-  await server.run();
-  const httpServer = (server as unknown as { httpServer: Server }).httpServer;
+  // run() is configureBuckets() then listen(): split, so the hold lets go only when s3rver is about to listen.
+  await server.configureBuckets();
+  const httpServer = await hold.handTo(() => server.listen(hold.port, '127.0.0.1'));
+  server.httpServer = httpServer;
   requireSignature(httpServer, options.credentials, refuseS3);
   return {
-    endpoint: `http://127.0.0.1:${options.port}`,
-    restartable: restartableServer(httpServer, options.port),
+    endpoint: `http://127.0.0.1:${hold.port}`,
+    restartable: restartableServer(httpServer, hold.port),
     stop: () => server.close(),
   };
 }

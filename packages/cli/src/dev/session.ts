@@ -123,6 +123,8 @@ export class DevSession {
       }
 
       // Peers start side by side; all settle before a failure is reported, so stop() finds each one that started.
+      // The in-process ones (S3, SES, SNS/SQS) go on loading while migrations run and the services start: their
+      // ports are held, so a request to one waits until it answers.
       this.peers = new Peers({
         resolved,
         stateDir,
@@ -161,6 +163,8 @@ export class DevSession {
           );
         }),
       );
+      await this.peers.ready();
+      this.consoleState = this.consoleView();
       this.throwIfStopping();
       this.scheduler.start();
       this.configWatcher = watchFile(loaded.path, () => void this.applyConfig());
