@@ -23,6 +23,8 @@ if (existsSync(source)) {
   }
   const { register } = await import('tsx/esm/api');
   register();
+  // load.ts then imports berth.config.ts into this module graph instead of registering tsx again.
+  globalThis[Symbol.for('berth.tsx-registered')] = true;
   ({ main } = await import(source.href));
 } else {
   ({ main } = await import('../dist/main.js'));

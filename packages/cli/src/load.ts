@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
-import { tsImport } from 'tsx/esm/api';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { register, tsImport } from 'tsx/esm/api';
 import { ConfigError, nameIssues, resolve, type AppConfig, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from './errors';
 
@@ -13,8 +14,54 @@ export interface LoadedConfig {
   readonly config: AppConfig;
 }
 
-/** Imports berth.config.ts (TypeScript, no build step) and returns its default export. */
-export async function loadConfig(file: string = DEFAULT_CONFIG): Promise<LoadedConfig> {
+/** Set by bin/berth.js when it runs the CLI from its TypeScript sources: tsx's hooks are then already in place. */
+const TSX_REGISTERED = Symbol.for('berth.tsx-registered');
+
+/** The `type` of the package.json nearest to `dir` ("commonjs" when none says otherwise, as Node reads it). */
+function packageType(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    const file = join(d, 'package.json');
+    if (existsSync(file)) {
+      try {
+        return (JSON.parse(readFileSync(file, 'utf8')) as { type?: string }).type ?? 'commonjs';
+      } catch {
+        return 'commonjs';
+      }
+    }
+    if (dirname(d) === d) return 'commonjs';
+  }
+}
+
+/**
+ * A config in an ES-module package is imported into the CLI's own module graph, so `@berthjs/config` and what it
+ * loads are not loaded a second time (tsImport gives each call a graph of its own: about a quarter of a second). A
+ * config in a CommonJS package, and every reload of a running `berth dev` (which must see the file as saved, and
+ * what it imports), go through tsImport.
+ */
+async function importConfig(path: string, fresh: boolean): Promise<{ default?: unknown }> {
+  if (fresh || packageType(dirname(path)) !== 'module') {
+    // tsImport loads the file as TypeScript whether or not its folder's package.json says "type": "module".
+    return (await tsImport(path, import.meta.url)) as { default?: unknown };
+  }
+  const url = pathToFileURL(path).href;
+  if ((globalThis as Record<symbol, unknown>)[TSX_REGISTERED])
+    return (await import(url)) as { default?: unknown };
+  const unregister = register();
+  try {
+    return (await import(url)) as { default?: unknown };
+  } finally {
+    await unregister();
+  }
+}
+
+/**
+ * Imports berth.config.ts (TypeScript, no build step) and returns its default export. `fresh`: load the file and what
+ * it imports again, as they are now (a config saved while `berth dev` runs).
+ */
+export async function loadConfig(
+  file: string = DEFAULT_CONFIG,
+  options: { readonly fresh?: boolean } = {},
+): Promise<LoadedConfig> {
   const path = resolvePath(file);
   if (!existsSync(path)) {
     throw new CliError(
@@ -24,8 +71,7 @@ export async function loadConfig(file: string = DEFAULT_CONFIG): Promise<LoadedC
   }
   let mod: { default?: unknown };
   try {
-    // tsImport loads the file as TypeScript whether or not its folder's package.json says "type": "module".
-    mod = (await tsImport(path, import.meta.url)) as { default?: unknown };
+    mod = await importConfig(path, options.fresh ?? false);
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT.invalid, { cause: err });
     throw new CliError(`Could not load ${file}: ${(err as Error).message}`, EXIT.invalid, { cause: err });

@@ -35,6 +35,31 @@ describe('berth config', () => {
     expect(resolved.services.api).toMatchObject({ cpu: 0.5, memoryMib: 1024, capacity: 'fargate' });
   });
 
+  // An ES-module package's config is imported into the CLI's own module graph; a CommonJS package's through tsImport.
+  it.each([['module'], ['commonjs']])(
+    'loads a TypeScript config that imports a local module, in a package of type %s',
+    async (type) => {
+      const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'shop', type }));
+      writeFileSync(join(dir, 'shared.ts'), `export const port: number = 8080;\n`);
+      writeFileSync(
+        join(dir, 'berth.config.ts'),
+        `import { port } from './shared';\nexport default { name: 'shop', services: { api: { port } }, environments: { dev: {} } };\n`,
+      );
+      const { code, stdout, stderr } = await berth(
+        'config',
+        '--env',
+        'dev',
+        '--config',
+        join(dir, 'berth.config.ts'),
+        '--json',
+      );
+      expect(stderr).not.toMatch(/Could not load/);
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ app: 'shop', services: { api: { port: 8080 } } });
+    },
+  );
+
   it('exits 2 and names each broken path for an invalid config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
     const file = join(dir, 'berth.config.ts');

@@ -251,7 +251,7 @@ export class DevSession {
     const t = Date.now();
     let next: ResolvedApp;
     try {
-      next = resolveStage(await loadConfig(loaded.path), this.resolved.stage);
+      next = resolveStage(await loadConfig(loaded.path, { fresh: true }), this.resolved.stage);
     } catch (err) {
       this.term.fail(`config: ${(err as Error).message}\n  keeping the running config`);
       return;
