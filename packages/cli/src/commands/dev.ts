@@ -2,11 +2,10 @@ import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors';
 import { loadStage } from '../load';
-import { issuerUrl, loadSigningKey, parseTtl, signToken } from '../dev/oidc';
-import { TOKEN_HEADER } from '../dev/guard';
 import type { Rotated } from '../dev/rotation';
-import { DevSession, lastRouterPort } from '../dev/session';
-import { runningSession } from '../dev/state';
+
+// berth dev's modules (the session, its peers, the router, jose) load when a dev command runs, not for every command;
+// `berth dev` loads them while it loads the config.
 
 interface DevOpts {
   config: string;
@@ -49,7 +48,10 @@ export function register(program: Command): void {
     .action(async (opts: DevOpts) => {
       const port = parsePort(opts.port);
       const maxBodyBytes = parseSize(opts.maxBody ?? '5mb');
-      const { loaded, resolved } = await loadStage(opts.config, opts.env);
+      const [{ DevSession }, { loaded, resolved }] = await Promise.all([
+        import('../dev/session'),
+        loadStage(opts.config, opts.env),
+      ]);
       const session = new DevSession({
         loaded,
         resolved,
@@ -108,6 +110,10 @@ export function register(program: Command): void {
     .option('--ttl <duration>', 'lifetime: 90s, 15m, 1h, 7d', '1h')
     .action(async (opts: { sub: string; email?: string; role: string[]; ttl: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<DevOpts & typeof opts>();
+      const [{ issuerUrl, loadSigningKey, parseTtl, signToken }, { lastRouterPort }] = await Promise.all([
+        import('../dev/oidc'),
+        import('../dev/state'),
+      ]);
       const ttlSeconds = parseTtl(opts.ttl);
       if (ttlSeconds === undefined)
         throw new CliError(`--ttl: got '${opts.ttl}'; expected e.g. 90s, 15m, 1h, 7d`, EXIT.invalid);
@@ -135,6 +141,10 @@ export function register(program: Command): void {
 
 /** `berth dev rotate`: asks the running `berth dev` to rotate, as the console's button does. */
 async function rotate(stateDir: string): Promise<void> {
+  const [{ runningSession }, { TOKEN_HEADER }] = await Promise.all([
+    import('../dev/state'),
+    import('../dev/guard'),
+  ]);
   const session = runningSession(stateDir);
   if (!session) {
     throw new CliError(
