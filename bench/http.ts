@@ -7,16 +7,19 @@
  * Prints req/s, p50/p99, peak RSS (VmHWM) and the ratios the targets are written in.
  *
  *   node --import tsx bench/http.ts [--duration 8] [--rounds 3] [--rate 1000] [--connections 50] [--only talent,fastify]
- *                                   [--profile]
+ *                                   [--profile] [--pin=off]
  *
  * --profile runs talent under `node --cpu-prof` and prints where its time goes (mapped to sources).
  * --trace-gc runs every server with node's --trace-gc and prints the collections during the fixed-rate run (how many,
  * their pauses): what GC adds to the tail. --node-args "<flags>" passes node flags to every server (e.g.
  * "--max-semi-space-size=32", a deployment's own choice via NODE_OPTIONS) to see what they change.
+ * --pin (default auto): with ≥ 2 cores and taskset, servers run on CPU 1 and this process with autocannon on CPU 0;
+ * --pin=off leaves them unpinned.
  * --baseline <dir/server.js> adds talent's /health and DB targets run from another build of the bundle (e.g. one built
  * before a change) to the same interleaved rounds, and prints talent ÷ baseline: a before/after that background
  * load hits alike.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +51,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     'trace-gc': { type: 'boolean', default: false },
     'node-args': { type: 'string' },
+    pin: { type: 'string', default: 'auto' },
   },
 });
 const durationSeconds = Number(args.duration);
@@ -143,6 +147,21 @@ export interface HttpRow {
   readonly cpuRounds: readonly number[];
 }
 
+// With two cores or more, each server runs on CPU 1 and this process (the open-loop sender) with autocannon (its
+// child, which inherits the affinity) on CPU 0, so the sender's timing and the server's work do not wait for each
+// other's core: p99 at a fixed rate is then the server's figure. `taskset` (util-linux) exec()s node, so the pid
+// read in /proc is the server's. PostgreSQL (the shared server) is not pinned. --pin=off runs everything unpinned.
+const pinned =
+  args.pin !== 'off' &&
+  cpus().length >= 2 &&
+  spawnSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const serverPrefix = pinned ? ['taskset', '-c', '1'] : [];
+const pinning = pinned
+  ? 'servers pinned to CPU 1, the sender and autocannon to CPU 0 (taskset)'
+  : `not pinned (${args.pin === 'off' ? '--pin=off' : cpus().length < 2 ? 'one core' : 'no taskset'}): the sender shares the cores with the server`;
+
+console.log(`CPU: ${pinning}`);
+
 const loadAtStart = loadavg()
   .map((l) => l.toFixed(2))
   .join(' ');
@@ -166,9 +185,14 @@ try {
   const start = async (kind: Target['server']): Promise<ServerProcess> => {
     const port = await freePort();
     if (kind === 'raw' || kind === 'fastify') {
+      const [command, ...prefixArgs] = [...serverPrefix, process.execPath];
       return spawnServer({
-        command: process.execPath,
-        args: [...nodeArgs, join(ROOT, `bench/peers/${kind === 'raw' ? 'raw-http' : 'fastify-app'}.mjs`)],
+        command: command!,
+        args: [
+          ...prefixArgs,
+          ...nodeArgs,
+          join(ROOT, `bench/peers/${kind === 'raw' ? 'raw-http' : 'fastify-app'}.mjs`),
+        ],
         env: processEnv({ PORT: String(port), DATABASE_URL: database.url }),
         port,
         readyPath: kind === 'raw' ? '/health' : '/ready',
@@ -189,6 +213,7 @@ try {
         ...(profiles && kind !== 'baseline' ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
       ],
       ...(kind === 'baseline' ? { bundle: args.baseline } : {}),
+      prefix: serverPrefix,
     });
   };
 
@@ -278,7 +303,7 @@ const ratios = (a: string, b: string) => {
 
 console.log(
   `\nHTTP: ${connections} connections, ${durationSeconds} s × ${rounds} rounds per target (median round), ` +
-    `autocannon in its own process; load average at start ${loadAtStart}, at end ${loadavg()
+    `autocannon in its own process; ${pinning}; load average at start ${loadAtStart}, at end ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}\n`,
 );
@@ -312,7 +337,9 @@ console.log(
     ]),
   ),
 );
-console.log(`\nLatency under a fixed open-loop load of ${fmt(rate, 0)} req/s (5 s, first second dropped)\n`);
+console.log(
+  `\nLatency under a fixed open-loop load of ${fmt(rate, 0)} req/s (5 s, first second dropped; ${pinning})\n`,
+);
 console.log(
   table(
     ['target', 'sent', 'non-2xx', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p99/p50'],

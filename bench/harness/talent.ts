@@ -206,6 +206,8 @@ export interface StartTalentOptions {
   readonly entry?: 'bundle' | 'source';
   /** Another build of the bundle to run instead (e.g. one built before a change, for a before/after run). */
   readonly bundle?: string;
+  /** A command node runs under, e.g. `['taskset', '-c', '1']` (it must exec node, keeping the pid). */
+  readonly prefix?: readonly string[];
 }
 
 /** Runs talent with NODE_ENV=production, from its production bundle unless told otherwise. */
@@ -216,9 +218,10 @@ export async function startTalent(options: StartTalentOptions): Promise<ServerPr
     : source
       ? ['--import', 'tsx', join(TALENT_DIR, 'src/server.ts')]
       : [ensureBundle()];
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
   return spawnServer({
-    command: process.execPath,
-    args: [...(options.nodeArgs ?? []), ...entry],
+    command: command!,
+    args: [...prefixArgs, ...(options.nodeArgs ?? []), ...entry],
     env: processEnv(options.env),
     port: Number(options.env.PORT),
     cwd: TALENT_DIR,
