@@ -245,7 +245,7 @@ export class ServiceProcess {
     const child = this.child;
     if (child && !hasExited(child)) {
       this.probesSent.push(Date.now());
-      if (this.probesSent.length > 50) this.probesSent.shift();
+      if (this.probesSent.length > 200) this.probesSent.shift();
       const ok = await probe(this.spec.port, this.spec.healthPath);
       if (this.stopping || this.child !== child) return this.scheduleHealth(100);
       if (ok) {
@@ -270,8 +270,9 @@ export class ServiceProcess {
         this.status = 'unhealthy';
       }
     }
-    // Poll fast until healthy (startup latency is what a developer waits for), then every two seconds.
-    this.scheduleHealth(this.status === 'healthy' ? 2000 : 100);
+    // Poll fast until healthy (startup latency is what a developer waits for: a refused connect costs next to
+    // nothing), then every two seconds.
+    this.scheduleHealth(this.status === 'healthy' ? 2000 : 50);
   }
 
   private watchSources(): void {
