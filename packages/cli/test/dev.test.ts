@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -450,5 +458,34 @@ describe('berth dev (fixture app)', () => {
     expect(db.json()).toEqual({ n: 2 });
     expect(dev.output()).not.toMatch(/new cluster/);
     expect(warmMs).toBeLessThan(30_000);
+  });
+
+  it('GIVEN a warm state folder WHEN the config fails to load THEN exit 2, and the PostgreSQL started early is stopped', async () => {
+    dev.child.kill('SIGTERM');
+    expect(await dev.exited).toBe(0);
+    const log = join(state, 'postgres', 'postgres.log');
+    const count = (re: RegExp) => (readFileSync(log, 'utf8').match(re) ?? []).length;
+    const readyBefore = count(/ready to accept connections/g);
+    const downBefore = count(/database system is shut down/g);
+    const broken = join(mkdtempSync(join(tmpdir(), 'berth-broken-')), 'berth.config.ts');
+    writeFileSync(broken, `export default { name: 'fixture', services: { api: { cpu: 0.3 } } };\n`);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'dev', '--config', broken, '--state', state, '--port', String(port)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code, stderr).toBe(2);
+    expect(stderr).toMatch(/Invalid Berth config/);
+    // It was started (the state folder held a cluster) and stopped again: nothing listens on the data folder.
+    expect(count(/ready to accept connections/g)).toBe(readyBefore + 1);
+    expect(count(/database system is shut down/g)).toBe(downBefore + 1);
+    expect(existsSync(join(state, 'postgres', 'data', 'postmaster.pid'))).toBe(false);
   });
 });

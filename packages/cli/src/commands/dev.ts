@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../errors';
 import { loadStage } from '../load';
 import type { Rotated } from '../dev/rotation';
+import type { DevSession } from '../dev/session';
 
 // berth dev's modules (the session, its peers, the router, jose) load when a dev command runs, not for every command;
 // `berth dev` loads them while it loads the config.
@@ -48,42 +49,36 @@ export function register(program: Command): void {
     .action(async (opts: DevOpts) => {
       const port = parsePort(opts.port);
       const maxBodyBytes = parseSize(opts.maxBody ?? '5mb');
-      const [{ DevSession }, { loaded, resolved }] = await Promise.all([
-        import('../dev/session'),
-        loadStage(opts.config, opts.env),
-      ]);
-      const session = new DevSession({
-        loaded,
-        resolved,
-        port: port ?? DEFAULT_PORT,
-        portGiven: port !== undefined,
-        stateDir: resolvePath(opts.state),
-        limits: { maxBodyBytes },
-        ...(opts.healthLogs ? { healthLogs: true } : {}),
-        verboseAccess: opts.verboseAccess === true,
-      });
-      let signals = 0;
-      let stopped: (() => void) | undefined;
-      const done = new Promise<void>((resolve) => (stopped = resolve));
-      const onSignal = (signal: NodeJS.Signals) => {
-        signals += 1;
-        if (signals > 1) {
-          console.error(`\nberth: ${signal} again: killing everything now`);
-          session.forceKill();
-          process.exit(130);
-        }
-        console.log(`\n${signal}: stopping services, jobs and peers (again to force)…`);
-        void session.stop().then(() => stopped?.());
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const stateDir = resolvePath(opts.state);
+      const early = (await import('../dev/early')).startPostgresEarly(stateDir, process.env);
+      // A Ctrl-C while the config loads: the early server (its own process group) is stopped, not left behind.
+      const onEarlySignal = () => void early?.discard().then(() => process.exit(130));
+      process.once('SIGINT', onEarlySignal);
+      process.once('SIGTERM', onEarlySignal);
       try {
-        await session.start();
-        await done;
-        console.log('✔ stopped; data kept for the next run');
+        const [{ DevSession }, { loaded, resolved }] = await Promise.all([
+          import('../dev/session'),
+          loadStage(opts.config, opts.env),
+        ]);
+        process.off('SIGINT', onEarlySignal);
+        process.off('SIGTERM', onEarlySignal);
+        const session = new DevSession({
+          loaded,
+          resolved,
+          port: port ?? DEFAULT_PORT,
+          portGiven: port !== undefined,
+          stateDir,
+          limits: { maxBodyBytes },
+          ...(opts.healthLogs ? { healthLogs: true } : {}),
+          verboseAccess: opts.verboseAccess === true,
+          ...(early ? { early } : {}),
+        });
+        await runSession(session);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onEarlySignal);
+        process.off('SIGTERM', onEarlySignal);
+        // Not adopted (the config failed to load, or has no database): stopped here.
+        await early?.discard();
       }
     });
 
@@ -137,6 +132,33 @@ export function register(program: Command): void {
       });
       console.log(token);
     });
+}
+
+/** Runs a session until SIGINT/SIGTERM stops it; a second signal kills everything at once. */
+async function runSession(session: DevSession): Promise<void> {
+  let signals = 0;
+  let stopped: (() => void) | undefined;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      console.error(`\nberth: ${signal} again: killing everything now`);
+      session.forceKill();
+      process.exit(130);
+    }
+    console.log(`\n${signal}: stopping services, jobs and peers (again to force)…`);
+    void session.stop().then(() => stopped?.());
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await session.start();
+    await done;
+    console.log('✔ stopped; data kept for the next run');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** `berth dev rotate`: asks the running `berth dev` to rotate, as the console's button does. */

@@ -10,7 +10,13 @@ import { mailEventsQueueUrl, startMailEvents, type LocalMailEvents } from './mai
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc';
 import { freePort, holdPort, type PortHold } from './ports';
 import { decideCache, RENEW_MS } from './redis';
-import { externalPostgres, startEmbeddedPostgres, versionMismatch, type LocalPostgres } from './postgres';
+import {
+  externalPostgres,
+  startEmbeddedPostgres,
+  versionMismatch,
+  type EarlyPostgres,
+  type LocalPostgres,
+} from './postgres';
 import { rotateDatabaseSecret } from './rotation';
 import { createBuckets, startS3, withLocalOrigins, type LocalS3 } from './s3';
 import { CURRENT, startSecretsManager, type LocalSecretsManager } from './secrets-manager';
@@ -26,6 +32,8 @@ export interface PeerOptions {
   readonly ports: Record<string, number>;
   /** The router's port: the dev OIDC issuer is served there. */
   readonly routerPort: number;
+  /** The cluster's server, started before the config was read (adopted, or stopped when this config has none). */
+  readonly early?: EarlyPostgres;
 }
 
 /**
@@ -265,10 +273,13 @@ export class Peers {
   }
 
   private async startPostgres(): Promise<void> {
-    const { resolved, stateDir, env, term, ports } = this.options;
+    const { resolved, stateDir, env, term, ports, early } = this.options;
+    const url = env.DATABASE_URL;
+    if (!resolved.database || !Object.values(resolved.services).some((s) => s.uses.database) || url) {
+      await early?.discard();
+    }
     if (!resolved.database || !Object.values(resolved.services).some((s) => s.uses.database)) return;
     const t = Date.now();
-    const url = env.DATABASE_URL;
     const keptPassword = await this.startSecrets();
     if (url) {
       this.postgres = await externalPostgres(url, resolved.database.name).catch((err: Error) => {
@@ -285,15 +296,18 @@ export class Peers {
       this.warnVersion();
       return;
     }
-    const port = await freePort(ports.postgres);
-    ports.postgres = port;
     const dir = join(stateDir, 'postgres');
+    // The early server holds the last run's port: it is this run's (when it could not start, another is chosen).
+    const port =
+      early && early.dir === dir && (await early.running) ? early.port : await freePort(ports.postgres);
+    ports.postgres = port;
     if (!existsSync(join(dir, 'data', 'PG_VERSION')))
       term.note('postgres: first run, creating the cluster (initdb)…');
     this.postgres = await startEmbeddedPostgres({
       dir,
       port,
       dbname: resolved.database.name,
+      ...(early ? { early } : {}),
       // A password rotated in an earlier run stays the app role's password.
       credentials: keptPassword
         ? { ...this.credentials.postgres, appPassword: keptPassword }

@@ -3,6 +3,7 @@ import {
   chownSync,
   cpSync,
   createWriteStream,
+  type WriteStream,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -63,78 +64,157 @@ export function runAs(): { uid: number; gid: number } | undefined {
   }
 }
 
+/** The binaries to run and the user to run them as (as root: the `postgres` user, the binaries where it can reach). */
+async function prepare(
+  dir: string,
+): Promise<{ bin: Binaries; owner: { uid: number; gid: number } | undefined }> {
+  const installed = await binaries();
+  const owner = runAs();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let bin = installed;
+  if (owner) {
+    chownSync(dir, owner.uid, owner.gid);
+    assertReachable(dir, owner);
+    bin = reachableBinaries(installed, dir, owner);
+  }
+  return { bin, owner };
+}
+
+/** Spawns the server on `dataDir` and resolves once it accepts connections (rejects if it exits first). */
+async function spawnServer(
+  bin: Binaries,
+  dataDir: string,
+  port: number,
+  owner: { uid: number; gid: number } | undefined,
+  log: WriteStream,
+): Promise<ChildProcess> {
+  const child = spawn(
+    bin.postgres,
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
+      ...(owner ?? {}),
+    },
+  );
+  let tail = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      // One listener for the server's life: it writes the log, so no line is written twice.
+      log.write(chunk);
+      tail = (tail + chunk.toString('utf8')).slice(-4000);
+      if (tail.includes('ready to accept connections')) resolve();
+    });
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(
+          `PostgreSQL exited while starting (${signal ?? `code ${code}`}); its log (${log.path as string}) ends:\n${tail.trim().split('\n').slice(-8).join('\n')}`,
+        ),
+      ),
+    );
+    child.once('error', reject);
+  });
+  return child;
+}
+
+/**
+ * A warm cluster's server, started by `berth dev` before it has read the config (the cluster, its port and its
+ * credentials are the state folder's), so that PostgreSQL's own start-up overlaps the CLI's. startEmbeddedPostgres
+ * adopts it when it is asked for the same folder and port; otherwise `discard()` stops it.
+ */
+export interface EarlyPostgres {
+  readonly dir: string;
+  readonly port: number;
+  /** Whether the server is up (false when it could not start: the normal start then runs). */
+  readonly running: Promise<boolean>;
+  /** Takes the server over (startEmbeddedPostgres does): discard() no longer stops it. */
+  adopt(): Promise<EarlyServer | undefined>;
+  /** Stops the server unless it was adopted. */
+  discard(): Promise<void>;
+}
+
+interface EarlyServer {
+  readonly child: ChildProcess;
+  readonly log: WriteStream;
+  readonly bin: Binaries;
+  readonly owner?: { uid: number; gid: number };
+}
+
+/** Starts the server of the cluster in `<dir>/data` on `port`, if there is one (no initdb here). */
+export function startEarly(dir: string, port: number): EarlyPostgres | undefined {
+  const dataDir = join(dir, 'data');
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
+  let adopted = false;
+  const server = (async (): Promise<EarlyServer | undefined> => {
+    const { bin, owner } = await prepare(dir);
+    clearStalePid(dataDir);
+    const log = createWriteStream(join(dir, 'postgres.log'), { flags: 'a' });
+    try {
+      return {
+        child: await spawnServer(bin, dataDir, port, owner, log),
+        log,
+        bin,
+        ...(owner ? { owner } : {}),
+      };
+    } catch {
+      log.end();
+      return undefined;
+    }
+  })().catch(() => undefined);
+  return {
+    dir,
+    port,
+    running: server.then(Boolean),
+    adopt: () => {
+      adopted = true;
+      return server;
+    },
+    discard: async () => {
+      if (adopted) return;
+      adopted = true;
+      const started = await server;
+      if (started) {
+        await stopPostgres(started.child);
+        started.log.end();
+      }
+    },
+  };
+}
+
 /**
  * Starts the embedded PostgreSQL in `<dir>/data` (initdb on first run), listening on 127.0.0.1:`port` only, in its
- * own process group so Ctrl-C reaches berth first and services can drain before the database stops.
+ * own process group so Ctrl-C reaches berth first and services can drain before the database stops. `early`: a
+ * server startEarly already started for this folder and port, adopted instead of starting another.
  */
 export async function startEmbeddedPostgres(options: {
   readonly dir: string;
   readonly port: number;
   readonly dbname: string;
   readonly credentials: PeerCredentials['postgres'];
+  readonly early?: EarlyPostgres;
 }): Promise<LocalPostgres> {
-  const installed = await binaries();
-  const owner = runAs();
   const dataDir = join(options.dir, 'data');
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  let bin = installed;
-  if (owner) {
-    chownSync(options.dir, owner.uid, owner.gid);
-    assertReachable(options.dir, owner);
-    bin = reachableBinaries(installed, options.dir, owner);
-  }
+  const early =
+    options.early && options.early.dir === options.dir && options.early.port === options.port
+      ? await options.early.adopt()
+      : undefined;
+  const { bin, owner } = early ?? (await prepare(options.dir));
 
   let created = false;
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+  if (!early && !existsSync(join(dataDir, 'PG_VERSION'))) {
     rmSync(dataDir, { recursive: true, force: true });
     await initdb(bin.initdb, options.dir, dataDir, owner, options.credentials.superuserPassword);
     created = true;
   }
   const version = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
-  clearStalePid(dataDir);
+  if (!early) clearStalePid(dataDir);
 
-  const logFile = join(options.dir, 'postgres.log');
-  const log = createWriteStream(logFile, { flags: 'a' });
+  const log = early?.log ?? createWriteStream(join(options.dir, 'postgres.log'), { flags: 'a' });
   const exitListeners: ((reason: string) => void)[] = [];
   let stopping = false;
-  /** Spawns the server and resolves once it accepts connections; a later exit not asked for is reported. */
-  const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(
-      bin.postgres,
-      [
-        '-D',
-        dataDir,
-        '-p',
-        String(options.port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-      ],
-      {
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
-        ...(owner ?? {}),
-      },
-    );
-    let tail = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr!.on('data', (chunk: Buffer) => {
-        // One listener for the server's life: it writes the log, so no line is written twice.
-        log.write(chunk);
-        tail = (tail + chunk.toString('utf8')).slice(-4000);
-        if (tail.includes('ready to accept connections')) resolve();
-      });
-      child.once('exit', (code, signal) =>
-        reject(
-          new Error(
-            `PostgreSQL exited while starting (${signal ?? `code ${code}`}); its log (${logFile}) ends:\n${tail.trim().split('\n').slice(-8).join('\n')}`,
-          ),
-        ),
-      );
-      child.once('error', reject);
-    });
+  /** A later exit not asked for is reported (and the server restarted by its supervisor). */
+  const watch = (child: ChildProcess): ChildProcess => {
     child.once('exit', (code, signal) => {
       if (stopping) return;
       const reason = signal ? `signal ${signal}` : `code ${code}`;
@@ -142,7 +222,9 @@ export async function startEmbeddedPostgres(options: {
     });
     return child;
   };
-  let server = await launch();
+  const launch = async (): Promise<ChildProcess> =>
+    watch(await spawnServer(bin, dataDir, options.port, owner, log));
+  let server = early ? watch(early.child) : await launch();
   let restarting: Promise<void> | undefined;
 
   const admin: DatabaseSecret = {

@@ -9,6 +9,7 @@ import { localEnv, processEnv } from './env';
 import { closeRouter, listenRouter, movedPortWarning } from './listen';
 import { droppedMail } from './mail';
 import { Peers } from './peers';
+import type { EarlyPostgres } from './postgres';
 import { freePort } from './ports';
 import { sessionToken } from './guard';
 import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from './router';
@@ -45,6 +46,8 @@ export interface DevOptions {
   readonly healthLogs?: boolean;
   /** Service access lines with their full (redacted) header set. @default false */
   readonly verboseAccess?: boolean;
+  /** The state folder's PostgreSQL, started before the config was read (startPostgresEarly). */
+  readonly early?: EarlyPostgres;
 }
 
 export { lastRouterPort, RUN_FILE } from './state';
@@ -132,6 +135,7 @@ export class DevSession {
         term: this.term,
         ports: this.ports,
         routerPort: this.port,
+        ...(this.options.early ? { early: this.options.early } : {}),
       });
       await this.peers.start();
       this.throwIfStopping();

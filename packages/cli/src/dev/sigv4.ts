@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual, type BinaryLike } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 
 /**
  * Verifies an AWS Signature Version 4 the way S3 and SES do: the canonical request is rebuilt from what arrived (the
@@ -13,6 +13,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
  */
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+let signerModule: Promise<{ SignatureV4: typeof SignatureV4 }> | undefined;
 
 /** How far a request's date may be from now, as S3 allows. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -136,6 +138,8 @@ export async function verifySigV4(
     query[k] = had === undefined ? v : [...(Array.isArray(had) ? had : [had]), v];
   }
   const s3 = scope.service === 's3';
+  // Loaded on the first signed request, not with berth dev (its module graph is on the start-up path).
+  const { SignatureV4 } = await (signerModule ??= import('@smithy/signature-v4'));
   const signer = new SignatureV4({
     credentials: { accessKeyId: scope.accessKeyId, secretAccessKey },
     region: scope.region,
