@@ -3,7 +3,7 @@
  * state folder: initdb, bucket creation, first migration) and warm (the same folder again).
  * Then, on one more warm run, the reload time: from touching talent's server.ts to the service healthy again with a
  * new pid (the 150 ms debounce included), three times.
- * Run: node --import tsx bench/dev-start.ts [runs]   (not a test: it prints numbers)
+ * Run: node --conditions=berth-source --import tsx bench/dev-start.ts [runs]   (not a test: it prints numbers)
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';

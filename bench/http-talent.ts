@@ -3,7 +3,7 @@
  * `node dist/server.js` with a contract env (in-process cache, as in bench/http.ts) and runs autocannon in its own
  * process against GET /health and GET /opportunities/:id. Prints req/s and p50/p99. Not a test.
  *
- *   node --import tsx bench/http-talent.ts [--duration 10] [--connections 50]
+ *   node --conditions=berth-source --import tsx bench/http-talent.ts [--duration 10] [--connections 50]
  */
 import { parseArgs } from 'node:util';
 import { contractEnv, createTestDatabase, freePort } from '../test/support/index';

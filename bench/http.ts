@@ -6,7 +6,7 @@
  * timing): closed-loop latency at saturation measures the queue the generator builds, not the server.
  * Prints req/s, p50/p99, peak RSS (VmHWM) and the ratios the targets are written in.
  *
- *   node --import tsx bench/http.ts [--duration 8] [--rounds 3] [--rate 1000] [--connections 50] [--only talent,fastify]
+ *   node --conditions=berth-source --import tsx bench/http.ts [--duration 8] [--rounds 3] [--rate 1000] [--connections 50] [--only talent,fastify]
  *                                   [--profile] [--pin=off]
  *
  * --profile runs talent under `node --cpu-prof` and prints where its time goes (mapped to sources).

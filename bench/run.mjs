@@ -24,7 +24,15 @@ for (const name of names) {
   }
   console.log(`\n## bench/${name}\n`);
   const started = performance.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', file, ...flags], { stdio: 'inherit' });
+  // The workspace packages from their TypeScript sources (the `berth-source` export condition), as the tests run
+  // them: a fresh clone has no dist/.
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=berth-source', '--import', 'tsx', file, ...flags],
+    {
+      stdio: 'inherit',
+    },
+  );
   console.log(
     `\n(bench/${name}: ${((performance.now() - started) / 1000).toFixed(1)} s, exit ${result.status})`,
   );

@@ -3,7 +3,7 @@
  * a fresh database with talent's migrations applied). Median of --runs runs (default 10) from the production
  * bundle with NODE_ENV=production; the bare Fastify + pg peer and bare node:http are measured the same way for scale.
  *
- *   node --import tsx bench/startup.ts [--runs 10]
+ *   node --conditions=berth-source --import tsx bench/startup.ts [--runs 10]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,6 +1,6 @@
 /**
  * Seconds to synthesize and to check each environment of the talent app, against a bare
- * ecs_patterns.ApplicationLoadBalancedFargateService app as a yardstick. Run: node --import tsx bench/synth.ts
+ * ecs_patterns.ApplicationLoadBalancedFargateService app as a yardstick. Run: node --conditions=berth-source --import tsx bench/synth.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
