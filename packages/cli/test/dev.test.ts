@@ -26,10 +26,10 @@ interface Dev {
   exited: Promise<number | null>;
 }
 
-function startDev(state: string, port: number): Dev {
+function startDev(state: string, port: number, config = FIXTURE): Dev {
   const child = spawn(
     process.execPath,
-    [BIN, 'dev', '--config', FIXTURE, '--state', state, '--port', String(port)],
+    [BIN, 'dev', '--config', config, '--state', state, '--port', String(port)],
     {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '' },
@@ -460,6 +460,20 @@ describe('berth dev (fixture app)', () => {
     expect(warmMs).toBeLessThan(30_000);
   });
 
+  it('GIVEN Ctrl-C while the peers start THEN it stops cleanly (exit 0), and no peer starts after the stop', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'berth-dev-stop-'));
+    const starting = startDev(fresh, await freePort());
+    await until('the router line', () => (/router on/.test(starting.output()) ? true : undefined), 60_000);
+    starting.child.kill('SIGINT');
+    expect(await starting.exited, starting.output()).toBe(0);
+    const out = starting.output();
+    expect(out).toMatch(/stopped; data kept/);
+    // Nothing of the app is reported after the stop (a peer started then would keep the process running).
+    expect(out.slice(out.indexOf('stopped; data kept'))).not.toMatch(
+      /s3 \(s3rver\) on|mail \(SES v2 local\) on/,
+    );
+  });
+
   it('GIVEN a warm state folder WHEN the config fails to load THEN exit 2, and the PostgreSQL started early is stopped', async () => {
     dev.child.kill('SIGTERM');
     expect(await dev.exited).toBe(0);
@@ -469,20 +483,9 @@ describe('berth dev (fixture app)', () => {
     const downBefore = count(/database system is shut down/g);
     const broken = join(mkdtempSync(join(tmpdir(), 'berth-broken-')), 'berth.config.ts');
     writeFileSync(broken, `export default { name: 'fixture', services: { api: { cpu: 0.3 } } };\n`);
-    const child = spawn(
-      process.execPath,
-      [BIN, 'dev', '--config', broken, '--state', state, '--port', String(port)],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    expect(code, stderr).toBe(2);
-    expect(stderr).toMatch(/Invalid Berth config/);
+    const failing = startDev(state, port, broken);
+    expect(await failing.exited, failing.output()).toBe(2);
+    expect(failing.output()).toMatch(/Invalid Berth config/);
     // It was started (the state folder held a cluster) and stopped again: nothing listens on the data folder.
     expect(count(/ready to accept connections/g)).toBe(readyBefore + 1);
     expect(count(/database system is shut down/g)).toBe(downBefore + 1);

@@ -52,7 +52,7 @@ export function register(program: Command): void {
       const stateDir = resolvePath(opts.state);
       const early = (await import('../dev/early')).startPostgresEarly(stateDir, process.env);
       // A Ctrl-C while the config loads: the early server (its own process group) is stopped, not left behind.
-      const onEarlySignal = () => void early?.discard().then(() => process.exit(130));
+      const onEarlySignal = () => void Promise.resolve(early?.discard()).then(() => process.exit(130));
       process.once('SIGINT', onEarlySignal);
       process.once('SIGTERM', onEarlySignal);
       try {

@@ -60,6 +60,9 @@ export class Peers {
   private readonly supervisors: PeerSupervisor[] = [];
   /** The in-process peers (s3rver, SES, SNS/SQS) settling: they load while migrations run and services start. */
   private inProcess: Promise<PromiseSettledResult<void>[]> | undefined;
+  /** PostgreSQL, the cache and the identity settling (what migrations wait for). */
+  private essentials: Promise<PromiseSettledResult<void>[]> | undefined;
+  private stopped = false;
   /** Their endpoints, known once their ports are held (before they answer). */
   private held: { s3?: string; ses?: string; sqs?: string; queueUrl?: string } = {};
 
@@ -93,8 +96,13 @@ export class Peers {
    */
   async start(): Promise<void> {
     const holds = await this.holdPorts();
-    const settled = await Promise.allSettled([this.startPostgres(), this.probeCache(), this.startIdentity()]);
-    this.inProcess = Promise.allSettled([this.startS3(holds.s3), this.startMail(holds.ses, holds.sqs)]);
+    if (!this.stopped) {
+      this.essentials = Promise.allSettled([this.startPostgres(), this.probeCache(), this.startIdentity()]);
+    }
+    const settled = (await this.essentials) ?? [];
+    // Stopped meanwhile (Ctrl-C while starting): the in-process peers are not started after the stop.
+    if (this.stopped) for (const h of Object.values(holds)) h.release();
+    else this.inProcess = Promise.allSettled([this.startS3(holds.s3), this.startMail(holds.ses, holds.sqs)]);
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -131,7 +139,9 @@ export class Peers {
 
   /** S3 and SES side by side, then PostgreSQL (a fast shutdown). Redis is not ours to stop. */
   async stop(): Promise<void> {
-    // A peer still loading finishes first, so it is stopped rather than left listening.
+    // A peer still starting finishes first, so it is stopped rather than left running.
+    this.stopped = true;
+    await this.essentials;
     await this.inProcess;
     clearInterval(this.renewCache);
     // From here on a peer going away is a stop, not a death to restart.
@@ -275,10 +285,9 @@ export class Peers {
   private async startPostgres(): Promise<void> {
     const { resolved, stateDir, env, term, ports, early } = this.options;
     const url = env.DATABASE_URL;
-    if (!resolved.database || !Object.values(resolved.services).some((s) => s.uses.database) || url) {
-      await early?.discard();
-    }
-    if (!resolved.database || !Object.values(resolved.services).some((s) => s.uses.database)) return;
+    const wanted = resolved.database && Object.values(resolved.services).some((s) => s.uses.database);
+    if (!wanted || url) await early?.discard();
+    if (!wanted) return;
     const t = Date.now();
     const keptPassword = await this.startSecrets();
     if (url) {
@@ -298,8 +307,7 @@ export class Peers {
     }
     const dir = join(stateDir, 'postgres');
     // The early server holds the last run's port: it is this run's (when it could not start, another is chosen).
-    const port =
-      early && early.dir === dir && (await early.running) ? early.port : await freePort(ports.postgres);
+    const port = early && (await early.running) ? early.port : await freePort(ports.postgres);
     ports.postgres = port;
     if (!existsSync(join(dir, 'data', 'PG_VERSION')))
       term.note('postgres: first run, creating the cluster (initdb)…');
