@@ -16,6 +16,7 @@ export function startPostgresEarly(
 ): EarlyPostgres | undefined {
   if (env.DATABASE_URL) return undefined;
   const dir = join(stateDir, 'postgres');
+  // Only a cluster an earlier run created: initdb waits for the config (and its messages).
   if (!existsSync(join(dir, 'data', 'PG_VERSION'))) return undefined;
   const port = readPorts(stateDir).postgres;
   if (!port) return undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { requireAccessKey, type Refuser } from './peer-gate';
-import { holdPort, type PortHold } from './ports';
+import { asHold, type PortHold } from './ports';
 import type { OutboxMessage } from './mail';
 
 /**
@@ -39,7 +39,7 @@ export async function startMailEvents(options: {
   /** Only requests signed with this access key are answered. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }): Promise<LocalMailEvents> {
-  const hold = typeof options.port === 'number' ? await holdPort(options.port) : options.port;
+  const hold = await asHold(options.port);
   const { port } = hold;
   // Loaded on start only: the rest of the CLI never pays for the emulator and the two SDK clients.
   const [{ buildApp }, { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand }, sqsSdk] =

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { refuseSes, requireSignature } from './peer-gate';
-import { holdPort, type PortHold } from './ports';
+import { asHold, type PortHold } from './ports';
 import type { AwsCredentials } from './s3';
 import { restartableServer, type Restartable } from './supervise';
 
@@ -101,7 +101,7 @@ export async function startMail(options: {
   }
   const dropped: OutboxMessage[] = [];
   let droppedCount = 0;
-  const hold = typeof options.port === 'number' ? await holdPort(options.port) : options.port;
+  const hold = await asHold(options.port);
   const { port } = hold;
   const server = await hold.handTo(() => start({ host: '127.0.0.1', port }));
   requireSignature(server, options.credentials, refuseSes, { readBody: true });

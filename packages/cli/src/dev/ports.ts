@@ -73,6 +73,11 @@ export interface PortHold {
   release(): void;
 }
 
+/** A hold on `port`, taken now when given a number (a peer started on its own, as the tests do). */
+export function asHold(port: number | PortHold): Promise<PortHold> {
+  return typeof port === 'number' ? holdPort(port) : Promise.resolve(port);
+}
+
 /** Holds `preferred` when it is free (so warm starts keep their ports), else a port the system picks. */
 export async function holdPort(preferred?: number): Promise<PortHold> {
   const waiting: Socket[] = [];

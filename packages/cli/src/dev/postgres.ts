@@ -141,10 +141,9 @@ interface EarlyServer {
   readonly owner?: { uid: number; gid: number };
 }
 
-/** Starts the server of the cluster in `<dir>/data` on `port`, if there is one (no initdb here). */
-export function startEarly(dir: string, port: number): EarlyPostgres | undefined {
+/** Starts the server of the existing cluster in `<dir>/data` on `port` (no initdb here). */
+export function startEarly(dir: string, port: number): EarlyPostgres {
   const dataDir = join(dir, 'data');
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
   let adopted = false;
   const server = (async (): Promise<EarlyServer | undefined> => {
     const { bin, owner } = await prepare(dir);
@@ -527,10 +526,6 @@ export async function ensureDatabase(admin: DatabaseSecret, dbname: string): Pro
 }
 
 /**
- * As root, PostgreSQL runs as `postgres`, which must be able to walk every folder down to its own. A private parent
- * (mode 0700, root's) stops it with "could not open file …: Permission denied"; this names that folder instead.
- */
-/**
  * The binaries as the `postgres` user can run them. Installed in a checkout that user cannot enter (a clone in a
  * private folder, e.g. `mktemp -d`, as root), they are copied once beside the cluster — a folder assertReachable
  * has already checked — with their lib/ and share/, which initdb and postgres find relative to bin/.
@@ -557,6 +552,10 @@ function reachableBinaries(bin: Binaries, dir: string, owner: { uid: number; gid
   };
 }
 
+/**
+ * As root, PostgreSQL runs as `postgres`, which must be able to walk every folder down to its own. A private parent
+ * (mode 0700, root's) stops it with "could not open file …: Permission denied"; this names that folder instead.
+ */
 function assertReachable(dir: string, owner: { uid: number; gid: number }): void {
   let path = resolvePath(dir);
   for (;;) {

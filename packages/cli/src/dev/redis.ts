@@ -89,11 +89,8 @@ function realpath(dir: string): string {
  * that is not a running session's (its keys under `keyPrefix` deleted first).
  */
 async function claim(u: URL, id: string, keyPrefix: string): Promise<number> {
-  const redis = await RespClient.connect(u);
+  const redis = await claimsClient(u);
   try {
-    if (u.password)
-      await redis.call('AUTH', decodeURIComponent(u.username || 'default'), decodeURIComponent(u.password));
-    await redis.call('SELECT', '0');
     const ttls: Array<{ db: number; ttl: number }> = [];
     for (let db = 1; db <= 15; db++) {
       const key = claimKey(db);
@@ -127,6 +124,20 @@ async function claim(u: URL, id: string, keyPrefix: string): Promise<number> {
   }
 }
 
+/** A connection to database 0, where the claims live, authenticated as the URL says. */
+async function claimsClient(u: URL): Promise<RespClient> {
+  const redis = await RespClient.connect(u);
+  try {
+    if (u.password)
+      await redis.call('AUTH', decodeURIComponent(u.username || 'default'), decodeURIComponent(u.password));
+    await redis.call('SELECT', '0');
+    return redis;
+  } catch (err) {
+    redis.close();
+    throw err;
+  }
+}
+
 function claimKey(db: number): string {
   return `berth:dev:db:${db}`;
 }
@@ -144,11 +155,8 @@ async function clearPrefix(redis: RespClient, db: number, prefix: string): Promi
 
 /** Extends this folder's claim on `db`; false when another folder holds it now. */
 async function renew(u: URL, id: string, db: number): Promise<boolean> {
-  const redis = await RespClient.connect(u);
+  const redis = await claimsClient(u);
   try {
-    if (u.password)
-      await redis.call('AUTH', decodeURIComponent(u.username || 'default'), decodeURIComponent(u.password));
-    await redis.call('SELECT', '0');
     if ((await redis.call('GET', claimKey(db))) !== id) return false;
     await redis.call('EXPIRE', claimKey(db), String(CLAIM_TTL_S));
     return true;

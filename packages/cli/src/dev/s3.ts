@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
 import { refuseS3, requireSignature } from './peer-gate';
-import { holdPort, type PortHold } from './ports';
+import { asHold, type PortHold } from './ports';
 import { restartableServer, type Restartable } from './supervise';
 
 export interface AwsCredentials {
@@ -27,7 +27,7 @@ export async function startS3(options: {
   readonly credentials: AwsCredentials;
 }): Promise<LocalS3> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const hold = typeof options.port === 'number' ? await holdPort(options.port) : options.port;
+  const hold = await asHold(options.port);
   const { default: S3rver } = await import('s3rver');
   // s3rver knows one hard-coded key pair (S3RVER/S3RVER) that anyone can guess: this state's pair replaces it.
   const account = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
