@@ -78,7 +78,10 @@ export async function migrate(db: Db, dir: string, options: MigrateOptions): Pro
     );
     if (done) applied.push(file.name);
   }
-  log.info({ applied: applied.length, total: files.length }, 'migrate: up to date');
+  log.info(
+    { applied: applied.length, total: files.length },
+    applied.length ? `migrate: applied ${applied.length}, now up to date` : 'migrate: up to date',
+  );
   return { applied };
 }
 

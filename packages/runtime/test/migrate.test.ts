@@ -52,10 +52,23 @@ describe('migrate', () => {
     expect(tracked[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('a second run applies nothing; a new file is applied alone', async () => {
-    expect(await migrate(a, dir, { log })).toEqual({ applied: [] });
+  it('a second run applies nothing; a new file is applied alone; each run logs one summary line that says which', async () => {
+    const lines: { msg: string; applied?: number; total?: number; migration?: string }[] = [];
+    const captured = createLogger({
+      service: 'test',
+      stage: 'dev',
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
+    expect(await migrate(a, dir, { log: captured })).toEqual({ applied: [] });
+    expect(lines.map((l) => l.msg)).toEqual(['migrate: up to date']);
+    expect(lines[0]).toMatchObject({ applied: 0, total: 3 });
+    lines.length = 0;
     await writeFile(join(dir, '011_more.sql'), "INSERT INTO runs VALUES ('011');");
-    expect(await migrate(a, dir, { log })).toEqual({ applied: ['011_more.sql'] });
+    expect(await migrate(a, dir, { log: captured })).toEqual({ applied: ['011_more.sql'] });
+    expect(lines.map((l) => l.msg)).toEqual(['migrate: applied', 'migrate: applied 1, now up to date']);
+    expect(lines[0]!.migration).toBe('011_more.sql');
+    expect(lines[1]).toMatchObject({ applied: 1, total: 4 });
   });
 
   it('a failing migration rolls back alone and stops the run', async () => {

@@ -5,8 +5,7 @@ export function migrateJob(migrationsDir: string): Job {
   return defineJob({
     name: 'migrate',
     run: async ({ runtime, log }) => {
-      const { applied } = await migrate(runtime.db, migrationsDir, { log });
-      log.info({ applied }, applied.length ? 'migrate: applied' : 'migrate: up to date');
+      await migrate(runtime.db, migrationsDir, { log });
     },
   });
 }

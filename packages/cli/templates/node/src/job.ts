@@ -9,8 +9,7 @@ await jobMain([
   defineJob({
     name: 'migrate',
     run: async ({ runtime, log }: JobContext) => {
-      const { applied } = await migrate(runtime.db, migrationsDir, { log });
-      log.info({ applied }, applied.length ? 'migrate: applied' : 'migrate: up to date');
+      await migrate(runtime.db, migrationsDir, { log });
     },
   }),
   defineJob({
