@@ -1,15 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCache, createLogger, type Cache } from '../src/index';
+import { createCache, type Cache } from '../src/index';
 import { startRedis, type DisposableRedis } from '../../../test/support';
+import { captureLog } from './support/log';
 
-const lines: Array<{ msg: string }> = [];
-const log = createLogger({
-  service: 'test',
-  stage: 'dev',
-  level: 'info',
-  destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
-});
+const { log, lines } = captureLog();
 
 async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

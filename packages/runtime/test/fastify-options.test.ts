@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { berth, createLogger, createRuntime, fastifyOptions } from '../src/index';
+import { berth, createRuntime, fastifyOptions } from '../src/index';
 import { contractEnv } from '../../../test/support';
+import { captureLog } from './support/log';
 
 describe('fastifyOptions', () => {
   it('starts quietly: no Fastify deprecation warning (FSTDEP023/024) from Berth’s own options', async () => {
@@ -9,13 +10,7 @@ describe('fastifyOptions', () => {
     const onWarning = (w: Error & { code?: string }) => warnings.push(`${w.code ?? w.name}: ${w.message}`);
     process.on('warning', onWarning);
     try {
-      const lines: Record<string, unknown>[] = [];
-      const logger = createLogger({
-        service: 'api',
-        stage: 'dev',
-        level: 'info',
-        destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
-      });
+      const { log: logger, lines } = captureLog({ service: 'api' });
       const runtime = createRuntime({ env: contractEnv({}), logger });
       const app = Fastify(fastifyOptions(runtime));
       await app.register(berth, { runtime });

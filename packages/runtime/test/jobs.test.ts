@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, createRuntime, defineJob, runJob } from '../src/index';
+import { createRuntime, defineJob, runJob } from '../src/index';
 import { contractEnv } from '../../../test/support';
+import { captureLog } from './support/log';
 
 function runtimeWithLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    service: 'api',
-    stage: 'dev',
-    level: 'info',
-    destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
-  });
+  const { log: logger, lines } = captureLog({ service: 'api' });
   return { runtime: createRuntime({ env: contractEnv(), logger }), lines };
 }
 

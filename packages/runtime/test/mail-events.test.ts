@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createLogger, createMailer, type Db, type Mailer } from '../src/index';
+import { createDb, createMailer, type Db, type Mailer } from '../src/index';
 import {
   createTestDatabase,
   startSesLocal,
@@ -8,14 +8,9 @@ import {
   type LocalSes,
   type TestDatabase,
 } from '../../../test/support';
+import { captureLog } from './support/log';
 
-const lines: Array<Record<string, unknown>> = [];
-const log = createLogger({
-  service: 'test',
-  stage: 'prod',
-  level: 'info',
-  destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
-});
+const { log, lines } = captureLog({ stage: 'prod' });
 
 // The SES event records as SES publishes them to SNS (the Bounce and Complaint examples of
 // https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-examples.html, trimmed).

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createLogger, createMailer, type Db } from '../src/index';
+import { createDb, createMailer, type Db } from '../src/index';
 import { createTestDatabase, startSesLocal, type LocalSes, type TestDatabase } from '../../../test/support';
+import { captureLog } from './support/log';
 
-const lines: Array<Record<string, unknown>> = [];
-const log = createLogger({
-  service: 'test',
-  stage: 'dev',
-  level: 'info',
-  destination: { write: (s: string) => void lines.push(JSON.parse(s)) },
-});
+const { log, lines } = captureLog();
 
 function snsEnvelope(message: object, id: string): string {
   return JSON.stringify({

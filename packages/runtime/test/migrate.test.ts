@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createLogger, migrate, type Db } from '../src/index';
 import { createTestDatabase, type TestDatabase } from '../../../test/support';
+import { captureLog } from './support/log';
 
 const log = createLogger({ service: 'test', stage: 'dev', level: 'silent' });
 
@@ -53,13 +54,7 @@ describe('migrate', () => {
   });
 
   it('a second run applies nothing; a new file is applied alone; each run logs one summary line that says which', async () => {
-    const lines: { msg: string; applied?: number; total?: number; migration?: string }[] = [];
-    const captured = createLogger({
-      service: 'test',
-      stage: 'dev',
-      level: 'info',
-      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
-    });
+    const { log: captured, lines } = captureLog();
     expect(await migrate(a, dir, { log: captured })).toEqual({ applied: [] });
     expect(lines.map((l) => l.msg)).toEqual(['migrate: up to date']);
     expect(lines[0]).toMatchObject({ applied: 0, total: 3 });
