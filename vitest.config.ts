@@ -21,6 +21,7 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'examples/*/test/**/*.test.ts',
             'examples/seeds/*/*.test.ts',
+            'test/*.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/*.faults.test.ts', '**/*.browser.test.ts'],
           testTimeout: 60_000,

@@ -2,14 +2,14 @@
 // The sources import each other without extensions (`./errors`), which bundlers and tsx accept but Node's ESM loader
 // does not; the emit rewrites every relative specifier to the file it names (`./errors.js`, `./dev/index.js`), so
 // the published JavaScript runs on plain `node` and its types resolve under any `moduleResolution`.
-// Usage: node scripts/build-packages.mjs [name…]   (default: config runtime infra cli)
+// Usage: node scripts/build-packages.mjs [name…]   (default: config runtime infra dev cli)
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const names = process.argv.slice(2).length ? process.argv.slice(2) : ['config', 'runtime', 'infra', 'cli'];
+const names = process.argv.slice(2).length ? process.argv.slice(2) : ['config', 'runtime', 'infra', 'dev', 'cli'];
 
 const base = ts.getParsedCommandLineOfConfigFile(
   join(root, 'tsconfig.base.json'),

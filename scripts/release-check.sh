@@ -22,10 +22,10 @@ export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=f
 step() { printf '\n== release check: %s (%ss)\n' "$*" "$SECONDS"; }
 fail() { echo "release check FAILED: $*" >&2; exit 1; }
 
-step "build and pack @berthjs/config, runtime, infra, cli"
+step "build and pack @berthjs/config, runtime, infra, dev, cli"
 (cd "$repo" && node scripts/build-packages.mjs)
 mkdir -p "$work/tarballs"
-for p in config runtime infra cli; do
+for p in config runtime infra dev cli; do
   (cd "$repo/packages/$p" && npm pack --ignore-scripts --silent --pack-destination "$work/tarballs" >/dev/null)
 done
 ls "$work/tarballs"
@@ -45,7 +45,7 @@ overrides=$(node -e '
   const fs = require("fs"), path = require("path");
   const dir = process.argv[1], out = {};
   for (const f of fs.readdirSync(dir)) {
-    const m = /^berthjs-(config|runtime|infra|cli)-.*\.tgz$/.exec(f);
+    const m = /^berthjs-(config|runtime|infra|dev|cli)-.*\.tgz$/.exec(f);
     if (m) out["@berthjs/" + m[1]] = "file:" + path.join(dir, f);
   }
   console.log(JSON.stringify(out));' "$work/tarballs")
@@ -72,7 +72,7 @@ pin package.json
 npm install --no-audit --no-fund --loglevel=error
 from_tarballs "$work/install/package-lock.json"
 # The packed packages load on plain node, no loader flags.
-for p in config infra cli; do
+for p in config infra dev cli; do
   node --input-type=module -e "const m = await import('@berthjs/$p'); if (!Object.keys(m).length) process.exit(1);" ||
     fail "@berthjs/$p does not load on plain node"
 done

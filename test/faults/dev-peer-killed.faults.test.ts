@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issuerUrl, loadSigningKey, signToken, type SigningKey } from '../../packages/cli/src/dev/oidc';
+import { issuerUrl, loadSigningKey, signToken, type SigningKey } from '@berthjs/dev';
 import {
   devUp,
   freePort,
@@ -11,7 +11,7 @@ import {
   startDev,
   until,
   type Dev,
-} from '../../packages/cli/test/support/dev-session';
+} from '../../packages/dev/test/support/dev-session';
 
 // The embedded PostgreSQL is killed (SIGKILL to the postmaster, as the OOM killer or a stray `kill -9` would) under
 // a running `berth dev` of talent while writes and reads flow through the router. berth dev notices, restarts it in

@@ -11,9 +11,9 @@ import {
   startDev,
   until,
   type Dev,
-} from '../../packages/cli/test/support/dev-session';
+} from '../../packages/dev/test/support/dev-session';
 
-const CONFIG = join(ROOT, 'packages/cli/test/fixtures/dev-lite/berth.config.ts');
+const CONFIG = join(ROOT, 'packages/dev/test/fixtures/dev-lite/berth.config.ts');
 const SLOW = 150;
 
 /** A client that trickles its request: one byte every 500 ms, after `head`. */

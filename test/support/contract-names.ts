@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONTRACT, jobFamily, serviceFamily, type ResolvedApp } from '@berthjs/config';
-import { localEnv, type LocalPeers } from '../../packages/cli/src/dev/env';
+import { localEnv, type LocalPeers } from '@berthjs/dev';
 import { berthStacks, buildApp } from '../../packages/infra/src/index';
 
 /**

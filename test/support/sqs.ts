@@ -1,4 +1,4 @@
-import { startMailEvents, type LocalMailEvents } from '../../packages/cli/src/dev/mail-events';
+import { startMailEvents, type LocalMailEvents } from '@berthjs/dev';
 import { freePort } from './ports';
 
 export type { LocalMailEvents };

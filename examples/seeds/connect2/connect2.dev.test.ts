@@ -12,7 +12,7 @@ import {
   startDev,
   until,
   type Dev,
-} from '../../../packages/cli/test/support/dev-session';
+} from '../../../packages/dev/test/support/dev-session';
 
 /**
  * Connect 2.0 (FastAPI, psycopg, redis-py, boto3) under `berth dev`, driven over HTTP through the router. The app

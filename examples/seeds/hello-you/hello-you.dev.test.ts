@@ -10,7 +10,7 @@ import {
   startDev,
   until,
   type Dev,
-} from '../../../packages/cli/test/support/dev-session';
+} from '../../../packages/dev/test/support/dev-session';
 
 /**
  * Hello-you (Flask, psycopg, boto3) under `berth dev`, through the router. The app reads the contract alone:

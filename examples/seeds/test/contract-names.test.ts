@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '@berthjs/config';
-import { localEnv } from '../../../packages/cli/src/dev/env';
+import { localEnv } from '@berthjs/dev';
 import { declaredNames, fakePeers, nameDrift, taskContainers } from '../../../test/support/contract-names';
 import connect2 from '../connect2/berth.config';
 import helloYou from '../hello-you/berth.config';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contractFor, resolve } from '@berthjs/config';
 import { loadRuntimeConfig } from '@berthjs/runtime';
-import { localEnv, type LocalPeers } from '../../../packages/cli/src/dev/env';
+import { localEnv, type LocalPeers } from '@berthjs/dev';
 import {
   fakePeers,
   nameDrift,

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 import { sayNodeSupportOnce } from './node-support';
 
 const HELP_FOOTER = `

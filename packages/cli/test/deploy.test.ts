@@ -24,7 +24,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolve } from '@berthjs/config';
 import tekalo from '../../../examples/seeds/tekalo/berth.config';
 import talent from '../../../examples/talent/berth.config';
-import { CliError } from '../src/errors';
+import { CliError } from '@berthjs/config/load';
 import { main } from '../src/main';
 import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { deploy, type DeployDeps } from '../src/ops/deploy';

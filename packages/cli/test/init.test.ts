@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CliError } from '../src/errors';
+import { CliError } from '@berthjs/config/load';
 import { appNameFrom, scaffold } from '../src/init/scaffold';
-import { loadStage } from '../src/load';
+import { loadStage } from '@berthjs/config/load';
 import { main } from '../src/main';
 import { python } from '../../../test/support/python';
-import { devUp, freePort, http, startDev } from './support/dev-session';
+import { devUp, freePort, http, startDev } from '../../dev/test/support/dev-session';
 
 const WORKSPACE = join(import.meta.dirname, '../../..');
 

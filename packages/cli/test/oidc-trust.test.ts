@@ -15,7 +15,7 @@ import {
 } from '@berthjs/infra';
 import { Template } from 'aws-cdk-lib/assertions';
 import { scaffold } from '../src/init/scaffold';
-import { loadStage } from '../src/load';
+import { loadStage } from '@berthjs/config/load';
 
 const WORKSPACE = join(import.meta.dirname, '../../..');
 const REPOSITORY = 'acme/my-shop';

@@ -20,7 +20,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolve } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import { register } from '../src/commands/rollback';
-import { CliError } from '../src/errors';
+import { CliError } from '@berthjs/config/load';
 import { main } from '../src/main';
 import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { rollback } from '../src/ops/rollback';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Template } from 'aws-cdk-lib/assertions';
 import { defineApp, resolve, routeOrder, stackName, type AppConfig, type ResolvedApp } from '@berthjs/config';
 import { allStacks, buildApp } from '@berthjs/infra';
-import { routeRequest } from '../src/dev/routing';
+import { routeRequest } from '@berthjs/dev';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Resources = Record<string, Resource>;

@@ -16,7 +16,7 @@ import { resolve } from '@berthjs/config';
 import talent from '../../../examples/talent/berth.config';
 import { register as registerMigrate } from '../src/commands/migrate';
 import { register as registerRunJob } from '../src/commands/run-job';
-import { CliError } from '../src/errors';
+import { CliError } from '@berthjs/config/load';
 import { main } from '../src/main';
 import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { migrateCommand } from '../src/ops/commands';

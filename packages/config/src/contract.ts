@@ -120,7 +120,7 @@ const EMIT: { readonly [K in ContractKey]: Emit } = {
   authIssuer: (r) => (r.auth ? { kind: 'auth', attribute: 'issuer', value: r.auth.issuer } : undefined),
   authAudience: (r) => (r.auth ? { kind: 'auth', attribute: 'audience', value: r.auth.audience } : undefined),
   authJwksUrl: (r) => (r.auth ? { kind: 'auth', attribute: 'jwksUrl', value: r.auth.jwksUrl } : undefined),
-  // Local-only rows have no cloud source: `berth dev` sets them (packages/cli/src/dev/env.ts).
+  // Local-only rows have no cloud source: `berth dev` sets them (packages/dev/src/session/env.ts).
   s3Endpoint: () => undefined,
   sesEndpoint: () => undefined,
   sqsEndpoint: () => undefined,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { CheckReport, Finding } from '@berthjs/infra';
 import { contractReadFindings } from '../check/reads';
-import { CliError, EXIT } from '../errors';
-import { loadStage, resolveStage } from '../load';
+import { CliError, EXIT } from '@berthjs/config/load';
+import { loadStage, resolveStage } from '@berthjs/config/load';
 
 export function register(program: Command): void {
   program

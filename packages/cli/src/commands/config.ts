@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { contractFor } from '@berthjs/config';
-import { loadStage } from '../load';
+import { loadStage } from '@berthjs/config/load';
 
 export function register(program: Command): void {
   program

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { prefixOf } from '@berthjs/config';
 import type { CostEstimate } from '@berthjs/infra';
-import { CliError, EXIT } from '../errors';
-import { loadConfig, resolveStage } from '../load';
+import { CliError, EXIT } from '@berthjs/config/load';
+import { loadConfig, resolveStage } from '@berthjs/config/load';
 
 interface CostOptions {
   env?: string;

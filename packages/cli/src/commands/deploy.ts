@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadStage } from '../load';
+import { loadStage } from '@berthjs/config/load';
 import type { DeployDeps } from '../ops/deploy';
 
 interface Options {

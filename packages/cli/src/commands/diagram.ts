@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadStage } from '../load';
+import { loadStage } from '@berthjs/config/load';
 
 export function register(program: Command): void {
   program

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadStage } from '../load';
+import { loadStage } from '@berthjs/config/load';
 import type { OpsRuntime } from '../ops/aws';
 import { migrateCommand } from '../ops/commands';
 import { finish, lazyRuntime } from './run-job';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CliError, EXIT } from '../errors';
-import { loadStage } from '../load';
+import { CliError, EXIT } from '@berthjs/config/load';
+import { loadStage } from '@berthjs/config/load';
 import type { OpsRuntime } from '../ops/aws';
 import { lazyRuntime } from './run-job';
 

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { loadStage } from '../load';
+import { loadStage } from '@berthjs/config/load';
 
 export function register(program: Command): void {
   program

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 
 /**
  * Where the files `berth init` writes live: `common/` for every project, then one folder per template. `dot-x`

@@ -1,5 +1,5 @@
 import type { ResolvedApp } from '@berthjs/config';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 
 /** The migration job's name, as in `berth dev`. */
 export const MIGRATE_JOB = 'migrate';

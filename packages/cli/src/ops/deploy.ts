@@ -6,7 +6,7 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import { repositoryName, stackName, type ResolvedApp } from '@berthjs/config';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import type { SourceRevision } from './git';
 import type { ImageBuilder } from './image';

@@ -4,7 +4,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { ResolvedApp } from '@berthjs/config';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type OpsRuntime } from './aws';
 import { parseTaskDefinition, requireStack, serviceNamed } from './stack';
 import { waitForSteadyState } from './steady';

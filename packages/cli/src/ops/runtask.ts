@@ -1,7 +1,7 @@
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, DescribeTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import type { ResolvedApp } from '@berthjs/config';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import { requireStack, serviceNamed } from './stack';
 

@@ -1,7 +1,7 @@
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
 import { parseTaskDefinitionArn, serviceOfFamily, stackName, type ResolvedApp } from '@berthjs/config';
-import { CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '@berthjs/config/load';
 import type { AwsClients } from './aws';
 
 export interface DeployedService {
