@@ -21,3 +21,69 @@ describe('berth dev log lines', () => {
     expect(formatLine('plain text').text).toBe('plain text');
   });
 });
+
+describe('berth dev log lines: control characters are shown, never obeyed', () => {
+  // Every byte a terminal may act on: C0 (ESC, BEL, CR, LF, backspace…), DEL and C1 (U+009B is CSI on some terminals).
+  // eslint-disable-next-line no-control-regex -- the test looks for control characters
+  const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+  const hostile = [
+    '\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07', // an OSC 8 hyperlink
+    '\x1b]0;pwned\x07', // a window title
+    '\x1b[2J\x1b[H', // clear the screen
+    'ok\r\x1b[1A\x1b[2KERROR forged', // overwrite the previous line
+    'a\nINFO  forged line', // a line of its own
+    '\x9b31mC1 CSI\x9b0m',
+    'bell\x07 back\x08 del\x7f nul\x00',
+  ];
+  /** The line with the prettifier's own colours (SGR codes it writes) taken out. */
+  // eslint-disable-next-line no-control-regex -- the prettifier's own colour codes
+  const withoutOwnColours = (s: string) => s.replace(/\x1b\[(?:0|31|32|33|35|90)m/g, '');
+
+  it('in the message, every field, the access line, the level name, the stack, and a line that is not JSON', () => {
+    for (const evil of hostile) {
+      const lines = [
+        JSON.stringify({ level: 30, time: 0, msg: evil }),
+        JSON.stringify({ level: 30, time: 0, msg: 'x', userAgent: evil, nested: { url: evil }, [evil]: 1 }),
+        JSON.stringify({
+          level: 30,
+          msg: 'request',
+          request: { method: 'GET', url: `/search?q=${evil}`, headers: { 'user-agent': evil } },
+          statusCode: 200,
+          ms: 3,
+        }),
+        JSON.stringify({ level: evil, msg: 'x' }),
+        JSON.stringify({
+          level: 50,
+          msg: 'boom',
+          err: { message: evil, stack: `Error: ${evil}\n    at x (${evil})` },
+        }),
+        JSON.stringify({ level: 50, msg: 'boom', err: { stack: { weird: evil } } }),
+        `plain output ${evil}`,
+        `{ not json ${evil}`,
+      ];
+      for (const line of lines) {
+        for (const verboseAccess of [false, true]) {
+          const f = formatLine(line, { verboseAccess });
+          // Line breaks are the stack's own (each followed by its indent); nothing else controls the terminal.
+          const rows = (s: string) => s.split(/\n(?= {4})/);
+          for (const row of rows(f.text)) expect(row, `${JSON.stringify(line)} (text)`).not.toMatch(CONTROL);
+          for (const row of rows(withoutOwnColours(f.colored)))
+            expect(row, `${JSON.stringify(line)} (colored)`).not.toMatch(CONTROL);
+        }
+      }
+    }
+  });
+
+  it('shows them as escapes, so what was sent stays readable', () => {
+    const f = formatLine(JSON.stringify({ level: 30, time: 0, msg: 'hi', ua: 'x\x1b]0;t\x07\r\n\x9b' }));
+    expect(f.text).toBe('00:00:00.000 INFO  hi  ua=x\\x1b]0;t\\x07\\r\\n\\x9b');
+    expect(f.colored).toBe(
+      '\x1b[90m00:00:00.000\x1b[0m \x1b[32mINFO \x1b[0m hi  \x1b[90mua=x\\x1b]0;t\\x07\\r\\n\\x9b\x1b[0m',
+    );
+    expect(formatLine('done \x1b[31mred\x1b[0m\ttab').text).toBe('done \\x1b[31mred\\x1b[0m\ttab');
+    // Ordinary text, tabs and non-Latin letters are untouched.
+    expect(formatLine(JSON.stringify({ level: 30, time: 0, msg: 'Grüße\tこんにちは' })).text).toBe(
+      '00:00:00.000 INFO  Grüße\tこんにちは',
+    );
+  });
+});

@@ -72,14 +72,30 @@ function accessLine(
 }
 const ACCESS_FIELDS = new Set(['request', 'statusCode', 'ms']);
 
+/** C0 controls but tab, DEL, and the C1 controls (U+0080–U+009F: a terminal may take U+009B as CSI). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+
+/**
+ * What a log line carries, made inert for a terminal: every control character (ESC starting a colour, a title, a
+ * hyperlink or a cursor move; CR overwriting the line; a newline forging a line of its own) is shown as an escape,
+ * `\x1b`, `\n`, `\r`. Log fields come from requests (a URL, a user agent): only the prettifier's own colours reach the
+ * terminal as control characters.
+ */
+export function inert(text: string): string {
+  return text.replace(CONTROL, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
 export function formatLine(line: string, options: FormatOptions = {}): LogLine {
   const trimmed = line.trimEnd();
-  if (!trimmed.startsWith('{')) return { text: trimmed, colored: trimmed, level: 30 };
+  if (!trimmed.startsWith('{')) return plain(trimmed);
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(trimmed) as Record<string, unknown>;
   } catch {
-    return { text: trimmed, colored: trimmed, level: 30 };
+    return plain(trimmed);
   }
   // pino writes numbers; other loggers (and pino with a `formatters.level`) write names: both show as what they are.
   const level =
@@ -87,9 +103,7 @@ export function formatLine(line: string, options: FormatOptions = {}): LogLine {
       ? entry.level
       : (NAMED[String(entry.level ?? entry.severity ?? '').toLowerCase()] ?? 30);
   const meta = LEVELS[level] ?? {
-    name: String(entry.level ?? 'INFO')
-      .toUpperCase()
-      .padEnd(5),
+    name: inert(String(entry.level ?? 'INFO').toUpperCase()).padEnd(5),
     color: 0,
   };
   const parsed =
@@ -97,18 +111,34 @@ export function formatLine(line: string, options: FormatOptions = {}): LogLine {
   const time = parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date();
   const clock = time.toISOString().slice(11, 23);
   const access = accessLine(entry, options);
-  const msg = access?.msg ?? (typeof entry.msg === 'string' ? entry.msg : entry._aws ? 'metric' : '');
-  const fields = [
-    ...Object.entries(entry)
-      .filter(([k]) => !HIDDEN.has(k) && !(access && ACCESS_FIELDS.has(k)))
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`),
-    ...(access?.rest ?? []),
-  ].join(' ');
-  const err = entry.err as { stack?: string; message?: string } | undefined;
-  const stack = err ? `\n${(err.stack ?? err.message ?? JSON.stringify(err)).replace(/^/gm, '    ')}` : '';
+  const msg = inert(access?.msg ?? (typeof entry.msg === 'string' ? entry.msg : entry._aws ? 'metric' : ''));
+  const fields = inert(
+    [
+      ...Object.entries(entry)
+        .filter(([k]) => !HIDDEN.has(k) && !(access && ACCESS_FIELDS.has(k)))
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`),
+      ...(access?.rest ?? []),
+    ].join(' '),
+  );
+  const err = entry.err as { stack?: unknown; message?: unknown } | undefined;
+  const trace = err ? (err.stack ?? err.message ?? JSON.stringify(err)) : undefined;
+  // A stack's own line breaks stay (each line is indented under the entry); anything else in it is made inert.
+  const stack =
+    trace === undefined
+      ? ''
+      : `\n${(typeof trace === 'string' ? trace : JSON.stringify(trace))
+          .split(/\r?\n/)
+          .map((l) => `    ${inert(l)}`)
+          .join('\n')}`;
   const text = `${clock} ${meta.name} ${msg}${fields ? `  ${fields}` : ''}${stack}`;
   const colored = `\x1b[90m${clock}\x1b[0m \x1b[${meta.color}m${meta.name}\x1b[0m ${msg}${fields ? `  \x1b[90m${fields}\x1b[0m` : ''}${stack}`;
   return { text, colored, level, entry };
+}
+
+/** A line that is not a JSON log entry, shown as it is but for its control characters. */
+function plain(line: string): LogLine {
+  const text = inert(line);
+  return { text, colored: text, level: 30 };
 }
 
 /** Splits a byte stream into lines (a chunk may end mid-line). */
