@@ -9,6 +9,7 @@ export {
   RESERVED_ENV,
   CONTRACT,
   STOP_TIMEOUT,
+  TOKEN_MAX_LIFETIME_SECONDS,
   ContractValueError,
   type Contract,
   type ContractEntry,
@@ -19,6 +20,7 @@ export {
   type Delivery,
 } from './contract';
 export { ConfigError, type ConfigIssue } from './errors';
+export { OUTPUT_KEYS, type StackOutputs } from './outputs';
 export { routeOrder, type Route } from './routes';
 export { rateLimitedResponse, RATE_LIMITED_BODY_KEY, type RateLimitedResponse } from './rate-limit';
 export {

@@ -27,6 +27,7 @@ import { Jobs } from './constructs/jobs';
 import { Mail } from './constructs/mail';
 import { Network } from './constructs/network';
 import { Observability } from './constructs/observability';
+import { RunbookOutputs } from './constructs/outputs';
 import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
 import { Registry } from './constructs/registry';
 import { Service } from './constructs/service';
@@ -245,6 +246,15 @@ export class BerthStack extends Stack {
       this.database?.allowFrom(this.bastion, 'From the bastion');
       this.cache?.allowFrom(this.bastion, 'From the bastion');
     }
+
+    new RunbookOutputs(this, 'RunbookOutputs', {
+      cluster: this.cluster,
+      services,
+      ...(this.jobs ? { jobs: this.jobs } : {}),
+      ...(this.bastion ? { bastion: this.bastion } : {}),
+      ...(this.database ? { database: this.database } : {}),
+      ...(this.cache ? { cache: this.cache } : {}),
+    });
 
     this.observability = new Observability(this, 'Observability', {
       name: prefixOf(r),
