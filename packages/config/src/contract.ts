@@ -19,6 +19,13 @@ export const ENV: { readonly [K in ContractKey]: string } = Object.freeze(
   Object.fromEntries(Object.entries(CONTRACT).map(([k, e]) => [k, e.name])) as { [K in ContractKey]: string },
 );
 
+/**
+ * The longest lifetime a bearer token may have, in seconds (24 h): the runtime's verifier refuses a token whose `exp`
+ * is further away (or further after its `iat`), and `berth dev token --ttl` mints none longer. One number, so the two
+ * cannot disagree.
+ */
+export const TOKEN_MAX_LIFETIME_SECONDS = 86_400;
+
 /** The JSON a task finds in DATABASE_SECRET: what RDS and Secrets Manager store (and rotate). Typed once, here. */
 export interface DatabaseSecret {
   readonly username: string;

@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { parseTtl } from '../src/peers/oidc/oidc';
+import { TOKEN_MAX_LIFETIME_SECONDS } from '@berthjs/config';
+import { createLogger, createTokenVerifier } from '../../runtime/src/index';
+import { loadSigningKey, parseTtl, signToken } from '../src/peers/oidc/oidc';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -90,10 +92,58 @@ describe('berth dev token', () => {
 
 describe('parseTtl', () => {
   it('reads s, m, h, d and plain seconds', () => {
-    expect([parseTtl('90s'), parseTtl('15m'), parseTtl('1h'), parseTtl('7d'), parseTtl('60')]).toEqual([
-      90, 900, 3600, 604800, 60,
+    expect([parseTtl('90s'), parseTtl('15m'), parseTtl('1h'), parseTtl('1d'), parseTtl('60')]).toEqual([
+      90, 900, 3600, 86400, 60,
     ]);
     expect(parseTtl('0')).toBeUndefined();
     expect(parseTtl('1w')).toBeUndefined();
+  });
+
+  it('refuses a lifetime longer than the runtime accepts, naming the maximum (one constant for both)', () => {
+    expect(TOKEN_MAX_LIFETIME_SECONDS).toBe(86_400);
+    expect(parseTtl(`${TOKEN_MAX_LIFETIME_SECONDS}`)).toBe(TOKEN_MAX_LIFETIME_SECONDS);
+    expect(parseTtl('24h')).toBe(TOKEN_MAX_LIFETIME_SECONDS);
+    for (const ttl of ['7d', '25h', '2d', `${TOKEN_MAX_LIFETIME_SECONDS + 1}`, '1441m']) {
+      expect(() => parseTtl(ttl), ttl).toThrow(/longer than the 24h \(86400 s\) the runtime accepts/);
+    }
+  });
+});
+
+describe('berth dev token and the runtime agree on the longest lifetime', () => {
+  const state = mkdtempSync(join(tmpdir(), 'berth-token-'));
+  const verifier = (now = Date.now) =>
+    createTokenVerifier(
+      {
+        issuer: 'http://localhost:4000/_berth/oidc',
+        audience: 'fixture-api',
+        jwksUrl: 'http://127.0.0.1:1/unused',
+      },
+      { log: createLogger({ service: 'test', stage: 'dev', level: 'silent' }), keys: jwks(state), now },
+    );
+
+  it('--ttl above the maximum exits 2 with a message naming it; nothing is printed to stdout', async () => {
+    const long = await token(state, '--sub', 'u', '--ttl', '7d');
+    expect(long.code).toBe(2);
+    expect(long.stdout).toBe('');
+    expect(long.stderr).toMatch(
+      /--ttl: 7d is longer than the 24h \(86400 s\) the runtime accepts.*at most 24h/,
+    );
+  });
+
+  it('the longest token berth dev mints is accepted by the runtime’s verifier, for its whole life', async () => {
+    const { code, stdout } = await token(state, '--sub', 'u-max', '--ttl', '24h');
+    expect(code).toBe(0);
+    await expect(verifier()(`Bearer ${stdout}`)).resolves.toMatchObject({ sub: 'u-max' });
+    // Shortly before it expires, still good.
+    const later = Date.now() + (TOKEN_MAX_LIFETIME_SECONDS - 60) * 1000;
+    await expect(verifier(() => later)(`Bearer ${stdout}`)).resolves.toMatchObject({ sub: 'u-max' });
+  });
+
+  it('signToken itself refuses a lifetime the runtime would refuse', async () => {
+    const key = await loadSigningKey(state);
+    const base = { sub: 'u', issuer: 'i', audience: 'a' };
+    await expect(signToken(key, { ...base, ttlSeconds: TOKEN_MAX_LIFETIME_SECONDS + 1 })).rejects.toThrow(
+      /ttlSeconds is 86401; expected 1–86400/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { TOKEN_MAX_LIFETIME_SECONDS } from '@berthjs/config/contract';
 import type { AuthConfig } from './config';
 import { ServiceUnavailableError, UnauthorizedError } from './errors';
 import type { Logger } from './logger';
@@ -7,7 +8,8 @@ export interface TokenVerifierOptions {
   readonly log: Logger;
   /**
    * Longest lifetime a token may have: `exp − iat`, and `exp` from now. A token minted for a century is refused
-   * even though its signature is good. @default 86400 (24 h)
+   * even though its signature is good. `berth dev token` mints none longer than the default.
+   * @default TOKEN_MAX_LIFETIME_SECONDS from @berthjs/config (86400: 24 h)
    */
   readonly maxLifetimeSeconds?: number;
   /** Clock skew allowed on `exp`, `nbf` and `iat`. @default 60 */
@@ -40,7 +42,7 @@ const KEY_SET_FAILURES: ReadonlySet<string> = new Set([
  */
 export function createTokenVerifier(config: AuthConfig, options: TokenVerifierOptions): TokenVerifier {
   const { log } = options;
-  const maxLifetime = options.maxLifetimeSeconds ?? 86_400;
+  const maxLifetime = options.maxLifetimeSeconds ?? TOKEN_MAX_LIFETIME_SECONDS;
   const tolerance = options.clockToleranceSeconds ?? 60;
   if (!Number.isInteger(maxLifetime) || maxLifetime < 60)
     throw new RangeError(`maxLifetimeSeconds is ${String(maxLifetime)}; expected an integer of at least 60`);

@@ -9,6 +9,7 @@ import {
   type JWK,
 } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_MAX_LIFETIME_SECONDS } from '@berthjs/config/contract';
 import { createLogger, createTokenVerifier, type TokenVerifier } from '../src/index';
 
 const log = createLogger({ service: 'test', stage: 'dev', level: 'silent' });
@@ -77,6 +78,17 @@ describe('createTokenVerifier: lifetime', () => {
     ['no iat, exp within 24 h', { iat: null, exp: now + 23 * HOUR }],
   ])('%s → accepted (within the clock tolerance)', async (_name, times) => {
     await expect(verify(await token(times))).resolves.toMatchObject({ sub: 'u1' });
+  });
+
+  it('the default maximum is TOKEN_MAX_LIFETIME_SECONDS from @berthjs/config (what berth dev token mints at most)', async () => {
+    expect(TOKEN_MAX_LIFETIME_SECONDS).toBe(24 * HOUR);
+    await expect(verify(await token({ exp: now + TOKEN_MAX_LIFETIME_SECONDS }))).resolves.toMatchObject({
+      sub: 'u1',
+    });
+    await expect(verify(await token({ exp: now + TOKEN_MAX_LIFETIME_SECONDS + 1 }))).rejects.toMatchObject({
+      code: 'INVALID_TOKEN',
+      message: expect.stringMatching(/lifetime exceeds 86400 s/),
+    });
   });
 
   it('maxLifetimeSeconds is configurable and validated', async () => {

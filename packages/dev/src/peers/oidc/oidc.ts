@@ -1,6 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { TOKEN_MAX_LIFETIME_SECONDS } from '@berthjs/config';
+import { CliError, EXIT } from '@berthjs/config/load';
 
 /** Where the dev issuer's signing key lives, so tokens survive restarts and `berth dev token` can sign offline. */
 export const KEY_FILE = 'oidc-key.json';
@@ -69,6 +71,8 @@ export async function signToken(
   key: SigningKey,
   options: TokenClaims & { readonly issuer: string; readonly audience: string; readonly ttlSeconds: number },
 ): Promise<string> {
+  if (!(options.ttlSeconds > 0 && options.ttlSeconds <= TOKEN_MAX_LIFETIME_SECONDS))
+    throw new RangeError(`ttlSeconds is ${options.ttlSeconds}; expected 1–${TOKEN_MAX_LIFETIME_SECONDS}`);
   return new SignJWT({
     ...(options.email ? { email: options.email } : {}),
     roles: [...(options.roles ?? [])],
@@ -82,13 +86,26 @@ export async function signToken(
     .sign(key.privateKey);
 }
 
-/** `90s`, `15m`, `1h`, `7d` or plain seconds → seconds. */
+/**
+ * `90s`, `15m`, `1h`, `1d` or plain seconds → seconds; undefined when it is not a lifetime. Longer than the runtime
+ * accepts (TOKEN_MAX_LIFETIME_SECONDS, 24 h) is refused with a CliError naming the maximum: such a token would be
+ * signed, and then refused by every service with a 401.
+ */
 export function parseTtl(text: string): number | undefined {
   const m = /^(\d+)\s*(s|m|h|d)?$/.exec(text.trim());
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-  return n > 0 ? n * unit : undefined;
+  if (n <= 0) return undefined;
+  const seconds = n * unit;
+  if (seconds > TOKEN_MAX_LIFETIME_SECONDS) {
+    throw new CliError(
+      `--ttl: ${text.trim()} is longer than the ${TOKEN_MAX_LIFETIME_SECONDS / 3600}h (${TOKEN_MAX_LIFETIME_SECONDS} s) ` +
+        `the runtime accepts: a longer token would be refused with a 401. Use at most ${TOKEN_MAX_LIFETIME_SECONDS / 3600}h`,
+      EXIT.invalid,
+    );
+  }
+  return seconds;
 }
 
 /** The discovery document, enough for libraries that start from the issuer. */
