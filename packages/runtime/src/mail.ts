@@ -323,16 +323,25 @@ export function createMailer(config: MailConfig, options: MailerOptions): Mailer
   const startDraining: Mailer['startDraining'] = ({ waitSeconds = 20, idleMs = 1_000 } = {}) => {
     const controller = new AbortController();
     let stopped = false;
+    // The signal lives as long as the loop: each wait removes its own listener when it ends, or one idle poll a
+    // second would pile up listeners (and the closures they hold) for the life of the process.
+    const { signal } = controller;
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, ms);
-        controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        if (signal.aborted) return resolve();
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, ms);
+        signal.addEventListener('abort', done, { once: true });
       });
     const loop = (async () => {
       let backoff = 1_000;
       while (!stopped) {
         try {
-          const r = await drainEvents({ waitSeconds, signal: controller.signal });
+          const r = await drainEvents({ waitSeconds, signal });
           backoff = 1_000;
           if (r.received === 0 && !stopped) await pause(idleMs);
         } catch (err) {
