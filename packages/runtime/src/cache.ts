@@ -4,17 +4,32 @@ import { LRUCache } from 'lru-cache';
 import type { CacheConfig } from './config';
 import type { Logger } from './logger';
 
+/**
+ * Checks a cached value's shape and returns it typed; throws when it is not what the caller stores (a value written
+ * by an older release, or by someone else). A zod schema's `parse` is one: `{ parse: Schema.parse }`.
+ */
+export type CacheParser<T> = (value: unknown) => T;
+
+export interface CacheReadOptions<T> {
+  /**
+   * Checks the cached value. A value it rejects (it throws), like a value that is not JSON, is a miss: logged at warn
+   * with its key (never the value) and deleted, so the caller reads its source and `wrap` stores a good value again.
+   */
+  readonly parse?: CacheParser<T>;
+}
+
 export interface Cache {
-  /** The value, or undefined on a miss or when Redis is unavailable. */
-  get<T>(key: string): Promise<T | undefined>;
+  /** The value, or undefined on a miss, on a value of the wrong shape (see `parse`) or when Redis is unavailable. */
+  get<T>(key: string, options?: CacheReadOptions<T>): Promise<T | undefined>;
   /** Stores JSON for `ttlSeconds`; a Redis failure is logged (once per outage) and swallowed. */
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /**
    * The cached value, else `fn()` stored for `ttlSeconds`. Never throws because of the cache: only `fn`'s own
-   * errors reach the caller. Concurrent calls for one key in this process share one `fn()`.
+   * errors reach the caller. Concurrent calls for one key in this process share one `fn()`. With `parse`, a cached
+   * value of the wrong shape is a miss (deleted, then `fn()` stored), never an error.
    */
-  wrap<T>(key: string, ttlSeconds: number, fn: () => Promise<T>): Promise<T>;
+  wrap<T>(key: string, ttlSeconds: number, fn: () => Promise<T>, options?: CacheReadOptions<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -46,14 +61,28 @@ export function createCache(config: CacheConfig | undefined, options: CacheOptio
   const store = config ? redisStore(config, options) : lruStore(options.maxEntries ?? 1000);
   const inflight = new Map<string, Promise<unknown>>();
 
+  /** A value that is not JSON or not of the caller's shape: logged by key (a value may be personal data), deleted. */
+  const discard = async (key: string, why: string): Promise<undefined> => {
+    options.log.warn({ key: prefix + key }, `cache: ${why}; treated as a miss and deleted`);
+    await store.del([prefix + key]);
+    return undefined;
+  };
+
   const cache: Cache = {
-    async get<T>(key: string) {
+    async get<T>(key: string, read?: CacheReadOptions<T>) {
       const raw = await store.get(prefix + key);
       if (raw === undefined) return undefined;
+      let value: unknown;
       try {
-        return JSON.parse(raw) as T;
+        value = JSON.parse(raw);
       } catch {
-        return undefined;
+        return discard(key, 'cached value is not JSON');
+      }
+      if (!read?.parse) return value as T;
+      try {
+        return read.parse(value);
+      } catch {
+        return discard(key, 'cached value has the wrong shape');
       }
     },
     async set(key, value, ttlSeconds) {
@@ -63,8 +92,13 @@ export function createCache(config: CacheConfig | undefined, options: CacheOptio
     async del(...keys) {
       if (keys.length) await store.del(keys.map((k) => prefix + k));
     },
-    async wrap<T>(key: string, ttlSeconds: number, fn: () => Promise<T>): Promise<T> {
-      const hit = await cache.get<T>(key);
+    async wrap<T>(
+      key: string,
+      ttlSeconds: number,
+      fn: () => Promise<T>,
+      read?: CacheReadOptions<T>,
+    ): Promise<T> {
+      const hit = await cache.get<T>(key, read);
       if (hit !== undefined) return hit;
       const pending = inflight.get(key) as Promise<T> | undefined;
       if (pending) return pending;
@@ -83,6 +117,14 @@ export function createCache(config: CacheConfig | undefined, options: CacheOptio
     close: () => store.close(),
   };
   return cache;
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
 }
 
 function lruStore(max: number): Store {
@@ -114,8 +156,10 @@ function redisStore(config: CacheConfig, options: CacheOptions): Store {
   // ioredis is imported on first use: a service that never touches the cache never pays for it.
   const connect = (): Promise<Redis> => {
     connecting ??= lazy(import('ioredis')).then(({ Redis }) => {
+      // A URL with its credentials (`rediss://:<token>@host:port`) is used as is; CACHE_AUTH_TOKEN only fills in a
+      // URL without a password (what Berth gave before CACHE_URL carried the token).
       const redis = new Redis(config.url, {
-        ...(config.authToken ? { password: config.authToken } : {}),
+        ...(config.authToken && !hasPassword(config.url) ? { password: config.authToken } : {}),
         connectTimeout: options.connectTimeoutMs ?? 500,
         commandTimeout: options.commandTimeoutMs ?? 200,
         enableOfflineQueue: false,

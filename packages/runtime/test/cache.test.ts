@@ -133,3 +133,70 @@ describe('cache (Redis with AUTH)', () => {
     await redis.close();
   });
 });
+
+describe('cache (CACHE_URL with its credentials)', () => {
+  it('connects with the password in the URL (rediss://:<token>@host form); CACHE_AUTH_TOKEN does not override it', async () => {
+    const redis = await startRedis();
+    const admin = new Redis(redis.url);
+    // A token with characters a URL must encode, as a rotated ElastiCache token may have.
+    const token = 'tok#en&1$2<3>^!';
+    await admin.config('SET', 'requirepass', token);
+    admin.disconnect();
+    const url = `redis://:${encodeURIComponent(token)}@127.0.0.1:${redis.port}`;
+    const cache = createCache({ url, authToken: 'stale-token' }, { log });
+    await until(async () => (await cache.set('a', 1, 10), (await cache.get('a')) === 1));
+    expect(JSON.stringify(lines)).not.toContain(token);
+    await cache.close();
+    await redis.close();
+  });
+});
+
+describe('cache (a value of the wrong shape is a miss)', () => {
+  let redis: DisposableRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.close());
+
+  const isNumbers = (value: unknown): number[] => {
+    if (!Array.isArray(value) || !value.every((n) => typeof n === 'number')) throw new Error('not numbers');
+    return value as number[];
+  };
+
+  it.each([
+    ['JSON of another shape', JSON.stringify({ poisoned: 'private value' })],
+    ['not JSON', 'private value {'],
+  ])(
+    '%s: warned by key (never the value), deleted, and wrap reads the source and stores it',
+    async (_, raw) => {
+      const cache = createCache({ url: redis.url }, { log, keyPrefix: 'shape:' });
+      await until(async () => (await cache.set('probe', 1, 10), (await cache.get('probe')) === 1));
+      const direct = new Redis(redis.url);
+      await direct.set('shape:list', raw);
+      const before = lines.length;
+      let calls = 0;
+      expect(await cache.wrap('list', 60, async () => (calls++, [1, 2]), { parse: isNumbers })).toEqual([
+        1, 2,
+      ]);
+      expect(calls).toBe(1);
+      const warned = lines.slice(before).filter((l) => l.level === 'warn');
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatchObject({ key: 'shape:list' });
+      expect(String(warned[0]!.msg)).toMatch(/treated as a miss and deleted/);
+      expect(JSON.stringify(lines.slice(before))).not.toContain('private value');
+      // The good value replaced the bad one: the next read is a hit.
+      expect(JSON.parse((await direct.get('shape:list'))!)).toEqual([1, 2]);
+      expect(await cache.get('list', { parse: isNumbers })).toEqual([1, 2]);
+      direct.disconnect();
+      await cache.close();
+    },
+  );
+
+  it('get with parse: a wrong shape is undefined and the key is gone', async () => {
+    const cache = createCache(undefined, { log });
+    await cache.set('n', { not: 'numbers' }, 60);
+    expect(await cache.get('n', { parse: isNumbers })).toBeUndefined();
+    expect(await cache.get('n')).toBeUndefined();
+    await cache.close();
+  });
+});
