@@ -10,6 +10,7 @@ import { register as rollback } from './rollback';
 import { register as runJob } from './run-job';
 import { register as migrate } from './migrate';
 import { register as init } from './init';
+import { register as status } from './status';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -23,5 +24,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   rollback,
   runJob,
   migrate,
+  status,
   init,
 ];
