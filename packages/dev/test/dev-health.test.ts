@@ -60,9 +60,11 @@ describe('berth dev router port', () => {
       expect(movedPortWarning(port, moved.port)).toBe(
         `port ${port} is taken by another program (lsof -i :${port}); the router uses ${moved.port} instead, and the issuer and URLs below name ${moved.port}. Pass --port to choose.`,
       );
-      // A port the user named is not moved: it is refused, naming it.
+      // The router says who holds the port it left (this process, in the test).
+      expect(moved.warnings.join('\n')).toContain(`port ${port} is taken: another program listens there (`);
+      // A port the user named is not moved: it is refused, naming it and who holds it.
       await expect(listenRouter(port, true, (_req, res) => res.end(), DEFAULT_LIMITS)).rejects.toThrow(
-        new RegExp(`port ${port} is taken.*--port`),
+        new RegExp(`port ${port} is not free on 127\\.0\\.0\\.1: .*pid ${process.pid} .*--port`),
       );
     } finally {
       taken.close();

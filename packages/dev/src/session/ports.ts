@@ -1,7 +1,46 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
-import { createServer, Socket } from 'node:net';
+import { createServer, Socket, type Server as NetServer } from 'node:net';
 
-/** A port nobody listens on right now, preferring `preferred` (so warm starts keep their ports). */
+/**
+ * The two loopback addresses. A client that says `localhost` may reach either (Node, curl and browsers try ::1
+ * first where /etc/hosts or nss-myhostname list it), so a port berth dev hands out under that name must be held on
+ * both, or another local account can listen on the other one and answer in berth dev's place.
+ */
+export const LOOPBACK_V4 = '127.0.0.1';
+export const LOOPBACK_V6 = '::1';
+
+let v6: Promise<boolean> | undefined;
+
+/** Whether this machine has an IPv6 loopback to listen on (a container or kernel without IPv6 has none). */
+export function hasLoopbackV6(): Promise<boolean> {
+  return (v6 ??= new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code !== 'EADDRNOTAVAIL' && err.code !== 'EAFNOSUPPORT'),
+    );
+    server.listen(0, LOOPBACK_V6, () => server.close(() => resolve(true)));
+  }));
+}
+
+/** Listens `server` on host:port; rejects with the listen error (EADDRINUSE: another program holds it). */
+export function listenOn<S extends NetServer>(server: S, port: number, host: string): Promise<S> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: Error) => reject(err);
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve(server);
+    });
+  });
+}
+
+/**
+ * A port nobody listens on at 127.0.0.1 right now, preferring `preferred` (so warm starts keep their ports). For
+ * ports whose every client names 127.0.0.1 (services behind the router, PostgreSQL, the Secrets Manager peer); a
+ * port a client may reach as `localhost` is claimed on both families (holdPort, the router's listenRouter).
+ */
 export async function freePort(preferred?: number): Promise<number> {
   if (preferred !== undefined && (await canListen(preferred))) return preferred;
   return new Promise((resolve, reject) => {
@@ -15,7 +54,8 @@ export async function freePort(preferred?: number): Promise<number> {
   });
 }
 
-export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
+/** Whether `port` is free on `host` right now (a probe: the answer may be stale a moment later). */
+export function canListen(port: number, host = LOOPBACK_V4): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
@@ -78,28 +118,49 @@ export function asHold(port: number | PortHold): Promise<PortHold> {
   return typeof port === 'number' ? holdPort(port) : Promise.resolve(port);
 }
 
-/** Holds `preferred` when it is free (so warm starts keep their ports), else a port the system picks. */
+/**
+ * Holds `preferred` when it is free on both loopback families (so warm starts keep their ports), else a port the
+ * system picks that is free on both. The ::1 side stays berth dev's for the peer's life: the SNS/SQS peer's queue
+ * URL names `sqs.<region>.localhost`, which a client may resolve to ::1, so that side passes its connections to the
+ * peer's server (which listens on 127.0.0.1) instead of leaving ::1 to whoever binds it first.
+ */
 export async function holdPort(preferred?: number): Promise<PortHold> {
   const waiting: Socket[] = [];
-  const hold = createServer({ pauseOnConnect: true }, (socket) => {
+  let target: HttpServer | undefined;
+  const accept = (socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    waiting.push(socket);
-  });
-  hold.unref();
-  const listen = (p: number) =>
-    new Promise<void>((resolve, reject) => {
-      hold.once('error', reject);
-      hold.listen(p, '127.0.0.1', () => {
-        hold.off('error', reject);
-        resolve();
-      });
-    });
-  if (preferred === undefined) await listen(0);
-  else await listen(preferred).catch(() => listen(0));
-  const { port } = hold.address() as { port: number };
+    if (!target) waiting.push(socket);
+    else if (target.listening) pass(target, socket);
+    else socket.destroy();
+  };
+  const both = await hasLoopbackV6();
+  const claim = async (p: number): Promise<[NetServer, NetServer | undefined]> => {
+    const v4 = await listenOn(createServer({ pauseOnConnect: true }, accept), p, LOOPBACK_V4);
+    if (!both) return [v4, undefined];
+    const port = (v4.address() as { port: number }).port;
+    try {
+      return [v4, await listenOn(createServer({ pauseOnConnect: true }, accept), port, LOOPBACK_V6)];
+    } catch (err) {
+      v4.close();
+      throw err;
+    }
+  };
+  let held: [NetServer, NetServer | undefined] | undefined;
+  let lastError: unknown;
+  // The preferred port, then ports the system picks on 127.0.0.1 until one is free on ::1 as well.
+  for (const p of [...(preferred !== undefined ? [preferred] : []), 0, 0, 0, 0, 0]) {
+    held = await claim(p).catch((err: unknown) => void (lastError = err));
+    if (held) break;
+  }
+  if (!held) throw lastError;
+  const [v4, v6Hold] = held;
+  v4.unref();
+  v6Hold?.unref();
+  const { port } = v4.address() as { port: number };
+  let v6Server = v6Hold;
   let open = true;
-  const close = () => {
-    if (open) hold.close();
+  const closeV4 = () => {
+    if (open) v4.close();
     open = false;
   };
   const drop = () => {
@@ -108,24 +169,172 @@ export async function holdPort(preferred?: number): Promise<PortHold> {
   return {
     port,
     handTo: async (listen) => {
-      close();
+      closeV4();
       let server: HttpServer;
       try {
         server = await listen();
       } catch (err) {
         drop();
+        v6Server?.close();
         throw err;
       }
-      for (const socket of waiting.splice(0)) {
-        if (socket.destroyed) continue;
-        server.emit('connection', socket);
-        socket.resume();
+      target = server;
+      for (const socket of waiting.splice(0)) if (!socket.destroyed) pass(server, socket);
+      if (both) {
+        // The ::1 side follows the peer's server: closed with it, taken again when a restarted peer listens again.
+        server.on('close', () => {
+          v6Server?.close();
+          v6Server = undefined;
+        });
+        server.on('listening', () => {
+          if (v6Server) return;
+          const next = createServer({ pauseOnConnect: true }, accept);
+          next.unref();
+          listenOn(next, port, LOOPBACK_V6).then(
+            () => (v6Server = next),
+            () => undefined,
+          );
+        });
       }
       return server;
     },
     release: () => {
-      close();
+      closeV4();
+      v6Server?.close();
+      v6Server = undefined;
       drop();
     },
   };
+}
+
+function pass(server: HttpServer, socket: Socket): void {
+  if (socket.destroyed) return;
+  server.emit('connection', socket);
+  socket.resume();
+}
+
+/** A listening socket as /proc/net/tcp{,6} shows it. */
+interface Listener {
+  readonly address: string;
+  readonly uid: number;
+  readonly inode: string;
+}
+
+/**
+ * Who listens on `port` (on any local address), in words: `pid 4242 (python3 -m http.server --bind ::1 4000), user
+ * bob`, or, when that process belongs to another account and its file descriptors cannot be read, the uid the kernel
+ * lists for the socket. Linux only (/proc); elsewhere, or when nothing is found, undefined.
+ */
+export function portHolder(port: number, proc = '/proc'): string | undefined {
+  const listeners = [
+    ...readListeners(`${proc}/net/tcp6`, port, true),
+    ...readListeners(`${proc}/net/tcp`, port, false),
+  ];
+  if (!listeners.length) return undefined;
+  const pids = socketPids(new Set(listeners.map((l) => l.inode)), proc);
+  const users = passwd();
+  const said = listeners.map((l) => {
+    const user = users.get(l.uid) ?? `uid ${l.uid}`;
+    const pid = pids.get(l.inode);
+    const where = l.address.includes(':') ? `[${l.address}]:${port}` : `${l.address}:${port}`;
+    if (pid === undefined) {
+      const owner = user === `uid ${l.uid}` ? user : `${user} (uid ${l.uid})`;
+      return `${where}: a process of ${owner}, which this account cannot look into (no pid)`;
+    }
+    return `${where}: pid ${pid} (${cmdline(pid, proc) ?? '?'}), ${user}`;
+  });
+  return [...new Set(said)].join('; ');
+}
+
+function readListeners(file: string, port: number, six: boolean): Listener[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const found: Listener[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || f[3] !== '0A') continue; // 0A: TCP_LISTEN
+    const [addr, hexPort] = f[1]!.split(':');
+    if (parseInt(hexPort!, 16) !== port) continue;
+    found.push({ address: six ? v6Address(addr!) : v4Address(addr!), uid: Number(f[7]), inode: f[9]! });
+  }
+  return found;
+}
+
+/** `0100007F` → 127.0.0.1 (the kernel prints the address as a host-order word; x86 and arm64 are little-endian). */
+function v4Address(hex: string): string {
+  const bytes = Buffer.from(hex, 'hex').reverse();
+  return [...bytes].join('.');
+}
+
+/** `00000000000000000000000001000000` → ::1 (four host-order words). */
+function v6Address(hex: string): string {
+  const bytes = Buffer.alloc(16);
+  for (let i = 0; i < 4; i++)
+    Buffer.from(hex.slice(i * 8, i * 8 + 8), 'hex')
+      .reverse()
+      .copy(bytes, i * 4);
+  const groups = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+  try {
+    return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+  } catch {
+    return groups.join(':');
+  }
+}
+
+/** The pid owning each socket inode, among the processes whose /proc/<pid>/fd this account can read. */
+function socketPids(inodes: ReadonlySet<string>, proc: string): Map<string, number> {
+  const found = new Map<string, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync(proc).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return found;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`${proc}/${pid}/fd`);
+    } catch {
+      continue; // another account's process
+    }
+    for (const fd of fds) {
+      let link: string;
+      try {
+        link = readlinkSync(`${proc}/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m && inodes.has(m[1]!) && !found.has(m[1]!)) found.set(m[1]!, Number(pid));
+    }
+    if (found.size === inodes.size) break;
+  }
+  return found;
+}
+
+function cmdline(pid: number, proc: string): string | undefined {
+  try {
+    const text = readFileSync(`${proc}/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return text.length > 160 ? `${text.slice(0, 157)}...` : text || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function passwd(): Map<number, string> {
+  const users = new Map<number, string>();
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , uid] = line.split(':');
+      if (name && uid && /^\d+$/.test(uid)) users.set(Number(uid), `user ${name}`);
+    }
+  } catch {
+    // no names: uids it is
+  }
+  return users;
 }

@@ -6,7 +6,7 @@ import { loadConfig, resolveStage, type LoadedConfig } from '@berthjs/config/loa
 import { MIGRATE_JOB } from './commands';
 import type { ConsoleState } from '../console/console';
 import { localEnv, processEnv } from './env';
-import { closeRouter, listenRouter, movedPortWarning } from '../router/listen';
+import { closeRouter, listenRouter } from '../router/listen';
 import { droppedMail } from '../peers/ses/mail';
 import { Peers } from '../peers/peers';
 import type { EarlyPostgres } from '../peers/postgres/postgres';
@@ -120,10 +120,8 @@ export class DevSession {
       this.port = listening.port;
       this.ports.router = listening.port;
       this.term.done(`router on :${this.port}`, Date.now() - this.t0);
-      if (this.port !== this.options.port) {
-        // Said loudly: bookmarks, OAuth redirect URLs and the issuer name the usual port.
-        this.term.warn(movedPortWarning(this.options.port, this.port));
-      }
+      // Said loudly: a moved port (bookmarks, OAuth redirect URLs and the issuer name the usual one), or no ::1.
+      for (const warning of listening.warnings) this.term.warn(warning);
 
       // Peers start side by side; all settle before a failure is reported, so stop() finds each one that started.
       // The in-process ones (S3, SES, SNS/SQS) go on loading while migrations run and the services start: their
