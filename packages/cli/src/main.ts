@@ -4,7 +4,9 @@ import { CliError, EXIT } from '@berthjs/config/load';
 import { sayNodeSupportOnce } from './node-support';
 
 const HELP_FOOTER = `
-Exit codes: 0 success · 1 the command failed (check findings, deploy failure) · 2 invalid config or usage.
+Exit codes: 0 success · 1 the command failed (check findings, deploy failure) · 2 invalid config or usage ·
+  3 berth diff found changes, or deploy refused unapproved changes · 4 berth diff found a destructive change
+  (replaces or removes a stateful resource), or deploy refused one not named with --allow-replace.
 Docs: README.md and docs/ in the Berth repository.`;
 
 export function buildProgram(): Command {

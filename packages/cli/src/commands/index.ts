@@ -5,6 +5,7 @@ import { register as check } from './check';
 import { register as dev } from './dev';
 import { register as cost } from './cost';
 import { register as diagram } from './diagram';
+import { register as diff } from './diff';
 import { register as deploy } from './deploy';
 import { register as rollback } from './rollback';
 import { register as runJob } from './run-job';
@@ -20,6 +21,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   dev,
   cost,
   diagram,
+  diff,
   deploy,
   rollback,
   runJob,
