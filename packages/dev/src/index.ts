@@ -22,3 +22,4 @@ export { routeRequest, hostName } from './router/routing';
 export { issuerUrl, jwksUrl, loadSigningKey, parseTtl, signToken, type SigningKey } from './peers/oidc/oidc';
 export { startMailEvents, type LocalMailEvents } from './peers/sns-sqs/mail-events';
 export type { Rotated } from './peers/secrets-manager/rotation';
+export { formatLine, inert, type LogLine, type FormatOptions } from './terminal/logs';

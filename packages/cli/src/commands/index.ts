@@ -12,6 +12,7 @@ import { register as runJob } from './run-job';
 import { register as migrate } from './migrate';
 import { register as init } from './init';
 import { register as status } from './status';
+import { register as logs } from './logs';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -27,5 +28,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   runJob,
   migrate,
   status,
+  logs,
   init,
 ];
