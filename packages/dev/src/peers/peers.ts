@@ -9,7 +9,8 @@ import { startMail, type LocalMail } from './ses/mail';
 import { mailEventsQueueUrl, startMailEvents, type LocalMailEvents } from './sns-sqs/mail-events';
 import { issuerUrl, jwksUrl, loadSigningKey, type SigningKey } from './oidc/oidc';
 import { freePort, holdPort, type PortHold } from '../session/ports';
-import { decideCache, RENEW_MS } from './redis/redis';
+import { RENEW_MS } from './redis/redis';
+import { startLocalCache, type LocalCache } from './redis/local';
 import { startEmbeddedPostgres, type EarlyPostgres, type LocalPostgres } from './postgres/postgres';
 import { externalPostgres, versionMismatch } from './postgres/databases';
 import { rotateDatabaseSecret } from './secrets-manager/rotation';
@@ -42,7 +43,8 @@ export class Peers {
   mail: LocalMail | undefined;
   /** SNS → SQS for bounce and complaint events, drained by the services as in the cloud. */
   mailEvents: LocalMailEvents | undefined;
-  cacheUrl: string | undefined;
+  /** The Redis the services use (its URL carries the credentials); undefined until it is up, or when none. */
+  cache: LocalCache | undefined;
   private renewCache: NodeJS.Timeout | undefined;
   oidc: SigningKey | undefined;
   readonly credentials: PeerCredentials;
@@ -92,7 +94,7 @@ export class Peers {
   async start(): Promise<void> {
     const holds = await this.holdPorts();
     if (!this.stopped) {
-      this.essentials = Promise.allSettled([this.startPostgres(), this.probeCache(), this.startIdentity()]);
+      this.essentials = Promise.allSettled([this.startPostgres(), this.startCache(), this.startIdentity()]);
     }
     const settled = (await this.essentials) ?? [];
     // Stopped meanwhile (Ctrl-C while starting): the in-process peers are not started after the stop.
@@ -132,7 +134,7 @@ export class Peers {
     return `${this.resolved.app}-mail-events`;
   }
 
-  /** S3 and SES side by side, then PostgreSQL (a fast shutdown). Redis is not ours to stop. */
+  /** S3, SES and the state's own redis-server side by side, then PostgreSQL (a fast shutdown). */
   async stop(): Promise<void> {
     // A peer still starting finishes first, so it is stopped rather than left running.
     this.stopped = true;
@@ -146,6 +148,7 @@ export class Peers {
       this.mail?.stop(),
       this.mailEvents?.stop(),
       this.secretsManager?.stop(),
+      this.cache?.stop(),
     ]);
     await this.postgres?.stop();
   }
@@ -174,7 +177,8 @@ export class Peers {
       ...(this.postgres ? { database: this.databaseSecret() } : {}),
       ...(this.databaseSecretArn ? { databaseSecretArn: this.databaseSecretArn } : {}),
       ...(this.secretsManager ? { secretsManagerEndpoint: this.secretsManager.endpoint } : {}),
-      ...(this.cacheUrl ? { cacheUrl: this.cacheUrl } : {}),
+      ...(this.cache?.url ? { cacheUrl: this.cache.url } : {}),
+      ...(this.cache?.password ? { cachePassword: this.cache.password } : {}),
       ...(this.held.s3 ? { s3Endpoint: this.held.s3 } : {}),
       ...(this.held.ses ? { sesEndpoint: this.held.ses } : {}),
       ...(this.held.sqs && this.held.queueUrl
@@ -231,7 +235,8 @@ export class Peers {
         ...(this.s3 ? { s3: this.s3.endpoint } : {}),
         ...(this.mail ? { ses: this.mail.endpoint } : {}),
         ...(this.mailEvents ? { sqs: this.mailEvents.endpoint } : {}),
-        ...(this.cacheUrl ? { redis: this.cacheUrl } : {}),
+        // Without its password: the console is not where a credential is handed out.
+        ...(this.cache?.endpoint ? { redis: this.cache.endpoint } : {}),
         ...(this.secretsManager ? { secretsmanager: this.secretsManager.endpoint } : {}),
       },
     };
@@ -255,8 +260,8 @@ export class Peers {
       port,
       file: join(stateDir, 'secretsmanager.json'),
       region: resolved.region,
-      // Like S3 and SES here: only this state's access key is answered.
-      authorize: (_action, _arn, caller) => caller === this.credentials.aws.accessKeyId,
+      // Like every peer here: only requests signed with this state's key pair are answered.
+      credentials: this.credentials.aws,
     }).catch((err: Error) => {
       throw new CliError(`secrets manager: ${err.message}`, EXIT.failed, { cause: err });
     });
@@ -346,6 +351,7 @@ export class Peers {
         this.options.routerPort,
       ),
       credentials: this.credentials.aws,
+      region: resolved.region,
     }).catch((err: Error) => {
       hold.release();
       throw new CliError(`s3 (s3rver): ${err.message}`, EXIT.failed, { cause: err });
@@ -364,6 +370,7 @@ export class Peers {
       port: hold,
       file: join(stateDir, 'mail.json'),
       credentials: this.credentials.aws,
+      region: resolved.region,
     }).catch((err: Error) => {
       hold.release();
       eventsHold.release();
@@ -386,32 +393,38 @@ export class Peers {
     );
   }
 
-  private async probeCache(): Promise<void> {
-    const { resolved, env, term, stateDir } = this.options;
+  private async startCache(): Promise<void> {
+    const { resolved, env, term, stateDir, ports } = this.options;
     if (!resolved.cache) return;
-    const url = env.REDIS_URL || 'redis://127.0.0.1:6379';
     const t = Date.now();
-    // The runtime's cache keys are `<app>:<stage>:…` (runtime.ts): what a database taken over must not still hold.
-    const decision = await decideCache(url, stateDir, `${resolved.app}:${resolved.stage}:`);
-    if (decision.url) {
-      term.done(decision.message, Date.now() - t);
-      this.cacheUrl = decision.url;
-      const renew = decision.renew;
-      if (renew) {
-        this.renewCache = setInterval(() => {
-          renew().then(
-            (held) => {
-              if (!held)
-                term.warn(`cache: database ${decision.database} was claimed by another state folder`);
-            },
-            () => undefined, // Redis away for a moment: the next renewal tries again.
-          );
-        }, RENEW_MS);
-        this.renewCache.unref();
-      }
-      // REDIS_URL's server is not berth dev's: shown, not restarted.
-      this.supervise('redis', () => decision.url!, undefined);
-    } else term.note(decision.message);
+    const cache = await startLocalCache({
+      stateDir,
+      env,
+      port: async () => (ports.redis = await freePort(ports.redis)),
+      // The runtime's cache keys are `<app>:<stage>:` (runtime.ts): what a database taken over must not still hold.
+      keyPrefix: `${resolved.app}:${resolved.stage}:`,
+    });
+    this.cache = cache;
+    for (const note of cache.notes) term.note(note);
+    if (!cache.url) {
+      term.warn(cache.message);
+      return;
+    }
+    term.done(cache.message, Date.now() - t);
+    const renew = cache.renew;
+    if (renew) {
+      this.renewCache = setInterval(() => {
+        renew().then(
+          (held) => {
+            if (!held) term.warn(`cache: database ${cache.database} was claimed by another state folder`);
+          },
+          () => undefined, // Redis away for a moment: the next renewal tries again.
+        );
+      }, RENEW_MS);
+      this.renewCache.unref();
+    }
+    // The state's own redis-server is restarted in place when it dies; a shared one (REDIS_URL, 6379) is shown only.
+    this.supervise('redis', () => cache.endpoint!, cache.restartable);
   }
 
   private async startIdentity(): Promise<void> {

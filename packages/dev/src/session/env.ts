@@ -14,8 +14,13 @@ export interface LocalPeers {
   /** The database secret's ARN in the local Secrets Manager, which rotation updates. */
   readonly databaseSecretArn?: string;
   readonly secretsManagerEndpoint?: string;
-  /** Absent when no Redis answered: the runtime then uses its in-process cache. */
+  /**
+   * CACHE_URL with its credentials (`redis://:<password>@127.0.0.1:<port>`, as the cloud's `rediss://:<token>@…`), so
+   * any client's `from_url` connects as is. Absent when there is no Redis: the runtime then uses its in-process cache.
+   */
   readonly cacheUrl?: string;
+  /** The password in that URL alone: CACHE_AUTH_TOKEN, where the contract names it. */
+  readonly cachePassword?: string;
   readonly s3Endpoint?: string;
   readonly sesEndpoint?: string;
   /** The local SNS/SQS peer and its mail-events queue (bounces and complaints marked in the console). */
@@ -137,8 +142,9 @@ function localValue(
       }
       return undefined;
     case 'cache':
-      // Local Redis has no AUTH token; without a Redis the runtime falls back to its in-process cache.
-      return source.attribute === 'url' ? peers.cacheUrl : undefined;
+      // The URL carries the password; CACHE_AUTH_TOKEN (in the contract with cache.tls) is the same password alone.
+      // Without a Redis the runtime falls back to its in-process cache.
+      return source.attribute === 'url' ? peers.cacheUrl : peers.cacheUrl && peers.cachePassword;
     case 'bucket':
       return peers.buckets[source.bucket];
     case 'mail':

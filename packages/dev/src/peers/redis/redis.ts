@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Socket } from 'node:net';
 import { realpathSync } from 'node:fs';
+import { RespClient } from './resp';
 
 /**
  * A Redis `berth dev` did not start is shared: two runs of one app (two checkouts, two state folders) would read each
@@ -26,7 +26,6 @@ export interface CacheDecision {
 }
 
 const ATTEMPTS = 3;
-const TIMEOUT_MS = 1_000;
 /** A week: a state folder used within it keeps its database. */
 export const CLAIM_TTL_S = 7 * 24 * 3600;
 /** A running session renews its claim this often… */
@@ -76,7 +75,7 @@ export async function decideCache(url: string, stateDir: string, keyPrefix = '')
   };
 }
 
-function realpath(dir: string): string {
+export function realpath(dir: string): string {
   try {
     return realpathSync(dir);
   } catch {
@@ -162,73 +161,5 @@ async function renew(u: URL, id: string, db: number): Promise<boolean> {
     return true;
   } finally {
     redis.close();
-  }
-}
-
-/** Just enough RESP for a handful of commands: one request, one reply, in order. */
-class RespClient {
-  private buffer = '';
-  private waiting: ((reply: string | null | Error) => void) | undefined;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer += chunk.toString('utf8');
-      this.drain();
-    });
-    socket.on('error', (err) => {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.(err);
-    });
-  }
-
-  static connect(u: URL): Promise<RespClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new Socket();
-      socket.setTimeout(TIMEOUT_MS, () => socket.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
-      socket.once('error', reject);
-      socket.connect(Number(u.port || 6379), u.hostname || '127.0.0.1', () =>
-        resolve(new RespClient(socket)),
-      );
-    });
-  }
-
-  call(...args: string[]): Promise<string | null> {
-    return new Promise((resolve, reject) => {
-      this.waiting = (reply) => (reply instanceof Error ? reject(reply) : resolve(reply));
-      this.socket.write(
-        `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`,
-      );
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private drain(): void {
-    const end = this.buffer.indexOf('\r\n');
-    if (end < 0 || !this.waiting) return;
-    const head = this.buffer.slice(0, end);
-    let reply: string | null | Error;
-    let rest: string;
-    if (head[0] === '$') {
-      const len = Number(head.slice(1));
-      if (len < 0) {
-        reply = null;
-        rest = this.buffer.slice(end + 2);
-      } else {
-        if (this.buffer.length < end + 2 + len + 2) return;
-        reply = this.buffer.slice(end + 2, end + 2 + len);
-        rest = this.buffer.slice(end + 2 + len + 2);
-      }
-    } else {
-      reply = head[0] === '-' ? new Error(head.slice(1)) : head.slice(1);
-      rest = this.buffer.slice(end + 2);
-    }
-    this.buffer = rest;
-    const w = this.waiting;
-    this.waiting = undefined;
-    w(reply);
   }
 }
