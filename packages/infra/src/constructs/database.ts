@@ -71,6 +71,11 @@ export class Database extends Construct implements ec2.IConnectable {
     const major = db.version.split('.')[0]!;
 
     if (db.engine === 'aurora-serverless-v2') {
+      // A major upgrade needs no flag here: AWS::RDS::DBCluster has no AllowMajorVersionUpgrade, its handler sends
+      // it with every EngineVersion change (aws-cloudformation-resource-providers-rds, dbcluster Translator
+      // modifyDbClusterRequest). It does need the default parameter groups: the cluster's is the new major's
+      // default, and the instances name none. A global cluster (pilot light) is upgraded through the global cluster,
+      // which Berth's template does not do: see docs/infra.md.
       const reader = db.multiAz || db.readReplica;
       this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
         engine: rds.DatabaseClusterEngine.auroraPostgres({
@@ -134,6 +139,12 @@ export class Database extends Construct implements ec2.IConnectable {
         enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),
         publiclyAccessible: false,
         copyTagsToSnapshot: true,
+        // A config moving `version` to another major (16.x → 17.x) changes EngineVersion, and RDS refuses that
+        // ModifyDBInstance unless major upgrades are allowed: set always, because the template cannot know the
+        // deployed major, and harmless otherwise (it permits only the EngineVersion the template names; automatic
+        // minor upgrades never cross a major). In-region read replicas are upgraded with their source.
+        // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html (AllowMajorVersionUpgrade)
+        allowMajorVersionUpgrade: true,
       });
       (this.instance.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.instance);
       this.secret = this.instance.secret!;
