@@ -51,8 +51,12 @@ describe('Deployer', () => {
       Url: 'https://token.actions.githubusercontent.com',
       ClientIdList: ['sts.amazonaws.com'],
     });
-    // Other environments' deployer roles trust it: deleting this stack must not delete it.
-    t.hasResource('AWS::IAM::OIDCProvider', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    // Other environments' deployer roles trust it: deleting this stack must not delete it. A rolled-back create
+    // deletes it, so the retry does not meet a provider that already exists.
+    t.hasResource('AWS::IAM::OIDCProvider', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
   it('trusts exactly one repository and branch', () => {
     t.hasResourceProperties('AWS::IAM::Role', {
@@ -94,11 +98,12 @@ describe('Deployer', () => {
       /Deployer: environment "pr\*" is not one GitHub environment name/,
     );
   });
-  it('pushes to exactly the app repositories (seed 004 builder)', () => {
+  it('pushes to exactly the app repositories with the actions AWS publishes for a push (seed 004 builder)', () => {
     expect(statement(t, 'EcrAuth')).toMatchObject({ Action: 'ecr:GetAuthorizationToken', Resource: '*' });
     expect(statement(t, 'EcrPush')).toMatchObject({
       Action: [
         'ecr:BatchCheckLayerAvailability',
+        'ecr:BatchGetImage',
         'ecr:CompleteLayerUpload',
         'ecr:InitiateLayerUpload',
         'ecr:PutImage',

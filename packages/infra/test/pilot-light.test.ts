@@ -83,7 +83,8 @@ describe('PilotLight (Aurora)', () => {
         GlobalClusterIdentifier: 'hello-you-prod',
         SourceDBClusterIdentifier: Match.anyValue(),
       }),
-      DeletionPolicy: 'Retain',
+      // Kept when the stack goes; deleted when the create that made it rolls back (its identifier is fixed).
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
     aurora.standby.hasResourceProperties('AWS::RDS::DBCluster', {
       GlobalClusterIdentifier: 'hello-you-prod',

@@ -62,7 +62,7 @@ export function githubSubject(props: Pick<DeployerProps, 'repository' | 'branch'
  * sts.amazonaws.com, and allowed exactly what deploying
  * needs (seed 004's builder and updater policies, tightened):
  *
- * - builder: `ecr:GetAuthorizationToken` (no resource-level permissions) and the five push actions on exactly this
+ * - builder: `ecr:GetAuthorizationToken` (no resource-level permissions) and the six push actions AWS publishes on exactly this
  *   app's repositories (none when images are promoted from another environment);
  * - updater: `ecs:RegisterTaskDefinition`/`DescribeTaskDefinition` (neither supports resource-level permissions),
  *   `ecs:UpdateService`/`DescribeServices` on exactly this app's services, `ecs:RunTask` of this app's task
@@ -109,8 +109,11 @@ export class Deployer extends Construct {
         clientIds: ['sts.amazonaws.com'],
       });
       // Every environment of the account trusts this one provider: deleting the stack that created it must not
-      // delete what the other environments' deployer roles trust.
-      provider.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // delete what the other environments' deployer roles trust. A create that rolls back deletes it, though
+      // (RetainExceptOnCreate): one provider per URL exists per account, and CloudFormation cannot adopt it by
+      // import-existing-resources (its primary identifier, the ARN, is read-only), so a kept one would fail every
+      // retry with "already exists".
+      provider.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
       this.provider = provider;
     }
 
@@ -146,10 +149,14 @@ export class Deployer extends Construct {
     }
     if (props.repositories.length && pushes) {
       allow('EcrAuth', ['ecr:GetAuthorizationToken'], ['*']);
+      // The actions AWS publishes for pushing to one repository, BatchGetImage included (docker buildx / BuildKit
+      // reads the manifest it is about to push, and ECR answers 403 without it):
+      // https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
       allow(
         'EcrPush',
         [
           'ecr:BatchCheckLayerAvailability',
+          'ecr:BatchGetImage',
           'ecr:CompleteLayerUpload',
           'ecr:InitiateLayerUpload',
           'ecr:PutImage',

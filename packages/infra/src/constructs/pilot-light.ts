@@ -69,7 +69,8 @@ export class PilotLight extends Construct {
         deletionProtection: r.deletionProtection,
       });
       this.globalCluster.overrideLogicalId(STANDBY_LOGICAL_IDS.globalCluster);
-      this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // Fixed identifier: a rolled-back create deletes it (RetainExceptOnCreate), so the retry can create it again.
+      this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
   }
 }

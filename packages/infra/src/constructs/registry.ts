@@ -68,9 +68,14 @@ export class Registry extends Construct {
         lifecycleRules: [
           { tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(props.untaggedExpiryDays ?? 14) },
         ],
-        // Images are build artefacts other environments may promote from: never deleted with the stack.
-        removalPolicy: RemovalPolicy.RETAIN,
+        // Images are build artefacts other environments may promote from: never deleted with the stack. But a
+        // first deploy that rolls back deletes what it created (RetainExceptOnCreate), images included
+        // (EmptyOnDelete: `berth deploy` pushed before the stack existed), so the retry does not fail on a name
+        // that already exists; a repository kept by a deleted stack is adopted by the next deploy's
+        // import-existing-resources (see retainedNamedResources).
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
+      (out[s.name]!.node.defaultChild as ecr.CfnRepository).emptyOnDelete = true;
     }
     this.repositories = out;
     const built = Object.keys(out).length > 0;

@@ -15,13 +15,37 @@ export interface WafProps {
   readonly name: string;
   /** Days CloudWatch keeps the WAF's request logs. */
   readonly logRetentionDays: number;
-  /** What deleting the stack does to the log group. @default RemovalPolicy.RETAIN */
+  /**
+   * What deleting the stack does to the log group. @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: kept when the
+   * stack goes, deleted when the create that made it rolls back (its fixed name would fail the retry otherwise)
+   */
   readonly logRemoval?: RemovalPolicy;
   /**
    * The rate-based rule per client IP. Off for the ALB's own ACL behind CloudFront: there every client arrives from
    * CloudFront's addresses, and the distribution's ACL already limits each viewer. @default true
    */
   readonly rateLimit?: boolean;
+  /**
+   * The header carrying the client's address when a proxy stands between clients and this ACL (see
+   * `clientIpHeaderFor`): the rate rule then counts per that address (FORWARDED_IP) instead of per proxy.
+   * @default - the request's source IP
+   */
+  readonly clientIpHeader?: string;
+}
+
+/**
+ * Which header names the client when the ALB is reached through a proxy, for the rate rule's key. Behind Cloudflare
+ * (`ingress: 'cloudflare'`) the source IP is a Cloudflare edge, shared by every client of that edge: keyed on it, the
+ * rule would throttle many clients together and never one flood alone. Cloudflare sets `CF-Connecting-IP` to the
+ * client's address on every request it proxies (one address, which it overwrites), and the ALB admits only
+ * Cloudflare's ranges. Behind CloudFront (`cdn`) nothing is needed here: the rate rule lives in the distribution's
+ * own CLOUDFRONT ACL, where WAF sees the viewer's address, and the ALB's ACL has none (X-Forwarded-For would not
+ * do: WAF reads its first address, which the viewer writes; CloudFront-Viewer-Address carries a port).
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-forwarded-ip-address.html
+ * https://developers.cloudflare.com/fundamentals/reference/http-headers/#cf-connecting-ip
+ */
+export function clientIpHeaderFor(ingress: unknown): string | undefined {
+  return ingress === 'cloudflare' ? 'CF-Connecting-IP' : undefined;
 }
 
 /** One AWS managed rule group of the ACL, in evaluation order. */
@@ -88,7 +112,15 @@ export class Waf extends Construct {
           rateBasedStatement: {
             limit: waf.rateLimit,
             evaluationWindowSec: waf.rateWindowSeconds,
-            aggregateKeyType: 'IP',
+            ...(props.clientIpHeader
+              ? {
+                  aggregateKeyType: 'FORWARDED_IP',
+                  // MATCH: a header that holds no valid address counts as over the limit. A request without the
+                  // header is not rated at all (WAF skips the rule), which only a request that did not come
+                  // through the proxy could send.
+                  forwardedIpConfig: { headerName: props.clientIpHeader, fallbackBehavior: 'MATCH' },
+                }
+              : { aggregateKeyType: 'IP' }),
           },
         },
         action: block
@@ -144,7 +176,7 @@ export class Waf extends Construct {
       logGroupName: `aws-waf-logs-${name}`,
       // resolve() accepts only the day counts CloudWatch offers.
       retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: props.logRemoval ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.logRemoval ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     // WAF adds the log group's resource policy for delivery itself (the deploying role needs
     // logs:PutResourcePolicy): https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html
