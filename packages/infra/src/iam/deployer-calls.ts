@@ -76,6 +76,9 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
       for (const action of [
         'ecr:DescribeRepositories',
         'ecr:DescribeImages',
+        // AWS's published push policy (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html):
+        // BuildKit reads the manifest with BatchGetImage before and after it pushes.
+        'ecr:BatchGetImage',
         'ecr:BatchCheckLayerAvailability',
         'ecr:InitiateLayerUpload',
         'ecr:UploadLayerPart',
