@@ -173,7 +173,14 @@ describe('connect2: network and service', () => {
     expect(envOf(api)).not.toHaveProperty('REDIS_URL');
   });
   it('rolls back a failed deployment (the document keeps a rollback script)', () => {
+    // prod deploys by canary: its alarms roll it back (ECS applies the circuit breaker to rolling updates only).
     envs.prod!.app.hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: 'CANARY',
+        Alarms: Match.objectLike({ Enable: true, Rollback: true }),
+      }),
+    });
+    envs.dev!.app.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       }),

@@ -96,9 +96,18 @@ describe('Service', () => {
       CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }],
     });
   });
-  it('deploys with a rolling-back circuit breaker at 100/200 %', () => {
+  it('deploys at 100/200 %, rolled back by its alarms in prod (canary) and by the circuit breaker in dev (rolling)', () => {
     prod.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: 3,
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: 'CANARY',
+        Alarms: Match.objectLike({ Enable: true, Rollback: true }),
+        DeploymentCircuitBreaker: Match.absent(),
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      }),
+    });
+    dev.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: {
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         MinimumHealthyPercent: 100,

@@ -27,13 +27,13 @@ function withDeploy(deploy: unknown): Template {
 }
 
 describe('progressive deployment (talent prod: canary)', () => {
-  it('canaries 10% for 5 minutes, then bakes 10, keeping the circuit breaker', () => {
+  it('canaries 10% for 5 minutes, then bakes 10, without the circuit breaker (ECS: rolling updates only)', () => {
     expect(serviceOf(prod).DeploymentConfiguration).toMatchObject({
       Strategy: 'CANARY',
       CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 5 },
       BakeTimeInMinutes: 10,
-      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
     });
+    expect(serviceOf(prod).DeploymentConfiguration).not.toHaveProperty('DeploymentCircuitBreaker');
   });
   it('rolls back on its own 5xx-rate and latency alarms', () => {
     const alarms = serviceOf(prod).DeploymentConfiguration.Alarms;

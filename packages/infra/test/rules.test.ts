@@ -204,6 +204,19 @@ describe('CircuitBreakerWithRollback', () => {
     };
     expect(CircuitBreakerWithRollback.check({ template: t, resolved: prod })).toHaveLength(2);
   });
+  it('flags a canary service that no alarm rolls back', () => {
+    const t = copy();
+    ofType(t, 'AWS::ECS::Service').Properties.DeploymentConfiguration = {
+      Strategy: 'CANARY',
+      Alarms: { Enable: true, Rollback: false, AlarmNames: ['a'] },
+      MinimumHealthyPercent: 100,
+    };
+    expect(CircuitBreakerWithRollback.check({ template: t, resolved: prod })).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/CANARY deployment rolls back on its alarms/),
+      }),
+    ]);
+  });
 });
 
 describe('JobsCarryContract', () => {

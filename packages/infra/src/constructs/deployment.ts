@@ -16,11 +16,22 @@ export const DEPLOYMENT_ALARM_DEFAULTS = Object.freeze({
   latencySeconds: 2,
 });
 
-/** ECS service props for the strategy: what `Service` spreads into its FargateService/Ec2Service. */
+/**
+ * ECS service props for the strategy: what `Service` spreads into its FargateService/Ec2Service.
+ *
+ * The deployment circuit breaker only with `rolling`: the ECS API reference says it "can only be used for services
+ * using the rolling update (ECS) deployment type"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentCircuitBreaker.html). The developer
+ * guide's failure-detection page also names blue/green (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html)
+ * and neither names canary or linear, so Berth does not rely on ECS honouring it there: a canary, linear or
+ * blue/green release is judged by its CloudWatch alarms with rollback (ProgressiveDeployment), and one whose new
+ * tasks never become healthy stalls before any traffic shifts to them (ECS waits for the green tasks behind the
+ * alternate target group), then the alarms or `berth deploy`'s wait report it.
+ */
 export function deploymentServiceProps(deploy: ResolvedDeploy): Partial<ecs.BaseServiceOptions> {
   switch (deploy.strategy) {
     case 'rolling':
-      return {};
+      return { circuitBreaker: { enable: true, rollback: true } };
     case 'blue-green':
       return {
         deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN,

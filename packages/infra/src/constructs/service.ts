@@ -9,6 +9,7 @@ import { commandValues, substituteContract, type Contract, type ResolvedService 
 import { taskValueFor, type ContractStores } from '../contract-sources';
 import type { Ec2Capacity } from './capacity';
 import { deploymentServiceProps, ProgressiveDeployment, shiftsTraffic } from './deployment';
+import { enableExec } from './exec';
 import type { Edge } from './edge';
 import type { Mail } from './mail';
 
@@ -61,7 +62,7 @@ export interface AppContainerOptions {
 
 /**
  * One service on Fargate (or on the cluster's EC2 capacity provider): task definition (cpu, memory, architecture), its container with env and secrets from the
- * contract only, a log group, a target group with a fast health check, a deployment circuit breaker with rollback,
+ * contract only, a log group, a target group with a fast health check, a deployment circuit breaker with rollback (rolling),
  * target-tracking scaling, and one task role scoped to exactly its buckets and mail identity.
  *
  * Cost: Fargate $0.04048/vCPU-hour + $0.004445/GB-hour (x86; arm64 ~20% less; Spot ~70% less):
@@ -174,7 +175,7 @@ export class Service extends Construct {
       taskDefinition: this.taskDefinition,
       desiredCount: props.desiredCount ?? service.desiredCount,
       capacityProviderStrategies: [{ capacityProvider: this.capacityProvider, weight: 1 }],
-      circuitBreaker: { enable: true, rollback: true },
+      // The circuit breaker (rolling only) or the strategy with its alarms: see deploymentServiceProps.
       ...deploymentServiceProps(service.deploy),
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
@@ -202,6 +203,7 @@ export class Service extends Construct {
       },
     });
     this.ecsService.node.defaultChild!.node.addDependency(associations);
+    if (service.exec) enableExec(this.ecsService, this.taskDefinition, this.container, this.taskRole);
 
     const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
       vpc,
