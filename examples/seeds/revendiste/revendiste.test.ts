@@ -145,6 +145,16 @@ describe('revendiste: Cloudflare', () => {
     );
     prod().app.resourceCountIs('AWS::Route53::RecordSet', 0);
   });
+  it("rates each client by Cloudflare's CF-Connecting-IP, not by the Cloudflare edge the request comes from", () => {
+    const [acl] = Object.values(resourcesOf(prod().app, 'AWS::WAFv2::WebACL'));
+    const rate = (acl!.Properties!.Rules as { Name: string; Statement: Record<string, unknown> }[]).find(
+      (r) => r.Name === 'RatePerIp',
+    )!;
+    expect(rate.Statement.RateBasedStatement).toMatchObject({
+      AggregateKeyType: 'FORWARDED_IP',
+      ForwardedIPConfig: { HeaderName: 'CF-Connecting-IP', FallbackBehavior: 'MATCH' },
+    });
+  });
 });
 
 describe('revendiste: database', () => {

@@ -11,7 +11,7 @@ export {
 } from './stack';
 export { Network, type NetworkProps } from './constructs/network';
 export { Edge, rulePriority, type EdgeProps } from './constructs/edge';
-export { Waf, managedRuleGroups, type WafProps } from './constructs/waf';
+export { Waf, clientIpHeaderFor, managedRuleGroups, type WafProps } from './constructs/waf';
 export {
   ProgressiveDeployment,
   DEPLOYMENT_ALARM_DEFAULTS,
@@ -41,6 +41,16 @@ export { CLOUDFLARE_IPV4 } from './data/cloudflare';
 export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
 export { synthesize, type SynthesizedStack } from './synthesize';
 export { runChecks, lintApps, type CheckReport, type Finding } from './checks';
+export {
+  retainedNamedResources,
+  needsImportExistingResources,
+  refusedChanges,
+  refusedTemplateChanges,
+  type RetainedNamedResource,
+  type ResourceChangeEntry,
+  type RefusedChange,
+  type UpdateTemplate,
+} from './update-safety';
 export { runCfnLint, lintRegionOf, CFN_LINT_INSTALL, type CfnLintMatch, type CfnLintRun } from './cfn-lint';
 export {
   estimateCost,

@@ -31,7 +31,7 @@ import { RunbookOutputs } from './constructs/outputs';
 import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
 import { Registry } from './constructs/registry';
 import { Service } from './constructs/service';
-import { Waf } from './constructs/waf';
+import { Waf, clientIpHeaderFor } from './constructs/waf';
 import type { ContractStores } from './contract-sources';
 import { removalPolicyFor, removalPolicyWithoutSnapshot } from './removal';
 
@@ -321,7 +321,12 @@ export class BerthStack extends Stack {
     if (!r.edge.waf) return undefined;
     const options = { waf: r.edge.waf, name: `${r.app}-${r.stage}`, logRetentionDays: r.logRetentionDays };
     if (!r.edge.cdn) {
-      const waf = new Waf(this, 'Waf', { ...options, scope: 'REGIONAL' });
+      const clientIpHeader = clientIpHeaderFor(r.edge.ingress);
+      const waf = new Waf(this, 'Waf', {
+        ...options,
+        scope: 'REGIONAL',
+        ...(clientIpHeader ? { clientIpHeader } : {}),
+      });
       waf.associate('LoadBalancer', this.edge.loadBalancer.loadBalancerArn);
       return waf;
     }
@@ -440,6 +445,7 @@ export class StandbyStack extends Stack {
         waf: r.edge.waf,
         scope: 'REGIONAL',
         name: `${r.app}-${r.stage}-standby`,
+        ...(clientIpHeaderFor(r.edge.ingress) ? { clientIpHeader: clientIpHeaderFor(r.edge.ingress)! } : {}),
         logRetentionDays: r.logRetentionDays,
       });
       this.waf.associate('LoadBalancer', this.standby.edge.loadBalancer.loadBalancerArn);
