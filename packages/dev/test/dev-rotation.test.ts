@@ -35,7 +35,15 @@ describe('berth dev rotate: the local database secret, rotated as Secrets Manage
     // A private server: rotation changes the superuser's password.
     server = await startPostgres();
     dir = mkdtempSync(join(tmpdir(), 'berth-rotate-'));
-    sm = await startSecretsManager({ port: 0, file: join(dir, 'secretsmanager.json'), region: 'us-east-1' });
+    sm = await startSecretsManager({
+      port: 0,
+      file: join(dir, 'secretsmanager.json'),
+      region: 'us-east-1',
+      credentials: {
+        accessKeyId: LOCAL_CREDENTIALS.AWS_ACCESS_KEY_ID,
+        secretAccessKey: LOCAL_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+      },
+    });
     arn = sm.ensure('fixture/dev/database', JSON.stringify({ engine: 'postgres', ...server.secret }));
   });
   afterAll(async () => {
@@ -114,8 +122,8 @@ describe('berth dev rotate: the local database secret, rotated as Secrets Manage
       DATABASE_SECRET_ARN: arn,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
       AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'LOCAL',
-      AWS_SECRET_ACCESS_KEY: 'x',
+      // The peer's pair: it verifies the signature.
+      ...LOCAL_CREDENTIALS,
     };
     const cwd = resolve(import.meta.dirname, '../../../examples/seeds/connect2');
     const script =

@@ -13,6 +13,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { python } from '../../../test/support/python';
+import { signedFetch } from './support/signed-fetch';
 import {
   accessKeyId,
   startSecretsManager,
@@ -20,13 +21,11 @@ import {
   type SecretsAction,
 } from '../src/peers/secrets-manager/secrets-manager';
 
+// The state's pair: the peer verifies every request's signature against it.
+const OURS = { accessKeyId: 'LOCAL', secretAccessKey: 'x' };
 const SECRET = JSON.stringify({ username: 'postgres', password: 'one', host: '127.0.0.1', port: 5432 });
-const client = (endpoint: string, accessKeyId = 'LOCAL') =>
-  new SecretsManagerClient({
-    endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId, secretAccessKey: 'x' },
-  });
+const client = (endpoint: string) =>
+  new SecretsManagerClient({ endpoint, region: 'eu-west-1', credentials: OURS });
 
 describe('Secrets Manager peer, through @aws-sdk/client-secrets-manager', () => {
   let dir: string;
@@ -41,6 +40,7 @@ describe('Secrets Manager peer, through @aws-sdk/client-secrets-manager', () => 
       port: 0,
       file: join(dir, 'secretsmanager.json'),
       region: 'eu-west-1',
+      credentials: OURS,
       authorize: (action, secretArn, caller) => {
         calls.push([action, secretArn, caller]);
         return caller !== deny;
@@ -129,12 +129,12 @@ describe('Secrets Manager peer, through @aws-sdk/client-secrets-manager', () => 
 
   it('the authorizer sees the action, the ARN and the caller, and a refusal is AccessDeniedException', async () => {
     calls.length = 0;
-    const sm = client(peer.endpoint, 'AKIADENIED');
-    deny = 'AKIADENIED';
+    const sm = client(peer.endpoint);
+    deny = 'LOCAL';
     const err = await sm.send(new DescribeSecretCommand({ SecretId: 'shop/db' })).catch((e: Error) => e);
     deny = undefined;
     expect((err as Error).name).toBe('AccessDeniedException');
-    expect(calls).toEqual([['secretsmanager:DescribeSecret', arn, 'AKIADENIED']]);
+    expect(calls).toEqual([['secretsmanager:DescribeSecret', arn, 'LOCAL']]);
     sm.destroy();
   });
 
@@ -165,13 +165,13 @@ describe('Secrets Manager peer, through @aws-sdk/client-secrets-manager', () => 
           PATH: process.env.PATH ?? '',
           AWS_ENDPOINT_URL_SECRETS_MANAGER: peer.endpoint,
           AWS_DEFAULT_REGION: 'eu-west-1',
-          AWS_ACCESS_KEY_ID: 'BOTO',
-          AWS_SECRET_ACCESS_KEY: 'x',
+          AWS_ACCESS_KEY_ID: OURS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: OURS.secretAccessKey,
         },
       },
     );
     expect(JSON.parse(out)).toEqual({ name: 'shop/db', stages: ['AWSCURRENT'], pending: ['AWSPENDING'] });
-    expect(calls.at(-1)).toEqual(['secretsmanager:PutSecretValue', arn, 'BOTO']);
+    expect(calls.at(-1)).toEqual(['secretsmanager:PutSecretValue', arn, 'LOCAL']);
   });
 
   it('reads the access key id out of a SigV4 Authorization header', () => {
@@ -184,15 +184,13 @@ describe('Secrets Manager peer, through @aws-sdk/client-secrets-manager', () => 
   });
 
   it('a request that is not the JSON protocol gets a clear error, not a 5xx', async () => {
-    const res = await fetch(peer.endpoint, {
-      method: 'POST',
+    const res = await signedFetch(peer.endpoint, 'eu-west-1', OURS, {
       body: 'x',
       headers: { 'x-amz-target': 'secretsmanager.GetSecretValue' },
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ __type: 'SerializationException' });
-    const other = await fetch(peer.endpoint, {
-      method: 'POST',
+    const other = await signedFetch(peer.endpoint, 'eu-west-1', OURS, {
       body: '{"SecretId":"shop/db"}',
       headers: { 'x-amz-target': 'secretsmanager.DeleteSecret' },
     });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
 import { refuseS3, requireSignature } from '../gate';
+import { postUploads } from './post-policy';
 import { asHold, type PortHold } from '../../session/ports';
 import { restartableServer, type Restartable } from '../supervise';
 
@@ -25,6 +26,8 @@ export async function startS3(options: {
   /** Local bucket name → its config (CORS is applied, so browser uploads behave as in the cloud). */
   readonly buckets: Readonly<Record<string, ResolvedBucket>>;
   readonly credentials: AwsCredentials;
+  /** The region a signature's credential scope must name. @default 'us-east-1' */
+  readonly region?: string;
 }): Promise<LocalS3> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const hold = await asHold(options.port);
@@ -49,7 +52,12 @@ export async function startS3(options: {
   await server.configureBuckets();
   const httpServer = await hold.handTo(() => server.listen(hold.port, '127.0.0.1'));
   server.httpServer = httpServer;
-  requireSignature(httpServer, options.credentials, refuseS3);
+  // Every request signed (SigV4) for this region and s3, or a browser upload allowed by its signed POST policy.
+  const region = options.region ?? 'us-east-1';
+  const { credentials } = options;
+  requireSignature(httpServer, { credentials, region, services: ['s3'] }, refuseS3, {
+    other: postUploads({ credentials, region, refuse: refuseS3 }),
+  });
   return {
     endpoint: `http://127.0.0.1:${hold.port}`,
     restartable: restartableServer(httpServer, hold.port),

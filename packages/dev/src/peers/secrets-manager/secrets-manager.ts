@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseJson, requireSignature } from '../gate';
+import type { AwsCredentials } from '../s3/s3';
 import { restartableServer, type Restartable } from '../supervise';
 
 /**
@@ -12,7 +14,8 @@ import { restartableServer, type Restartable } from '../supervise';
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html
- * Signatures are not verified: the peer binds loopback and trusts the access key id the caller names.
+ * It binds loopback and answers only requests signed (SigV4, verified) with this state's key pair, scoped to its
+ * region and `secretsmanager`, with a local `Host` (gate.ts); `authorize` then decides each call as IAM would.
  */
 
 /** The IAM action a request asks for (`secretsmanager:GetSecretValue`), so a policy can be evaluated against it. */
@@ -97,7 +100,9 @@ export async function startSecretsManager(options: {
   readonly port: number;
   readonly file: string;
   readonly region: string;
-  /** @default - every call is allowed, whatever access key signs it */
+  /** The state's key pair: only requests signed with it are answered. */
+  readonly credentials: AwsCredentials;
+  /** @default - every call signed with `credentials` is allowed */
   readonly authorize?: SecretsAuthorizer;
 }): Promise<LocalSecretsManager> {
   const secrets = load(options.file);
@@ -216,6 +221,8 @@ export async function startSecretsManager(options: {
   const server = createServer((req, res) => {
     void handle(req, res, store, find, versionWith, authorize);
   });
+  const auth = { credentials: options.credentials, region: options.region, services: ['secretsmanager'] };
+  requireSignature(server, auth, refuseJson, { readBody: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

@@ -85,6 +85,8 @@ export async function startMail(options: {
   readonly file: string;
   /** Only requests signed (SigV4) with this key pair are answered. */
   readonly credentials: AwsCredentials;
+  /** The region a signature's credential scope must name. @default 'us-east-1' */
+  readonly region?: string;
 }): Promise<LocalMail> {
   const require = createRequire(import.meta.url);
   const start = (
@@ -104,7 +106,9 @@ export async function startMail(options: {
   const hold = await asHold(options.port);
   const { port } = hold;
   const server = await hold.handTo(() => start({ host: '127.0.0.1', port }));
-  requireSignature(server, options.credentials, refuseSes, { readBody: true });
+  // SES v2's signing name is `ses`; its clients sign the payload's hash, so the body is read and verified.
+  const auth = { credentials: options.credentials, region: options.region ?? 'us-east-1', services: ['ses'] };
+  requireSignature(server, auth, refuseSes, { readBody: true });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     restartable: restartableServer(server, port),

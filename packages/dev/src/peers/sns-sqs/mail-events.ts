@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { requireAccessKey, type Refuser } from '../gate';
+import { refuseSqsSns, requireSignature } from '../gate';
 import { asHold, type PortHold } from '../../session/ports';
 import type { OutboxMessage } from '../ses/mail';
 
@@ -52,7 +52,10 @@ export async function startMailEvents(options: {
     await app.listen({ port, host: '127.0.0.1' });
     return app.server as Server;
   });
-  requireAccessKey(server, options.credentials.accessKeyId, refuseAws);
+  // SQS (AWS JSON 1.0) and SNS (query) requests sign their payload's hash: the gate reads and verifies the body.
+  // Queue URLs name sqs.<region>.localhost, so names under localhost are this peer's too.
+  const auth = { credentials: options.credentials, region: options.region, services: ['sqs', 'sns'] };
+  requireSignature(server, { ...auth, subdomains: true }, refuseSqsSns, { readBody: true });
   const endpoint = `http://127.0.0.1:${port}`;
   const config = { region: options.region, endpoint, credentials: options.credentials };
   const sqs = new SQSClient(config);
@@ -102,20 +105,6 @@ export async function startMailEvents(options: {
     throw err;
   }
 }
-
-/** SQS's JSON error shape (the SNS client shows it as an unknown 403 all the same). */
-const refuseAws: Refuser = (res, given) => {
-  res.writeHead(403, {
-    'content-type': 'application/x-amz-json-1.0',
-    'x-amzn-query-error': 'AccessDenied;Sender',
-  });
-  res.end(
-    JSON.stringify({
-      __type: 'com.amazonaws.sqs#AccessDenied',
-      message: `berth dev: ${given ? `access key '${given}' is not this berth dev's` : 'the request is not signed'}`,
-    }),
-  );
-};
 
 export type Feedback = 'bounce' | 'complaint';
 
