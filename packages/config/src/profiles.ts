@@ -44,6 +44,8 @@ export interface Profile {
   readonly waf: false | { readonly rateLimit: number };
   /** How services deploy unless they say otherwise. */
   readonly deploy: 'rolling' | 'canary';
+  /** ECS Exec (`berth exec`) into services unless they say otherwise. */
+  readonly exec: boolean;
 }
 
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
@@ -63,6 +65,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     standby: false,
     waf: false,
     deploy: 'rolling',
+    exec: true,
   },
   staging: {
     service: {
@@ -86,6 +89,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     standby: false,
     waf: false,
     deploy: 'rolling',
+    exec: true,
   },
   prod: {
     service: {
@@ -110,6 +114,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     // 2,000 per 5 minutes is ~6.7 requests/s sustained from one IP: far above a person, far below a flood.
     waf: { rateLimit: 2000 },
     deploy: 'canary',
+    exec: false,
   },
 });
 

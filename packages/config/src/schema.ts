@@ -130,6 +130,8 @@ export const serviceSchema = z.strictObject({
   envFiles: z.array(z.string().min(1)).optional(),
   /** Seconds ECS waits after SIGTERM before SIGKILL (2–120). @default 30 */
   stopTimeout: z.number().int().optional(),
+  /** ECS Exec into this service's tasks (`berth exec`). @default - profile: true (dev, staging), false (prod) */
+  exec: z.boolean().optional(),
   /**
    * How a release reaches traffic. Traffic-shifting strategies roll back on the service's own 5xx-rate and latency
    * alarms. @default - profile: 'rolling' (dev, staging), canary 10% for 5 minutes, bake 10 minutes (prod)

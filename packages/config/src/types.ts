@@ -65,6 +65,8 @@ export interface ResolvedService {
   readonly secrets: Readonly<Record<string, { readonly secretName: string; readonly jsonKey?: string }>>;
   readonly envFiles: readonly { readonly bucket: string; readonly key: string }[];
   readonly stopTimeout: number;
+  /** ECS Exec enabled on the service (`berth exec`). */
+  readonly exec: boolean;
   readonly deploy: ResolvedDeploy;
   readonly uses: {
     readonly database: boolean;

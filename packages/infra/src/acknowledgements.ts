@@ -64,6 +64,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason: 'ecr:GetAuthorizationToken, which every image pull needs, has no resource-level permissions.',
   },
   {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    resource: /^(Standby\/)?Service[A-Za-z0-9]+\/TaskRole\/DefaultPolicy\//,
+    reason:
+      "ECS Exec (services.<name>.exec): the four ssmmessages calls its agent makes (Create/Open Control/Data Channel) have no resource-level permissions; the task role's other statements name the service's own secret, buckets and mail identity.",
+  },
+  {
     rule: /^AwsSolutions-IAM5\[Resource::<Bucket[A-Za-z0-9]+\.Arn>\/\*\]$/,
     resource: /^Service[A-Za-z0-9]+\/TaskRole\/DefaultPolicy\//,
     reason:

@@ -197,6 +197,7 @@ function resolveService(
       return [{ bucket, key }];
     }),
     stopTimeout,
+    exec: s.exec ?? profile.exec,
     deploy: resolveDeploy(ctx, at, s.deploy),
     uses: {
       database: usesIn.database ?? declared.database,

@@ -6,6 +6,7 @@ import {
   type TemplateResource,
 } from '../rules/rule';
 import type { RequestContext } from './evaluate';
+import { execAgentCalls } from './exec-calls';
 import type { TokenResolver } from './tokens';
 
 /** One AWS call a holder makes: the IAM action, the resource ARN it authorizes against, the request context. */
@@ -231,6 +232,9 @@ export function holdersOf(input: HolderInput): Holder[] {
     }
     add(execution, roleId(td.Properties?.ExecutionRoleArn), `execution role of ${service}`, exec);
   }
+
+  for (const { role, calls } of execAgentCalls(input.template))
+    add(task, role, task.get(role)?.label ?? 'task role (ECS Exec)', calls);
 
   const holders: Holder[] = [];
   for (const [role, { label, calls }] of task) holders.push({ kind: 'task', role, label, calls });
