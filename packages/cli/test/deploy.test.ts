@@ -1,5 +1,9 @@
 import { join } from 'node:path';
-import { DescribeStackResourcesCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeStackResourcesCommand,
+  CloudFormationClient,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -38,6 +42,11 @@ const SERVICE = 'arn:aws:ecs:us-east-1:222222222222:service/talent-prod-Cluster/
 const td = (rev: number) => `arn:aws:ecs:us-east-1:222222222222:task-definition/talent-prod-api:${rev}`;
 const IMAGE = '222222222222.dkr.ecr.us-east-1.amazonaws.com/talent/api';
 
+/** What the fake synth returns and GetTemplate answers by default: no infrastructure change, a code deploy. */
+const DEPLOYED = {
+  Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'talent-prod-alerts' } } },
+};
+
 const sts = mockClient(STSClient);
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
@@ -72,6 +81,7 @@ function fakes(lines: string[]) {
       },
     },
     git: { shortSha: async () => 'abc1234', isDirty: async () => false },
+    synth: async () => [{ stackName: 'talent-prod', template: DEPLOYED }],
   };
   return { deps, builds, deployments };
 }
@@ -121,6 +131,7 @@ beforeEach(() => {
   ecr.on(GetAuthorizationTokenCommand).resolves({
     authorizationData: [{ authorizationToken: Buffer.from('AWS:secret-token').toString('base64') }],
   });
+  cfn.on(GetTemplateCommand).resolves({ TemplateBody: JSON.stringify(DEPLOYED) });
   cfn.on(DescribeStackResourcesCommand).resolves({
     StackResources: [
       {
@@ -165,7 +176,7 @@ describe('berth deploy', () => {
     const lines: string[] = [];
     const { deps, builds, deployments } = fakes(lines);
     // WHEN
-    const report = await deploy({ resolved, configDir: join(CONFIG, '..') }, deps);
+    const report = await deploy({ resolved, configDir: join(CONFIG, '..'), skipMigrations: true }, deps);
     // THEN
     expect(builds).toHaveLength(1);
     expect(builds[0]).toMatchObject({
@@ -195,7 +206,9 @@ describe('berth deploy', () => {
     });
     const { deps } = fakes([]);
     // WHEN / THEN
-    const err = await deploy({ resolved, configDir: join(CONFIG, '..') }, deps).catch((e: unknown) => e);
+    const err = await deploy({ resolved, configDir: join(CONFIG, '..'), skipMigrations: true }, deps).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CliError);
     expect((err as CliError).exitCode).toBe(1);
     expect((err as CliError).message).toMatch(/rolled back: the service runs .*:0ld7a9, not tag abc1234/);
@@ -210,15 +223,15 @@ describe('berth deploy', () => {
       .on(DescribeServicesCommand)
       .resolves(settled(8, 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.'));
     const { deps } = fakes([]);
-    await expect(deploy({ resolved, configDir: join(CONFIG, '..') }, deps)).rejects.toThrow(
-      /deployment failed: ECS deployment circuit breaker: tasks failed to start\./,
-    );
+    await expect(
+      deploy({ resolved, configDir: join(CONFIG, '..'), skipMigrations: true }, deps),
+    ).rejects.toThrow(/deployment failed: ECS deployment circuit breaker: tasks failed to start\./);
   });
 
   it('refuses a dirty working tree unless --allow-dirty', async () => {
     const { deps } = fakes([]);
     const dirty = { ...deps, git: { shortSha: async () => 'abc1234', isDirty: async () => true } };
-    await expect(deploy({ resolved, configDir: '.' }, dirty)).rejects.toThrow(
+    await expect(deploy({ resolved, configDir: '.', skipMigrations: true }, dirty)).rejects.toThrow(
       /uncommitted changes.*--allow-dirty/,
     );
   });
@@ -226,7 +239,7 @@ describe('berth deploy', () => {
   it('without Docker says so and how to deploy an image already pushed', async () => {
     const { deps } = fakes([]);
     const noDocker = { ...deps, images: { ...deps.images, available: async () => false } };
-    await expect(deploy({ resolved, configDir: '.' }, noDocker)).rejects.toThrow(
+    await expect(deploy({ resolved, configDir: '.', skipMigrations: true }, noDocker)).rejects.toThrow(
       /Docker .* --image-tag <tag>/,
     );
   });
@@ -238,7 +251,7 @@ describe('berth deploy', () => {
       taskDefinition: { containerDefinitions: [{ name: 'api', image: `${IMAGE}:abc1234` }] },
     });
     const { deps, builds } = fakes([]);
-    await deploy({ resolved, configDir: '.' }, deps);
+    await deploy({ resolved, configDir: '.', skipMigrations: true }, deps);
     expect(builds).toHaveLength(0);
   });
 
@@ -312,7 +325,7 @@ describe('berth deploy: canary (talent prod)', () => {
     const lines: string[] = [];
     const { deps } = fakes(lines);
     // WHEN
-    const report = await deploy({ resolved, configDir: '.' }, deps);
+    const report = await deploy({ resolved, configDir: '.', skipMigrations: true }, deps);
     // THEN the phases were shown in order, and the outcome says it completed
     const text = lines.join('\n');
     expect(text).toMatch(/api: shifting production traffic[\s\S]*api: baking[\s\S]*api: complete/);
@@ -342,7 +355,9 @@ describe('berth deploy: canary (talent prod)', () => {
     const lines: string[] = [];
     const { deps } = fakes(lines);
     // WHEN / THEN
-    const err = await deploy({ resolved, configDir: '.' }, deps).catch((e: unknown) => e);
+    const err = await deploy({ resolved, configDir: '.', skipMigrations: true }, deps).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CliError);
     expect((err as CliError).exitCode).toBe(1);
     expect((err as CliError).message).toMatch(/api: rolled back by alarm talent-prod-api-deploy-5xx-rate/);
@@ -362,7 +377,7 @@ describe('berth deploy: imagesFrom (tekalo prod runs the image built in dev)', (
     const lines: string[] = [];
     const { deps, builds } = fakes(lines);
     const noDocker = { ...deps, images: { ...deps.images, available: async () => false } };
-    const report = await deploy({ resolved: tekaloProd, configDir: '.' }, noDocker);
+    const report = await deploy({ resolved: tekaloProd, configDir: '.', skipMigrations: true }, noDocker);
     expect(builds).toHaveLength(0);
     expect(report.promoted).toEqual({ api: 'sha256:feed' });
     expect(lines.join('\n')).toMatch(/api: promoting tekalo\/api:abc1234 \(sha256:feed\) from dev/);
@@ -371,7 +386,9 @@ describe('berth deploy: imagesFrom (tekalo prod runs the image built in dev)', (
   it('says what to do when the source environment has not shipped that commit', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
     const { deps, builds } = fakes([]);
-    await expect(deploy({ resolved: tekaloProd, configDir: '.' }, deps)).rejects.toThrow(
+    await expect(
+      deploy({ resolved: tekaloProd, configDir: '.', skipMigrations: true }, deps),
+    ).rejects.toThrow(
       /prod promotes images from dev, and tekalo\/api:abc1234 is not in this environment's registry .*Deploy dev at this commit first/,
     );
     expect(builds).toHaveLength(0);

@@ -11,9 +11,14 @@ export const MIGRATE_JOB = 'migrate';
  *    command with `migrate` instead (`node dist/job.js send-reminders` → `node dist/job.js migrate`);
  * 3. else the default service's command with `migrate` appended.
  */
-export function migrateCommand(resolved: ResolvedApp): { service: string; command: readonly string[] } {
+export function migrateCommand(resolved: ResolvedApp): {
+  service: string;
+  command: readonly string[];
+  /** The job whose task definition (family `<app>-<stage>-job-<name>`) the migration can borrow, if any. */
+  job?: string;
+} {
   const declared = resolved.jobs[MIGRATE_JOB];
-  if (declared) return { service: declared.service, command: declared.command };
+  if (declared) return { service: declared.service, command: declared.command, job: MIGRATE_JOB };
   const service = resolved.services[resolved.defaultService]!;
   if (!resolved.database || !service.uses.database) {
     throw new CliError(
@@ -24,7 +29,7 @@ export function migrateCommand(resolved: ResolvedApp): { service: string; comman
   for (const job of Object.values(resolved.jobs)) {
     const c = job.command;
     if (job.service === service.name && c[c.length - 1] === job.name) {
-      return { service: service.name, command: [...c.slice(0, -1), MIGRATE_JOB] };
+      return { service: service.name, command: [...c.slice(0, -1), MIGRATE_JOB], job: job.name };
     }
   }
   if (service.command) return { service: service.name, command: [...service.command, MIGRATE_JOB] };

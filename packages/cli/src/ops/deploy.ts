@@ -8,9 +8,13 @@ import {
 import { repositoryName, stackName, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
+import { diffStacks, type DiffReport, type StackTemplate } from './diff';
 import type { SourceRevision } from './git';
+import { guard, type Confirm } from './guard';
 import type { ImageBuilder } from './image';
+import { migrateFirst, type MigrationRun } from './migrate-first';
 import { findStack } from './stack';
+import { deployedTemplates } from './templates';
 import { waitForSteadyState, type SteadyOutcome } from './steady';
 import type { StackDeployer } from './toolkit';
 
@@ -22,6 +26,12 @@ export interface DeployOptions {
   readonly imageTag?: string;
   readonly allowDirty?: boolean;
   readonly region?: string;
+  /** `--allow-replace`: stateful resources (logical ID or construct path) the deploy may replace or remove. */
+  readonly allowReplace?: readonly string[];
+  /** `--yes`: approve the infrastructure changes the diff shows without a prompt. */
+  readonly approve?: boolean;
+  /** `--skip-migrations`: do not run the migrations before the services get the new image. */
+  readonly skipMigrations?: boolean;
 }
 
 export interface DeployDeps {
@@ -29,6 +39,10 @@ export interface DeployDeps {
   readonly toolkit: StackDeployer;
   readonly images: ImageBuilder;
   readonly git: SourceRevision;
+  /** The environment's templates as this config synthesizes them (the guard diffs them with the deployed ones). */
+  readonly synth: (resolved: ResolvedApp, imageTag: string) => Promise<readonly StackTemplate[]>;
+  /** A y/N prompt, when there is a terminal to ask in. */
+  readonly confirm?: Confirm;
 }
 
 export interface DeployReport {
@@ -41,11 +55,17 @@ export interface DeployReport {
   readonly standby?: readonly SteadyOutcome[];
   /** With imagesFrom: the image digests promoted (replicated from the source environment), by service. */
   readonly promoted?: Readonly<Record<string, string>>;
+  /** What the guard showed: the templates' changes against the deployed stacks. */
+  readonly diff: DiffReport;
+  /** The migrations run with the new image before the stack update (or after it, on the first deploy). */
+  readonly migration?: { readonly taskDefinition: string; readonly exitCode: number };
 }
 
 /**
- * Build → push (immutable tag) → deploy the stacks → wait for every ECS service to be steady on the new task
- * definition. Fails, with the reason and the last stopped tasks, when the circuit breaker rolled a service back.
+ * Diff against the deployed stacks and guard → build → push (immutable tag) → run the migrations with the new image →
+ * deploy the stacks → wait for every ECS service to be steady on the new task definition. Fails, with the reason and
+ * the last stopped tasks, when the circuit breaker rolled a service back; stops before changing anything when the
+ * guard refuses or a migration fails.
  */
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployReport> {
   const { resolved } = options;
@@ -62,12 +82,29 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const tag = options.imageTag ?? (await sourceTag(options, deps));
   rt.progress(`${resolved.app} · ${resolved.stage} → ${account} ${region}, image tag ${tag}`);
 
+  // What the templates change, before anything is built or changed: refused here, nothing happened.
+  const head = await deps.synth(resolved, tag);
+  const diff = diffStacks(await deployedTemplates(rt.clients, head, region), head);
+  await guard(
+    diff,
+    `${resolved.app} · ${resolved.stage} vs deployed (${region})`,
+    {
+      ...(options.allowReplace ? { allowReplace: options.allowReplace } : {}),
+      ...(options.approve ? { approve: true } : {}),
+    },
+    deps.confirm,
+    rt.progress,
+  );
+
   const built = Object.values(resolved.services).filter((s) => s.image.kind === 'build');
   // A promoted environment never builds: it runs the very image its source environment pushed, replicated here.
   const promoted = resolved.imagesFrom ? await promotedImages(options, deps, clients, tag) : undefined;
   const createdRepositories = promoted ? 0 : await pushImages(options, deps, clients, account, tag);
 
   const before = await findStack(clients, resolved);
+  // The new image's migrations run to completion before any service task gets it; a failure stops here.
+  let migration: MigrationRun | undefined;
+  if (before && !options.skipMigrations) migration = await migrateFirst(resolved, clients, rt, before, tag);
   const since = new Date();
   let deployError: Error | undefined;
   let stacks: readonly string[] = [];
@@ -75,7 +112,12 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   try {
     stacks = (
       await deps.toolkit.deploy(
-        { resolved, imageTag: tag, importExisting: createdRepositories > 0 },
+        {
+          resolved,
+          imageTag: tag,
+          importExisting: createdRepositories > 0,
+          allowReplace: options.allowReplace ?? [],
+        },
         rt.progress,
       )
     ).stacks;
@@ -91,6 +133,9 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
       EXIT.failed,
     );
   }
+  // A first deploy has no task definition to borrow before the stack exists: the migrations run right after it.
+  if (!before && !deployError && !options.skipMigrations)
+    migration = await migrateFirst(resolved, clients, rt, after, tag);
   rt.progress('waiting for the services to reach steady state…');
   const builtNames = new Set(built.map((s) => s.name));
   const outcomes = await waitForSteadyState(
@@ -122,6 +167,10 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     services: outcomes,
     ...(standby ? { standby } : {}),
     ...(promoted ? { promoted } : {}),
+    diff,
+    ...(migration
+      ? { migration: { taskDefinition: migration.taskDefinition, exitCode: migration.report.exitCode } }
+      : {}),
   };
 }
 

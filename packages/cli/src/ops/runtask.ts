@@ -17,6 +17,13 @@ export interface RunTaskOptions {
   readonly memoryMib?: number;
   readonly timeoutMinutes?: number;
   readonly region?: string;
+  /**
+   * Run this task definition instead of the service's current one (`berth deploy` runs the migrations with the new
+   * image's revision before the services get it). The service still gives the network.
+   */
+  readonly taskDefinition?: string;
+  /** Launch type FARGATE, not the service's capacity providers: a job's own task definition is Fargate-only. */
+  readonly fargate?: boolean;
 }
 
 export interface RunTaskReport {
@@ -38,13 +45,16 @@ export async function runTask(options: RunTaskOptions, rt: OpsRuntime): Promise<
   await callerIdentity(clients);
   const stack = await requireStack(clients, resolved);
   const { service } = serviceNamed(stack, options.service);
-  const taskDefinition = service.taskDefinition!;
+  const taskDefinition = options.taskDefinition ?? service.taskDefinition!;
   const td = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition;
   const containers = td?.containerDefinitions ?? [];
   const container = containers.find((c) => c.name === options.service) ?? containers[0];
   if (!container?.name) throw new CliError(`${taskDefinition} has no container`, EXIT.failed);
 
-  const strategy = service.capacityProviderStrategy?.length ? service.capacityProviderStrategy : undefined;
+  const strategy =
+    !options.fargate && service.capacityProviderStrategy?.length
+      ? service.capacityProviderStrategy
+      : undefined;
   const run = await clients.ecs.send(
     new RunTaskCommand({
       cluster: stack.cluster,
@@ -53,7 +63,7 @@ export async function runTask(options: RunTaskOptions, rt: OpsRuntime): Promise<
       startedBy: `berth ${options.name}`.slice(0, 36),
       ...(strategy
         ? { capacityProviderStrategy: strategy }
-        : { launchType: service.launchType ?? 'FARGATE' }),
+        : { launchType: options.fargate ? 'FARGATE' : (service.launchType ?? 'FARGATE') }),
       ...(service.networkConfiguration ? { networkConfiguration: service.networkConfiguration } : {}),
       overrides: {
         containerOverrides: [{ name: container.name, command: [...options.command] }],
