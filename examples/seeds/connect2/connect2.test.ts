@@ -165,10 +165,13 @@ describe('connect2: network and service', () => {
   });
   it('receives credentials as ECS secrets, not as DATABASE_URL/REDIS_URL', () => {
     // The document injects DATABASE_URL and REDIS_URL (passwords inside URLs). Berth injects the secret JSON
-    // (DATABASE_SECRET) and the AUTH token (CACHE_AUTH_TOKEN) as ECS secrets, and CACHE_URL without credentials.
+    // (DATABASE_SECRET) and CACHE_URL — `rediss://:<token>@host:6379`, what `redis.Redis.from_url` needs as is — as ECS
+    // secrets (CACHE_URL the `url` key of the cache connection secret), never plain env.
     const api = containerOf(envs.prod!.app, 'connect2-api-prod-api');
-    expect(secretNamesOf(api)).toEqual(expect.arrayContaining(['DATABASE_SECRET', 'CACHE_AUTH_TOKEN']));
-    expect(JSON.stringify(envOf(api).CACHE_URL)).toContain('rediss://');
+    expect(secretNamesOf(api)).toEqual(
+      expect.arrayContaining(['DATABASE_SECRET', 'CACHE_URL', 'CACHE_AUTH_TOKEN']),
+    );
+    expect(envOf(api)).not.toHaveProperty('CACHE_URL');
     expect(envOf(api)).not.toHaveProperty('DATABASE_URL');
     expect(envOf(api)).not.toHaveProperty('REDIS_URL');
   });

@@ -166,7 +166,12 @@ export const CONTRACT = Object.freeze({
     needs: 'database',
     required: false,
   }),
-  /** redis:// or rediss:// URL without credentials. */
+  /**
+   * A URL any Redis client uses as is (`redis.Redis.from_url`, `new Redis(url)`). With an AUTH token (cache.tls) it
+   * carries it — `rediss://:<token>@host:6379`, the token percent-encoded — and is an ECS secret (the cache connection
+   * secret's `url` key; see contract.ts SECRET_WHEN); without one, `redis://host:6379` in plain env. Under `berth dev`,
+   * `redis://:<password>@127.0.0.1:<port>`: a Redis of the state folder's own.
+   */
   cacheUrl: entry({
     name: 'CACHE_URL',
     delivery: 'plain',
@@ -174,6 +179,7 @@ export const CONTRACT = Object.freeze({
     needs: 'cache',
     required: true,
   }),
+  /** The token in CACHE_URL alone, from the same secret: for code written before CACHE_URL carried it. */
   cacheAuthToken: entry({
     name: 'CACHE_AUTH_TOKEN',
     delivery: 'secret',

@@ -177,7 +177,13 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
   for (const [key, entry] of Object.entries(CONTRACT) as [ContractKey, ContractEntry][]) {
     if (entry.delivery === 'local-only' || !uses(entry, resolved, service)) continue;
     const source = EMIT[key](resolved, service);
-    if (source) vars.push({ name: entry.name, secret: entry.secret, required: requiredHere(key), source });
+    if (source)
+      vars.push({
+        name: entry.name,
+        secret: entry.secret || !!SECRET_WHEN[key]?.(resolved),
+        required: requiredHere(key),
+        source,
+      });
   }
   for (const bucket of service.uses.buckets)
     vars.push({ name: bucketEnv(bucket), secret: false, required: true, source: { kind: 'bucket', bucket } });
@@ -196,6 +202,14 @@ export function contractFor(resolved: ResolvedApp, serviceName: string): Contrac
     variables: Object.freeze(vars.map((v) => Object.freeze(v))),
   });
 }
+
+/**
+ * Rows that carry a credential in some environments only, and are ECS secrets there: CACHE_URL holds the AUTH token
+ * (`rediss://:<token>@host:port`) where the cache has one (cache.tls), and no credentials (plain env) elsewhere.
+ */
+const SECRET_WHEN: { readonly [K in ContractKey]?: (r: ResolvedApp) => boolean } = {
+  cacheUrl: (r) => !!r.cache?.tls,
+};
 
 /**
  * Rows some environments do not deliver, so the runtime treats them as optional: no rotation ARN, no TLS mode, no

@@ -113,9 +113,9 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   {
     rule: /^(NIST\.800\.53\.R5-SecretsManagerUsingKMSKey|AwsSolutions-SMG4|NIST\.800\.53\.R5-SecretsManagerRotationEnabled)$/,
-    resource: /^(Cache\/AuthToken\/|CacheAuthToken$)/,
+    resource: /^(Cache\/(AuthToken|Connection)\/|Cache(AuthToken|Connection)$)/,
     reason:
-      'Rotating an ElastiCache AUTH token needs a coordinated ModifyReplicationGroup that Berth does not automate yet; the token lives only in Secrets Manager and ECS secrets.',
+      'Rotating an ElastiCache AUTH token needs a coordinated ModifyReplicationGroup that Berth does not automate yet; the token (and the cache URL that carries it) lives only in Secrets Manager and ECS secrets.',
   },
   {
     rule: 'NIST.800.53.R5-SecretsManagerUsingKMSKey',

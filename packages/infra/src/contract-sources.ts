@@ -20,8 +20,11 @@ export interface DatabaseStore {
 
 /** What a task needs of a cache. */
 export interface CacheStore {
+  /** Without credentials: plain CACHE_URL where the cache has no AUTH token. */
   readonly url: string;
   readonly authToken?: secretsmanager.ISecret;
+  /** With an AUTH token: `{ token, url }`, the URL carrying the token; CACHE_URL and CACHE_AUTH_TOKEN come from it. */
+  readonly connection?: secretsmanager.ISecret;
   allowFrom(peer: ec2.IConnectable, description?: string): void;
 }
 
@@ -88,7 +91,12 @@ export function taskValueFor(
     case 'cache': {
       const cache = stores.cache;
       if (!cache) throw missing('cache');
-      if (source.attribute === 'url') return { plain: cache.url };
+      // With a token, both come from one secret (ECS `<arn>:url::`, `<arn>:token::`), so they never disagree.
+      if (source.attribute === 'url')
+        return cache.connection
+          ? { secret: ecs.Secret.fromSecretsManager(cache.connection, 'url') }
+          : { plain: cache.url };
+      if (cache.connection) return { secret: ecs.Secret.fromSecretsManager(cache.connection, 'token') };
       if (!cache.authToken) throw missing('cache AUTH token (cache.tls)');
       return { secret: ecs.Secret.fromSecretsManager(cache.authToken) };
     }

@@ -21,6 +21,7 @@ describe('stateful logical IDs', () => {
       replicationGroup: 'CacheReplicationGroup',
       subnetGroup: 'CacheSubnetGroup',
       authToken: 'CacheAuthToken',
+      connection: 'CacheConnection',
     });
     expect(STANDBY_LOGICAL_IDS).toEqual({
       replica: 'StandbyDatabaseReplica',
@@ -38,6 +39,7 @@ describe('stateful logical IDs', () => {
     expect(resources.CacheReplicationGroup?.Type).toBe('AWS::ElastiCache::ReplicationGroup');
     expect(resources.CacheSubnetGroup?.Type).toBe('AWS::ElastiCache::SubnetGroup');
     expect(resources.CacheAuthToken?.Type).toBe('AWS::SecretsManager::Secret');
+    expect(resources.CacheConnection?.Type).toBe('AWS::SecretsManager::Secret');
     expect(resources.BucketResumes?.Type).toBe('AWS::S3::Bucket');
   });
 
