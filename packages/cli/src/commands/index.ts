@@ -13,6 +13,7 @@ import { register as migrate } from './migrate';
 import { register as init } from './init';
 import { register as status } from './status';
 import { register as logs } from './logs';
+import { register as execCommand } from './exec';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -29,5 +30,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   migrate,
   status,
   logs,
+  execCommand,
   init,
 ];
