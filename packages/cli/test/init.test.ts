@@ -113,6 +113,18 @@ describe('berth init', () => {
     );
     expect(deploy).toMatch(/aws-region: 'eu-west-1'/);
     expect(deploy).toMatch(/npx berth deploy --env "\$BERTH_ENV"/);
+    // pull requests: berth diff against the base branch, offline, into the job summary; 4 (destructive) warns
+    expect(ci).toMatch(/diff:\s+if: github\.event_name == 'pull_request'/);
+    expect(ci).toMatch(/git fetch --no-tags --depth=1 origin "\$BASE_REF"/);
+    expect(ci).toMatch(
+      /npx berth diff --env "\$BERTH_ENV" --base "origin\/\$BASE_REF" --markdown > berth-diff\.md[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/,
+    );
+    expect(ci).toMatch(/0 \| 3\) ;;\s+4\) echo "::warning/);
+    // the deploy is guarded: merged changes approved (--yes), a replacement only when the dispatch names it
+    expect(deploy).toMatch(/allow_replace:/);
+    expect(deploy).toMatch(
+      /args\+=\(--allow-replace "\$id"\)[\s\S]*npx berth deploy --env "\$BERTH_ENV" --yes "\$\{args\[@\]\}"/,
+    );
     expect(deploy).toMatch(
       /if: failure\(\) && steps\.deploy\.outcome == 'failure'\s+run: npx berth rollback --env "\$BERTH_ENV"/,
     );
