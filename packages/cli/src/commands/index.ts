@@ -14,6 +14,7 @@ import { register as init } from './init';
 import { register as status } from './status';
 import { register as logs } from './logs';
 import { register as execCommand } from './exec';
+import { register as tunnel } from './tunnel';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -31,5 +32,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   status,
   logs,
   execCommand,
+  tunnel,
   init,
 ];
