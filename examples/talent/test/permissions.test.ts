@@ -336,6 +336,23 @@ describe('the opportunity list cache', () => {
   });
 });
 
+describe('a cached opportunity list of the wrong shape', () => {
+  it.each([
+    ['an object instead of a list', { poisoned: true }],
+    ['items missing fields', [{ id: 'x', title: 7 }]],
+    ['a list of strings', ['<script>']],
+  ])('%s, written behind the API, is a miss: 200 from the database, then cached again', async (_, bad) => {
+    const key = `${t.cacheNamespace}opportunities:list`;
+    const id = await createOpportunity(t, { title: 'From the database' });
+    await t.runtime.cache.set(key, bad, 60);
+    const answer = await inject('anonymous', 'GET', '/opportunities');
+    expect(answer.statusCode, answer.body).toBe(200);
+    expect(answer.json<{ id: string }[]>().map((o) => o.id)).toContain(id);
+    // The bad value is gone and the good list replaced it.
+    expect(await t.runtime.cache.get(key)).toEqual(answer.json());
+  });
+});
+
 describe('an unreachable identity provider', () => {
   it('is a 503 (AUTH_UNAVAILABLE), never a 401 that would log users out nor a 500', async () => {
     const authenticate = createAuthenticator(

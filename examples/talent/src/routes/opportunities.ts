@@ -7,6 +7,30 @@ import { findOpportunity, insertOpportunity, listOpportunities, type Opportunity
 /** Cached list lifetime; creating an opportunity invalidates it at once, so this only bounds staleness across bugs. */
 const LIST_TTL_SECONDS = 300;
 
+/**
+ * The cached list as this release stores it. Anything else (an older release's shape, a value written by someone
+ * else) throws, and the runtime treats it as a miss: the list is read from the database and cached again, where
+ * serializing a wrong shape against the response schema would have been a 500.
+ */
+export function parseOpportunityList(value: unknown): Opportunity[] {
+  const text = (v: unknown) => typeof v === 'string';
+  if (
+    !Array.isArray(value) ||
+    !value.every(
+      (o: unknown) =>
+        typeof o === 'object' &&
+        o !== null &&
+        text((o as Opportunity).id) &&
+        text((o as Opportunity).title) &&
+        text((o as Opportunity).description) &&
+        ((o as Opportunity).closesAt === null || text((o as Opportunity).closesAt)) &&
+        text((o as Opportunity).createdAt),
+    )
+  )
+    throw new Error('not a list of opportunities');
+  return value as Opportunity[];
+}
+
 export function opportunityRoutes(ctx: TalentContext) {
   const { runtime, cacheKeys, hooks } = ctx;
   const { db } = runtime;
@@ -45,8 +69,11 @@ export function opportunityRoutes(ctx: TalentContext) {
       },
       // The writer, not a replica: a lagging replica would re-cache the list without the opportunity just created.
       () =>
-        runtime.cache.wrap<Opportunity[]>(cacheKeys.opportunityList, LIST_TTL_SECONDS, () =>
-          listOpportunities(db.write),
+        runtime.cache.wrap<Opportunity[]>(
+          cacheKeys.opportunityList,
+          LIST_TTL_SECONDS,
+          () => listOpportunities(db.write),
+          { parse: parseOpportunityList },
         ),
     );
 
