@@ -133,6 +133,20 @@ describe('localEnv', () => {
     expect(cms).not.toHaveProperty('AWS_ENDPOINT_URL_SECRETS_MANAGER');
   });
 
+  it("gives CACHE_URL with the state's Redis password in it, and CACHE_AUTH_TOKEN (cache.tls) the password alone", () => {
+    const own = { ...peers, cacheUrl: 'redis://:s3cr3t@127.0.0.1:40001', cachePassword: 's3cr3t' };
+    expect(localEnv(app(), 'api', own, 3).env).toMatchObject({
+      CACHE_URL: 'redis://:s3cr3t@127.0.0.1:40001',
+    });
+    expect(localEnv(app(), 'api', own, 3).env).not.toHaveProperty('CACHE_AUTH_TOKEN');
+    const tls = app({ cache: { engine: 'redis', tls: true } });
+    expect(tls.cache?.tls).toBe(true);
+    expect(localEnv(tls, 'api', own, 3).env).toMatchObject({
+      CACHE_URL: 'redis://:s3cr3t@127.0.0.1:40001',
+      CACHE_AUTH_TOKEN: 's3cr3t',
+    });
+  });
+
   it('omits CACHE_URL when no Redis answered, so the runtime uses its in-process cache', () => {
     const { cacheUrl: _, ...noRedis } = peers;
     expect(localEnv(app(), 'api', noRedis, 3).env).not.toHaveProperty('CACHE_URL');
