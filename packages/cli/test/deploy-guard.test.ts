@@ -23,10 +23,12 @@ import {
 } from '@aws-sdk/client-ecs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolve } from '@berthjs/config';
 import { CliError } from '@berthjs/config/load';
 import talent from '../../../examples/talent/berth.config';
+import { main } from '../src/main';
 import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { deploy, type DeployDeps, type DeployOptions } from '../src/ops/deploy';
 import type { StackTemplate } from '../src/ops/diff';
@@ -285,6 +287,31 @@ describe('berth deploy: migrations before new code serves', () => {
     expect(h.deployments).toHaveLength(0);
     expect(cfn.commandCalls(UpdateStackCommand)).toHaveLength(0);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('berth migrate --image-tag', () => {
+  it('runs the migrations with that image (a new revision), not the deployed one, and exits with their code', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const config = join(import.meta.dirname, '../../../examples/talent/berth.config.ts');
+    const code = await main([
+      'node',
+      'berth',
+      'migrate',
+      '--env',
+      'prod',
+      '--config',
+      config,
+      '--image-tag',
+      'abc1234',
+    ]);
+    vi.restoreAllMocks();
+    expect(code).toBe(0);
+    expect(
+      ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.containerDefinitions?.[0]?.image,
+    ).toBe(`${IMAGE}:abc1234`);
+    expect(ecs.commandCalls(RunTaskCommand)[0]!.args[0].input.taskDefinition).toBe(tdArn(JOB_FAMILY, 5));
   }, 60_000);
 });
 
