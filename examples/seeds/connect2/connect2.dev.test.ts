@@ -55,7 +55,7 @@ describe('connect2 (FastAPI) under berth dev', () => {
     expect(byHost.status, byHost.body).toBe(200);
   });
 
-  it('a database round trip (migrations ran first) and the last count cached in Redis', async () => {
+  it('a database round trip (migrations ran first) and the last count cached in a password-protected Redis', async () => {
     const before = (await http(port, '/visits')).json().visits as number;
     const one = await http(port, '/visits', { method: 'POST' });
     const two = await http(port, '/visits', { method: 'POST' });
@@ -63,15 +63,31 @@ describe('connect2 (FastAPI) under berth dev', () => {
     expect(two.json().visits).toBe(before + 2);
     const read = (await http(port, '/visits')).json();
     expect(read).toEqual({ visits: before + 2, last: before + 2 });
-    // The value is in the Redis database berth dev gave this state folder, not in the process.
-    expect(peers.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+\/\d+$/);
-    const redis = new Redis(peers.redis!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    // redis-py's `Redis.from_url(os.environ["CACHE_URL"])`, unchanged, logged in: the URL carries the password, as
+    // the cloud's `rediss://:<token>@…` does. The console shows the endpoint without it.
+    expect(peers.redis).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    const anonymous = new Redis(peers.redis!, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    anonymous.on('error', () => undefined);
+    await anonymous.connect().catch(() => undefined);
+    await expect(anonymous.get('visits:last')).rejects.toThrow(/NOAUTH|closed/);
+    anonymous.disconnect();
+    const { password } = JSON.parse(readFileSync(join(state, 'redis', 'credentials.json'), 'utf8')) as {
+      password: string;
+    };
+    const redis = new Redis(peers.redis!, { password, lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();
       expect(await redis.get('visits:last')).toBe(String(before + 2));
+      // What the app reads back is this Redis's value: one written here (with the password) is what it serves.
+      await redis.set('visits:last', '41');
     } finally {
       redis.disconnect();
     }
+    expect((await http(port, '/visits')).json().last).toBe(41);
   });
 
   it('an S3 presigned PUT made by boto3: the bytes uploaded with fetch are read back through the app', async () => {
