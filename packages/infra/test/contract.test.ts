@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { contractFor } from '@berthjs/config';
 import { talentResolved, templateOf } from './support';
+import { cacheConnectionValue } from '../src/constructs/cache';
 
 // The seam: every variable of the contract reaches the task through the channel the contract says.
 const prod = talentResolved('prod');
@@ -77,6 +78,15 @@ describe('contract → task definition', () => {
     // The execution role may read it (ECS fetches it when a task starts).
     const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('"Ref":"CacheConnection"');
+  });
+  it('a rotation writes the connection secret with the token percent-encoded in the URL', () => {
+    const value = JSON.parse(cacheConnectionValue('a!b&c#d$e^f<g>h-i', 'primary.cache.amazonaws.com')) as {
+      token: string;
+      url: string;
+    };
+    expect(value.token).toBe('a!b&c#d$e^f<g>h-i');
+    expect(value.url).toBe('rediss://:a!b%26c%23d%24e%5Ef%3Cg%3Eh-i@primary.cache.amazonaws.com:6379');
+    expect(decodeURIComponent(new URL(value.url).password)).toBe(value.token);
   });
   it('without an AUTH token (cache.tls false) CACHE_URL is plain env with no credentials', () => {
     const dev = talentResolved('dev');
