@@ -10,7 +10,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,7 +26,11 @@ interface Dev {
   exited: Promise<number | null>;
 }
 
+/** The state folder of the berth dev started on each port: console calls read its token from dev.json. */
+const states = new Map<number, string>();
+
 function startDev(state: string, port: number, config = FIXTURE): Dev {
+  states.set(port, state);
   const child = spawn(
     process.execPath,
     [BIN, 'dev', '--config', config, '--state', state, '--port', String(port)],
@@ -62,12 +66,39 @@ async function until<T>(
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
+/** The script token of the berth dev running on `port` (dev.json, as `berth dev rotate` reads it). */
+function runFile(port: number): { token: string; consoleUrl: string } {
+  return JSON.parse(readFileSync(join(states.get(port)!, 'dev.json'), 'utf8')) as {
+    token: string;
+    consoleUrl: string;
+  };
+}
+
+/**
+ * One request to the router. Console calls (`/_berth/…` but the issuer's documents) carry the script token from
+ * dev.json, as a script of the developer's would, unless `anonymous` (another local account) or other credentials
+ * are given.
+ */
 function http(
   port: number,
   path: string,
-  options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
+  options: {
+    method?: string;
+    host?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    anonymous?: boolean;
+  } = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are checked with matchers
-): Promise<{ status: number; body: string; json: () => any }> {
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders; json: () => any }> {
+  const own =
+    !options.anonymous &&
+    (path === '/_berth' || path.startsWith('/_berth/')) &&
+    !path.startsWith('/_berth/oidc/') &&
+    !path.startsWith('/_berth/login') &&
+    !options.headers?.['x-berth-token'] &&
+    !options.headers?.cookie;
+  const credential = own ? { 'x-berth-token': runFile(port).token } : {};
   return new Promise((resolvePromise, reject) => {
     const req = request(
       {
@@ -75,13 +106,18 @@ function http(
         port,
         path,
         method: options.method ?? 'GET',
-        headers: { host: options.host ?? `localhost:${port}`, ...options.headers },
+        headers: { host: options.host ?? `localhost:${port}`, ...credential, ...options.headers },
       },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () =>
-          resolvePromise({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) }),
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            body,
+            headers: res.headers,
+            json: () => JSON.parse(body),
+          }),
         );
       },
     );
@@ -112,6 +148,8 @@ describe('berth dev (fixture app)', () => {
   let state: string;
   let port: number;
   let dev: Dev;
+  /** The session cookie a sign-in of the first run set, to present to the second. */
+  let browserCookie: string | undefined;
 
   beforeAll(async () => {
     // A temp state folder (mkdtemp makes it 0700: berth dev itself lets PostgreSQL through when run as root).
@@ -335,23 +373,108 @@ describe('berth dev (fixture app)', () => {
     const noToken = await http(port, '/_berth/api/jobs/hello/run', {
       method: 'POST',
       headers: { origin: `http://localhost:${port}`, 'content-type': 'text/plain' },
+      anonymous: true,
     });
-    expect(noToken.status).toBe(403);
+    expect(noToken.status).toBe(401);
     const wrongToken = await http(port, '/_berth/api/jobs/hello/run', {
       method: 'POST',
       headers: { 'x-berth-token': token.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) },
     });
-    expect(wrongToken.status).toBe(403);
+    expect(wrongToken.status).toBe(401);
+    expect(wrongToken.json().error).toMatch(/not this run's token/);
     const jobs = (await http(port, '/_berth/api/jobs')).json() as { name: string; runs: unknown[] }[];
     expect(jobs.find((j) => j.name === 'hello')?.runs).toEqual([]);
   });
 
   async function consoleToken(): Promise<string> {
-    const page = await http(port, '/_berth');
-    const token = /name="berth-token" content="([^"]+)"/.exec(page.body)?.[1];
+    const { token } = runFile(port);
     expect(token).toMatch(/^[\w-]{32}$/);
-    return token!;
+    return token;
   }
+
+  it('the console is the developer’s: without a credential, 401 and no data; dev.json and its folder are private', async () => {
+    const run = runFile(port);
+    const secrets = [run.token, new URL(run.consoleUrl).searchParams.get('token')!];
+    for (const path of [
+      '/_berth/api/app',
+      '/_berth/api/services',
+      '/_berth/api/peers',
+      '/_berth/api/jobs',
+      '/_berth/api/mail',
+      '/_berth/api/buckets',
+      '/_berth/api/diagram.svg',
+      '/_berth/api/diagram.dot',
+    ]) {
+      const res = await http(port, path, { anonymous: true });
+      expect(res.status, path).toBe(401);
+      expect(res.json().error, path).toMatch(/one-time console URL it printed in its terminal/);
+      for (const secret of secrets) expect(res.body).not.toContain(secret);
+    }
+    // The page: a sign-in page, with no token, no app and no state in it.
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      const page = await http(port, '/_berth', { anonymous: true, host });
+      expect(page.status).toBe(401);
+      expect(page.headers['content-type']).toMatch(/text\/html/);
+      expect(page.body).toMatch(/Open the one-time URL it printed in its terminal/);
+      for (const secret of [...secrets, 'fixture', state, 'services-body'])
+        expect(page.body, secret).not.toContain(secret);
+    }
+    // A cookie made up, or the script token as a cookie, is nobody's session.
+    for (const cookie of [`berth_console_${port}=${run.token}`, `berth_console_${port}=x`]) {
+      expect((await http(port, '/_berth/api/app', { headers: { cookie } })).status).toBe(401);
+    }
+    // The issuer's public documents stay public: services fetch them.
+    expect((await http(port, '/_berth/oidc/.well-known/jwks.json', { anonymous: true })).status).toBe(200);
+    expect(statSync(join(state, 'dev.json')).mode & 0o777).toBe(0o600);
+    // As root the folder is 0710 for the postgres group (it passes through to its own folder), never readable.
+    expect(statSync(state).mode & 0o077).toBe(process.getuid?.() === 0 ? 0o010 : 0);
+  });
+
+  it('the one-time URL in the summary signs a browser in once (an HttpOnly, SameSite=Strict cookie on /_berth)', async () => {
+    const printed = new RegExp(
+      `console +(http://localhost:${port}/_berth/login\\?token=[\\w-]+)  \\(one-time sign-in, then http://localhost:${port}/_berth\\)`,
+    ).exec(dev.output())?.[1];
+    expect(printed, dev.output()).toBeDefined();
+    expect(runFile(port).consoleUrl).toBe(printed);
+    const path = new URL(printed!).pathname + new URL(printed!).search;
+    // A HEAD (a link preview) does not spend it.
+    expect((await http(port, path, { method: 'HEAD' })).status).toBe(405);
+    const first = await http(port, path);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/_berth');
+    const setCookie = first.headers['set-cookie']?.[0] ?? '';
+    expect(setCookie).toMatch(
+      new RegExp(`^berth_console_${port}=[\\w-]{40,}; Path=/_berth; HttpOnly; SameSite=Strict$`),
+    );
+    const cookie = setCookie.split(';')[0]!;
+    const page = await http(port, '/_berth', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="services-body"');
+    expect((await http(port, '/_berth/api/app', { headers: { cookie } })).json().app).toBe('fixture');
+    // The same URL a second time: refused, and no cookie.
+    const second = await http(port, path);
+    expect(second.status).toBe(401);
+    expect(second.headers['set-cookie']).toBeUndefined();
+    expect(second.body).toMatch(/each one works once/);
+    // The terminal prints the next one, and dev.json has it.
+    const next = await until(
+      'the next one-time URL',
+      () =>
+        new RegExp(`next one-time URL is (http://localhost:${port}/_berth/login\\?token=[\\w-]+)`).exec(
+          dev.output(),
+        )?.[1],
+    );
+    expect(next).not.toBe(printed);
+    expect(runFile(port).consoleUrl).toBe(next);
+    // A browser's state change needs the console page's header as well as the cookie.
+    const headers = { cookie, origin: `http://localhost:${port}` };
+    expect((await http(port, '/_berth/api/jobs/nope/run', { method: 'POST', headers })).status).toBe(403);
+    const withHeader = { ...headers, 'x-berth-console': '1' };
+    expect(
+      (await http(port, '/_berth/api/jobs/nope/run', { method: 'POST', headers: withHeader })).status,
+    ).toBe(404);
+    browserCookie = cookie;
+  });
 
   it('runs a job now and records its exit code; the outbox shows the mail it sent', async () => {
     const token = await consoleToken();
@@ -421,11 +544,14 @@ describe('berth dev (fixture app)', () => {
     expect(dev.output()).toMatch(/api: touch\.js changed, reloading/);
   });
 
-  it('refuses a taken --port with exit 2, naming the port', async () => {
+  it('refuses a taken --port with exit 2, naming the port and the process that holds it', async () => {
     const other = mkdtempSync(join(tmpdir(), 'berth-dev-'));
     const second = startDev(other, port);
     expect(await second.exited).toBe(2);
-    expect(second.output()).toMatch(new RegExp(`port ${port} is taken`));
+    expect(second.output()).toMatch(
+      new RegExp(`port ${port} is not free on 127\\.0\\.0\\.1: .*pid ${dev.child.pid} \\(.*berth`),
+    );
+    states.set(port, state);
   });
 
   it('stops everything on SIGTERM, leaving no process behind; a warm start finds the data again', async () => {
@@ -456,6 +582,10 @@ describe('berth dev (fixture app)', () => {
     const warmMs = Date.now() - started;
     const db = await http(port, '/db', { host: `api.localhost:${port}` });
     expect(db.json()).toEqual({ n: 2 });
+    // The browser's cookie from the run before is not this run's: signed out, it needs the new URL.
+    expect(browserCookie).toBeDefined();
+    expect((await http(port, '/_berth/api/app', { headers: { cookie: browserCookie! } })).status).toBe(401);
+    expect((await http(port, '/_berth', { headers: { cookie: browserCookie! } })).status).toBe(401);
     expect(dev.output()).not.toMatch(/new cluster/);
     expect(warmMs).toBeLessThan(30_000);
   });

@@ -4,7 +4,7 @@ import type { ResolvedApp } from '@berthjs/config';
 import { architectureDot, renderSvg } from './diagram';
 import type { LocalMail } from '../peers/ses/mail';
 import { sesEventFor, type Feedback, type LocalMailEvents } from '../peers/sns-sqs/mail-events';
-import { checkStateChange } from './guard';
+import { checkConsoleCall, type ConsoleAuth } from './guard';
 import { discovery, type SigningKey } from '../peers/oidc/oidc';
 import type { Rotated } from '../peers/secrets-manager/rotation';
 import { listBuckets, type AwsCredentials } from '../peers/s3/s3';
@@ -30,8 +30,8 @@ export interface ConsoleState {
   readonly peers: Readonly<Record<string, string>>;
   /** Each peer's status right now (up, restarting, stopped), with its restarts and why it last went away. */
   readonly peerViews?: () => PeerView[];
-  /** The per-session token state-changing calls must carry (embedded in the page). */
-  readonly token: string;
+  /** Who may call the console: the script token (dev.json), the one-time sign-in URL and the sessions it opened. */
+  readonly auth: ConsoleAuth;
   /** The PostgreSQL that runs, the version the config names, and a sentence when their majors differ. */
   readonly database?: { readonly configured: string; readonly running: string; readonly mismatch?: string };
   /** Rotates the local database password and secret; absent without an embedded PostgreSQL. */
@@ -50,13 +50,21 @@ export async function handleConsole(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
-  const refused = checkStateChange(req, state.port, state.token);
-  if (refused) return json(res, refused.status, { error: refused.message });
+  // Public: the issuer's discovery document and its public keys (services fetch them without a credential).
+  if (path.startsWith('/_berth/oidc/')) return oidc(res, path, state);
+  if (path === '/_berth/login') return login(req, res, url, state);
+  const checked = checkConsoleCall(req, state.port, state.auth);
+  if ('status' in checked) {
+    if (checked.status === 401 && path === '/_berth' && method === 'GET') {
+      const why = 'This browser is not signed in to this run of berth dev.';
+      return send(res, 401, signInPage(state.port, why), 'text/html; charset=utf-8');
+    }
+    return json(res, checked.status, { error: checked.message });
+  }
   try {
     if (path === '/_berth' && method === 'GET') {
       page ??= readFileSync(new URL('./console.html', import.meta.url), 'utf8');
-      // The Host check in front (loopback names only) keeps a DNS-rebinding page from reading the token here.
-      return send(res, 200, page.replace('__BERTH_TOKEN__', state.token), 'text/html; charset=utf-8');
+      return send(res, 200, page, 'text/html; charset=utf-8');
     }
     if (path === '/_berth/api/app') return json(res, 200, appInfo(state));
     if (path === '/_berth/api/services') {
@@ -125,16 +133,58 @@ export async function handleConsole(
       );
       return send(res, 200, await svg, 'image/svg+xml');
     }
-    if (state.oidc && path === '/_berth/oidc/.well-known/jwks.json') {
-      return json(res, 200, { keys: [state.oidc.key.publicJwk] });
-    }
-    if (state.oidc && path === '/_berth/oidc/.well-known/openid-configuration') {
-      return json(res, 200, discovery(state.oidc.issuer, state.oidc.jwksUrl));
-    }
     return json(res, 404, { error: `no console route ${method} ${path}` });
   } catch (err) {
     return json(res, 500, { error: (err as Error).message });
   }
+}
+
+function oidc(res: ServerResponse, path: string, state: ConsoleState): void {
+  if (state.oidc && path === '/_berth/oidc/.well-known/jwks.json') {
+    return json(res, 200, { keys: [state.oidc.key.publicJwk] });
+  }
+  if (state.oidc && path === '/_berth/oidc/.well-known/openid-configuration') {
+    return json(res, 200, discovery(state.oidc.issuer, state.oidc.jwksUrl));
+  }
+  return json(res, 404, { error: `no issuer route ${path}` });
+}
+
+/**
+ * `/_berth/login?token=…`, the one-time URL berth dev printed: spends the token, sets the session cookie and sends
+ * the browser on to the console. A token used before, or from another run, gets the sign-in page.
+ */
+function login(req: IncomingMessage, res: ServerResponse, url: URL, state: ConsoleState): void {
+  // GET only: a HEAD (a link preview) does not spend the token.
+  if (req.method !== 'GET') return json(res, 405, { error: 'open the URL in a browser' });
+  const session = state.auth.redeem(url.searchParams.get('token'));
+  if (!session) {
+    const why =
+      'This sign-in URL does not work (any more): each one works once, and only in the run of berth dev that printed it.';
+    return send(res, 401, signInPage(state.port, why), 'text/html; charset=utf-8');
+  }
+  res.writeHead(303, {
+    location: '/_berth',
+    'set-cookie': state.auth.cookie(state.port, session),
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end();
+}
+
+/** What a browser without this run's cookie gets at /_berth: no data, and how to sign in. */
+function signInPage(port: number, why: string): string {
+  const e = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8" /><title>berth dev · sign in</title></head>
+<body style="font: 15px/1.5 system-ui, sans-serif; margin: 3rem auto; max-width: 44rem; color: #1d2733">
+<h1>berth dev console</h1>
+<p data-testid="sign-in">${e(why)}</p>
+<p>The console is for the developer who runs <code>berth dev</code>. Open the one-time URL it printed in its terminal,
+<code>console  http://localhost:${port}/_berth/login?token=…</code>: it signs this browser in once, and berth dev then
+prints the next one. The URL of the moment is also in <code>dev.json</code> in the state folder (readable by your
+account only).</p>
+</body></html>
+`;
 }
 
 function appInfo(state: ConsoleState): Record<string, unknown> {
@@ -169,6 +219,8 @@ function send(res: ServerResponse, status: number, body: string, type: string): 
     'content-security-policy': "frame-ancestors 'none'",
     'cross-origin-resource-policy': 'same-origin',
     'x-content-type-options': 'nosniff',
+    // The sign-in token is in a URL: no page of the console passes its address on.
+    'referrer-policy': 'no-referrer',
   });
   res.end(body);
 }

@@ -8,8 +8,10 @@ import type { IncomingMessage } from 'node:http';
  * - the console answers only the loopback names on the router's port (a rebinding page's Host is its own name);
  * - the router answers loopback names, `*.localhost` (browsers resolve those to loopback themselves, RFC 6761 §6.3)
  *   and the app's own full host names;
- * - a state-changing console call needs a local Origin (or none) and the session token, which only the console page
- *   itself carries: a cross-site page can send a text/plain POST but cannot set a header or read the token.
+ * - every console call (but the sign-in and the issuer's public keys) needs a credential no other local account can
+ *   read (ConsoleAuth: the token in the 0600 dev.json, or the cookie a one-time sign-in URL from the terminal set);
+ * - a state-changing call also needs a local Origin (or none): a cross-site page can send a text/plain POST, but
+ *   without the SameSite=Strict cookie, the token or the console page's header.
  */
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
@@ -21,7 +23,7 @@ export interface Refusal {
   readonly message: string;
 }
 
-/** A fresh per-session token: the console page gets it embedded, a cross-site page never sees it. */
+/** A fresh random token (192 bits). */
 export function sessionToken(): string {
   return randomBytes(24).toString('base64url');
 }
@@ -62,26 +64,113 @@ export function checkHost(
   return refuse('not a local name of this app (DNS rebinding)');
 }
 
-/** For a console call that changes state: a local Origin (or none, as curl sends) and the session token. */
-export function checkStateChange(req: IncomingMessage, port: number, token: string): Refusal | undefined {
+/** Sent by the console page with each state-changing call: a header a cross-site form or image cannot send. */
+export const CONSOLE_HEADER = 'x-berth-console';
+
+/** Who a console call comes from: a script with the state folder's token, or a browser signed in this run. */
+export type Caller = 'script' | 'browser';
+
+/**
+ * The console's credentials, one set per run, none of them readable by another local account:
+ * - `token`, for scripts (`berth dev rotate`): written to dev.json (0600, in the 0700 state folder), sent as the
+ *   `x-berth-token` header;
+ * - a one-time sign-in token, printed in the terminal as `http://localhost:<port>/_berth/login?token=…`: it works
+ *   once, then the next one is printed;
+ * - the browser sessions that sign-ins opened: a random value in an HttpOnly, SameSite=Strict cookie scoped to
+ *   /_berth and named after the port. They live in this process only, so a cookie from another run is refused.
+ */
+export class ConsoleAuth {
+  readonly token = sessionToken();
+  private login = sessionToken();
+  private readonly sessions = new Set<string>();
+  /** Called after a sign-in, with the next one-time URL's path (the terminal prints it). */
+  onLogin: ((nextPath: string) => void) | undefined;
+
+  /** `/_berth/login?token=…`: the path of the one-time sign-in URL that works now. */
+  loginPath(): string {
+    return `/_berth/login?token=${this.login}`;
+  }
+
+  loginUrl(port: number): string {
+    return `http://localhost:${port}${this.loginPath()}`;
+  }
+
+  /** Per port: two runs on two ports keep their own cookie (a cookie is not scoped to a port, RFC 6265 §8.5). */
+  cookieName(port: number): string {
+    return `berth_console_${port}`;
+  }
+
+  /** Spends the one-time token: a new browser session (the cookie's value), or undefined when `given` is not it. */
+  redeem(given: string | null | undefined): string | undefined {
+    if (!given || !sameToken(given, this.login)) return undefined;
+    this.login = sessionToken();
+    const session = randomBytes(32).toString('base64url');
+    this.sessions.add(session);
+    // A bounded set: the oldest sign-in goes first.
+    if (this.sessions.size > 64) this.sessions.delete(this.sessions.values().next().value!);
+    this.onLogin?.(this.loginPath());
+    return session;
+  }
+
+  /** The Set-Cookie value for a session: HttpOnly (no script reads it), SameSite=Strict, path /_berth. */
+  cookie(port: number, session: string): string {
+    return `${this.cookieName(port)}=${session}; Path=/_berth; HttpOnly; SameSite=Strict`;
+  }
+
+  /** Who sent `req`: the script token (header), this run's session cookie, or neither (undefined). */
+  identify(req: IncomingMessage, port: number): Caller | undefined {
+    const given = req.headers[TOKEN_HEADER];
+    if (typeof given === 'string' && sameToken(given, this.token)) return 'script';
+    const cookie = readCookie(req.headers.cookie, this.cookieName(port));
+    return cookie !== undefined && this.sessions.has(cookie) ? 'browser' : undefined;
+  }
+}
+
+/**
+ * Every console call but the sign-in itself and the issuer's public documents: a state change needs a local Origin
+ * (or none, as curl sends); every call needs a caller (401 without one); and a browser's state change also needs
+ * the console page's own header.
+ */
+export function checkConsoleCall(
+  req: IncomingMessage,
+  port: number,
+  auth: ConsoleAuth,
+): Refusal | { readonly caller: Caller } {
   const method = req.method ?? 'GET';
-  if (SAFE_METHODS.has(method)) return undefined;
+  const changes = !SAFE_METHODS.has(method);
   const origin = req.headers.origin;
-  if (origin !== undefined && !localOrigin(origin, port)) {
+  if (changes && origin !== undefined && !localOrigin(origin, port)) {
     return {
       status: 403,
       message: `berth dev refuses ${method} from Origin '${origin}': state-changing console calls come only from http://localhost:${port}.`,
     };
   }
-  if (req.headers['sec-fetch-site'] === 'cross-site') {
+  if (changes && req.headers['sec-fetch-site'] === 'cross-site') {
     return { status: 403, message: `berth dev refuses a cross-site ${method} (Sec-Fetch-Site: cross-site).` };
   }
-  const given = req.headers[TOKEN_HEADER];
-  if (typeof given !== 'string' || !sameToken(given, token)) {
+  const caller = auth.identify(req, port);
+  if (!caller) {
+    const wrong = req.headers[TOKEN_HEADER] !== undefined;
+    return {
+      status: 401,
+      message: wrong
+        ? `berth dev refuses the ${TOKEN_HEADER} header: it is not this run's token (dev.json in the state folder has it).`
+        : `the console is for the developer who runs berth dev: open the one-time console URL it printed in its terminal (http://localhost:${port}/_berth/login?token=…), or send the ${TOKEN_HEADER} header with the token in dev.json in the state folder.`,
+    };
+  }
+  if (changes && caller === 'browser' && req.headers[CONSOLE_HEADER] === undefined) {
     return {
       status: 403,
-      message: `berth dev refuses ${method} without the session token: send the ${TOKEN_HEADER} header the console page carries (it is also in dev.json in the state folder).`,
+      message: `berth dev refuses ${method} without the ${CONSOLE_HEADER} header the console page sends.`,
     };
+  }
+  return { caller };
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }

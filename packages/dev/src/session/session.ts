@@ -11,7 +11,7 @@ import { droppedMail } from '../peers/ses/mail';
 import { Peers } from '../peers/peers';
 import type { EarlyPostgres } from '../peers/postgres/postgres';
 import { freePort } from './ports';
-import { sessionToken } from '../console/guard';
+import { ConsoleAuth } from '../console/guard';
 import { appHostNames, DEFAULT_LIMITS, routerHandler, type RouterLimits } from '../router/router';
 import { planChange, watchFile } from './live';
 import { rateLimiterFor, type RateLimiter } from '../router/rate-limit';
@@ -73,8 +73,8 @@ export class DevSession {
   private rules: readonly Route[];
   private rateLimit: RateLimiter | undefined;
   private configWatcher: FSWatcher | undefined;
-  /** Carried by the console page; required on every state-changing console call. */
-  readonly token = sessionToken();
+  /** The console's credentials: the script token (dev.json), the one-time sign-in URL, the browser sessions. */
+  readonly auth = new ConsoleAuth();
   port: number;
 
   constructor(private readonly options: DevOptions) {
@@ -87,6 +87,12 @@ export class DevSession {
     this.ports = readPorts(options.stateDir);
     this.record = new RunRecord(options.stateDir, this.t0);
     this.term.verboseAccess = options.verboseAccess ?? false;
+    this.auth.onLogin = (next) => {
+      this.record.refresh();
+      this.term.note(
+        `console: a browser signed in; the next one-time URL is http://localhost:${this.port}${next}`,
+      );
+    };
     // Mail the app's mailer dropped (the allow-list) is shown in the outbox, marked, with the reason.
     this.term.onEntry = (source, entry) => {
       const dropped = this.peers?.mail && droppedMail(source, entry, this.resolved.mail?.allowList);
@@ -154,7 +160,7 @@ export class DevSession {
         this.services,
         this.options.healthLogs,
       );
-      this.record.start(this.port, this.token, () => this.groups());
+      this.record.start(this.port, this.auth, () => this.groups());
       await Promise.all(
         [...this.services.values()].map(async (s) => {
           if (await s.waitHealthy(30_000)) return;
@@ -175,6 +181,7 @@ export class DevSession {
         loaded,
         stateDir,
         routerPort: this.port,
+        consoleUrl: this.auth.loginUrl(this.port),
         services: this.services,
         scheduler: this.scheduler,
         startedAt: this.t0,
@@ -235,7 +242,7 @@ export class DevSession {
       resolved: this.resolved,
       port: this.port,
       stateDir: this.options.stateDir,
-      token: this.token,
+      auth: this.auth,
       services: this.services,
       ...(this.scheduler ? { scheduler: this.scheduler } : {}),
       ...this.peers!.forConsole(),

@@ -33,8 +33,10 @@ interface RunFile {
   readonly pid: number;
   readonly port: number;
   readonly startedAt: string;
-  /** The console's session token, for scripts that run jobs (the file is readable by its owner only). */
+  /** The console's script token (`x-berth-token`), for `berth dev rotate` and scripts (the file is 0600). */
   readonly token: string;
+  /** The one-time console sign-in URL that works now (the terminal printed it too). */
+  readonly consoleUrl?: string;
   /** Process groups berth started, so a run after a `kill -9` can stop what that one left behind. */
   readonly groups: readonly ProcessGroup[];
 }
@@ -132,19 +134,25 @@ function groupOf(user: string): number | undefined {
  */
 export class RunRecord {
   private timer: NodeJS.Timeout | undefined;
+  private write: (() => void) | undefined;
 
   constructor(
     private readonly stateDir: string,
     private readonly startedAt: number,
   ) {}
 
-  start(port: number, token: string, groups: () => ProcessGroup[]): void {
+  start(
+    port: number,
+    auth: { readonly token: string; loginUrl(port: number): string },
+    groups: () => ProcessGroup[],
+  ): void {
     const write = () => {
       const run: RunFile = {
         pid: process.pid,
         port,
         startedAt: new Date(this.startedAt).toISOString(),
-        token,
+        token: auth.token,
+        consoleUrl: auth.loginUrl(port),
         groups: groups(),
       };
       try {
@@ -154,8 +162,14 @@ export class RunRecord {
       }
     };
     write();
+    this.write = write;
     this.timer = setInterval(write, 2000);
     this.timer.unref();
+  }
+
+  /** Writes dev.json now (a console sign-in spent the one-time URL it lists). */
+  refresh(): void {
+    if (this.timer) this.write?.();
   }
 
   stop(): void {

@@ -20,6 +20,8 @@ export interface SummaryInput {
   readonly loaded: LoadedConfig;
   readonly stateDir: string;
   readonly routerPort: number;
+  /** The one-time sign-in URL of the console (`/_berth/login?token=…`). */
+  readonly consoleUrl?: string;
   readonly services: ReadonlyMap<string, ServiceProcess>;
   readonly scheduler: Scheduler | undefined;
   /** When the run began, for the "is up" time. */
@@ -32,7 +34,15 @@ export interface SummaryInput {
 export function printSummary(term: Terminal, input: SummaryInput): void {
   const { resolved, loaded, stateDir, routerPort, services, scheduler } = input;
   term.done(term.paint(1, `${resolved.app} is up`), Date.now() - input.startedAt);
-  const rows: [string, string][] = [['console', `http://localhost:${routerPort}/_berth`]];
+  // The console is the developer's: its one-time sign-in URL (it sets this browser's cookie, then /_berth).
+  const rows: [string, string][] = [
+    [
+      'console',
+      input.consoleUrl
+        ? `${input.consoleUrl}  (one-time sign-in, then http://localhost:${routerPort}/_berth)`
+        : `http://localhost:${routerPort}/_berth`,
+    ],
+  ];
   for (const s of Object.values(resolved.services)) {
     const proc = services.get(s.name);
     const status = proc && proc.status !== 'healthy' ? `  (${proc.status})` : '';

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,20 @@ export interface Dev {
   stop(): Promise<void>;
 }
 
+/** The state folder of the berth dev started on each port: console calls read its token from dev.json. */
+const states = new Map<number, string>();
+
+/** The console's script token of the berth dev running on `port` (dev.json, as `berth dev rotate` reads it). */
+export function consoleToken(port: number): string | undefined {
+  const state = states.get(port);
+  if (!state) return undefined;
+  try {
+    return (JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { token?: string }).token;
+  } catch {
+    return undefined;
+  }
+}
+
 export function startDev(
   config: string,
   state: string,
@@ -21,6 +36,7 @@ export function startDev(
   env: Readonly<Record<string, string>> = {},
   args: readonly string[] = [],
 ): Dev {
+  states.set(port, state);
   const child = spawn(
     process.execPath,
     [BIN, 'dev', '--config', config, '--state', state, '--port', String(port), ...args],
@@ -73,7 +89,11 @@ export interface HttpAnswer {
   json(): any;
 }
 
-/** One request to 127.0.0.1:port with its own connection (no agent), timed. */
+/**
+ * One request to 127.0.0.1:port with its own connection (no agent), timed. A console API call (`/_berth/api/…`)
+ * to a berth dev started by startDev carries its script token from dev.json, as the developer's script would,
+ * unless `anonymous` or the headers bring their own credential.
+ */
 export function http(
   port: number,
   path: string,
@@ -83,9 +103,17 @@ export function http(
     headers?: Record<string, string>;
     body?: string | Buffer;
     timeoutMs?: number;
+    anonymous?: boolean;
   } = {},
 ): Promise<HttpAnswer> {
   const t0 = performance.now();
+  const token =
+    !options.anonymous &&
+    path.startsWith('/_berth/api/') &&
+    !options.headers?.['x-berth-token'] &&
+    !options.headers?.cookie
+      ? consoleToken(port)
+      : undefined;
   return new Promise((resolvePromise, reject) => {
     const req = request(
       {
@@ -94,7 +122,11 @@ export function http(
         path,
         agent: false,
         method: options.method ?? 'GET',
-        headers: { host: options.host ?? `localhost:${port}`, ...options.headers },
+        headers: {
+          host: options.host ?? `localhost:${port}`,
+          ...(token ? { 'x-berth-token': token } : {}),
+          ...options.headers,
+        },
         timeout: options.timeoutMs ?? 10_000,
       },
       (res) => {
