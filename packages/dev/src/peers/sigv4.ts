@@ -153,6 +153,14 @@ export async function verifySigV4(
   if (secretAccessKey === undefined)
     return refusal('unknown-key', `access key '${scope.accessKeyId}' is not this berth dev's`);
 
+  // A payload hash sent along must be the body's (S3 calls it XAmzContentSHA256Mismatch): the signature covers the
+  // header, not the bytes, so a body swapped under a signed request would otherwise pass.
+  const claimed = req.headers['x-amz-content-sha256'];
+  if (body && claimed !== undefined && claimed !== createHash('sha256').update(body).digest('hex'))
+    return refusal(
+      'signature',
+      'x-amz-content-sha256 is not the hash of the body (XAmzContentSHA256Mismatch)',
+    );
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = req.headers[name];

@@ -27,6 +27,8 @@ export async function signedRequest(
     readonly host?: string;
     readonly hostAfterSigning?: string;
     readonly signingDate?: Date;
+    /** Sent instead of `body` after signing `body` (a payload changed in flight). */
+    readonly sendBody?: string;
   },
 ): Promise<RawResponse> {
   const url = new URL(options.path ?? '/', endpoint);
@@ -80,7 +82,7 @@ export async function signedRequest(
       },
     );
     req.on('error', reject);
-    req.end(body);
+    req.end(options.sendBody ?? body);
   });
 }
 
