@@ -276,7 +276,12 @@ export interface ResolvedApp {
   readonly environments: readonly string[];
   /** The config's own acknowledgements that apply to this environment, in config order. */
   readonly acknowledgements: readonly ResolvedAcknowledgement[];
+  /** Raised Service Quotas of this environment's account and region (`quotas`); absent keys are AWS's defaults. */
+  readonly quotas: Readonly<Partial<Record<QuotaName, number>>>;
 }
+
+export type QuotaName =
+  'vpcs' | 'elasticIps' | 'natGatewaysPerAz' | 'loadBalancers' | 'rulesPerLoadBalancer' | 'securityGroups';
 
 export interface ResolvedAcknowledgement {
   /** Position in the config's `acknowledgements`, so an unused one can be named. */

@@ -9,9 +9,10 @@ import { acknowledgementFor, configAcknowledgementFor } from './acknowledgements
 import { runCfnLint, type CfnLintMatch } from './cfn-lint';
 import { identifierCollisions, type StackTemplateAt } from './collisions';
 import { allStacks, buildApp } from './app';
-import { BerthStack, StandbyStack } from './stack';
+import { BerthStack, CdnCertificateStack, StandbyStack } from './stack';
 import { BERTH_RULES, PermissionsProven, type Template } from './rules/index';
 import { fixFor } from './fixes';
+import { quotaExceeded, quotaPlaces, type QuotaPlace } from './quotas';
 
 export type FindingSource = 'AwsSolutions' | 'NIST.800.53.R5' | 'ControlTower' | 'cfn-lint' | 'Berth';
 
@@ -44,6 +45,13 @@ export interface CheckReport {
   readonly guard: { readonly ran: boolean; readonly reason?: string };
   /** Whether cfn-lint ran (its version), and why not. */
   readonly cfnLint: { readonly ran: boolean; readonly version?: string; readonly reason?: string };
+  /**
+   * Service Quotas the app's environments use in each account and region of the checked ones, against AWS's defaults
+   * or the config's `quotas` (one over is also a `Berth-WithinQuotas` warning).
+   */
+  readonly quotas: readonly QuotaPlace[];
+  /** Things to know before the first deploy that no template can fix (the SES sandbox of a new account). */
+  readonly notes: readonly { readonly stage: string; readonly message: string }[];
   readonly seconds: {
     readonly synth: number;
     readonly nag: number;
@@ -120,7 +128,29 @@ export function runChecks(
     }
     const cfnLintSeconds = lap();
 
-    raw.push(...sharedIdentifierFindings(templates, list, options.siblings ?? [], join(outdir, 'siblings')));
+    const others = siblingTemplates(list, options.siblings ?? [], join(outdir, 'siblings'));
+    raw.push(...sharedIdentifierFindings(templates, list, others));
+    const quotas = quotaPlaces(
+      [...templates, ...others].map((t) => ({
+        label: `${t.stack.resolved.stage}${t.stack instanceof StandbyStack ? ' standby' : t.stack instanceof CdnCertificateStack ? ' certificate' : ''}`,
+        resolved: t.stack.resolved,
+        ...(t.stack.resolved.account ? { account: t.stack.resolved.account } : {}),
+        region: t.stack.region,
+        template: t.template as Parameters<typeof quotaPlaces>[0][number]['template'],
+      })),
+      list,
+    );
+    for (const place of quotas)
+      for (const line of place.quotas.filter((q) => q.over))
+        for (const r of list.filter((c) => place.environments.some((e) => e.split(' ')[0] === c.stage)))
+          raw.push({
+            source: 'Berth',
+            rule: 'Berth-WithinQuotas',
+            stage: r.stage,
+            resource: `quotas.${line.name}`,
+            severity: 'warning',
+            message: quotaExceeded(place, line),
+          });
 
     for (const { stack, template } of templates) {
       // Berth's rules read the app's services and stores: the main stack of each environment. The standby's roles
@@ -182,6 +212,8 @@ export function runChecks(
       acknowledged: findings.filter((f) => f.acknowledged).length,
       guard,
       cfnLint,
+      quotas,
+      notes: sesSandboxNotes(list),
       seconds: { synth, nag, guard: guardSeconds, cfnLint: cfnLintSeconds, berth },
     };
   } finally {
@@ -302,6 +334,35 @@ export function lintApps(apps: readonly App[]): { cfnLint: CheckReport['cfnLint'
   return { cfnLint: { ran: true, version: run.version }, findings };
 }
 
+/** The app's other environments that share an account and region with a checked one, synthesized (not checked). */
+function siblingTemplates(
+  checked: readonly ResolvedApp[],
+  siblings: readonly ResolvedApp[],
+  outdir: string,
+): ReturnType<typeof templatesOf> {
+  const stages = new Set(checked.map((r) => r.stage));
+  const near = siblings.filter(
+    (s) => !stages.has(s.stage) && checked.some((c) => c.account === s.account && c.region === s.region),
+  );
+  return near.length ? templatesOf(buildApp(near, { outdir }), undefined) : [];
+}
+
+/**
+ * New accounts start in the SES sandbox: mail only to verified addresses, 200 a day, 1 per second. A prod
+ * environment that sends mail needs production access, which AWS grants per account and region on request.
+ */
+function sesSandboxNotes(list: readonly ResolvedApp[]): CheckReport['notes'] {
+  return list
+    .filter((r) => r.profile === 'prod' && r.mail)
+    .map((r) => ({
+      stage: r.stage,
+      message:
+        `${r.stage} sends mail through SES in ${r.account ?? "the deploying credentials' account"}/${r.region}: a new account is in the SES sandbox there ` +
+        '(only verified recipients, 200 messages a day) until AWS grants production access; request it before launch: ' +
+        'https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html',
+    }));
+}
+
 /**
  * Berth-NoSharedIdentifiers: two stacks of the app (any environments) that would create the same named resource in
  * the same account and region. Siblings sharing a place with a checked environment are synthesized for this alone.
@@ -309,14 +370,9 @@ export function lintApps(apps: readonly App[]): { cfnLint: CheckReport['cfnLint'
 function sharedIdentifierFindings(
   templates: ReturnType<typeof templatesOf>,
   checked: readonly ResolvedApp[],
-  siblings: readonly ResolvedApp[],
-  outdir: string,
+  others: ReturnType<typeof templatesOf>,
 ): Omit<Finding, 'acknowledged'>[] {
   const stages = new Set(checked.map((r) => r.stage));
-  const near = siblings.filter(
-    (s) => !stages.has(s.stage) && checked.some((c) => c.account === s.account && c.region === s.region),
-  );
-  const others = near.length ? templatesOf(buildApp(near, { outdir }), undefined) : [];
   const at = (t: (typeof templates)[number]): StackTemplateAt => ({
     stackName: t.stack.stackName,
     stage: t.stack.resolved.stage,

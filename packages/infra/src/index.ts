@@ -42,6 +42,17 @@ export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
 export { synthesize, type SynthesizedStack } from './synthesize';
 export { runChecks, lintApps, type CheckReport, type Finding } from './checks';
 export {
+  QUOTAS,
+  quotaUsage,
+  quotaPlaces,
+  formatQuotas,
+  type QuotaDefinition,
+  type QuotaLine,
+  type QuotaPlace,
+  type QuotaTemplate,
+  type QuotaUsage,
+} from './quotas';
+export {
   retainedNamedResources,
   needsImportExistingResources,
   refusedChanges,

@@ -31,7 +31,7 @@ export function register(program: Command): void {
         const siblings = resolved.environments
           .filter((e) => e !== resolved.stage)
           .map((e) => resolveStage(loaded, e));
-        const { runChecks } = await import('@berthjs/infra');
+        const { runChecks, formatQuotas } = await import('@berthjs/infra');
         const checked = runChecks(resolved, {
           skipGuard: !!opts.skipGuard,
           skipCfnLint: !!opts.skipCfnLint,
@@ -45,7 +45,15 @@ export function register(program: Command): void {
           errors: checked.errors + reads.length,
         };
         if (opts.json) console.log(JSON.stringify(report, null, 2));
-        else printReport(report, !!opts.all);
+        else {
+          printReport(report, !!opts.all);
+          // What the environments use of the account's quotas (a team adds up its apps), and notes such as SES's sandbox.
+          for (const line of [
+            ...formatQuotas(report.quotas),
+            ...report.notes.map((n) => `Note: ${n.message}`),
+          ])
+            console.log(line);
+        }
         if (report.errors > 0) {
           throw new CliError(
             `${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`,

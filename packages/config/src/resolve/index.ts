@@ -96,6 +96,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     deletionProtection: merged.deletionProtection ?? profile.deletionProtection,
     environments: Object.keys(app.environments),
     acknowledgements: resolveAcknowledgements(ctx, Object.keys(app.environments)),
+    quotas: { ...merged.quotas },
   };
   for (const rule of CROSS_RULES) rule.check(draft, ctx);
 
