@@ -149,7 +149,14 @@ export async function templatesAtRevision(
         symlinkSync(modules, target, 'dir');
       if (d === '.' || d === dirname(d)) break;
     }
-    const { resolved } = await loadStage(join(tree, rel), stage);
+    let resolved: ResolvedApp;
+    try {
+      ({ resolved } = await loadStage(join(tree, rel), stage));
+    } catch (err) {
+      // An environment this change adds: nothing of it existed at the base, so all of it is an addition.
+      if (err instanceof CliError && /no environment named/.test(err.message)) return [];
+      throw err;
+    }
     return await synthTemplates(resolved);
   } finally {
     rmSync(tree, { recursive: true, force: true });
