@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devUp, freePort, http, ROOT, startDev, type Dev } from './support/dev-session';
+import { devUp, freePort, http, ROOT, startDev, until, type Dev } from './support/dev-session';
 
 /**
  * talent under `berth dev`: its cache is the state folder's own password-protected redis-server, so nobody else on
@@ -78,5 +78,27 @@ describe("talent's cache under berth dev", () => {
     expect(Array.isArray(answer.json())).toBe(true);
     const stored = await raw([`AUTH ${password}`, `GET ${KEY}`]);
     expect(stored).toContain(answer.body);
+  });
+
+  it('is supervised: killed, it comes back on its port with its password, and the app keeps answering', async () => {
+    const pid = Number(readFileSync(join(state, 'redis', 'redis.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    // The cache is fail-open: while it is away the route answers from the database.
+    expect((await http(port, '/opportunities')).status).toBe(200);
+    const view = await until('redis to be restarted', async () => {
+      const peers = (await http(port, '/_berth/api/peers')).json() as {
+        name: string;
+        status: string;
+        restarts: number;
+        supervised: boolean;
+      }[];
+      const redis = peers.find((p) => p.name === 'redis');
+      return redis?.status === 'up' && redis.restarts === 1 ? redis : undefined;
+    });
+    expect(view.supervised).toBe(true);
+    expect(dev.output()).toMatch(/redis exited \(signal SIGKILL\); restarting in/);
+    expect(await raw(['SET k v'])).toMatch(/^-NOAUTH/);
+    expect(await raw([`AUTH ${password}`, 'PING'])).toBe('+OK\r\n+PONG\r\n+OK\r\n');
+    expect((await http(port, '/opportunities')).status).toBe(200);
   });
 });
