@@ -275,6 +275,35 @@ describe('berth deploy: migrations before new code serves', () => {
     expect(ecs.commandCalls(DeregisterTaskDefinitionCommand)).toHaveLength(0);
   }, 60_000);
 
+  it('the first deploy (no stack yet) migrates right after the stack is created, before waiting for steady state', async () => {
+    cfn
+      .on(DescribeStackResourcesCommand)
+      .rejectsOnce(new Error('Stack with id talent-prod does not exist'))
+      .resolves({
+        StackResources: [
+          {
+            ResourceType: 'AWS::ECS::Cluster',
+            PhysicalResourceId: CLUSTER,
+            LogicalResourceId: 'C',
+            ResourceStatus: 'CREATE_COMPLETE',
+            Timestamp: new Date(),
+          },
+          {
+            ResourceType: 'AWS::ECS::Service',
+            PhysicalResourceId: SERVICE,
+            LogicalResourceId: 'S',
+            ResourceStatus: 'CREATE_COMPLETE',
+            Timestamp: new Date(),
+          },
+        ],
+      });
+    const h = harness(deployed);
+    const report = await run(h);
+    expect(report).not.toBeInstanceOf(Error);
+    expect(h.runTasksBeforeStackUpdate).toEqual([0]);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  }, 60_000);
+
   it('a failed migration stops the deploy with nothing shifted: no stack update, no service update', async () => {
     ecs.on(DescribeTasksCommand).resolves({
       tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 3 }] }],
@@ -287,6 +316,32 @@ describe('berth deploy: migrations before new code serves', () => {
     expect(h.deployments).toHaveLength(0);
     expect(cfn.commandCalls(UpdateStackCommand)).toHaveLength(0);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('berth diff --env (against the deployed stacks, SDK mocked)', () => {
+  const config = join(import.meta.dirname, '../../../examples/talent/berth.config.ts');
+  const diff = async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: unknown) => void out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const code = await main(['node', 'berth', 'diff', '--env', 'prod', '--config', config, '--json']);
+    vi.restoreAllMocks();
+    return { code, report: JSON.parse(out.join('\n')) as { changes: number; against: string } };
+  };
+
+  it('the deployed template is the synthesized one: exit 0; a stack not deployed yet: all additions, exit 3', async () => {
+    const same = await diff();
+    expect(same.code).toBe(0);
+    expect(same.report).toMatchObject({ changes: 0, against: 'deployed (us-east-1)' });
+    expect(cfn.commandCalls(GetTemplateCommand)[0]!.args[0].input).toEqual({
+      StackName: 'talent-prod',
+      TemplateStage: 'Original',
+    });
+    cfn.on(GetTemplateCommand).rejects(new Error('Stack with id talent-prod does not exist'));
+    const fresh = await diff();
+    expect(fresh.code).toBe(3);
+    expect(fresh.report.changes).toBeGreaterThan(50);
   }, 60_000);
 });
 
