@@ -45,6 +45,48 @@ describe('berth dev: live to config and code edits', () => {
     expect(dev.output()).toMatch(/api: touch\.js changed, reloading/);
   });
 
+  it('fails no request during three reloads in a row: continuous GETs and POSTs all succeed', async () => {
+    const reloads = () => dev.output().match(/touch\.js changed, reloading/g)?.length ?? 0;
+    const before = reloads();
+    const pids = new Set<number>();
+    const results: { status: number; sent?: number; bytes?: number }[] = [];
+    let running = true;
+    let n = 0;
+    const worker = async () => {
+      while (running) {
+        const body = n++ % 2 ? `post-${n};`.repeat(100) : undefined;
+        const r = await http(port, body ? '/upload' : '/env', {
+          host: `api.localhost:${port}`,
+          ...(body ? { method: 'POST', body } : {}),
+        }).catch(() => undefined);
+        const json = r?.status === 200 ? (r.json() as { bytes?: number; pid?: number }) : {};
+        if (json.pid) pids.add(json.pid);
+        results.push({ status: r?.status ?? 0, ...(body ? { sent: body.length, bytes: json.bytes } : {}) });
+      }
+    };
+    const workers = Array.from({ length: 6 }, worker);
+    for (let reload = 1; reload <= 3; reload++) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = new Date(Date.now() + reload * 1000);
+      utimesSync(join(app, 'watched/touch.js'), now, now);
+      await until(`reload ${reload}`, () => reloads() >= before + reload, 10_000);
+      await until(
+        `the api healthy after reload ${reload}`,
+        async () => (await api('/health')).status === 200,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    running = false;
+    await Promise.all(workers);
+    const failed = results.filter((r) => r.status !== 200);
+    expect(failed, `${failed.length} of ${results.length}: ${JSON.stringify(failed.slice(0, 5))}`).toEqual(
+      [],
+    );
+    // Every POST's body reached the service whole.
+    expect(results.filter((r) => r.sent !== undefined && r.bytes !== r.sent)).toEqual([]);
+    expect(pids.size).toBe(4);
+  });
+
   it('creates a bucket added to the config within seconds, and restarts the service with its env', async () => {
     const file = join(app, 'berth.config.ts');
     const t0 = Date.now();

@@ -8,12 +8,13 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import type { Socket } from 'node:net';
 import { handleConsole, type ConsoleState } from '../console/console';
 import { checkHost } from '../console/guard';
 import { rateLimitedResponse, type Route } from '@berthjs/config';
 import type { RateLimiter } from './rate-limit';
 import { routeRequest } from './routing';
-import type { ServiceProcess } from '../session/service';
+import type { ServiceLease, ServiceProcess } from '../session/service';
 
 /** Hop-by-hop headers: they describe one connection, never forwarded (RFC 9110 §7.6.1). */
 const HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
@@ -175,21 +176,60 @@ export function proxy(req: IncomingMessage, res: ServerResponse, target: RouterT
     }
     let received = 0;
     let piped = false;
+    /** The service answered before it had the whole body: the rest is read from the client and dropped. */
+    let early = false;
+    let answer: IncomingMessage | undefined;
+    // Counted against the process it goes to, so a reload stops that process only once this exchange is over.
+    const lease = leaseOf(service);
     const out = request(
-      { host: '127.0.0.1', port: service.spec.port, method: req.method, path: req.url, headers, agent },
+      {
+        host: '127.0.0.1',
+        port: service.spec.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: lease.agent,
+      },
       (response) => {
+        answer = response;
         const copy: Record<string, string | string[] | undefined> = { ...response.headers };
         for (const h of HOP) delete copy[h];
-        res.writeHead(response.statusCode ?? 502, response.statusMessage, copy);
-        response.pipe(res);
+        response.once('close', () => {
+          if (!response.complete) res.destroy();
+        });
+        if (!piped || req.complete) {
+          res.writeHead(response.statusCode ?? 502, response.statusMessage, copy);
+          return void response.pipe(res);
+        }
+        // A 413 (or 401, 400…) before the upload is read: stop sending it, relay the service's own answer at once,
+        // and read the rest of the client's body before closing, so its kernel does not see a reset (and report
+        // EPIPE) before it reads the answer.
+        early = true;
+        req.unpipe(out);
+        req.resume();
+        res.writeHead(response.statusCode ?? 502, response.statusMessage, { ...copy, connection: 'close' });
+        response.pipe(res, { end: false });
+        let pending = 2;
+        const settle = () => {
+          if (--pending === 0) res.end();
+        };
+        response.once('end', () => {
+          out.destroy();
+          settle();
+        });
+        if (req.complete) settle();
+        else req.once('end', settle);
       },
     );
     upstream = out;
+    out.once('close', lease.release);
     out.on('error', (err: NodeJS.ErrnoException) => {
       if (finished) return;
+      // The service answered and closed while the body was still coming (EPIPE, ECONNRESET): its answer stands.
+      if (answer) return void (answer.complete || early ? undefined : res.destroy(err));
       if (res.headersSent) return void res.destroy(err);
       // Safe to send again: a refused connect consumed none of the body; a kept-alive socket the service closed
-      // as it stopped (a reload) reset a request without a body.
+      // as it stopped reset a request without a body.
       const retryable =
         (err.code === 'ECONNREFUSED' && !piped) ||
         (!hasBody && out.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
@@ -202,10 +242,15 @@ export function proxy(req: IncomingMessage, res: ServerResponse, target: RouterT
     if (!hasBody) return void out.end();
     // The body flows only once the socket is connected, so a refused connect has consumed none of it.
     out.once('socket', (socket) => {
+      readBeforeWriteError(socket, () => answer !== undefined);
       const pipe = () => {
         piped = true;
         req.on('data', (chunk: Buffer) => {
           received += chunk.length;
+          if (early) {
+            if (received > DRAIN_CAP_BYTES) req.socket.destroy();
+            return;
+          }
           if (received > maxBodyBytes && !finished) {
             finished = true;
             req.unpipe(out);
@@ -223,6 +268,45 @@ export function proxy(req: IncomingMessage, res: ServerResponse, target: RouterT
   attempt().catch((err: Error) => {
     if (!res.headersSent) down(res, target, name, err.message);
   });
+}
+
+/** Per upstream socket: whether the request it now carries has its answer. */
+const answered = new WeakMap<Socket, () => boolean>();
+
+/**
+ * A service that answers before it has read the whole body and closes (a 413 on an upload) makes the router's next
+ * body write fail (EPIPE, ECONNRESET). Node then marks the socket errored and drops what it reads from then on,
+ * the answer included, already in the kernel's buffer: the client would get a 502. So a failed body write is
+ * reported to the socket only after a moment, and only if no answer has come by then (the service crashed
+ * mid-upload); an answer that came is relayed, and the write is abandoned with the socket.
+ */
+function readBeforeWriteError(socket: Socket, hasAnswer: () => boolean): void {
+  const first = !answered.has(socket);
+  answered.set(socket, hasAnswer);
+  if (!first) return;
+  const hasAnswered = () => answered.get(socket)?.() === true;
+  const held =
+    (done: (err?: Error | null) => void) =>
+    (err?: Error | null): void => {
+      if (!err) return done();
+      // The connection is gone either way; its read side still delivers what the service sent, then closes it.
+      if (hasAnswered()) return;
+      const timer = setTimeout(() => {
+        if (!hasAnswered()) done(err);
+      }, WRITE_ERROR_HOLD_MS);
+      socket.once('close', () => clearTimeout(timer));
+    };
+  const write = socket._write.bind(socket);
+  socket._write = (chunk, encoding, done) => write(chunk, encoding, held(done));
+  const writev = socket._writev?.bind(socket);
+  if (writev) socket._writev = (chunks, done) => writev(chunks, held(done));
+}
+/** Ample for bytes already in the kernel's buffer to be read (the next turn of the event loop reads them). */
+const WRITE_ERROR_HOLD_MS = 250;
+
+/** The agent a request to `service` goes through and its release; a stand-in without processes shares one. */
+function leaseOf(service: ServiceProcess): ServiceLease {
+  return typeof service.lease === 'function' ? service.lease() : { agent, release: () => undefined };
 }
 
 /** Beyond this many discarded bytes a client that ignores the 413 is cut off. */

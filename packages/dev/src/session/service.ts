@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { get } from 'node:http';
+import { Agent, get } from 'node:http';
 import { hasExited, spawnGroup, stopGroup } from './group';
 import { lineSplitter, Ring } from '../terminal/logs';
 import { seconds, type Terminal } from '../terminal/terminal';
@@ -22,6 +22,63 @@ export interface ServiceSpec {
   /** Show the access lines of berth dev's own health checks (hidden by default). @default false */
   readonly healthLogs?: boolean;
 }
+
+/** How the router reaches the current process: its own connection pool, and a release when the exchange is over. */
+export interface ServiceLease {
+  readonly agent: Agent;
+  /** Called once the request and its answer are done (or failed); more calls do nothing. */
+  readonly release: () => void;
+}
+
+/** The router's way to one process: a pool of its own (never reused for the next one) and the exchanges in flight. */
+class Instance {
+  readonly agent = new Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 64,
+    keepAliveMsecs: 10_000,
+  });
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+
+  lease(): ServiceLease {
+    this.inFlight += 1;
+    let released = false;
+    return {
+      agent: this.agent,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inFlight -= 1;
+        if (this.inFlight === 0) for (const r of this.idle.splice(0)) r();
+      },
+    };
+  }
+
+  /** Ends a drain in progress now. */
+  cutShort(): void {
+    for (const r of this.idle.splice(0)) r();
+  }
+
+  /** Resolves once no exchange is in flight (or after `timeoutMs`), then closes the pool's sockets. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.idle = this.idle.filter((r) => r !== done);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        this.idle.push(done);
+      });
+    }
+    this.agent.destroy();
+  }
+}
+
+/** The longest a reload waits for the requests the old process is answering before it stops it. */
+const RELOAD_DRAIN_MS = 10_000;
 
 /** What the console and /_berth/api/services show. */
 export interface ServiceView {
@@ -80,6 +137,10 @@ export class ServiceProcess {
   private reloadTimer: NodeJS.Timeout | undefined;
   private watchers: FSWatcher[] = [];
   private healthyWaiters: ((healthy: boolean) => void)[] = [];
+  /** The process the router sends requests to. */
+  private instance = new Instance();
+  /** The previous process's, while a reload waits for its requests. */
+  private draining: Instance | undefined;
   private reloading: Promise<void> | undefined;
   /** When each recent health check was sent: each one may account for one access line, which is then hidden. */
   private probesSent: number[] = [];
@@ -102,13 +163,26 @@ export class ServiceProcess {
   waitHealthy(timeoutMs: number): Promise<boolean> {
     if (this.status === 'healthy') return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      timer.unref();
-      this.healthyWaiters.push((healthy) => {
+      const waiter = (healthy: boolean) => {
         clearTimeout(timer);
         resolve(healthy);
-      });
+      };
+      // A request that gives up waiting takes its waiter with it (a service that never comes up would keep them all).
+      const timer = setTimeout(() => {
+        this.healthyWaiters = this.healthyWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.healthyWaiters.push(waiter);
     });
+  }
+
+  /**
+   * For the router, when it sends a request: the current process's connection pool, counted until `release`, so a
+   * reload stops that process only after its requests are answered.
+   */
+  lease(): ServiceLease {
+    return this.instance.lease();
   }
 
   view(): ServiceView {
@@ -137,15 +211,19 @@ export class ServiceProcess {
     clearTimeout(this.restartTimer);
     clearTimeout(this.healthTimer);
     clearTimeout(this.reloadTimer);
+    // A stop does not wait for a reload's drain: the process's own SIGTERM handling finishes its requests.
+    this.draining?.cutShort();
     if (this.reloading) await this.reloading;
     if (this.child) await stopGroup(this.child, this.spec.stopTimeout);
+    this.instance.agent.destroy();
     this.status = 'down';
   }
 
   /**
    * Stops and starts the process (source or config change), without counting a restart. From the first moment the
-   * status is `starting`, so the router holds new requests until the new process is healthy instead of sending them
-   * to one that is draining.
+   * status is `starting`, so the router holds new requests until the new process is healthy. The requests the old
+   * process already has are answered first (up to 10 s): only then is it sent SIGTERM, and its pooled connections
+   * are closed, so no request meets a process that is shutting down (Fastify's 503 while closing, a reset).
    */
   reload(reason: string, spec?: ServiceSpec): Promise<void> {
     if (this.stopping) return Promise.resolve();
@@ -155,7 +233,13 @@ export class ServiceProcess {
       this.status = 'starting';
       clearTimeout(this.restartTimer);
       const child = this.child;
+      // No health check of the old process while it drains: it must not count as the new one being healthy.
       this.child = undefined;
+      const old = this.instance;
+      this.instance = new Instance();
+      this.draining = old;
+      await old.drain(RELOAD_DRAIN_MS);
+      this.draining = undefined;
       if (child) await stopGroup(child, this.spec.stopTimeout);
       if (!this.stopping) this.spawn();
     })().finally(() => (this.reloading = undefined));
@@ -196,6 +280,9 @@ export class ServiceProcess {
   private onExit(child: ChildProcess | undefined, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.stopping || (child && this.child !== child)) return; // a stop or a reload, not a crash
     this.child = undefined;
+    // The dead process's pooled connections are not offered to the next one.
+    this.instance.agent.destroy();
+    this.instance = new Instance();
     const lived = Date.now() - this.spawnedAt;
     if (lived >= STABLE_MS) this.crashes = 0;
     const delay = Math.min(BACKOFF_FIRST_MS * 2 ** this.crashes, BACKOFF_MAX_MS);

@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, proxy, routerServer, type RouterTarget } from '../src/router/router';
+import { ServiceProcess } from '../src/session/service';
+import { Terminal } from '../src/terminal/terminal';
+import { freePort } from './support/dev-session';
+
+// GIVEN a service behind the router that is reloaded three times WHEN requests (GETs, and POSTs with a body) keep
+// coming the whole time THEN none fails, and no POST reaches the service twice. The services stop the way real ones
+// do: one exits at once on SIGTERM; one stops like Fastify's close() (a request arriving on a kept-alive connection
+// after SIGTERM gets 503, idle connections are closed, in-flight ones finish).
+
+const SERVER = `
+const { createServer } = require('node:http');
+const { appendFileSync } = require('node:fs');
+let closing = false;
+const server = createServer((req, res) => {
+  if (req.url === '/health') return res.end('ok');
+  if (closing) return res.writeHead(503, { connection: 'close' }).end('closing');
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    if (req.method === 'POST') appendFileSync(process.env.POSTS, body + '\\n');
+    // Slow enough that a reload always finds requests in flight.
+    setTimeout(() => res.end(JSON.stringify({ pid: process.pid })), 20);
+  });
+});
+server.keepAliveTimeout = 65000;
+server.listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => {
+  if (process.env.STOP === 'abrupt') process.exit(0);
+  closing = true;
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+});
+`;
+
+const listen = (s: Server) =>
+  new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function setUp(stop: 'abrupt' | 'fastify') {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-reload-'));
+  const posts = join(dir, 'posts.txt');
+  writeFileSync(join(dir, 'server.cjs'), SERVER);
+  writeFileSync(posts, '');
+  const port = await freePort();
+  const quiet = new Terminal({ write: () => true, isTTY: false } as unknown as NodeJS.WriteStream);
+  const api = new ServiceProcess(
+    {
+      name: 'api',
+      command: [process.execPath, 'server.cjs'],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), POSTS: posts, STOP: stop },
+      port,
+      healthPath: '/health',
+      stopTimeout: 5,
+      watch: [],
+    },
+    quiet,
+    `http://127.0.0.1:${port}`,
+  );
+  api.start();
+  cleanup.push(() => api.stop());
+  expect(await api.waitHealthy(10_000)).toBe(true);
+  const target: RouterTarget = {
+    rules: [],
+    defaultService: 'api',
+    services: new Map([['api', api]]),
+    port: 0,
+    limits: DEFAULT_LIMITS,
+  };
+  const router = routerServer((req, res) => proxy(req, res, target), DEFAULT_LIMITS);
+  const routerPort = await listen(router);
+  cleanup.push(async () => {
+    router.closeAllConnections();
+    await new Promise((r) => router.close(r));
+  });
+  return { api, routerPort, posts };
+}
+
+/** One request through the router on a kept-alive client connection; resolves to its status (0: a network error). */
+function send(port: number, agent: Agent, method: 'GET' | 'POST', body?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: '/work',
+        agent,
+        headers: body ? { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+describe('a reload fails no request', () => {
+  for (const stop of ['abrupt', 'fastify'] as const) {
+    it(`continuous GETs and POSTs during three reloads (a service that stops ${stop === 'abrupt' ? 'at once' : 'like Fastify'}): no failure, no POST twice`, async () => {
+      const { api, routerPort, posts } = await setUp(stop);
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      cleanup.push(async () => agent.destroy());
+      const results: { method: string; status: number }[] = [];
+      const sent: string[] = [];
+      let running = true;
+      let n = 0;
+      const worker = async () => {
+        while (running) {
+          const i = n++;
+          if (i % 2) {
+            const id = `post-${i}`;
+            sent.push(id);
+            results.push({ method: 'POST', status: await send(routerPort, agent, 'POST', id) });
+          } else results.push({ method: 'GET', status: await send(routerPort, agent, 'GET') });
+        }
+      };
+      const workers = Array.from({ length: 8 }, worker);
+      const pids = new Set<number | undefined>([api.pid()]);
+      for (let r = 0; r < 3; r++) {
+        await new Promise((res) => setTimeout(res, 300));
+        await api.reload('test reload');
+        expect(await api.waitHealthy(10_000)).toBe(true);
+        pids.add(api.pid());
+      }
+      await new Promise((res) => setTimeout(res, 300));
+      running = false;
+      await Promise.all(workers);
+
+      expect(pids.size).toBe(4); // three reloads, four processes
+      expect(results.length).toBeGreaterThan(100);
+      const failed = results.filter((x) => x.status !== 200);
+      expect(
+        failed,
+        `${failed.length} of ${results.length} failed: ${JSON.stringify(failed.slice(0, 5))}`,
+      ).toEqual([]);
+      const received = readFileSync(posts, 'utf8').split('\n').filter(Boolean);
+      expect(received.length).toBe(sent.length);
+      expect(new Set(received).size).toBe(received.length);
+    });
+  }
+});
