@@ -154,3 +154,26 @@ describe('a reload fails no request', () => {
     });
   }
 });
+
+describe('requests held for a service that never comes up', () => {
+  it('a wait that times out leaves nothing behind (1000 held requests, no waiter kept)', async () => {
+    const quiet = new Terminal({ write: () => true, isTTY: false } as unknown as NodeJS.WriteStream);
+    const api = new ServiceProcess(
+      {
+        name: 'api',
+        command: ['true'],
+        cwd: tmpdir(),
+        env: {},
+        port: 1,
+        healthPath: '/',
+        stopTimeout: 2,
+        watch: [],
+      },
+      quiet,
+      'http://127.0.0.1:1',
+    );
+    const waits = await Promise.all(Array.from({ length: 1000 }, () => api.waitHealthy(5)));
+    expect(waits.every((w) => w === false)).toBe(true);
+    expect((api as unknown as { healthyWaiters: unknown[] }).healthyWaiters).toHaveLength(0);
+  });
+});
