@@ -134,8 +134,18 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('berth dev console (talent, Ch
   });
 
   it('shows the api healthy, runs a job on demand, shows the mail of an application walked to accepted, and a bounce marked there suppresses the next mail', async () => {
-    // GIVEN the console
-    await page.goto(`http://localhost:${port}/_berth`);
+    // GIVEN the console, signed in with the one-time URL berth dev printed in its summary
+    const login = new RegExp(
+      `console +(http://localhost:${port}/_berth/login\\?token=[\\w-]+)  \\(one-time sign-in`,
+    ).exec(output)?.[1];
+    expect(login, output).toBeDefined();
+    const landed = await page.goto(login!);
+    expect(landed?.status()).toBe(200);
+    expect(page.url()).toBe(`http://localhost:${port}/_berth`);
+    // The session cookie is HttpOnly: the page's own scripts cannot read it.
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie),
+    ).not.toContain('berth_console');
     await expect
       .poll(() => page.textContent('[data-testid=service-status-api]'), { timeout: 30_000 })
       .toBe('healthy');
@@ -249,5 +259,40 @@ describe.skipIf(!HAS_CHROMIUM && !process.env.CI)('berth dev console (talent, Ch
       .poll(() => /mail: skipped, recipient is suppressed/.test(output), { timeout: 15_000 })
       .toBe(true);
     expect(await page.locator('[data-testid=mail-item]').count()).toBe(before);
+  });
+
+  it('a browser that is not signed in sees no data, and the used sign-in URL does not sign it in', async () => {
+    // Another browser profile (another local account's, or before signing in): no cookie.
+    const stranger = await browser.newContext();
+    try {
+      const other = await stranger.newPage();
+      const res = await other.goto(`http://localhost:${port}/_berth`);
+      expect(res?.status()).toBe(401);
+      expect(await other.textContent('[data-testid=sign-in]')).toMatch(/not signed in/);
+      const html = await other.content();
+      expect(html).not.toContain('talent');
+      expect(html).not.toContain(state);
+      const dev = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { token: string };
+      expect(html).not.toContain(dev.token);
+      // The URL the first test spent is refused here: it worked once.
+      const spent = new RegExp(`console +(http://localhost:${port}/_berth/login\\?token=[\\w-]+)`).exec(
+        output,
+      )![1]!;
+      expect((await other.goto(spent))?.status()).toBe(401);
+      expect(await other.textContent('[data-testid=sign-in]')).toMatch(/works once/);
+      const api = await other.evaluate(async () => (await fetch('/_berth/api/services')).status);
+      expect(api).toBe(401);
+      // The next URL, printed in the terminal after the first sign-in, signs this browser in.
+      const next = new RegExp(
+        `next one-time URL is (http://localhost:${port}/_berth/login\\?token=[\\w-]+)`,
+      ).exec(output)?.[1];
+      expect(next, output).toBeDefined();
+      await other.goto(next!);
+      await expect
+        .poll(() => other.textContent('[data-testid=service-status-api]'), { timeout: 30_000 })
+        .toBe('healthy');
+    } finally {
+      await stranger.close();
+    }
   });
 });
