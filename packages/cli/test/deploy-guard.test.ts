@@ -238,6 +238,28 @@ describe('berth deploy: the guard (diff against the deployed stack first)', () =
     expect(yes.deployments).toHaveLength(1);
   }, 60_000);
 
+  it("a stack whose template the role may not read is left out, said, and left to the toolkit's check", async () => {
+    const standby = {
+      stackName: 'talent-prod-standby',
+      region: 'us-west-2',
+      template: deployed[0]!.template,
+    };
+    cfn
+      .on(GetTemplateCommand, { StackName: 'talent-prod-standby' })
+      .rejects(
+        Object.assign(new Error('not authorized to perform: cloudformation:GetTemplate'), {
+          name: 'AccessDenied',
+        }),
+      );
+    const h = harness([...deployed, standby]);
+    const report = await run(h, { skipMigrations: true });
+    expect(report).not.toBeInstanceOf(Error);
+    expect(h.lines.join('\n')).toMatch(
+      /talent-prod-standby \(us-west-2\): these credentials may not read its deployed template/,
+    );
+    expect(h.deployments).toHaveLength(1);
+  }, 60_000);
+
   it('a code-only deploy (templates unchanged) needs no approval', async () => {
     const h = harness(deployed);
     const report = await run(h, { skipMigrations: true });

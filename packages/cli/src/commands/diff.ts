@@ -44,7 +44,7 @@ export function register(
         await import('../ops/templates');
       const { resolved } = await loadStage(opts.config, opts.env);
       const only = { app: resolved.app, stage: resolved.stage };
-      const head = opts.head ? readAssembly(opts.head, only) : await synthTemplates(resolved);
+      let head = opts.head ? readAssembly(opts.head, only) : await synthTemplates(resolved);
       let base;
       let against: string;
       if (opts.base && isAssembly(opts.base)) {
@@ -58,7 +58,10 @@ export function register(
         const region = opts.region ?? resolved.region;
         const { callerIdentity } = await import('../ops/aws');
         await callerIdentity(rt.clients(region));
-        base = await deployedTemplates(rt.clients, head, region);
+        const deployed = await deployedTemplates(rt.clients, head, region);
+        for (const u of deployed.unreadable)
+          console.error(`berth: ${u}: not compared, these credentials may not read its deployed template`);
+        [base, head] = [deployed.templates, deployed.head];
         against = `deployed (${region})`;
       }
       const report = diffStacks(base, head);

@@ -83,8 +83,12 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   rt.progress(`${resolved.app} · ${resolved.stage} → ${account} ${region}, image tag ${tag}`);
 
   // What the templates change, before anything is built or changed: refused here, nothing happened.
-  const head = await deps.synth(resolved, tag);
-  const diff = diffStacks(await deployedTemplates(rt.clients, head, region), head);
+  const deployed = await deployedTemplates(rt.clients, await deps.synth(resolved, tag), region);
+  for (const u of deployed.unreadable)
+    rt.progress(
+      `  ${u}: these credentials may not read its deployed template (cloudformation:GetTemplate); only the CDK toolkit's change-set check guards it`,
+    );
+  const diff = diffStacks(deployed.templates, deployed.head);
   await guard(
     diff,
     `${resolved.app} · ${resolved.stage} vs deployed (${region})`,

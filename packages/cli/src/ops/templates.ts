@@ -76,14 +76,17 @@ export async function synthTemplates(resolved: ResolvedApp, imageTag = 'latest')
 
 /**
  * The templates CloudFormation holds now for these stacks (GetTemplate, as deployed: `Original`), each in its own
- * region. A stack that does not exist yet is an empty template: everything in it is an addition.
+ * region. A stack that does not exist yet is an empty template: everything in it is an addition. A stack whose
+ * template these credentials may not read (the deployer role reads its app stack's only) is left out of both sides
+ * and listed in `unreadable`.
  */
 export async function deployedTemplates(
   clients: (region: string) => AwsClients,
   stacks: readonly StackTemplate[],
   defaultRegion: string,
-): Promise<StackTemplate[]> {
-  const out: StackTemplate[] = [];
+): Promise<{ templates: StackTemplate[]; head: StackTemplate[]; unreadable: string[] }> {
+  const templates: StackTemplate[] = [];
+  const unreadable: string[] = [];
   for (const s of stacks) {
     const region = s.region ?? defaultRegion;
     let body: string | undefined;
@@ -93,7 +96,12 @@ export async function deployedTemplates(
       );
       body = res?.TemplateBody;
     } catch (err) {
-      if (!/does not exist/.test((err as Error).message ?? '')) throw err;
+      const e = err as Error;
+      if (/AccessDenied|not authorized/i.test(`${e.name} ${e.message}`)) {
+        unreadable.push(`${s.stackName} (${region})`);
+        continue;
+      }
+      if (!/does not exist/.test(e.message ?? '')) throw err;
     }
     if (!body) continue;
     let template: Record<string, unknown>;
@@ -105,9 +113,10 @@ export async function deployedTemplates(
         EXIT.failed,
       );
     }
-    out.push({ stackName: s.stackName, region, template });
+    templates.push({ stackName: s.stackName, region, template });
   }
-  return out;
+  const left = new Set(unreadable.map((u) => u.split(' ')[0]));
+  return { templates, head: stacks.filter((s) => !left.has(s.stackName)), unreadable };
 }
 
 /**
