@@ -26,6 +26,8 @@ export const OUTPUT_KEYS = Object.freeze({
   cachePort: 'CachePort',
   cacheTls: 'CacheTls',
   cacheAuthSecretArn: 'CacheAuthSecretArn',
+  /** The customer managed policy with what `berth status | logs | exec | tunnel` call. */
+  operatorPolicyArn: 'OperatorPolicyArn',
 });
 
 /** A deployed stack's outputs as a map (`DescribeStacks` → Outputs), key → value. */

@@ -70,6 +70,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "ECS Exec (services.<name>.exec): the four ssmmessages calls its agent makes (Create/Open Control/Data Channel) have no resource-level permissions; the task role's other statements name the service's own secret, buckets and mail identity.",
   },
   {
+    rule: /^AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:(ecs|ssm):[^\]]*\/\*)\]$/,
+    resource: /^Operator\/Policy\//,
+    reason:
+      "The operator policy (berth status, logs, exec, tunnel): ecs:ListTasks (conditioned on this cluster), ecs:DescribeTaskDefinition and cloudwatch:DescribeAlarms have no resource-level permissions; task ARNs exist only once ECS starts a task, so this cluster's tasks are named by wildcard; an SSM session's id is generated when it starts.",
+  },
+  {
     rule: /^AwsSolutions-IAM5\[Resource::<Bucket[A-Za-z0-9]+\.Arn>\/\*\]$/,
     resource: /^Service[A-Za-z0-9]+\/TaskRole\/DefaultPolicy\//,
     reason:

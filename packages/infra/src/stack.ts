@@ -28,6 +28,8 @@ import { Mail } from './constructs/mail';
 import { Network } from './constructs/network';
 import { Observability } from './constructs/observability';
 import { RunbookOutputs } from './constructs/outputs';
+import { OperatorPolicy } from './constructs/operator';
+import { operatorPolicyName } from './iam/operator-calls';
 import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
 import { Registry } from './constructs/registry';
 import { Service } from './constructs/service';
@@ -251,6 +253,15 @@ export class BerthStack extends Stack {
       cluster: this.cluster,
       services,
       ...(this.jobs ? { jobs: this.jobs } : {}),
+      ...(this.bastion ? { bastion: this.bastion } : {}),
+      ...(this.database ? { database: this.database } : {}),
+      ...(this.cache ? { cache: this.cache } : {}),
+    });
+
+    new OperatorPolicy(this, 'Operator', {
+      name: operatorPolicyName(r),
+      cluster: this.cluster,
+      services: Object.values(services),
       ...(this.bastion ? { bastion: this.bastion } : {}),
       ...(this.database ? { database: this.database } : {}),
       ...(this.cache ? { cache: this.cache } : {}),

@@ -20,7 +20,7 @@ export interface Call {
 
 /** A role and the calls whoever holds it makes. */
 export interface Holder {
-  readonly kind: 'task' | 'execution' | 'scheduler' | 'deployer';
+  readonly kind: 'task' | 'execution' | 'scheduler' | 'deployer' | 'operator';
   /** Logical ID of the AWS::IAM::Role. */
   readonly role: string;
   /** `task role of api`, `scheduler`, `deployer`. */

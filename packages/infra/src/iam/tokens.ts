@@ -237,6 +237,8 @@ const SHAPES: Readonly<Record<string, Shape>> = {
       RepositoryUri: (c) => `${c.account}.dkr.ecr.${c.region}.amazonaws.com/${c.name('RepositoryName')}`,
     },
   },
+  // Ref of an instance is its id, `i-` and 17 hex digits.
+  'AWS::EC2::Instance': { ref: (c) => `i-${c.id.toLowerCase()}` },
   'AWS::SES::ConfigurationSet': { ref: (c) => c.name('Name') },
   'AWS::SES::EmailIdentity': { ref: (c) => c.name('EmailIdentity') },
   'AWS::KMS::Key': {

@@ -1,6 +1,7 @@
 import { isAllowed } from '../iam/evaluate';
 import { deployerHolder } from '../iam/deployer-calls';
 import { holdersOf, type Holder } from '../iam/holders';
+import { operatorHolder, operatorPolicies } from '../iam/operator-calls';
 import { rolePolicies } from '../iam/policies';
 import { TokenResolver } from '../iam/tokens';
 import { deployerRoleName, mailEventsQueueName, needsCdnCertificateStack } from '../stack';
@@ -33,6 +34,8 @@ export function holdersOfTemplate(input: RuleInput): { holders: Holder[]; tokens
     ],
   });
   if (deployer) holders.push(deployer);
+  const operator = operatorHolder({ template, resolved: { ...resolved, region }, tokens });
+  if (operator) holders.push(operator);
   return { holders, tokens };
 }
 
@@ -49,7 +52,10 @@ export const PermissionsProven: BerthRule = {
     const out: RuleViolation[] = [];
     const { holders, tokens } = holdersOfTemplate(input);
     for (const holder of holders) {
-      const policies = rolePolicies(input.template, holder.role, tokens);
+      const policies =
+        holder.kind === 'operator'
+          ? operatorPolicies(input.template, holder.role, tokens)
+          : rolePolicies(input.template, holder.role, tokens);
       for (const call of holder.calls) {
         const decision = isAllowed(policies, call.action, call.resource, call.context ?? {});
         if (!decision.allowed)
