@@ -6,7 +6,7 @@
  * Run: node --conditions=berth-source --import tsx bench/dev-start.ts [runs]   (not a test: it prints numbers)
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,14 @@ function health(port: number): Promise<number> {
   });
 }
 
+function consoleToken(): string {
+  try {
+    return (JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as { token: string }).token;
+  } catch {
+    return '';
+  }
+}
+
 function services(port: number): Promise<{ name: string; status: string; pid: number | null }[]> {
   return new Promise((r) => {
     const req = request(
@@ -48,7 +56,8 @@ function services(port: number): Promise<{ name: string; status: string; pid: nu
         host: '127.0.0.1',
         port,
         path: '/_berth/api/services',
-        headers: { host: `localhost:${port}` },
+        // The console answers its owner only: the script token from dev.json, as `berth dev rotate` sends it.
+        headers: { host: `localhost:${port}`, 'x-berth-token': consoleToken() },
         timeout: 1000,
       },
       (res) => {
