@@ -128,6 +128,29 @@ describe('berth rollback', () => {
     expect(lines.join('\n')).toMatch(/talent-prod-api:12 .* → talent-prod-api:11/);
   });
 
+  it('skips a revision berth deploy registered only to run migrations (labelled berth.purpose=migrate)', async () => {
+    // GIVEN :11 was registered by a deploy to run the migrations with the new image before the stack update
+    ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({
+      taskDefinition: {
+        containerDefinitions: [
+          {
+            name: 'api',
+            image: `repo/talent/api:${/:1[12]$/.test(input.taskDefinition) ? 'new' : 'old'}`,
+            ...(input.taskDefinition.endsWith(':11') ? { dockerLabels: { 'berth.purpose': 'migrate' } } : {}),
+          },
+        ],
+      },
+    }));
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(service(12, [{ rev: 12, state: 'COMPLETED' }]))
+      .resolves(service(9, [{ rev: 9, state: 'COMPLETED' }]));
+    // WHEN / THEN it goes back to :9, the revision the service ran before
+    const report = await rollback({ resolved }, rt);
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]!.args[0].input.taskDefinition).toBe(td(9));
+    expect(report.to.images).toEqual(['repo/talent/api:old']);
+  });
+
   it('--to picks a given ACTIVE revision and refuses one that is not', async () => {
     ecs
       .on(DescribeServicesCommand)

@@ -1,7 +1,7 @@
 import {
-  DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
+  type ContainerDefinition,
   type RegisterTaskDefinitionCommandInput,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
@@ -51,12 +51,10 @@ export async function migrateFirst(
   }
   const input = withImageTag(described, resolved, imageTag);
   let taskDefinition = described.taskDefinitionArn;
-  let registered = false;
   if (input) {
     const res = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
     taskDefinition = res.taskDefinition?.taskDefinitionArn ?? '';
     if (!taskDefinition) throw new CliError(`RegisterTaskDefinition for ${input.family} failed`, EXIT.failed);
-    registered = true;
   }
   rt.progress(
     `migrating with the new image before any service gets it: ${taskDefinition.split('/').pop()} (${command.join(' ')})`,
@@ -91,11 +89,14 @@ export async function migrateFirst(
       );
     }
     throw err;
-  } finally {
-    // Out of a service's family, the revision stays (harmless). In a service's family it would be the newest
-    // older revision `berth rollback` picks: retire it, where the role may.
-    if (registered && !job) await retire(clients, taskDefinition, rt);
   }
+}
+
+/** The container label on a revision `berth deploy` registered to run migrations with (a harmless Docker label). */
+export const MIGRATION_LABEL = 'berth.purpose';
+
+export function isMigrationRevision(containers: readonly ContainerDefinition[]): boolean {
+  return containers.some((c) => c.dockerLabels?.[MIGRATION_LABEL] === 'migrate');
 }
 
 /** The register input for `described` with every Berth-built image moved to `tag`; undefined when none changes. */
@@ -115,6 +116,8 @@ export function withImageTag(
     return { ...c, image: `${m[1]}:${tag}` };
   });
   if (!changed) return undefined;
+  // Labelled, so `berth rollback` never returns a service to a revision that only ran migrations.
+  for (const c of containerDefinitions) c.dockerLabels = { ...c.dockerLabels, [MIGRATION_LABEL]: 'migrate' };
   const d = described;
   return {
     family: d.family!,
@@ -133,14 +136,4 @@ export function withImageTag(
     ...(d.ipcMode ? { ipcMode: d.ipcMode } : {}),
     ...(d.proxyConfiguration ? { proxyConfiguration: d.proxyConfiguration } : {}),
   };
-}
-
-async function retire(clients: AwsClients, taskDefinition: string, rt: OpsRuntime): Promise<void> {
-  try {
-    await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition }));
-  } catch (err) {
-    rt.progress(
-      `  could not deregister ${taskDefinition.split('/').pop()} (${(err as Error).name}): 'berth rollback' without --to may pick it; pass --to <revision>`,
-    );
-  }
 }

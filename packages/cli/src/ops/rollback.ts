@@ -7,6 +7,7 @@ import type { ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type OpsRuntime } from './aws';
 import { parseTaskDefinition, requireStack, serviceNamed } from './stack';
+import { isMigrationRevision } from './migrate-first';
 import { waitForSteadyState } from './steady';
 
 export interface RollbackOptions {
@@ -70,7 +71,15 @@ export async function rollback(options: RollbackOptions, rt: OpsRuntime): Promis
       );
     }
   } else {
-    target = active.find((a) => parseTaskDefinition(a).revision < revision);
+    // The newest older revision a service ran: not one `berth deploy` registered only to run migrations.
+    for (const candidate of active.filter((a) => parseTaskDefinition(a).revision < revision)) {
+      const td = (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: candidate })))
+        .taskDefinition;
+      if (!isMigrationRevision(td?.containerDefinitions ?? [])) {
+        target = candidate;
+        break;
+      }
+    }
     if (!target)
       throw new CliError(`${name}: no ACTIVE revision of ${family} older than ${revision}`, EXIT.failed);
   }
