@@ -146,6 +146,15 @@ describe('peer ports: held on both families, since the SQS queue URL says localh
       // Closed with the peer's server: the ::1 side is let go too.
       await new Promise((r) => setTimeout(r, 50));
       expect(await canBind('::1', hold.port)).toBe(true);
+      // A supervised peer listens again on its port (restartableServer): ::1 is taken again, and passes on.
+      await new Promise<void>((r) => server.listen(hold.port, '127.0.0.1', () => r()));
+      try {
+        await new Promise((r) => setTimeout(r, 50));
+        expect(await canBind('::1', hold.port)).toBe(false);
+        expect(await get('::1', hold.port)).toBe('peer');
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     },
   );
 
