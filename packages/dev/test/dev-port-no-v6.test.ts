@@ -16,7 +16,7 @@ describe('no IPv6 loopback', () => {
     try {
       expect(listening.servers).toHaveLength(1);
       expect(listening.warnings).toEqual([
-        'this machine has no IPv6 loopback (::1): the router listens on 127.0.0.1 only, where every name it prints resolves',
+        'this machine has no IPv6 loopback (::1): the router and the peers listen on 127.0.0.1 only (localhost can only reach them there)',
       ]);
       const port = (listening.servers[0]!.address() as { port: number }).port;
       const body = await new Promise<string>((resolve, reject) => {

@@ -30,7 +30,7 @@ export async function listenRouter(
   const warnings: string[] = [];
   if (!both) {
     warnings.push(
-      `this machine has no IPv6 loopback (::1): the router listens on 127.0.0.1 only, where every name it prints resolves`,
+      `this machine has no IPv6 loopback (::1): the router and the peers listen on 127.0.0.1 only (localhost can only reach them there)`,
     );
   }
   let firstTaken: string | undefined;
