@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support';
+import { python } from '../../../test/support/python';
 import { startS3, type LocalS3 } from '../src/peers/s3/s3';
 
 const OURS = {
@@ -250,5 +253,63 @@ describe('S3 POST uploads are checked against their signed policy as S3 checks t
     });
     // s3rver's own answer (this bucket has no CORS rules), not the gate's.
     expect(await preflight.text()).not.toContain('berth dev:');
+  });
+});
+
+describe('boto3 presigned POST', () => {
+  it('generate_presigned_post with conditions: within them it uploads, outside them 403', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-post-boto-'));
+    const s3 = await startS3({
+      dir: join(dir, 's3'),
+      port: await freePort(),
+      buckets: { [BUCKET]: { cors: [] } as never },
+      credentials: OURS,
+      region: REGION,
+    });
+    try {
+      const script = [
+        'import boto3, json, os',
+        'from botocore.config import Config',
+        's3 = boto3.client("s3", endpoint_url=os.environ["S3"], config=Config(signature_version="s3v4"))',
+        'p = s3.generate_presigned_post(os.environ["BUCKET"], "docs/${filename}", Fields={"Content-Type": "text/plain"},',
+        '    Conditions=[{"Content-Type": "text/plain"}, ["content-length-range", 1, 32], ["starts-with", "$key", "docs/"]], ExpiresIn=60)',
+        'print(json.dumps(p))',
+      ].join('\n');
+      const { stdout } = await promisify(execFile)(python(), ['-c', script], {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          S3: s3.endpoint,
+          BUCKET,
+          AWS_DEFAULT_REGION: REGION,
+          AWS_ACCESS_KEY_ID: OURS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: OURS.secretAccessKey,
+        },
+      });
+      const post = JSON.parse(stdout) as { url: string; fields: Record<string, string> };
+      const send = async (content: string, fields = post.fields) => {
+        const form = new FormData();
+        for (const [k, v] of Object.entries(fields)) form.append(k, v);
+        form.append('file', new Blob([content]), 'notes.txt');
+        return (await fetch(post.url, { method: 'POST', body: form })).status;
+      };
+      expect(await send('hello from boto3')).toBe(204);
+      expect(await send('x'.repeat(33))).toBe(403);
+      expect(await send('hi', { ...post.fields, 'Content-Type': 'text/html' })).toBe(403);
+      const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        region: REGION,
+        forcePathStyle: true,
+        credentials: OURS,
+      });
+      // ${filename} in the key is the uploaded file's name, as S3 fills it in.
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'docs/notes.txt' }));
+      expect(await got.Body!.transformToString()).toBe('hello from boto3');
+      client.destroy();
+    } finally {
+      await s3.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
