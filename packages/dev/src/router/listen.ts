@@ -40,11 +40,11 @@ export async function listenRouter(
       if (port !== wanted) warnings.push(movedPortWarning(wanted, port, firstTaken));
       return { port, servers: taken, warnings };
     }
-    const why = takenBy(port, taken);
-    firstTaken ??= why;
+    // Who holds it is looked up once, for the wanted port (it reads /proc/*/fd).
+    firstTaken ??= takenBy(port, taken);
     if (portGiven) {
       throw new CliError(
-        `port ${port} is not free on ${taken === LOOPBACK_V6 ? '[::1]' : taken}: ${why}. berth dev needs it on both 127.0.0.1 and [::1], since a browser's localhost can be either. Pick another with --port <n>, or stop that program.`,
+        `port ${port} is not free on ${taken === LOOPBACK_V6 ? '[::1]' : taken}: ${firstTaken}. berth dev needs it on both 127.0.0.1 and [::1], since a browser's localhost can be either. Pick another with --port <n>, or stop that program.`,
         EXIT.invalid,
       );
     }
