@@ -70,10 +70,10 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "ECS Exec (services.<name>.exec): the four ssmmessages calls its agent makes (Create/Open Control/Data Channel) have no resource-level permissions; the task role's other statements name the service's own secret, buckets and mail identity.",
   },
   {
-    rule: /^AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:(ecs|ssm):[^\]]*\/\*)\]$/,
+    rule: /^AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:(ecs|ssm):[^\]]*\/\*|arn:<AWS::Partition>:secretsmanager:[^\]]*-\?{6})\]$/,
     resource: /^Operator\/Policy\//,
     reason:
-      "The operator policy (berth status, logs, exec, tunnel): ecs:ListTasks (conditioned on this cluster), ecs:DescribeTaskDefinition and cloudwatch:DescribeAlarms have no resource-level permissions; task ARNs exist only once ECS starts a task, so this cluster's tasks are named by wildcard; an SSM session's id is generated when it starts.",
+      "The operator policy (berth status, logs, exec, tunnel): ecs:ListTasks (conditioned on this cluster), ecs:DescribeTaskDefinition and cloudwatch:DescribeAlarms have no resource-level permissions; task ARNs exist only once ECS starts a task, so this cluster's tasks are named by wildcard; an SSM session's id is generated when it starts; Secrets Manager appends six random characters to a secret's name in its ARN (berth secrets names the config's secrets).",
   },
   {
     rule: /^AwsSolutions-IAM5\[Resource::<Bucket[A-Za-z0-9]+\.Arn>\/\*\]$/,

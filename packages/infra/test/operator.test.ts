@@ -78,6 +78,30 @@ describe('the operator policy (berth status, logs, exec, tunnel)', () => {
     expect(prodDoc).not.toContain('secretsmanager:GetSecretValue');
   });
 
+  it('lets berth secrets manage exactly the secrets the config references', () => {
+    const withSecrets = resolve(
+      {
+        ...talent,
+        services: { api: { ...talent.services.api, secrets: { STRIPE_KEY: 'talent/stripe:key' } } },
+      },
+      'staging',
+    );
+    const t = templateOf(withSecrets).toJSON() as Template;
+    const statement = (
+      operatorPolicy(t)[1].Properties as { PolicyDocument: { Statement: Statement[] } }
+    ).PolicyDocument.Statement.find((s) => s.Sid === 'AppSecrets')!;
+    expect(statement.Action).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:TagResource',
+    ]);
+    expect(JSON.stringify(statement.Resource)).toMatch(/secret:talent\/stripe-\?{6}/);
+    expect(findings(t, withSecrets)).toEqual([]);
+    expect(findings(without(t, 'AppSecrets'), withSecrets)).toHaveLength(5);
+  });
+
   it('fails naming the call when a statement is missing', () => {
     expect(findings(without(devTemplate, 'Tunnel'), dev)).toEqual([
       expect.stringMatching(

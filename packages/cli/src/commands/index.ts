@@ -15,6 +15,7 @@ import { register as status } from './status';
 import { register as logs } from './logs';
 import { register as execCommand } from './exec';
 import { register as tunnel } from './tunnel';
+import { register as secrets } from './secrets';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -33,5 +34,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   logs,
   execCommand,
   tunnel,
+  secrets,
   init,
 ];

@@ -67,6 +67,20 @@ export interface DeployedEnvironment {
   readonly outputs: StackOutputs;
 }
 
+/** Who we are (STS, with the missing-credentials message), refused when it is not the environment's account. */
+export async function checkedIdentity(
+  clients: Day2Clients,
+  resolved: ResolvedApp,
+): Promise<{ readonly account: string; readonly arn: string }> {
+  const me = await callerIdentity(clients);
+  if (resolved.account && me.account && me.account !== resolved.account)
+    throw new CliError(
+      `The credentials are for account ${me.account} (${me.arn}), but ${resolved.app} ${resolved.stage} lives in account ${resolved.account}: switch AWS_PROFILE to that account's profile.`,
+      EXIT.failed,
+    );
+  return me;
+}
+
 /**
  * Who we are (STS, with the missing-credentials message), that we are in the environment's account, and the app
  * stack's outputs (CloudFormation DescribeStacks). Fails with what to do when the stack was never deployed, is
@@ -76,12 +90,7 @@ export async function deployedEnvironment(
   clients: Day2Clients,
   resolved: ResolvedApp,
 ): Promise<DeployedEnvironment> {
-  const me = await callerIdentity(clients);
-  if (resolved.account && me.account && me.account !== resolved.account)
-    throw new CliError(
-      `The credentials are for account ${me.account} (${me.arn}), but ${resolved.app} ${resolved.stage} lives in account ${resolved.account}: switch AWS_PROFILE to that account's profile.`,
-      EXIT.failed,
-    );
+  const me = await checkedIdentity(clients, resolved);
   const name = stackName(resolved);
   let stack: Stack | undefined;
   try {

@@ -11,6 +11,15 @@ import type { Service } from './service';
 /** SSM's document for a local port forwarded through an instance to a host it reaches (`berth tunnel`). */
 export const PORT_FORWARDING_DOCUMENT = 'AWS-StartPortForwardingSessionToRemoteHost';
 
+/** What `berth secrets list|set|rm` call on each secret the config references. */
+export const SECRETS_ACTIONS = Object.freeze([
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:CreateSecret',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:TagResource',
+] as const);
+
 export interface OperatorPolicyProps {
   /** `<app>-<stage>-operator`: an IAM Identity Center permission set references a customer managed policy by name. */
   readonly name: string;
@@ -22,7 +31,7 @@ export interface OperatorPolicyProps {
 }
 
 /**
- * What the day-2 commands (`berth status | logs | exec | tunnel`) call, as a customer managed policy to attach to
+ * What the day-2 commands (`berth status | logs | exec | tunnel | secrets`) call, as a customer managed policy to attach to
  * the people who operate the environment (an IAM Identity Center permission set, a group, a role). Every statement
  * names this environment's own resources but where the action has no resource-level permissions. Berth's
  * permissions rule proves it against the calls in iam/operator-calls.ts.
@@ -137,6 +146,29 @@ export class OperatorPolicy extends Construct {
       ];
       if (secrets.length) allow('TunnelCredentials', ['secretsmanager:GetSecretValue'], secrets);
     }
+
+    // berth secrets list|set|rm: the secrets the services reference by name (services.<name>.secrets). Secrets
+    // Manager appends six random characters to a secret's name in its ARN.
+    const names = [
+      ...new Set(
+        props.services.flatMap((s) => Object.values(s.props.service.secrets).map((r) => r.secretName)),
+      ),
+    ].sort();
+    if (names.length)
+      allow(
+        'AppSecrets',
+        [...SECRETS_ACTIONS],
+        names.flatMap((name) =>
+          [`${name}-??????`, name].map((resourceName) =>
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        ),
+      );
 
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: props.name,

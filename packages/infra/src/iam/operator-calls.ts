@@ -14,7 +14,8 @@ export interface OperatorInput {
 export const operatorPolicyName = (resolved: ResolvedApp): string => `${prefixOf(resolved)}-operator`;
 
 /**
- * What `berth status | logs | exec | tunnel` call (packages/cli/src/ops: status.ts, logs.ts, exec.ts, tunnel.ts),
+ * What `berth status | logs | exec | tunnel | secrets` call (packages/cli/src/ops: status.ts, logs.ts, exec.ts,
+ * tunnel.ts, secrets.ts),
  * with the resources they find: the stack (DescribeStacks, ListStackResources), the ECS services, tasks and task
  * definitions, the stack's alarms, the log groups and the database, bastion and secrets the stack's outputs name
  * (the very outputs the commands read). Undefined when the template has no operator policy.
@@ -95,6 +96,17 @@ export function operatorHolder(input: OperatorInput): Holder | undefined {
       if (secret)
         call('secretsmanager:GetSecretValue', secret, `berth tunnel prints credentials from ${key}`);
     }
+  }
+  const names = new Set(
+    Object.values(resolved.services).flatMap((s) => Object.values(s.secrets).map((r) => r.secretName)),
+  );
+  for (const name of names) {
+    const secret = arn('secretsmanager', `secret:${name}-AbCdEf`);
+    call('secretsmanager:DescribeSecret', secret, `berth secrets list reads ${name}`);
+    call('secretsmanager:CreateSecret', secret, `berth secrets set creates ${name}`);
+    call('secretsmanager:TagResource', secret, `berth secrets set tags ${name} berth:app, berth:stage`);
+    call('secretsmanager:PutSecretValue', secret, `berth secrets set stores ${name}`);
+    call('secretsmanager:DeleteSecret', secret, `berth secrets rm schedules ${name}'s deletion`);
   }
   return { kind: 'operator', role: policy, label: 'operator policy', calls };
 }
