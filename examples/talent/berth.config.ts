@@ -16,6 +16,8 @@ export default defineApp({
       default: true,
       command: ['node', 'dist/server.js'],
       dev: { command: ['node', '--import', 'tsx', 'src/server.ts'], watch: ['src'] },
+      // The OpenAPI document and swagger-ui at /docs: off here, so in prod; on in dev and staging (below).
+      env: { API_DOCS: 'off' },
       image: { dockerfile: 'Dockerfile', context: '../..' },
     },
   },
@@ -49,9 +51,22 @@ export default defineApp({
   auth: { issuer: 'https://auth.talent.example.com/', audience: 'talent-api' },
   edge: { domain: 'talent.example.com' },
   alarms: { emails: ['oncall@talent.example.com'] },
+  // API_DOCS=on serves the API docs in dev (berth dev too) and staging; prod keeps the service's 'off'.
   environments: {
-    dev: { region: 'us-east-1', overrides: { edge: { domain: 'dev.talent.example.com' } } },
-    staging: { region: 'us-east-1', overrides: { edge: { domain: 'staging.talent.example.com' } } },
+    dev: {
+      region: 'us-east-1',
+      overrides: {
+        edge: { domain: 'dev.talent.example.com' },
+        services: { api: { env: { API_DOCS: 'on' } } },
+      },
+    },
+    staging: {
+      region: 'us-east-1',
+      overrides: {
+        edge: { domain: 'staging.talent.example.com' },
+        services: { api: { env: { API_DOCS: 'on' } } },
+      },
+    },
     prod: {
       region: 'us-east-1',
       account: '222222222222',

@@ -22,6 +22,25 @@ export interface BuildAppOptions {
   readonly docsStaticDir?: string;
   /** Replaces JWT verification (tests of the app alone). @default - JWKS verification from the runtime's auth config */
   readonly authenticate?: Authenticate;
+  /**
+   * Serve the OpenAPI document and swagger-ui under /docs. The config turns them on where it wants them (`API_DOCS`,
+   * set for dev and staging in berth.config.ts; see apiDocsFlag). @default false: none in prod, nor where unset
+   */
+  readonly docs?: boolean;
+}
+
+/** The environment variable berth.config.ts sets where the API docs are served. */
+export const API_DOCS = 'API_DOCS';
+
+/**
+ * `API_DOCS` → whether /docs is served: `on` (or `true`, `1`) serves it, unset or `off` (`false`, `0`) does not.
+ * Anything else stops the start, rather than guess which way a typo meant.
+ */
+export function apiDocsFlag(value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'off' || v === 'false' || v === '0') return false;
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  throw new RuntimeConfigError(API_DOCS, "'on' or 'off'");
 }
 
 /**
@@ -51,6 +70,14 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.decorateRequest('principal', null);
 
   app.register(berth, { runtime });
+  if (options.docs) registerDocs(app, options.docsStaticDir);
+  app.register(opportunityRoutes(ctx));
+  app.register(applicationRoutes(ctx));
+  return app;
+}
+
+/** The OpenAPI document (/docs/json) and swagger-ui (/docs), built from the routes' schemas. */
+function registerDocs(app: FastifyInstance, docsStaticDir: string | undefined): void {
   app.register(swagger, {
     openapi: {
       info: {
@@ -63,16 +90,13 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
   app.register(swaggerUi, {
     routePrefix: '/docs',
-    ...(options.docsStaticDir
+    ...(docsStaticDir
       ? {
-          baseDir: options.docsStaticDir,
-          logo: { type: 'image/svg+xml', content: readFileSync(join(options.docsStaticDir, 'logo.svg')) },
+          baseDir: docsStaticDir,
+          logo: { type: 'image/svg+xml', content: readFileSync(join(docsStaticDir, 'logo.svg')) },
         }
       : {}),
   });
-  app.register(opportunityRoutes(ctx));
-  app.register(applicationRoutes(ctx));
-  return app;
 }
 
 function requireAuth(runtime: Runtime) {

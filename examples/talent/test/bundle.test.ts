@@ -46,7 +46,13 @@ describe('the bundle (dist/server.js, dist/job.js)', () => {
       startIdentity(),
     ]);
     const port = await freePort();
-    env = { ...talentEnv({ db, s3, ses, identity }), PORT: String(port), PATH: process.env.PATH };
+    // API_DOCS as berth.config.ts sets it for dev and staging.
+    env = {
+      ...talentEnv({ db, s3, ses, identity }),
+      PORT: String(port),
+      PATH: process.env.PATH,
+      API_DOCS: 'on',
+    };
     base = `http://127.0.0.1:${port}`;
     const build = await run(['npm', 'run', 'build'], { ...process.env });
     expect(build.code, build.output).toBe(0);

@@ -146,7 +146,8 @@ export async function startTalent(): Promise<Talent> {
   });
   await migrate(runtime.db, MIGRATIONS, { log: runtime.log });
   const cacheNamespace = `talent-test:${randomBytes(6).toString('hex')}:`;
-  const app = buildApp({ runtime, cacheNamespace });
+  // The tests run the app as the dev environment does (berth.config.ts sets API_DOCS=on there).
+  const app = buildApp({ runtime, cacheNamespace, docs: true });
   await app.ready();
   const tokens = {
     owner: await identity.token(USERS.owner),
