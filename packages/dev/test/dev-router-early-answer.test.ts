@@ -24,6 +24,12 @@ const behaviours: Record<string, Behaviour> = {
     res.end('service says: too large\n');
     req.socket.destroy();
   },
+  // Answers and leaves the connection open, never reading the rest of the body (the router must stop sending).
+  'answers 413 and stops reading, the connection left open': (req, res) => {
+    req.pause();
+    res.writeHead(413, { 'content-type': 'text/plain', 'x-from': 'service' });
+    res.end('service says: too large\n');
+  },
   // Answers with Connection: close and lets Node close the connection when the answer is written.
   'answers 401 with connection: close': (_req, res) => {
     res.writeHead(401, { 'content-type': 'text/plain', 'x-from': 'service', connection: 'close' });
