@@ -6,7 +6,7 @@ import { refusal, verifySigV4, type ExpectedScope, type Refusal, type RefusalKin
  * The largest request body the gate reads to check its payload hash: SES, SQS/SNS and Secrets Manager requests (SES
  * v2's own limit is 40 MB a message; an SQS message is at most 256 KiB; a secret 64 KiB).
  */
-const MAX_SIGNED_BODY = 10 * 1024 * 1024;
+export const MAX_SIGNED_BODY = 10 * 1024 * 1024;
 
 /** Who may call a peer, and what their signature must name, as AWS checks it. */
 export interface PeerAuth extends ExpectedScope {
@@ -35,7 +35,7 @@ export interface GateOptions {
    * Read the body to verify the payload hash: for the peers whose clients sign the payload's hash without sending
    * it (SES, SQS/SNS, Secrets Manager). The peer then reads a replay of the very bytes that were verified.
    */
-  readonly readBody?: boolean;
+  readonly readBody?: boolean | ((req: IncomingMessage) => boolean);
   readonly other?: OtherAuthorization;
 }
 
@@ -72,7 +72,8 @@ export function requireSignature(
       if (options.other?.matches(req)) return await options.other.handle(req, res, pass);
       const signed = req.headers.authorization !== undefined || /[?&]X-Amz-Signature=/i.test(req.url ?? '');
       if (!signed) return refuse(res, refusal('unsigned', 'the request is not signed'));
-      const body = options.readBody ? await readBody(req, MAX_SIGNED_BODY) : undefined;
+      const read = typeof options.readBody === 'function' ? options.readBody(req) : options.readBody;
+      const body = read ? await readBody(req, MAX_SIGNED_BODY) : undefined;
       if (body === null)
         return refuse(
           res,

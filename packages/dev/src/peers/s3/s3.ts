@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
-import { refuseS3, requireSignature } from '../gate';
+import { MAX_SIGNED_BODY, refuseS3, requireSignature } from '../gate';
 import { postUploads } from './post-policy';
 import { asHold, type PortHold } from '../../session/ports';
 import { restartableServer, type Restartable } from '../supervise';
@@ -57,12 +58,28 @@ export async function startS3(options: {
   const { credentials } = options;
   requireSignature(httpServer, { credentials, region, services: ['s3'] }, refuseS3, {
     other: postUploads({ credentials, region, refuse: refuseS3 }),
+    readBody: payloadToCheck,
   });
   return {
     endpoint: `http://127.0.0.1:${hold.port}`,
     restartable: restartableServer(httpServer, hold.port),
     stop: () => server.close(),
   };
+}
+
+/**
+ * A body whose SHA-256 the request signs (`x-amz-content-sha256` a hash, not `UNSIGNED-PAYLOAD` or a streaming
+ * signature) and whose length is known and at most 10 MB is read and checked against it before s3rver gets it, as S3
+ * answers XAmzContentSHA256Mismatch: DeleteObjects' list, a PutObject of a string or buffer. A larger one streams to
+ * s3rver unchecked.
+ */
+function payloadToCheck(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (
+    /^[0-9a-f]{64}$/.test(String(req.headers['x-amz-content-sha256'] ?? '')) &&
+    length !== undefined &&
+    Number(length) <= MAX_SIGNED_BODY
+  );
 }
 
 /**
