@@ -16,6 +16,7 @@ import { register as logs } from './logs';
 import { register as execCommand } from './exec';
 import { register as tunnel } from './tunnel';
 import { register as secrets } from './secrets';
+import { register as destroy } from './destroy';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -35,5 +36,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   execCommand,
   tunnel,
   secrets,
+  destroy,
   init,
 ];
