@@ -209,7 +209,8 @@ describe('berth deploy: the guard (diff against the deployed stack first)', () =
     expect(named).toContain('DatabaseCluster');
     const report = await run(h, { approve: true, skipMigrations: true, allowReplace: named });
     expect(report).not.toBeInstanceOf(Error);
-    expect(h.deployments).toEqual([expect.objectContaining({ allowReplace: named })]);
+    // talent's ECR repositories and WAF log group are named and retained: the change set may adopt ones that exist
+    expect(h.deployments).toEqual([expect.objectContaining({ allowReplace: named, importExisting: true })]);
   }, 60_000);
 
   it('without a terminal and without --yes, refuses other changes naming --yes (exit 3); a "y" at the prompt deploys', async () => {
@@ -407,6 +408,16 @@ describe("the toolkit's own confirmation", () => {
     expect(await allowed.requestResponse(confirmation({ 'talent-prod': diff }) as never)).toBe(true);
     const plain = fullDiff(deployed[0]!.template, deployed[0]!.template);
     expect(await host.requestResponse(confirmation({ 'talent-prod': plain }) as never)).toBe(true);
+    // a replaced VPC is refused even when named
+    const vpc = (CidrBlock: string) => ({
+      Resources: { NetworkVpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock } } },
+    });
+    const vpcHost = progressIoHost(() => {}, ['NetworkVpc']);
+    expect(
+      await vpcHost.requestResponse(
+        confirmation({ s: fullDiff(vpc('10.0.0.0/16'), vpc('10.1.0.0/16')) }) as never,
+      ),
+    ).toBe(false);
     // any other question (a stuck stack's rollback…) is answered no
     expect(
       await host.requestResponse({ ...confirmation({}), code: 'CDK_TOOLKIT_I5050', data: {} } as never),

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/main';
+import type { CliError } from '@berthjs/config/load';
+import { exitFor } from '../src/commands/diff';
 import { diffStacks, formatDiff, isAllowed, type DiffReport } from '../src/ops/diff';
+import { guard } from '../src/ops/guard';
 import { scaffold } from '../src/init/scaffold';
 
 const WORKSPACE = join(import.meta.dirname, '../../..');
@@ -199,6 +202,35 @@ describe('classification', () => {
     );
     expect(tagged.destructive).toEqual([]);
     expect(tagged.changes).toBe(1);
+  });
+
+  it("a replaced VPC (network.cidr) is refused outright, per @berthjs/infra's update-safety rule, --allow-replace or not", async () => {
+    const vpc = (cidr: string) => ({
+      Resources: { NetworkVpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: cidr } } },
+    });
+    const report = diffStacks(stack(vpc('10.0.0.0/16')), stack(vpc('10.1.0.0/16')));
+    expect(report.refused).toEqual([
+      expect.objectContaining({
+        stack: 'shop-prod',
+        logicalId: 'NetworkVpc',
+        reason: expect.stringMatching(/replaces the VPC/),
+      }),
+    ]);
+    expect(formatDiff(report, 'shop · prod')).toMatch(
+      /!!! REFUSED: NetworkVpc: this change replaces the VPC/,
+    );
+    expect(() => exitFor(report, 'shop · prod')).toThrow(expect.objectContaining({ exitCode: 4 }));
+    const err = await guard(
+      report,
+      'shop · prod',
+      { allowReplace: ['NetworkVpc'], approve: true },
+      undefined,
+      () => {},
+    ).catch((e: unknown) => e as CliError);
+    expect(err).toMatchObject({
+      exitCode: 4,
+      message: expect.stringMatching(/no flag allows them[\s\S]*NetworkVpc/),
+    });
   });
 
   it('an IAM statement that adds an action widens access, loudly', () => {

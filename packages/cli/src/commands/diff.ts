@@ -82,6 +82,12 @@ function isAssembly(path: string): boolean {
 
 /** 0 when nothing changes; otherwise a CliError carrying 3 (changes) or 4 (destructive). */
 export function exitFor(report: DiffReport, title: string): void {
+  if (report.refused.length) {
+    throw new CliError(
+      `${title}: refused (berth deploy will not carry it out): ${report.refused.map((r) => r.logicalId).join(', ')}`,
+      EXIT.destructive,
+    );
+  }
   if (report.destructive.length) {
     throw new CliError(
       `${title}: destructive: ${report.destructive.map((r) => `${r.action} ${r.type} ${r.logicalId}`).join(', ')}`,
@@ -92,10 +98,12 @@ export function exitFor(report: DiffReport, title: string): void {
 }
 
 function markdown(report: DiffReport, title: string, text: string): string {
-  const verdict = report.destructive.length
-    ? `**:warning: DESTRUCTIVE: ${report.destructive.map((r) => `\`${r.logicalId}\` (${r.type}, ${r.action})`).join(', ')}** — \`berth deploy\` refuses this unless \`--allow-replace <logicalId>\`.`
-    : report.changes
-      ? `${report.changes} change${report.changes === 1 ? '' : 's'}${report.widensAccess ? ' — **:warning: widens access (IAM / security groups)**' : ''}.`
-      : 'No changes.';
+  const verdict = report.refused.length
+    ? `**:no_entry: REFUSED: ${report.refused.map((r) => r.reason).join(' ')}**`
+    : report.destructive.length
+      ? `**:warning: DESTRUCTIVE: ${report.destructive.map((r) => `\`${r.logicalId}\` (${r.type}, ${r.action})`).join(', ')}** — \`berth deploy\` refuses this unless \`--allow-replace <logicalId>\`.`
+      : report.changes
+        ? `${report.changes} change${report.changes === 1 ? '' : 's'}${report.widensAccess ? ' — **:warning: widens access (IAM / security groups)**' : ''}.`
+        : 'No changes.';
   return `### berth diff: ${title}\n\n${verdict}\n\n\`\`\`\n${text}\n\`\`\`\n`;
 }

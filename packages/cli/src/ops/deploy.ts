@@ -6,6 +6,7 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import { repositoryName, stackName, type ResolvedApp } from '@berthjs/config';
+import { needsImportExistingResources } from '@berthjs/infra';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import { diffStacks, type DiffReport, type StackTemplate } from './diff';
@@ -119,7 +120,9 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
         {
           resolved,
           imageTag: tag,
-          importExisting: createdRepositories > 0,
+          // Repositories berth deploy just created, or any named resource a deleted stack may have kept.
+          importExisting:
+            createdRepositories > 0 || deployed.head.some((t) => needsImportExistingResources(t.template)),
           allowReplace: options.allowReplace ?? [],
         },
         rt.progress,

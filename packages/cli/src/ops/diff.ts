@@ -4,6 +4,7 @@ import {
   type ResourceDifference,
   type TemplateDiff,
 } from '@aws-cdk/cloudformation-diff';
+import { refusedChanges } from '@berthjs/infra';
 
 /** One stack's CloudFormation template, where it deploys. */
 export interface StackTemplate {
@@ -71,8 +72,17 @@ export interface StackDiff {
   readonly outputs: readonly { readonly name: string; readonly action: 'add' | 'update' | 'remove' }[];
 }
 
+/** A change `berth deploy` refuses whatever the flags, because CloudFormation cannot carry it out (a replaced VPC). */
+export interface RefusedChange {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly reason: string;
+}
+
 export interface DiffReport {
   readonly stacks: readonly StackDiff[];
+  /** From @berthjs/infra's update-safety rules: refused outright (exit 4), --allow-replace does not apply. */
+  readonly refused: readonly RefusedChange[];
   /** Resource and output changes, all stacks. */
   readonly changes: number;
   readonly destructive: readonly ResourceChange[];
@@ -101,9 +111,18 @@ export function diffStacks(base: readonly StackTemplate[], head: readonly StackT
     const region = after?.region ?? before?.region;
     return diffStack(name, before?.template ?? {}, after?.template ?? {}, region);
   });
+  return summarize(stacks);
+}
+
+/** The report over classified stacks: counts, destructive changes, refused changes. */
+export function summarize(stacks: readonly StackDiff[]): DiffReport {
   const destructive = stacks.flatMap((s) => s.resources.filter((r) => r.destructive));
+  const refused = stacks.flatMap((s) =>
+    refusedChanges(s.resources).map((r) => ({ stack: s.stack, logicalId: r.logicalId, reason: r.reason })),
+  );
   return {
     stacks,
+    refused,
     changes: stacks.reduce((n, s) => n + s.resources.length + s.outputs.length, 0),
     destructive,
     widensAccess: stacks.some((s) => s.widensAccess),
@@ -227,6 +246,8 @@ export function formatDiff(report: DiffReport, title: string): string {
           : `: ${r.properties.join(', ')}`;
       const why = r.replacedBy.length ? `; replaced because ${r.replacedBy.join(', ')} changed` : '';
       lines.push(`  ${MARK[r.action].padEnd(14)}${r.type} ${r.logicalId}${where}${what}${why}`);
+      for (const x of report.refused.filter((x) => x.stack === r.stack && x.logicalId === r.logicalId))
+        lines.push(`  !!! REFUSED: ${x.reason}`);
       if (r.destructive) {
         lines.push(
           `  !!! DESTRUCTIVE: ${r.action === 'orphan' ? 'the stack lets go of' : r.action.includes('replace') ? 'a new, empty resource replaces' : 'deletes'} ${r.type} ${r.logicalId}, which holds data. berth deploy refuses this unless --allow-replace ${r.logicalId}`,
@@ -248,8 +269,11 @@ export function formatDiff(report: DiffReport, title: string): string {
     }
   }
   const d = report.destructive.length;
+  const refused = report.refused.length
+    ? `, ${report.refused.length} REFUSED (${report.refused.map((r) => r.logicalId).join(', ')})`
+    : '';
   lines.push(
-    `${title}: ${report.changes} change${report.changes === 1 ? '' : 's'}${d ? `, ${d} DESTRUCTIVE (${report.destructive.map((r) => r.logicalId).join(', ')})` : ''}${report.widensAccess ? ', widens access' : ''}`,
+    `${title}: ${report.changes} change${report.changes === 1 ? '' : 's'}${d ? `, ${d} DESTRUCTIVE (${report.destructive.map((r) => r.logicalId).join(', ')})` : ''}${refused}${report.widensAccess ? ', widens access' : ''}`,
   );
   return lines.join('\n');
 }

@@ -31,6 +31,12 @@ export async function guard(
   print: (line: string) => void,
 ): Promise<void> {
   for (const line of formatDiff(report, title).split('\n')) print(line);
+  if (report.refused.length) {
+    throw new CliError(
+      `Refusing to deploy: CloudFormation cannot carry out these changes (no flag allows them):\n${report.refused.map((r) => `  ${r.stack}: ${r.reason}`).join('\n')}`,
+      EXIT.destructive,
+    );
+  }
   const allowed = options.allowReplace ?? [];
   const refused = unallowed(report, allowed);
   if (refused.length) {

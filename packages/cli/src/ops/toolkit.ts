@@ -2,7 +2,7 @@ import { StackParameters, StackSelectionStrategy, Toolkit, type IIoHost } from '
 import type { TemplateDiff } from '@aws-cdk/cloudformation-diff';
 import type { ResolvedApp } from '@berthjs/config';
 import { buildApp } from '@berthjs/infra';
-import { fromTemplateDiff } from './diff';
+import { fromTemplateDiff, summarize } from './diff';
 import { unallowed } from './guard';
 
 export interface StackDeployment {
@@ -54,9 +54,12 @@ export function progressIoHost(
       if (msg.code === DEPLOY_CONFIRMATION) {
         const diffs =
           (msg.data as { templateDiffs?: Record<string, TemplateDiff> } | undefined)?.templateDiffs ?? {};
-        const destructive = Object.entries(diffs).flatMap(([stack, diff]) =>
-          unallowed({ ...summary(fromTemplateDiff(stack, diff)) }, allowReplace),
-        );
+        const report = summarize(Object.entries(diffs).map(([stack, diff]) => fromTemplateDiff(stack, diff)));
+        if (report.refused.length) {
+          progress(`  refused: ${report.refused.map((r) => r.reason).join(' ')}`);
+          return false as never;
+        }
+        const destructive = unallowed(report, allowReplace);
         if (destructive.length) {
           progress(
             `  refused: the change set replaces or deletes ${destructive.map((r) => `${r.type} ${r.logicalId}`).join(', ')}, which berth deploy was not allowed to (--allow-replace)`,
@@ -68,15 +71,6 @@ export function progressIoHost(
       progress(`  the CDK toolkit asks (${msg.code}): ${msg.message.split('\n').pop()} — answered no`);
       return false as never;
     },
-  };
-}
-
-function summary(stack: ReturnType<typeof fromTemplateDiff>) {
-  return {
-    stacks: [stack],
-    changes: stack.resources.length,
-    destructive: stack.resources.filter((r) => r.destructive),
-    widensAccess: stack.widensAccess,
   };
 }
 
