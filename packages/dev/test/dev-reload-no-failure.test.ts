@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,5 +175,53 @@ describe('requests held for a service that never comes up', () => {
     const waits = await Promise.all(Array.from({ length: 1000 }, () => api.waitHealthy(5)));
     expect(waits.every((w) => w === false)).toBe(true);
     expect((api as unknown as { healthyWaiters: unknown[] }).healthyWaiters).toHaveLength(0);
+  });
+});
+
+describe('a request the service resets on a kept-alive connection', () => {
+  it('is sent again when idempotent (GET), never when not (POST without a body: 502, received once)', async () => {
+    const received: string[] = [];
+    // Answers the first request of each connection; resets the connection on the second, after taking it in.
+    const upstream = createServer((req, res) => {
+      received.push(`${req.method} ${req.url}`);
+      const socket = req.socket as typeof req.socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (socket.served > 1) return void socket.resetAndDestroy();
+      res.end('ok');
+    });
+    const upstreamPort = await listen(upstream);
+    cleanup.push(async () => {
+      upstream.closeAllConnections();
+      await new Promise((r) => upstream.close(r));
+    });
+    const api = {
+      status: 'healthy',
+      spec: { port: upstreamPort },
+      waitHealthy: () => Promise.resolve(true),
+    } as unknown as ServiceProcess;
+    const target: RouterTarget = {
+      rules: [],
+      defaultService: 'api',
+      services: new Map([['api', api]]),
+      port: 0,
+      limits: DEFAULT_LIMITS,
+    };
+    const router = routerServer((req, res) => proxy(req, res, target), DEFAULT_LIMITS);
+    const port = await listen(router);
+    cleanup.push(async () => {
+      router.closeAllConnections();
+      await new Promise((r) => router.close(r));
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    cleanup.push(async () => agent.destroy());
+
+    // The first request opens the router's pooled connection; the next one on it is reset.
+    expect(await send(port, agent, 'GET')).toBe(200);
+    expect(await send(port, agent, 'GET')).toBe(200);
+    expect(received).toEqual(['GET /work', 'GET /work', 'GET /work']); // reset once, sent again on a new one
+    received.length = 0;
+    // The POST goes on the pooled connection the retry opened, as its second request: reset.
+    expect(await send(port, agent, 'POST')).toBe(502);
+    expect(received).toEqual(['POST /work']);
   });
 });

@@ -16,6 +16,9 @@ import type { RateLimiter } from './rate-limit';
 import { routeRequest } from './routing';
 import type { ServiceLease, ServiceProcess } from '../session/service';
 
+/** Methods a repeat does not change the outcome of (RFC 9110 §9.2.2): the only ones the router may send twice. */
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 /** Hop-by-hop headers: they describe one connection, never forwarded (RFC 9110 §7.6.1). */
 const HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
@@ -228,11 +231,15 @@ export function proxy(req: IncomingMessage, res: ServerResponse, target: RouterT
       // The service answered and closed while the body was still coming (EPIPE, ECONNRESET): its answer stands.
       if (answer) return void (answer.complete || early ? undefined : res.destroy(err));
       if (res.headersSent) return void res.destroy(err);
-      // Safe to send again: a refused connect consumed none of the body; a kept-alive socket the service closed
-      // as it stopped reset a request without a body.
+      // Safe to send again: a refused connect reached no process; an idempotent request without a body, reset on
+      // a kept-alive socket the service closed meanwhile. A POST may have been acted on before the reset: never
+      // sent twice.
       const retryable =
         (err.code === 'ECONNREFUSED' && !piped) ||
-        (!hasBody && out.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
+        (!hasBody &&
+          IDEMPOTENT.has(req.method ?? '') &&
+          out.reusedSocket &&
+          (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
       if (retryable && Date.now() < deadline) {
         return void setTimeout(() => void attempt(), 50);
       }
