@@ -388,6 +388,19 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "The CDK's cross-region reference functions only read and write SSM parameters at deploy time; they need no VPC and touch no app data.",
   },
+  // The production listener rule's function (canary, linear, blue/green: ECS owns the weights, aws-cdk#36649)
+  {
+    rule: /^(lambda_inside_vpc_check|NIST\.800\.53\.R5-Lambda(Concurrency|DLQ|InsideVPC))$/,
+    resource: /^(Standby\/)?Edge\/ProductionRuleHandler\/|^(Standby)?EdgeProductionRuleHandler[0-9A-F]{8}$/,
+    reason:
+      'The production-rule function runs only during CloudFormation deploys and calls the Elastic Load Balancing API alone: no VPC resource to reach, and CloudFormation fails the deploy when it fails, so a dead-letter queue or reserved concurrency would add nothing.',
+  },
+  {
+    rule: /^AwsSolutions-IAM5\[Resource::(\*|.*:listener-rule\/.*\/\*)\]$/,
+    resource: /^(Standby\/)?Edge\/ProductionRuleHandlerRole\//,
+    reason:
+      "elasticloadbalancing:DescribeRules has no resource-level permissions, and a rule's ARN exists only once CreateRule made it: the function may edit the rules of this one listener (listener-rule/<its listener>/*), nothing else.",
+  },
   // cfn-lint
   {
     rule: 'W3005',

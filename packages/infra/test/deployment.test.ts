@@ -71,7 +71,8 @@ describe('progressive deployment (talent prod: canary)', () => {
     const [lb] = serviceOf(prod).LoadBalancers;
     expect(lb.AdvancedConfiguration).toMatchObject({
       AlternateTargetGroupArn: { Ref: expect.stringMatching(/^ServiceApiAlternateTargetGroup/) },
-      ProductionListenerRule: { Ref: expect.stringMatching(/^EdgeRuleApi/) },
+      // The rule CloudFormation creates once and never resets (Custom::ProductionListenerRule, aws-cdk#36649).
+      ProductionListenerRule: { 'Fn::GetAtt': [expect.stringMatching(/^EdgeProductionRuleApi/), 'RuleArn'] },
       RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^ServiceApiDeploymentInfrastructureRole/), 'Arn'] },
     });
   });
@@ -119,13 +120,13 @@ describe('progressive deployment (talent prod: canary)', () => {
     });
     expect(bySid.ALBModifyRules).toMatchObject({
       Action: 'elasticloadbalancing:ModifyRule',
-      Resource: { Ref: expect.stringMatching(/^EdgeRuleApi/) },
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^EdgeProductionRuleApi/), 'RuleArn'] },
     });
   });
   it('orders the service after its production rule by the Ref alone, keeping its other DependsOn', () => {
     const [service] = Object.values(prod.findResources('AWS::ECS::Service'));
     const dependsOn = service!.DependsOn as string[];
-    expect(dependsOn.some((d) => d.startsWith('EdgeRuleApi'))).toBe(false);
+    expect(dependsOn.some((d) => d.startsWith('EdgeProductionRuleApi'))).toBe(false);
     expect(dependsOn.some((d) => d.startsWith('Cluster'))).toBe(true);
     expect(dependsOn.some((d) => d.startsWith('ServiceApiTaskRole'))).toBe(true);
   });

@@ -81,7 +81,7 @@ describe('berth check reports quotas', () => {
         'prod-b': env('b.talent.example.com'),
         'prod-c': env('c.talent.example.com'),
       },
-    } as AppConfig;
+    } as unknown as AppConfig;
     return {
       checked: resolve(config, 'prod'),
       siblings: [resolve(config, 'prod-b'), resolve(config, 'prod-c')],

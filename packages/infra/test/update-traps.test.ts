@@ -8,6 +8,7 @@ import {
   refusedTemplateChanges,
   retainedNamedResources,
 } from '../src/index';
+import { PRODUCTION_RULE_HANDLER_SOURCE } from '../src/constructs/production-rule';
 import { PermissionsProven } from '../src/rules/index';
 import { talentResolved, templateOf, withChanges } from './support';
 
@@ -163,5 +164,179 @@ describe('a VPC CIDR change is refused before CloudFormation replaces the VPC', 
         (r) => r.logicalId,
       ),
     ).toEqual(['NetworkVpc']);
+  });
+});
+
+describe('a later edit of the production listener rule never resets the weights ECS shifted (aws-cdk#36649)', () => {
+  it('the rule ECS shifts is not a plain ListenerRule with fixed weights but one CloudFormation creates once', () => {
+    const plain = resources(talentProd, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(JSON.stringify(plain)).not.toMatch(/"Weight"/);
+    const [[id, rule]] = resources(talentProd, 'Custom::ProductionListenerRule') as [[string, Resource]];
+    expect(rule.Properties).toMatchObject({
+      Priority: 50000,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+    });
+    const [[, service]] = resources(talentProd, 'AWS::ECS::Service') as [[string, Resource]];
+    expect(JSON.stringify(service.Properties!.LoadBalancers)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [id, 'RuleArn'] }),
+    );
+  });
+
+  // The function, run against a fake Elastic Load Balancing API.
+  type Call = [string, Record<string, unknown>];
+  const run = async (
+    event: Record<string, unknown>,
+    answers: Record<string, (input: Record<string, unknown>) => unknown>,
+  ) => {
+    const calls: Call[] = [];
+    const replies: Record<string, unknown>[] = [];
+    const sdk = new Proxy(
+      {
+        ElasticLoadBalancingV2Client: class {
+          send(c: { name: string; input: Record<string, unknown> }) {
+            calls.push([c.name, c.input]);
+            return Promise.resolve(answers[c.name]?.(c.input) ?? {});
+          }
+        },
+      } as Record<string, unknown>,
+      {
+        get: (t, k: string) =>
+          k in t
+            ? t[k]
+            : class {
+                name = k.replace(/Command$/, '');
+                constructor(public input: Record<string, unknown>) {}
+              },
+      },
+    );
+    const https = {
+      request: (_: unknown, done: (r: { resume(): void; on(e: string, f: () => void): void }) => void) => ({
+        on: () => undefined,
+        end: (body: string) => {
+          replies.push(JSON.parse(body) as Record<string, unknown>);
+          done({ resume: () => undefined, on: (_e, f) => f() });
+        },
+      }),
+    };
+    const module = { exports: {} as { handler: (e: unknown) => Promise<void> } };
+    new Function('require', 'exports', PRODUCTION_RULE_HANDLER_SOURCE)(
+      (m: string) => (m === 'https' ? https : sdk),
+      module.exports,
+    );
+    await module.exports.handler({
+      ResponseURL: 'https://cloudformation-custom-resource-response.example/x?sig=1',
+      StackId: 'stack',
+      RequestId: 'req',
+      LogicalResourceId: 'Rule',
+      ...event,
+    });
+    return { calls, reply: replies[0]! };
+  };
+  const listener = 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/alb/1/2';
+  const blue = 'arn:tg/blue';
+  const green = 'arn:tg/green';
+  const props = (priority: number, hosts: string[]) => ({
+    ListenerArn: listener,
+    Priority: String(priority),
+    Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: hosts } }],
+    TargetGroups: [blue, green],
+  });
+  const shifted = {
+    RuleArn: 'arn:rule/1',
+    Priority: '10',
+    Actions: [
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: blue, Weight: 0 },
+            { TargetGroupArn: green, Weight: 100 },
+          ],
+        },
+      },
+    ],
+  };
+
+  it('creates the rule 100/0', async () => {
+    const { calls, reply } = await run(
+      { RequestType: 'Create', ResourceProperties: props(10, ['api.example.com']) },
+      { CreateRule: () => ({ Rules: [{ RuleArn: 'arn:rule/1' }] }), DescribeRules: () => ({ Rules: [] }) },
+    );
+    expect(calls.find(([c]) => c === 'CreateRule')![1]).toMatchObject({
+      Priority: 10,
+      Actions: [
+        {
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: blue, Weight: 100 },
+              { TargetGroupArn: green, Weight: 0 },
+            ],
+          },
+        },
+      ],
+    });
+    expect(reply).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'arn:rule/1',
+      Data: { RuleArn: 'arn:rule/1' },
+    });
+  });
+  it('edits hosts and priority after ECS shifted to green without touching the weights', async () => {
+    const { calls, reply } = await run(
+      {
+        RequestType: 'Update',
+        PhysicalResourceId: 'arn:rule/1',
+        ResourceProperties: props(20, ['api.example.com', 'www.example.com']),
+        OldResourceProperties: props(10, ['api.example.com']),
+      },
+      { DescribeRules: () => ({ Rules: [shifted] }) },
+    );
+    expect(calls.map(([c]) => c)).toEqual(['DescribeRules', 'ModifyRule', 'SetRulePriorities']);
+    expect(calls[1]![1]).toEqual({
+      RuleArn: 'arn:rule/1',
+      Conditions: [
+        { Field: 'host-header', HostHeaderConfig: { Values: ['api.example.com', 'www.example.com'] } },
+      ],
+    });
+    expect(calls[2]![1]).toEqual({ RulePriorities: [{ RuleArn: 'arn:rule/1', Priority: 20 }] });
+    expect(reply).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'arn:rule/1' });
+  });
+  it("takes over a plain rule's live weights one priority ahead (a stack deployed before this)", async () => {
+    const { calls } = await run(
+      { RequestType: 'Create', ResourceProperties: props(10, ['api.example.com']) },
+      {
+        DescribeRules: () => ({ Rules: [shifted] }),
+        CreateRule: () => ({ Rules: [{ RuleArn: 'arn:rule/2' }] }),
+      },
+    );
+    expect(calls.find(([c]) => c === 'CreateRule')![1]).toMatchObject({
+      Priority: 9,
+      Actions: [
+        {
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: blue, Weight: 0 },
+              { TargetGroupArn: green, Weight: 100 },
+            ],
+          },
+        },
+      ],
+    });
+  });
+  it('deletes the rule with the stack, and reports a failure to CloudFormation', async () => {
+    const deleted = await run(
+      { RequestType: 'Delete', PhysicalResourceId: 'arn:rule/1', ResourceProperties: props(10, []) },
+      {},
+    );
+    expect(deleted.calls).toEqual([['DeleteRule', { RuleArn: 'arn:rule/1' }]]);
+    const failed = await run(
+      { RequestType: 'Create', ResourceProperties: props(10, ['a.example.com']) },
+      {
+        DescribeRules: () => {
+          throw new Error('AccessDenied');
+        },
+      },
+    );
+    expect(failed.reply).toMatchObject({ Status: 'FAILED', Reason: 'AccessDenied' });
   });
 });

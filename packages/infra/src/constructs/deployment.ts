@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ResolvedDeploy } from '@berthjs/config';
+import { ProductionListenerRule } from './production-rule';
 
 /** Thresholds of the alarms that roll a release back: the service's own, not the whole load balancer's. */
 export const DEPLOYMENT_ALARM_DEFAULTS = Object.freeze({
@@ -71,8 +72,8 @@ export interface ProgressiveDeploymentProps {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** A target group with the same port and health check, for the new revision. */
   readonly alternateTargetGroup: elbv2.ApplicationTargetGroup;
-  /** The listener rule whose forward weights ECS shifts between the two target groups. */
-  readonly productionRule: elbv2.ApplicationListenerRule;
+  /** The listener rule whose forward weights ECS shifts between the two target groups (see ProductionListenerRule). */
+  readonly productionRule: elbv2.ApplicationListenerRule | ProductionListenerRule;
   /** Prefix of the alarm names, e.g. 'talent-prod-api'. */
   readonly name: string;
 }
@@ -104,11 +105,22 @@ export class ProgressiveDeployment extends Construct {
       props.service.loadBalancerTarget({
         containerName: props.containerName,
         containerPort: props.containerPort,
-        alternateTarget: new ecs.AlternateTarget('Alternate', {
-          alternateTargetGroup: props.alternateTargetGroup,
-          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(props.productionRule),
-          role: this.infrastructureRole,
-        }),
+        alternateTarget:
+          props.productionRule instanceof ProductionListenerRule
+            ? {
+                bind: () => ({
+                  alternateTargetGroupArn: props.alternateTargetGroup.targetGroupArn,
+                  roleArn: this.infrastructureRole.roleArn,
+                  productionListenerRule: props.productionRule.listenerRuleArn,
+                }),
+              }
+            : new ecs.AlternateTarget('Alternate', {
+                alternateTargetGroup: props.alternateTargetGroup,
+                productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(
+                  props.productionRule,
+                ),
+                role: this.infrastructureRole,
+              }),
       }),
     );
     this.dropRedundantRuleDependency(props);
@@ -176,7 +188,10 @@ export class ProgressiveDeployment extends Construct {
    * The managed policy's NLB listener statement has no use here.
    */
   private createInfrastructureRole(props: ProgressiveDeploymentProps): iam.Role {
-    const listenerArn = (props.productionRule.node.defaultChild as elbv2.CfnListenerRule).listenerArn;
+    const listenerArn =
+      props.productionRule instanceof ProductionListenerRule
+        ? props.productionRule.listenerArn
+        : (props.productionRule.node.defaultChild as elbv2.CfnListenerRule).listenerArn;
     if (!listenerArn) throw new Error(`${this.node.path}: the production listener rule names no listener`);
     return new iam.Role(this, 'InfrastructureRole', {
       assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
@@ -222,7 +237,11 @@ export class ProgressiveDeployment extends Construct {
    */
   private dropRedundantRuleDependency(props: ProgressiveDeploymentProps): void {
     const service = props.service.node.defaultChild as CfnResource;
-    const rule = props.productionRule.node.defaultChild as CfnResource;
+    const rule = (
+      props.productionRule instanceof ProductionListenerRule
+        ? props.productionRule.resource.node.defaultChild
+        : props.productionRule.node.defaultChild
+    ) as CfnResource;
     const stack = Stack.of(service);
     service.addOverride(
       'DependsOn',

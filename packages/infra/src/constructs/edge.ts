@@ -12,6 +12,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { pascal, type ResolvedEdge, type ResolvedService, type Route } from '@berthjs/config';
 import { CLOUDFLARE_IPV4 } from '../data/cloudflare';
 import { CLOUDFRONT_PREFIX_LIST_NAME, CLOUDFRONT_PREFIX_LISTS } from '../data/cloudfront';
+import { ProductionListenerRule } from './production-rule';
 
 export interface EdgeProps {
   readonly vpc: ec2.IVpc;
@@ -224,7 +225,8 @@ export class Edge extends Construct {
    * place in `routes`. The default service also receives every request no rule matches.
    *
    * With an `alternate` target group (a service ECS deploys by shifting traffic: it moves the weights of exactly one
-   * listener rule between the two groups) the service has one rule, forwarding to both groups 100/0; a default
+   * listener rule between the two groups) the service has one rule, forwarding to both groups 100/0 when created and
+   * never reset by a later stack update (`ProductionListenerRule`: ECS owns the weights); a default
    * service's one rule is a catch-all at the last priority, in place of its routes and the listener's default action
    * (`resolve` refuses the configs where that would change which service a request reaches). Returns that rule.
    */
@@ -232,7 +234,7 @@ export class Edge extends Construct {
     service: ResolvedService,
     targetGroup: elbv2.IApplicationTargetGroup,
     options: { readonly alternate?: elbv2.IApplicationTargetGroup } = {},
-  ): elbv2.ApplicationListenerRule | undefined {
+  ): elbv2.ApplicationListenerRule | ProductionListenerRule | undefined {
     const { alternate } = options;
     const mine = this.props.routes.flatMap((route, index) =>
       route.service === service.name ? [{ route, index }] : [],
@@ -247,22 +249,17 @@ export class Edge extends Construct {
       throw new Error(
         `${this.node.path}: service '${service.name}' deploys by shifting traffic, which ECS does on one listener rule; it has ${mine.length} routes`,
       );
-    const action = alternate
-      ? elbv2.ListenerAction.weightedForward([
-          { targetGroup, weight: 100 },
-          { targetGroup: alternate, weight: 0 },
-        ])
-      : elbv2.ListenerAction.forward([targetGroup]);
+    const action = elbv2.ListenerAction.forward([targetGroup]);
     const catchAll = !!alternate && service.isDefault;
-    let first: elbv2.ApplicationListenerRule | undefined;
-    if (catchAll) {
-      first = new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}`, {
+    let first: elbv2.ApplicationListenerRule | ProductionListenerRule | undefined;
+    const production = (priority: number, conditions: elbv2.ListenerCondition[]) =>
+      new ProductionListenerRule(this, `ProductionRule${pascal(service.name)}`, {
         listener: this.listener,
-        priority: CATCH_ALL_PRIORITY,
-        conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-        action,
+        priority,
+        conditions,
+        targetGroups: [targetGroup, alternate!],
       });
-    }
+    if (catchAll) first = production(CATCH_ALL_PRIORITY, [elbv2.ListenerCondition.pathPatterns(['/*'])]);
     (catchAll ? [] : mine).forEach(({ route, index }, n) => {
       const values = route.hosts.length + (route.path === undefined ? 0 : 1);
       if (values > MAX_CONDITION_VALUES) {
@@ -274,16 +271,14 @@ export class Edge extends Construct {
       if (route.hosts.length) conditions.push(elbv2.ListenerCondition.hostHeaders([...route.hosts]));
       if (route.path !== undefined) conditions.push(elbv2.ListenerCondition.pathPatterns([route.path]));
       // The first route keeps the ID a service's single rule always had; further paths get numbered ones.
-      const rule = new elbv2.ApplicationListenerRule(
-        this,
-        `Rule${pascal(service.name)}${n === 0 ? '' : n + 1}`,
-        {
-          listener: this.listener,
-          priority: rulePriority(index),
-          conditions,
-          action,
-        },
-      );
+      const rule = alternate
+        ? production(rulePriority(index), conditions)
+        : new elbv2.ApplicationListenerRule(this, `Rule${pascal(service.name)}${n === 0 ? '' : n + 1}`, {
+            listener: this.listener,
+            priority: rulePriority(index),
+            conditions,
+            action,
+          });
       first ??= rule;
     });
     if (service.isDefault && !catchAll) {
