@@ -1,5 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ServiceProcess } from '../src/session/service';
 import { formatLine } from '../src/terminal/logs';
+import { Terminal } from '../src/terminal/terminal';
 
 describe('berth dev log lines', () => {
   it('shows pino’s numeric levels and other loggers’ named levels alike', () => {
@@ -85,5 +90,41 @@ describe('berth dev log lines: control characters are shown, never obeyed', () =
     expect(formatLine(JSON.stringify({ level: 30, time: 0, msg: 'Grüße\tこんにちは' })).text).toBe(
       '00:00:00.000 INFO  Grüße\tこんにちは',
     );
+  });
+});
+
+describe('berth dev’s own notes: a watched file’s name is shown, never obeyed', () => {
+  it('a file named with an escape sequence reloads the service with the name escaped in the note', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-watch-'));
+    let out = '';
+    const terminal = new Terminal({
+      write: (s: string) => ((out += s), true),
+      isTTY: false,
+    } as unknown as NodeJS.WriteStream);
+    const api = new ServiceProcess(
+      {
+        name: 'api',
+        command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'],
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '' },
+        port: 1,
+        healthPath: '/health',
+        stopTimeout: 2,
+        watch: [dir],
+      },
+      terminal,
+      'http://127.0.0.1:1',
+    );
+    api.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      writeFileSync(join(dir, 'x\x1b]0;pwned\x07.js'), '');
+      await expect.poll(() => out, { timeout: 5_000 }).toMatch(/changed, reloading/);
+      expect(out).toContain('api: x\\x1b]0;pwned\\x07.js changed, reloading');
+      // eslint-disable-next-line no-control-regex -- the test looks for control characters
+      expect(out.replace(/\n/g, '')).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    } finally {
+      await api.stop();
+    }
   });
 });

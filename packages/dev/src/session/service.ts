@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { hasExited, spawnGroup, stopGroup } from './group';
-import { lineSplitter, Ring } from '../terminal/logs';
+import { inert, lineSplitter, Ring } from '../terminal/logs';
 import { seconds, type Terminal } from '../terminal/terminal';
 
 export const SERVICE_STATUSES = ['starting', 'healthy', 'unhealthy', 'down', 'restarting'] as const;
@@ -369,7 +369,7 @@ export class ServiceProcess {
           const name = file ? String(file) : '';
           if (isIgnoredChange(name)) return;
           clearTimeout(this.reloadTimer);
-          this.reloadTimer = setTimeout(() => void this.reload(`${name || dir} changed`), 150);
+          this.reloadTimer = setTimeout(() => void this.reload(`${inert(name || dir)} changed`), 150);
         });
         watcher.on('error', () => watcher.close());
         this.watchers.push(watcher);
