@@ -17,6 +17,8 @@ const FORGED = { accessKeyId: OURS.accessKeyId, secretAccessKey: 'guessed-secret
 const REGION = 'eu-west-1';
 const BUCKET = 'uploads-test';
 const OTHER = 'other-bucket';
+/** The app's origin, allowed by the bucket's CORS rule. */
+const APP = 'http://localhost:3000';
 
 type Fields = Record<string, string>;
 
@@ -30,7 +32,12 @@ describe('S3 POST uploads are checked against their signed policy as S3 checks t
     s3 = await startS3({
       dir: join(dir, 's3'),
       port: await freePort(),
-      buckets: { [BUCKET]: { cors: [] } as never, [OTHER]: { cors: [] } as never },
+      buckets: {
+        [BUCKET]: {
+          cors: [{ origins: [APP], methods: ['GET', 'PUT', 'POST'], headers: ['*'], maxAge: 60 }],
+        } as never,
+        [OTHER]: { cors: [] } as never,
+      },
       credentials: OURS,
       region: REGION,
     });
@@ -249,10 +256,27 @@ describe('S3 POST uploads are checked against their signed policy as S3 checks t
     expect(await get.text()).toContain('the request is not signed');
     const preflight = await fetch(`${s3.endpoint}/${BUCKET}/avatars/ada.png`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'PUT' },
+      headers: { origin: APP, 'access-control-request-method': 'PUT' },
     });
-    // s3rver's own answer (this bucket has no CORS rules), not the gate's.
-    expect(await preflight.text()).not.toContain('berth dev:');
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, PUT, POST');
+  });
+
+  it("a refusal carries the bucket's CORS headers for an allowed origin (the page reads the 403), none for another", async () => {
+    const post = await presign();
+    const send = async (origin: string) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(post.fields)) form.append(k, v);
+      form.append('file', new Blob(['x'.repeat(17)]), 'ada.png');
+      return fetch(post.url, { method: 'POST', body: form, headers: { origin } });
+    };
+    const app = await send(APP);
+    expect(app.status).toBe(403);
+    expect(app.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(await app.text()).toContain('content-length-range');
+    const evil = await send('http://evil.test');
+    expect(evil.status).toBe(403);
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

@@ -83,9 +83,10 @@ export function requireSignature(
       const verdict = await verifySigV4(req, body, secretOf(auth.credentials), auth);
       if (!verdict.ok) return refuse(res, verdict);
       pass(body ? replay(req, body) : req);
-    })().catch((err: Error) =>
-      refuse(res, refusal('malformed', `the gate could not check the request: ${err.message}`)),
-    );
+    })().catch((err: Error) => {
+      if (!res.headersSent)
+        refuse(res, refusal('malformed', `the gate could not check the request: ${err.message}`));
+    });
   });
 }
 
@@ -101,7 +102,7 @@ export const secretOf =
 export function checkHost(req: IncomingMessage, subdomains: boolean): Refusal | undefined {
   const host = String(req.headers.host ?? '').toLowerCase();
   const port = req.socket.localPort;
-  const m = /^([a-z0-9.-]+|\[::1\]):(\d+)$/.exec(host);
+  const m = /^([a-z0-9.-]+):(\d+)$/.exec(host);
   const name = m?.[1] ?? '';
   const local =
     name === '127.0.0.1' || name === 'localhost' || (subdomains && /^([a-z0-9-]+\.)+localhost$/.test(name));

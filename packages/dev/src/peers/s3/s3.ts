@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { ResolvedBucket } from '@berthjs/config';
-import { MAX_SIGNED_BODY, refuseS3, requireSignature } from '../gate';
+import type S3rver from 's3rver';
+import { MAX_SIGNED_BODY, refuseS3, requireSignature, type SignatureRefuser } from '../gate';
 import { postUploads } from './post-policy';
 import { asHold, type PortHold } from '../../session/ports';
 import { restartableServer, type Restartable } from '../supervise';
@@ -32,14 +33,14 @@ export async function startS3(options: {
 }): Promise<LocalS3> {
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const hold = await asHold(options.port);
-  const { default: S3rver } = await import('s3rver');
+  const { default: S3rverServer } = await import('s3rver');
   // s3rver knows one hard-coded key pair (S3RVER/S3RVER) that anyone can guess: this state's pair replaces it.
   const account = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
     DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
   };
   account.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
   account.DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
-  const server = new S3rver({
+  const server = new S3rverServer({
     address: '127.0.0.1',
     port: hold.port,
     directory: options.dir,
@@ -56,14 +57,41 @@ export async function startS3(options: {
   // Every request signed (SigV4) for this region and s3, or a browser upload allowed by its signed POST policy.
   const region = options.region ?? 'us-east-1';
   const { credentials } = options;
-  requireSignature(httpServer, { credentials, region, services: ['s3'] }, refuseS3, {
-    other: postUploads({ credentials, region, refuse: refuseS3 }),
+  const refuse = withCors(server);
+  requireSignature(httpServer, { credentials, region, services: ['s3'] }, refuse, {
+    other: postUploads({ credentials, region, refuse }),
     readBody: payloadToCheck,
   });
   return {
     endpoint: `http://127.0.0.1:${hold.port}`,
     restartable: restartableServer(httpServer, hold.port),
     stop: () => server.close(),
+  };
+}
+
+/**
+ * S3 answers a refused request from a browser with the bucket's CORS headers when its Origin matches a rule, so the
+ * page can read the 403 (a too-large upload) instead of a network error: the same rules s3rver applies (its own
+ * store, so rules added while berth dev runs count too).
+ */
+function withCors(server: S3rver): SignatureRefuser {
+  return (res, refused, status) => {
+    const req = (res as ServerResponse & { req?: IncomingMessage }).req;
+    const origin = req?.headers.origin;
+    const bucket = /^\/([^/?]+)/.exec(req?.url ?? '')?.[1];
+    if (!req || !origin || !bucket) return refuseS3(res, refused, status);
+    void server.store
+      .getSubresource(decodeURIComponent(bucket), undefined, 'cors')
+      .then((config) => {
+        const rule = config?.matchRule(origin, req.method ?? 'GET');
+        if (rule && !res.headersSent) {
+          res.setHeader('access-control-allow-origin', rule.hasWildcardOrigin ? '*' : origin);
+          res.setHeader('access-control-allow-credentials', 'true');
+          res.setHeader('vary', 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method');
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => refuseS3(res, refused, status));
   };
 }
 

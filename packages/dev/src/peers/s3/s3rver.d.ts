@@ -19,6 +19,18 @@ declare module 's3rver' {
     /** The second half of run(): an http.Server for this S3rver, listening. close() closes `httpServer`. */
     listen(port: number, address: string): Promise<Server>;
     httpServer: Server | undefined;
+    /** Where buckets, objects and their configs live; `cors` is the bucket's CORS configuration, if any. */
+    readonly store: {
+      getSubresource(
+        bucket: string,
+        key: undefined,
+        type: 'cors',
+      ): Promise<
+        | { matchRule(origin: string, method: string): { hasWildcardOrigin: boolean } | undefined }
+        | null
+        | undefined
+      >;
+    };
     close(): Promise<void>;
     reset(): void;
   }
