@@ -116,7 +116,7 @@ export interface TokenRequest {
   readonly sub: string;
   readonly email?: string;
   readonly roles: readonly string[];
-  /** A lifetime as text: 90s, 15m, 1h, 7d. */
+  /** A lifetime as text: 90s, 15m, 1h, 1d (at most TOKEN_MAX_LIFETIME_SECONDS). */
   readonly ttl: string;
 }
 
@@ -124,7 +124,10 @@ export interface TokenRequest {
 export async function mintToken(request: TokenRequest): Promise<string> {
   const ttlSeconds = parseTtl(request.ttl);
   if (ttlSeconds === undefined)
-    throw new CliError(`--ttl: got '${request.ttl}'; expected e.g. 90s, 15m, 1h, 7d`, EXIT.invalid);
+    throw new CliError(
+      `--ttl: got '${request.ttl}'; expected e.g. 90s, 15m, 1h, 1d (at most 24h)`,
+      EXIT.invalid,
+    );
   const { resolved } = await loadStage(request.config, request.env);
   if (!resolved.auth) {
     throw new CliError(

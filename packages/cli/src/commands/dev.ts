@@ -80,7 +80,7 @@ export function register(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [],
     )
-    .option('--ttl <duration>', 'lifetime: 90s, 15m, 1h, 7d', '1h')
+    .option('--ttl <duration>', 'lifetime: 90s, 15m, 1h, 1d (at most 24h, what the runtime accepts)', '1h')
     .action(async (opts: { sub: string; email?: string; role: string[]; ttl: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<DevOpts & typeof opts>();
       const port = parsePort(globals.port);
