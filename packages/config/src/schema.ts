@@ -317,7 +317,10 @@ export const edgeSchema = z.strictObject({
 export const networkSchema = z.strictObject({
   /** Availability zones. @default - profile: 2 (dev, staging), 3 (prod) */
   azs: z.number().int().optional(),
-  /** @default '10.0.0.0/16' */
+  /**
+   * The VPC's IPv4 range, fixed for the environment's life: changing it replaces the VPC, which the database, cache
+   * and load balancer cannot follow in place; build a new environment instead. @default '10.0.0.0/16'
+   */
   cidr: cidr.optional(),
   /** NAT gateways: 'none' ($0), 'single' (~$33/mo), 'per-az' (~$33/mo each). @default - profile: single, single, per-az */
   nat: z.enum(NAT_MODES).optional(),

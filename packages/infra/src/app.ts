@@ -55,7 +55,7 @@ export function buildApp(resolved: ResolvedApp | readonly ResolvedApp[], options
       synthesizer: new DefaultStackSynthesizer(),
       tags,
       ...(crossRegion ? { crossRegionReferences: true } : {}),
-      ...(certificate ? { cdnCertificate: certificate.certificate } : {}),
+      ...(certificate ? { cdnCertificate: certificate.distributionCertificate } : {}),
       ...(certificate?.waf ? { cdnWebAclArn: certificate.waf.webAcl.attrArn } : {}),
     });
     if (r.standby) {

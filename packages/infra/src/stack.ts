@@ -34,6 +34,7 @@ import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
 import { Registry } from './constructs/registry';
 import { Service } from './constructs/service';
 import { Waf, clientIpHeaderFor } from './constructs/waf';
+import { carriedAcrossRegions } from './constructs/cross-region';
 import type { ContractStores } from './contract-sources';
 import { removalPolicyFor, removalPolicyWithoutSnapshot } from './removal';
 
@@ -379,6 +380,8 @@ export interface CdnCertificateStackProps extends StackProps {
  */
 export class CdnCertificateStack extends Stack {
   readonly certificate: acm.Certificate;
+  /** The certificate as the app stack's distribution reads it: under a key that changes with the domain. */
+  readonly distributionCertificate: acm.ICertificate;
   readonly resolved: ResolvedApp;
   /** The distribution's web ACL (CLOUDFRONT scope must be created in us-east-1), with edge.waf. */
   readonly waf?: Waf;
@@ -400,6 +403,9 @@ export class CdnCertificateStack extends Stack {
       subjectAlternativeNames: [`*.${edge.domain}`],
       validation: acm.CertificateValidation.fromDns(zone),
     });
+    const identity = [edge.domain, `*.${edge.domain}`];
+    const arn = carriedAcrossRegions(this, 'CertificateArn', this.certificate.certificateArn, identity);
+    this.distributionCertificate = acm.Certificate.fromCertificateArn(this, 'DistributionCertificate', arn);
     const r = props.resolved;
     if (r.edge.waf) {
       this.waf = new Waf(this, 'Waf', {

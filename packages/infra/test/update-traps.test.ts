@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { resolve } from '@berthjs/config';
 import connect2 from '../../../examples/seeds/connect2/berth.config';
+import oky from '../../../examples/seeds/oky/berth.config';
 import {
+  allStacks,
+  buildApp,
   needsImportExistingResources,
   refusedChanges,
   refusedTemplateChanges,
@@ -338,5 +341,25 @@ describe('a later edit of the production listener rule never resets the weights 
       },
     );
     expect(failed.reply).toMatchObject({ Status: 'FAILED', Reason: 'AccessDenied' });
+  });
+});
+
+describe('a cross-region value that changes arrives under a new key', () => {
+  // The CDK's export writer writes only new keys on an update: a changed value under the same key would stay stale.
+  const certificateKey = (domain: string) => {
+    const config = { ...(oky as object), edge: { ...(oky as { edge: object }).edge, domain } } as typeof oky;
+    const app = buildApp(resolve(config, 'prod'));
+    const appStack = allStacks(app).find((s) => s.stackName === 'oky-prod')!;
+    const keys = JSON.stringify(Template.fromStack(appStack).toJSON()).match(
+      /\/cdk\/exports\/[^"}\\]*Certificate[^"}\\]*/g,
+    );
+    return [...new Set(keys)];
+  };
+  it("the CloudFront certificate's ARN moves to another key when edge.domain changes", () => {
+    const [before] = certificateKey('okyapp.info');
+    const [after] = certificateKey('oky.example.org');
+    expect(before).toMatch(/^\/cdk\/exports\/oky-prod\/.*CertificateArn[0-9A-F]{8}Value/);
+    expect(after).not.toBe(before);
+    expect(certificateKey('okyapp.info')).toEqual([before]);
   });
 });

@@ -79,6 +79,7 @@ const FREE = new Set([
   'AWS::Scheduler::ScheduleGroup',
   'AWS::CDK::Metadata',
   'AWS::Lambda::Permission',
+  'AWS::SSM::Parameter',
   'AWS::Logs::SubscriptionFilter',
   'AWS::CloudFront::OriginAccessControl',
   'AWS::CloudFront::CachePolicy',
