@@ -236,8 +236,10 @@ function rebuild(form: Form): { body: Buffer; type: string } {
   const boundary = `berth-dev-${randomBytes(12).toString('hex')}`;
   const filename = form.file!.name.replace(/["\\\r\n]/g, '_') || 'file';
   const parts: Buffer[] = [];
-  for (const [name, value] of form.fields) {
-    const v = name.toLowerCase() === 'key' ? value.replace(/\$\{filename\}/g, filename) : value;
+  for (const [field, value] of form.fields) {
+    // Field names are case-insensitive in S3; s3rver reads `key` and `success_action_*` in lower case only.
+    const name = field.toLowerCase();
+    const v = name === 'key' ? value.replace(/\$\{filename\}/g, filename) : value;
     parts.push(
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${v}\r\n`),
     );
