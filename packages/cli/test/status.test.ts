@@ -2,9 +2,11 @@ import { DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/clien
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogStreamsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
@@ -181,6 +183,36 @@ describe('berth status', () => {
     expect(text).toContain(
       'last stopped task api1: Task failed container health checks (exit 137) — OutOfMemoryError: Container killed due to memory usage',
     );
+  });
+
+  it("names the phase of a canary service's newest ECS service deployment", async () => {
+    const service = {
+      serviceName: API_SERVICE,
+      serviceArn: SERVICE_ARN,
+      taskDefinition: TD,
+      desiredCount: 2,
+      runningCount: 2,
+      pendingCount: 0,
+      deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' as const, taskDefinition: TD }],
+      deploymentConfiguration: { strategy: 'CANARY' as const },
+    };
+    mocks.ecs.on(DescribeServicesCommand).resolves({ services: [service] });
+    mocks.ecs.on(ListServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        { serviceDeploymentArn: 'arn:sd/old', createdAt: new Date('2026-12-01T00:00:00Z') },
+        { serviceDeploymentArn: 'arn:sd/new', createdAt: new Date('2026-12-07T08:50:00Z') },
+      ],
+    });
+    mocks.ecs.on(DescribeServiceDeploymentsCommand).resolves({
+      serviceDeployments: [
+        { serviceDeploymentArn: 'arn:sd/new', status: 'IN_PROGRESS', lifecycleStage: 'BAKE_TIME' },
+      ],
+    });
+    const text = (await run()).out.join('\n');
+    expect(text).toContain('image abc1234 · COMPLETED · canary: baking');
+    expect(mocks.ecs.commandCalls(DescribeServiceDeploymentsCommand)[0]!.args[0].input).toEqual({
+      serviceDeploymentArns: ['arn:sd/new'],
+    });
   });
 
   it('--json carries the outputs a runbook needs', async () => {

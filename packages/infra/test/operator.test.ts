@@ -51,6 +51,14 @@ describe('the operator policy (berth status, logs, exec, tunnel)', () => {
   it('allows every call the day-2 commands make: 0 missing permissions in dev (bastion, exec) and prod', () => {
     expect(findings(devTemplate, dev)).toEqual([]);
     expect(findings(prodTemplate, prod)).toEqual([]);
+    // prod's api deploys by canary: berth status reads its service deployments.
+    const prodCalls = holdersOfTemplate({ template: prodTemplate, resolved: prod }).holders.find(
+      (h) => h.kind === 'operator',
+    )!.calls;
+    expect(prodCalls.map((c) => c.action)).toEqual(
+      expect.arrayContaining(['ecs:ListServiceDeployments', 'ecs:DescribeServiceDeployments']),
+    );
+    expect(findings(without(prodTemplate, 'ServiceDeployments'), prod)).toHaveLength(2);
     const { holders } = holdersOfTemplate({ template: devTemplate, resolved: dev });
     const actions = new Set(holders.find((h) => h.kind === 'operator')!.calls.map((c) => c.action));
     expect([...actions].sort()).toEqual([

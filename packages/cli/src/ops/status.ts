@@ -17,7 +17,11 @@ import {
   type StackOutputs,
 } from '@berthjs/config';
 import { ago, clusterOf, deployedEnvironment, type Day2Clients, type Day2Runtime } from './day2';
+import { latestDeployment } from './phases';
 import { describeServices } from './stack';
+
+/** How far back `berth status` looks for a service's newest ECS service deployment. */
+const PHASE_WINDOW_MS = 90 * 86_400_000;
 
 export interface ServiceStatus {
   readonly name: string;
@@ -36,6 +40,9 @@ export interface ServiceStatus {
   }[];
   readonly revision?: number;
   readonly imageTag?: string;
+  /** CANARY, LINEAR or BLUE_GREEN, and where ECS's newest service deployment stands (`baking`, `complete`…). */
+  readonly strategy?: string;
+  readonly phase?: string;
   /** The newest stopped task's reason and container exit, when the service is short of tasks (crash loop). */
   readonly lastStopped?: StoppedTask;
 }
@@ -100,7 +107,7 @@ export async function status(options: StatusOptions, rt: Day2Runtime): Promise<S
 
   const services = await describeServices(clients, cluster, of('AWS::ECS::Service'));
   const serviceStatus = await Promise.all(
-    services.map((s) => serviceStatusOf(clients, cluster, s, resolved)),
+    services.map((s) => serviceStatusOf(clients, cluster, s, resolved, rt.now())),
   );
 
   const alarmNames = of('AWS::CloudWatch::Alarm');
@@ -149,6 +156,7 @@ async function serviceStatusOf(
   cluster: string,
   s: Service,
   resolved: ResolvedApp,
+  nowMs: number,
 ): Promise<ServiceStatus> {
   const { family, revision } = parseTaskDefinitionArn(s.taskDefinition ?? '');
   const td = s.taskDefinition
@@ -162,6 +170,12 @@ async function serviceStatusOf(
   const running = s.runningCount ?? 0;
   const lastStopped =
     running < desired ? await newestStopped(clients, cluster, { serviceName: s.serviceName }) : undefined;
+  // Canary, linear, blue/green: ECS's service-deployment API says which phase the newest deployment is in.
+  const strategy = s.deploymentConfiguration?.strategy;
+  const shifting = strategy && strategy !== 'ROLLING' && s.serviceArn ? strategy : undefined;
+  const phase = shifting
+    ? await latestDeployment(clients, cluster, s.serviceArn!, new Date(nowMs - PHASE_WINDOW_MS))
+    : undefined;
   return {
     name,
     ecsName: s.serviceName ?? '',
@@ -178,6 +192,8 @@ async function serviceStatusOf(
     })),
     ...(Number.isFinite(revision) ? { revision } : {}),
     ...(image ? { imageTag: tagOf(image) } : {}),
+    ...(shifting ? { strategy: shifting } : {}),
+    ...(phase ? { phase: phase.summary } : {}),
     ...(lastStopped ? { lastStopped: stopped(lastStopped) } : {}),
   };
 }
@@ -317,8 +333,9 @@ export function renderStatus(r: StatusReport, nowMs: number): string[] {
     const primary = s.deployments.find((d) => d.status === 'PRIMARY');
     const rollout = primary?.rolloutState ? ` ${primary.rolloutState}` : '';
     const others = s.deployments.length > 1 ? ` (+${s.deployments.length - 1} deployment in progress)` : '';
+    const phase = s.strategy ? ` · ${s.strategy.toLowerCase()}: ${s.phase ?? 'no deployment yet'}` : '';
     lines.push(
-      `  ${s.name}: ${s.running}/${s.desired} running, ${s.pending} pending · rev ${s.revision ?? '?'} · image ${s.imageTag ?? '?'} ·${rollout || ' no deployment'}${others}`,
+      `  ${s.name}: ${s.running}/${s.desired} running, ${s.pending} pending · rev ${s.revision ?? '?'} · image ${s.imageTag ?? '?'} ·${rollout || ' no deployment'}${others}${phase}`,
     );
     if (primary?.rolloutStateReason && primary.rolloutState !== 'COMPLETED')
       lines.push(`    ${primary.rolloutStateReason}`);

@@ -69,6 +69,22 @@ export class OperatorPolicy extends Construct {
       ['ecs:DescribeServices'],
       props.services.map((s) => s.ecsService.serviceArn),
     );
+    // berth status names the phase of a canary/linear/blue-green service's newest deployment:
+    // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment-permissions.html
+    const shifting = props.services.filter((s) => s.props.service.deploy.strategy !== 'rolling');
+    if (shifting.length)
+      allow(
+        'ServiceDeployments',
+        ['ecs:ListServiceDeployments', 'ecs:DescribeServiceDeployments'],
+        shifting.flatMap((s) => [
+          s.ecsService.serviceArn,
+          stack.formatArn({
+            service: 'ecs',
+            resource: 'service-deployment',
+            resourceName: `${cluster.clusterName}/${s.ecsService.serviceName}/*`,
+          }),
+        ]),
+      );
     allow('Tasks', ['ecs:DescribeTasks'], [tasks]);
     allow('ListTasks', ['ecs:ListTasks'], ['*'], { ArnEquals: { 'ecs:cluster': cluster.clusterArn } });
     // No resource-level permissions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html

@@ -56,6 +56,18 @@ export function operatorHolder(input: OperatorInput): Holder | undefined {
         'berth status describes each service',
         inCluster,
       );
+      const strategy = (service.Properties?.DeploymentConfiguration as { Strategy?: string } | undefined)
+        ?.Strategy;
+      if (strategy && strategy !== 'ROLLING') {
+        const why = `berth status names the phase of ${id}'s newest ${strategy} deployment`;
+        call('ecs:ListServiceDeployments', tokens.value({ Ref: id }), why);
+        const name = tokens.value({ 'Fn::GetAtt': [id, 'Name'] });
+        call(
+          'ecs:DescribeServiceDeployments',
+          arn('ecs', `service-deployment/${tokens.value({ Ref: clusterId })}/${name}/0123456789`),
+          why,
+        );
+      }
       if (service.Properties?.EnableExecuteCommand === true) {
         call('ecs:ExecuteCommand', clusterArn, `berth exec into ${id}`);
         call('ecs:ExecuteCommand', task, `berth exec into ${id}`);
