@@ -10,7 +10,6 @@ import { taskValueFor, type ContractStores } from '../contract-sources';
 import type { Ec2Capacity } from './capacity';
 import { deploymentServiceProps, ProgressiveDeployment, shiftsTraffic } from './deployment';
 import { enableExec } from './exec';
-import { enableExec } from './exec';
 import type { Edge } from './edge';
 import type { Mail } from './mail';
 
@@ -204,7 +203,6 @@ export class Service extends Construct {
       },
     });
     this.ecsService.node.defaultChild!.node.addDependency(associations);
-    if (service.exec) enableExec(this.ecsService, this.taskDefinition, this.container, this.taskRole);
     if (service.exec) enableExec(this.ecsService, this.taskDefinition, this.container, this.taskRole);
 
     const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
