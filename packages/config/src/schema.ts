@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROFILE_NAMES } from './profiles';
+import { quotasSchema } from './resolve/quotas';
 
 /**
  * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
@@ -317,10 +318,7 @@ export const edgeSchema = z.strictObject({
 export const networkSchema = z.strictObject({
   /** Availability zones. @default - profile: 2 (dev, staging), 3 (prod) */
   azs: z.number().int().optional(),
-  /**
-   * The VPC's IPv4 range, fixed for the environment's life: changing it replaces the VPC, which the database, cache
-   * and load balancer cannot follow in place; build a new environment instead. @default '10.0.0.0/16'
-   */
+  /** Fixed for the environment's life: a change replaces the VPC, which the database cannot follow. @default '10.0.0.0/16' */
   cidr: cidr.optional(),
   /** NAT gateways: 'none' ($0), 'single' (~$33/mo), 'per-az' (~$33/mo each). @default - profile: single, single, per-az */
   nat: z.enum(NAT_MODES).optional(),
@@ -401,21 +399,6 @@ export const acknowledgementSchema = z.strictObject({
     .min(20, 'a written reason of at least 20 characters: why this finding is acceptable'),
   /** Only in these environments. @default - every environment */
   environments: z.array(z.string().min(1)).min(1).optional(),
-});
-
-/**
- * Service Quotas of the environment's account and region where they were raised above AWS's defaults: `berth check`
- * adds up what every environment of the app uses in one account and region and warns past these (else the
- * defaults). @default - AWS's defaults (VPCs 5, Elastic IPs 5, NAT gateways per AZ 5, ALBs 50, rules per ALB 100,
- * security groups 2,500 per region)
- */
-export const quotasSchema = z.strictObject({
-  vpcs: z.number().int().positive().optional(),
-  elasticIps: z.number().int().positive().optional(),
-  natGatewaysPerAz: z.number().int().positive().optional(),
-  loadBalancers: z.number().int().positive().optional(),
-  rulesPerLoadBalancer: z.number().int().positive().optional(),
-  securityGroups: z.number().int().positive().optional(),
 });
 
 /** Everything an environment may override. */
