@@ -241,6 +241,58 @@ describe('every AWS peer verifies what AWS verifies: signature, credential scope
     );
   });
 
+  it('presigned URLs (query-string auth) are held to the same scope: service, region, secret, Host', async () => {
+    const { SignatureV4 } = await import('@smithy/signature-v4');
+    const { Sha256 } = await import('../src/peers/sigv4');
+    const url = new URL(`${s3.endpoint}/${BUCKET}/a.txt`);
+    const presign = async (
+      over: { service?: string; region?: string; credentials?: typeof OURS; host?: string } = {},
+    ) => {
+      const signer = new SignatureV4({
+        credentials: over.credentials ?? OURS,
+        region: over.region ?? REGION,
+        service: over.service ?? 's3',
+        sha256: Sha256,
+        uriEscapePath: false,
+      });
+      const signed = await signer.presign(
+        {
+          method: 'GET',
+          protocol: 'http:',
+          hostname: url.hostname,
+          path: url.pathname,
+          query: {},
+          // As the S3 presigner signs it: no payload (hoisted into the query as X-Amz-Content-Sha256).
+          headers: { host: over.host ?? url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+        },
+        { expiresIn: 60 },
+      );
+      const query = new URLSearchParams(signed.query as Record<string, string>).toString();
+      return signedRequest(s3.endpoint, {
+        region: REGION,
+        service: 's3',
+        credentials: undefined,
+        method: 'GET',
+        path: `${url.pathname}?${query}`,
+        ...(over.host ? { host: over.host } : {}),
+      });
+    };
+    const ok = await presign();
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.text).toBe('original');
+    const refused = {
+      'another service': await presign({ service: 'sqs' }),
+      'another region': await presign({ region: 'us-east-1' }),
+      'a guessed secret': await presign({ credentials: FORGED }),
+      'a foreign Host': await presign({ host: `evil.example:${url.port}` }),
+    };
+    for (const [what, res] of Object.entries(refused)) expect(res.status, `${what}: ${res.text}`).toBe(403);
+    expect(refused['another service'].text).toContain("not 'sqs'");
+    expect(refused['another region'].text).toContain("region is 'us-east-1'");
+    expect(refused['a guessed secret'].text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(refused['a foreign Host'].text).toContain('is not this peer');
+  });
+
   it('Secrets Manager through the SDK: the pair reads and writes; the key id with a guessed secret gets nothing', async () => {
     const { SecretsManagerClient, GetSecretValueCommand, PutSecretValueCommand } =
       await import('@aws-sdk/client-secrets-manager');
