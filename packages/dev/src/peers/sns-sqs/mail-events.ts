@@ -36,7 +36,7 @@ export async function startMailEvents(options: {
   readonly region: string;
   /** The queue's and topic's name: `<app>-mail-events`. */
   readonly name: string;
-  /** Only requests signed with this access key are answered. */
+  /** Only requests signed (SigV4, verified) with this key pair, for this region and sqs or sns, are answered. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }): Promise<LocalMailEvents> {
   const hold = await asHold(options.port);
