@@ -106,7 +106,12 @@ export function quotaUsage(template: QuotaTemplate): QuotaUsage {
   }
   const listeners = new Map(ofType('AWS::ElasticLoadBalancingV2::Listener'));
   const rulesByAlb: Record<string, number> = {};
-  for (const [, rule] of ofType('AWS::ElasticLoadBalancingV2::ListenerRule')) {
+  // A shifting service's production rule is a custom resource (ProductionListenerRule), an ALB rule all the same.
+  const rules = [
+    ...ofType('AWS::ElasticLoadBalancingV2::ListenerRule'),
+    ...ofType('Custom::ProductionListenerRule'),
+  ];
+  for (const [, rule] of rules) {
     const listener = listeners.get(refOf(rule.Properties?.ListenerArn) ?? '');
     const alb = refOf(listener?.Properties?.LoadBalancerArn) ?? '?';
     rulesByAlb[alb] = (rulesByAlb[alb] ?? 0) + 1;
