@@ -151,6 +151,25 @@ describe('berth logs', () => {
     expect(starts).toEqual([NOW - 600_000, NOW - 5_000, NOW - 1_000]);
   });
 
+  it("--previous reads the newest stopped task's stream only", async () => {
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:aws:ecs:us-east-1:1:task/c/dead1'] });
+    mocks.ecs.on(DescribeTasksCommand).resolves({
+      tasks: [{ taskArn: 'arn:aws:ecs:us-east-1:1:task/c/dead1', containers: [{ name: 'api' }] }],
+    });
+    const { progress } = await run('api', '--previous');
+    const input = mocks.logs.commandCalls(FilterLogEventsCommand)[0]!.args[0].input;
+    expect(input.logStreamNames).toEqual(['api/api/dead1']);
+    expect(input.logStreamNamePrefix).toBeUndefined();
+    expect(progress[0]).toContain('(stream api/api/dead1)');
+  });
+
+  it('--previous says so when no task stopped lately, and refuses --follow and jobs', async () => {
+    mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+    await expect(run('api', '--previous')).rejects.toThrow(/api has no stopped task ECS still remembers/);
+    await expect(run('api', '--previous', '--follow')).rejects.toThrow(/cannot be followed/);
+    await expect(run('send-reminders', '--previous')).rejects.toThrow(/--previous is for services/);
+  });
+
   it('refuses a name that is neither a service nor a job, before calling AWS', async () => {
     await expect(run('web')).rejects.toThrow(
       "No service or job 'web' in the config; declared: api, send-reminders",

@@ -11,6 +11,7 @@ interface Options {
   since: string;
   filter?: string;
   json?: boolean;
+  previous?: boolean;
 }
 
 export function register(
@@ -29,6 +30,7 @@ export function register(
     .option('-f, --follow', 'keep printing new lines (polls FilterLogEvents every 2 s) until Ctrl-C')
     .option('--since <duration>', 'how far back to start: 30m, 1h, 2d', '1h')
     .option('--filter <pattern>', "a CloudWatch Logs filter pattern, e.g. ERROR or '{ $.level >= 50 }'")
+    .option('--previous', "only the newest stopped task's lines (a service that crashed)")
     .option('--json', 'one JSON object per event (time, stream, message)')
     .action(async (name: string, opts: Options) => {
       const { resolved } = await loadStage(opts.config, opts.env);
@@ -43,6 +45,7 @@ export function register(
           ...(opts.filter ? { filter: opts.filter } : {}),
           ...(opts.follow ? { follow: true } : {}),
           ...(opts.json ? { json: true } : {}),
+          ...(opts.previous ? { previous: true } : {}),
           ...(opts.region ? { region: opts.region } : {}),
         },
         await runtime(),

@@ -26,6 +26,8 @@ export interface LogsOptions {
   /** Print each event as one JSON object per line instead of the pretty line. */
   readonly json?: boolean;
   readonly region?: string;
+  /** Only the newest stopped task's stream (a service that crashed): what it printed before it died. */
+  readonly previous?: boolean;
   /** Stop following after this many polls (tests). @default - until interrupted */
   readonly polls?: number;
 }
@@ -35,6 +37,8 @@ export interface LogSource {
   readonly group: string;
   /** Streams of this service or job only: the service's group also holds its jobs' streams. */
   readonly streamPrefix: string;
+  /** One stream only (`--previous`: the newest stopped task's). */
+  readonly stream?: string;
 }
 
 /** The log group and stream prefix of a service or job, from the stack's outputs. */
@@ -80,11 +84,21 @@ export async function logs(options: LogsOptions, rt: Day2Runtime): Promise<{ eve
     ]);
   const clients = rt.clients(options.region ?? resolved.region);
   const env = await deployedEnvironment(clients, resolved);
-  const source = logSource(env, resolved, name);
+  if (options.previous && options.follow)
+    throw new CliError('--previous reads a stopped task: it cannot be followed', EXIT.invalid);
+  let source = logSource(env, resolved, name);
+  if (options.previous) {
+    if (source.kind !== 'service')
+      throw new CliError(
+        `--previous is for services; every run of job ${name} is in 'berth logs ${name}'`,
+        EXIT.invalid,
+      );
+    source = { ...source, stream: await previousStream(clients, env, resolved, name) };
+  }
   rt.progress(
-    `${name}: ${source.group} (streams ${source.streamPrefix}*) since ${new Date(rt.now() - options.sinceMs).toISOString()}${options.filter ? `, filter ${options.filter}` : ''}${options.follow ? ', following (Ctrl-C to stop)' : ''}`,
+    `${name}: ${source.group} (${source.stream ? `stream ${source.stream}` : `streams ${source.streamPrefix}*`}) since ${new Date(rt.now() - options.sinceMs).toISOString()}${options.filter ? `, filter ${options.filter}` : ''}${options.follow ? ', following (Ctrl-C to stop)' : ''}`,
   );
-  if (source.kind === 'service') await crashLoopReason(clients, env, resolved, name, rt);
+  if (source.kind === 'service' && !source.stream) await crashLoopReason(clients, env, resolved, name, rt);
 
   const seen = new Set<string>();
   let start = rt.now() - options.sinceMs;
@@ -127,7 +141,9 @@ async function readEvents(
       const page = await clients.logs.send(
         new FilterLogEventsCommand({
           logGroupName: source.group,
-          logStreamNamePrefix: source.streamPrefix,
+          ...(source.stream
+            ? { logStreamNames: [source.stream] }
+            : { logStreamNamePrefix: source.streamPrefix }),
           startTime,
           ...(filter ? { filterPattern: filter } : {}),
           ...(token ? { nextToken: token } : {}),
@@ -173,6 +189,29 @@ function jsonLine(e: FilteredLogEvent): string {
     stream: e.logStreamName,
     message: (e.message ?? '').replace(/\n$/, ''),
   });
+}
+
+/** The log stream of the service's newest stopped task: `<service>/<container>/<task id>` (awslogs-stream-prefix). */
+async function previousStream(
+  clients: Day2Clients,
+  env: DeployedEnvironment,
+  resolved: ResolvedApp,
+  name: string,
+): Promise<string> {
+  const serviceName = requireOutput(
+    env,
+    OUTPUT_KEYS.serviceName(name),
+    `${name}'s ECS service`,
+    resolved.stage,
+  );
+  const t = await newestStopped(clients, clusterOf(env, resolved.stage), { serviceName });
+  if (!t?.taskArn)
+    throw new CliError(
+      `${name} has no stopped task ECS still remembers (about an hour): nothing crashed lately. 'berth logs ${name} --since 1d' has every task's lines.`,
+      EXIT.failed,
+    );
+  const container = t.containers?.find((c) => c.name === name)?.name ?? t.containers?.[0]?.name ?? name;
+  return `${name}/${container}/${t.taskArn.split('/').pop()}`;
 }
 
 /** When the service runs fewer tasks than it wants: why its newest task stopped (stderr). */
