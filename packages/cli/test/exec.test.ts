@@ -44,15 +44,13 @@ function running(agent: 'RUNNING' | 'PENDING' = 'RUNNING') {
       },
     ],
   });
-  mocks.ecs
-    .on(ExecuteCommandCommand)
-    .resolves({
-      clusterArn: `arn:aws:ecs:us-east-1:222222222222:cluster/${CLUSTER}`,
-      taskArn: TASK,
-      containerName: 'api',
-      interactive: true,
-      session: SESSION,
-    });
+  mocks.ecs.on(ExecuteCommandCommand).resolves({
+    clusterArn: `arn:aws:ecs:us-east-1:222222222222:cluster/${CLUSTER}`,
+    taskArn: TASK,
+    containerName: 'api',
+    interactive: true,
+    session: SESSION,
+  });
 }
 
 beforeEach(() => {
@@ -168,13 +166,11 @@ describe('berth exec', () => {
   });
 
   it('explains an agent ECS cannot reach', async () => {
-    mocks.ecs
-      .on(ExecuteCommandCommand)
-      .rejects(
-        Object.assign(new Error('The execute command failed due to an internal error.'), {
-          name: 'TargetNotConnectedException',
-        }),
-      );
+    mocks.ecs.on(ExecuteCommandCommand).rejects(
+      Object.assign(new Error('The execute command failed due to an internal error.'), {
+        name: 'TargetNotConnectedException',
+      }),
+    );
     await expect(exec({ resolved: prodWithExec, service: 'api' }, day2Runtime())).rejects.toThrow(
       /ECS could not reach the exec agent in task 5b1c0ffee: .*four ssmmessages calls .*ssmmessages\.us-east-1\.amazonaws\.com/,
     );
