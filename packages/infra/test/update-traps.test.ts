@@ -1,4 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as elbSdk from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeRulesCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyRuleCommand,
+  SetRulePrioritiesCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolve } from '@berthjs/config';
 import connect2 from '../../../examples/seeds/connect2/berth.config';
@@ -190,6 +198,7 @@ describe('a later edit of the production listener rule never resets the weights 
   const run = async (
     event: Record<string, unknown>,
     answers: Record<string, (input: Record<string, unknown>) => unknown>,
+    realSdk?: unknown,
   ) => {
     const calls: Call[] = [];
     const replies: Record<string, unknown>[] = [];
@@ -223,7 +232,7 @@ describe('a later edit of the production listener rule never resets the weights 
     };
     const module = { exports: {} as { handler: (e: unknown) => Promise<void> } };
     new Function('require', 'exports', PRODUCTION_RULE_HANDLER_SOURCE)(
-      (m: string) => (m === 'https' ? https : sdk),
+      (m: string) => (m === 'https' ? https : (realSdk ?? sdk)),
       module.exports,
     );
     await module.exports.handler({
@@ -325,6 +334,32 @@ describe('a later edit of the production listener rule never resets the weights 
         },
       ],
     });
+  });
+  it('calls the commands the AWS SDK v3 client has, with the inputs it sends', async () => {
+    const elb = mockClient(ElasticLoadBalancingV2Client);
+    try {
+      elb.on(DescribeRulesCommand).resolves({ Rules: [shifted as never] });
+      const { reply } = await run(
+        {
+          RequestType: 'Update',
+          PhysicalResourceId: 'arn:rule/1',
+          ResourceProperties: props(10, ['www.example.com']),
+          OldResourceProperties: props(10, ['api.example.com']),
+        },
+        {},
+        elbSdk,
+      );
+      expect(reply).toMatchObject({ Status: 'SUCCESS' });
+      expect(elb.commandCalls(ModifyRuleCommand).map((c) => c.args[0].input)).toEqual([
+        {
+          RuleArn: 'arn:rule/1',
+          Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['www.example.com'] } }],
+        },
+      ]);
+      expect(elb.commandCalls(SetRulePrioritiesCommand)).toHaveLength(0);
+    } finally {
+      elb.restore();
+    }
   });
   it('deletes the rule with the stack, and reports a failure to CloudFormation', async () => {
     const deleted = await run(
