@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const names = process.argv.slice(2).length ? process.argv.slice(2) : ['config', 'runtime', 'infra', 'dev', 'cli'];
+const names = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['config', 'runtime', 'infra', 'dev', 'cli'];
 
 const base = ts.getParsedCommandLineOfConfigFile(
   join(root, 'tsconfig.base.json'),
