@@ -26,7 +26,7 @@ export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './l
 export { createMetrics, type Metrics, type MetricsOptions, type Dimensions } from './metrics';
 export { createDb, type Db, type DbOptions, type DbStats, type Queryable, type QueryResult } from './db';
 export { migrate, type MigrateResult } from './migrate';
-export { createCache, type Cache, type CacheOptions } from './cache';
+export { createCache, type Cache, type CacheOptions, type CacheParser, type CacheReadOptions } from './cache';
 export {
   createStorage,
   type Storage,

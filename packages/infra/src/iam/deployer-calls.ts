@@ -44,6 +44,11 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
     tokens.value({ Ref: 'AWS::StackId' }),
     'berth deploy finds the stack',
   );
+  call(
+    'cloudformation:GetTemplate',
+    tokens.value({ Ref: 'AWS::StackId' }),
+    'berth diff and the guarded berth deploy compare with the deployed template',
+  );
   if (resolved.imagesFrom) {
     for (const s of Object.values(resolved.services)) {
       if (s.image.kind !== 'build') continue;
@@ -103,6 +108,11 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
   const taskArn = arn('ecs', `task/${clusterName}/0123456789abcdef`);
   call('ecs:ListTaskDefinitions', '*', 'berth rollback lists the revisions of a family');
   call('ecs:DescribeTaskDefinition', '*', 'berth rollback and run-job read a task definition');
+  call(
+    'ecs:RegisterTaskDefinition',
+    '*',
+    "berth deploy registers the migration's revision with the new image before the stack update",
+  );
   if (cluster) call('ecs:ListTasks', '*', 'berth deploy reports stopped tasks', { 'ecs:cluster': cluster });
   call(
     'ecs:DescribeTasks',
