@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index';
 import { CliError, EXIT } from '@berthjs/config/load';
@@ -9,8 +10,17 @@ Exit codes: 0 success · 1 the command failed (check findings, deploy failure) �
   (replaces or removes a stateful resource), or deploy refused one not named with --allow-replace.
 Docs: README.md and docs/ in the Berth repository.`;
 
+/** The installed @berthjs/cli's version: package.json sits one folder above src/ and dist/ alike. */
+function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('berth')
+    .version(cliVersion(), '-v, --version', 'print the version of berth')
     .description(
       'One typed berth.config.ts → a production home for an HTTP API on AWS, and the same home locally.',
     )

@@ -4,7 +4,20 @@
  * process only (services started by `berth dev` keep theirs: that is the service's own Node). The SDK documents the
  * switch in https://github.com/aws/aws-sdk-js-v3/issues/7983; Node 20's end of life: https://nodejs.org/en/about/previous-releases
  */
-const AWS_COMMANDS = new Set(['dev', 'deploy', 'rollback', 'run-job', 'migrate']);
+const AWS_COMMANDS = new Set([
+  'dev',
+  'deploy',
+  'diff',
+  'rollback',
+  'run-job',
+  'migrate',
+  'logs',
+  'exec',
+  'tunnel',
+  'status',
+  'secrets',
+  'destroy',
+]);
 
 /** The line to print for this Node version and command, or undefined when there is nothing to say. */
 export function nodeSupportNotice(version: string, command: string | undefined): string | undefined {

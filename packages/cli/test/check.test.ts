@@ -10,10 +10,18 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'packages/cli/bin/berth.js');
 const TALENT = join(ROOT, 'examples/talent/berth.config.ts');
 
-async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return berthWith(process.env, ...args);
+}
+
+async function berthWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       cwd: ROOT,
+      env,
       maxBuffer: 32 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -61,6 +69,25 @@ describe('berth check', () => {
     // One line on cfn-lint, which is on PATH here (CI installs it).
     expect(stdout).toMatch(/^cfn-lint \d+\.\d+\.\d+ checked every template\.$/m);
     expect(stderr).toMatch(/unacknowledged error/);
+  });
+
+  it('fails, naming the install line, when cfn-lint is not on PATH (and passes with --skip-cfn-lint)', async () => {
+    const path = { ...process.env, PATH: '/nonexistent' };
+    const missing = await berthWith(path, 'check', '--env', 'dev', '--config', TALENT, '--skip-guard');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cfn-lint did not run: cfn-lint is not installed \(pip install cfn-lint/);
+    expect(missing.stderr).toMatch(/--skip-cfn-lint/);
+    const skipped = await berthWith(
+      path,
+      'check',
+      '--env',
+      'dev',
+      '--config',
+      TALENT,
+      '--skip-guard',
+      '--skip-cfn-lint',
+    );
+    expect(skipped.code).toBe(0);
   });
 
   it('exits 2 without --env', async () => {

@@ -54,6 +54,14 @@ export function register(program: Command): void {
           ])
             console.log(line);
         }
+        // A gate that silently skips AWS's own template rules is no gate: without cfn-lint the check fails (the
+        // line above says why) unless it was skipped on purpose.
+        if (!opts.skipCfnLint && !report.cfnLint.ran) {
+          throw new CliError(
+            `cfn-lint did not run: ${report.cfnLint.reason ?? 'not found'}. The templates were not checked against AWS's registry schemas, so ${resolved.stage} does not pass; pass --skip-cfn-lint to check without them.`,
+            EXIT.failed,
+          );
+        }
         if (report.errors > 0) {
           throw new CliError(
             `${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`,
