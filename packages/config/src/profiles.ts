@@ -1,5 +1,8 @@
 import type { ProfileName } from './types';
 
+// Target group health checks, draining and grace period per profile (their schema and reasons are there).
+export { LOAD_BALANCING_DEFAULTS, loadBalancingSchema } from './load-balancing';
+
 /** The profiles, in order of strictness. */
 export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;
 

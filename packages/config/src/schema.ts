@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROFILE_NAMES } from './profiles';
+import { loadBalancingSchema, PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
 
 /**
@@ -138,6 +138,7 @@ export const serviceSchema = z.strictObject({
    * alarms. @default - profile: 'rolling' (dev, staging), canary 10% for 5 minutes, bake 10 minutes (prod)
    */
   deploy: z.union([z.enum(DEPLOY_STRATEGIES), deploySchema]).optional(),
+  loadBalancing: loadBalancingSchema.optional(),
   /** Which stores this service may touch. @default - everything the app declares */
   uses: z
     .strictObject({

@@ -68,6 +68,8 @@ export interface ResolvedService {
   /** ECS Exec enabled on the service (`berth exec`). */
   readonly exec: boolean;
   readonly deploy: ResolvedDeploy;
+  /** Target group health check, deregistration delay and health check grace period, seconds. */
+  readonly loadBalancing: import('./load-balancing').ResolvedLoadBalancing;
   readonly uses: {
     readonly database: boolean;
     readonly cache: boolean;

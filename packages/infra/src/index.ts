@@ -103,3 +103,11 @@ export {
   type RequestContext,
   type RequestPrincipal,
 } from './iam/index';
+export {
+  deployTimes,
+  formatDeployTimes,
+  formatSeconds,
+  START_ALLOWANCE_SECONDS,
+  type ServiceDeployTime,
+  type DeployPhase,
+} from './deploy-time';

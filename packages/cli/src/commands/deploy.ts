@@ -42,6 +42,16 @@ export function register(program: Command, deps: () => DeployDeps | Promise<Depl
     .action(async (opts: Options) => {
       const { loaded, resolved } = await loadStage(opts.config, opts.env);
       const { deploy } = await import('../ops/deploy');
+      const given = await deps();
+      // Once the templates exist, the least each service's deploy will take by the model (docs/operate.md), on stderr.
+      const synth: DeployDeps['synth'] = async (...args) => {
+        const templates = await given.synth(...args);
+        const { deployTimes, formatDeployTimes } = await import('@berthjs/infra');
+        const times = templates.flatMap((t) => deployTimes(t.template));
+        for (const line of formatDeployTimes(times, 'Expected deploy time (least, by the model)'))
+          console.error(line);
+        return templates;
+      };
       const report = await deploy(
         {
           resolved,
@@ -53,7 +63,7 @@ export function register(program: Command, deps: () => DeployDeps | Promise<Depl
           ...(opts.yes || opts.approve ? { approve: true } : {}),
           ...(opts.skipMigrations ? { skipMigrations: true } : {}),
         },
-        await deps(),
+        { ...given, synth },
       );
       if (opts.json) {
         console.log(JSON.stringify(report, null, 2));

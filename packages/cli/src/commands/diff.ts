@@ -66,12 +66,20 @@ export function register(
       }
       const report = diffStacks(base, head);
       const title = `${resolved.app} · ${resolved.stage} vs ${against}`;
+      // The least a deploy of each service takes with the new templates (docs/operate.md, "How long a deploy takes").
+      const { deployTimes, formatDeployTimes } = await import('@berthjs/infra');
+      const deployTime = head.flatMap((t) => deployTimes(t.template));
+      const text = [formatDiff(report, title), ...formatDeployTimes(deployTime)].join('\n');
       if (opts.json)
         console.log(
-          JSON.stringify({ app: resolved.app, stage: resolved.stage, against, ...report }, null, 2),
+          JSON.stringify(
+            { app: resolved.app, stage: resolved.stage, against, ...report, deployTime },
+            null,
+            2,
+          ),
         );
-      else if (opts.markdown) console.log(markdown(report, title, formatDiff(report, title)));
-      else console.log(formatDiff(report, title));
+      else if (opts.markdown) console.log(markdown(report, title, text));
+      else console.log(text);
       exitFor(report, title);
     });
 }

@@ -1,3 +1,4 @@
+import { resolveLoadBalancing } from '../load-balancing';
 import { RESERVED_ENV, STOP_TIMEOUT } from '../contract';
 import { programsNotKnown } from '../programs';
 import { show } from '../errors';
@@ -199,6 +200,7 @@ function resolveService(
     stopTimeout,
     exec: s.exec ?? profile.exec,
     deploy: resolveDeploy(ctx, at, s.deploy),
+    loadBalancing: resolveLoadBalancing(ctx, at, s.loadBalancing),
     uses: {
       database: usesIn.database ?? declared.database,
       cache: usesIn.cache ?? declared.cache,

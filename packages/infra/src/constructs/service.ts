@@ -181,7 +181,7 @@ export class Service extends Construct {
       maxHealthyPercent: 200,
       vpcSubnets: props.subnets,
       securityGroups: [this.securityGroup],
-      healthCheckGracePeriod: Duration.seconds(30),
+      healthCheckGracePeriod: Duration.seconds(service.loadBalancing.gracePeriod),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     };
     this.ecsService =
@@ -205,18 +205,20 @@ export class Service extends Construct {
     this.ecsService.node.defaultChild!.node.addDependency(associations);
     if (service.exec) enableExec(this.ecsService, this.taskDefinition, this.container, this.taskRole);
 
+    const lb = service.loadBalancing;
     const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
       vpc,
       port: service.port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
-      deregistrationDelay: Duration.seconds(Math.min(30, service.stopTimeout)),
+      // Per profile and configurable (services.<name>.loadBalancing); what they cost a deploy: deploy-time.ts.
+      deregistrationDelay: Duration.seconds(lb.deregistrationDelay),
       healthCheck: {
         path: service.healthPath,
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
+        interval: Duration.seconds(lb.healthCheck.interval),
+        timeout: Duration.seconds(lb.healthCheck.timeout),
+        healthyThresholdCount: lb.healthCheck.healthyThreshold,
+        unhealthyThresholdCount: lb.healthCheck.unhealthyThreshold,
         healthyHttpCodes: '200-299',
       },
     };
