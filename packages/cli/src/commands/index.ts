@@ -17,6 +17,7 @@ import { register as execCommand } from './exec';
 import { register as tunnel } from './tunnel';
 import { register as secrets } from './secrets';
 import { register as destroy } from './destroy';
+import { register as importCommand } from './import';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -38,4 +39,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   secrets,
   destroy,
   init,
+  importCommand,
 ];
