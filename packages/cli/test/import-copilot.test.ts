@@ -80,6 +80,7 @@ describe('berth import copilot: a load-balanced service, a backend service, a jo
     const r = await berth('check', '--env', 'prod', '--config', file);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^0 errors/m);
+    expect(r.stdout).toContain('Control Tower guard rules ran');
   }, 240_000);
 
   it('maps services, scaling, secrets, the job, the Aurora addon and the per-environment overrides', async () => {
@@ -223,6 +224,7 @@ describe('berth import copilot: the other shapes of the manifest reference', () 
     ])
       expect(text).toContain(`// not mapped: ${field}`);
     expect(text).toContain("TODO: Copilot ran the job image's own CMD");
+    expect(text).toContain('TODO: a private ECR image');
   }, 60_000);
 
   it('an unknown workload type is a comment and is skipped; the rest still resolves', async () => {

@@ -109,6 +109,11 @@ function mapImage(m: YamlMap, ctx: Ctx, at: Path, out: YamlMap): void {
       img['credentialsSecret'] = creds.startsWith('arn:') ? smArnName(creds).name : creds;
     out['image'] = img;
     notes.mapped(file, 'image.location', [...at, 'image']);
+    if (/\.dkr\.ecr\./.test(image['location']))
+      notes.note(
+        [...at, 'image'],
+        "TODO: a private ECR image: Berth's execution role pulls from Berth's own repositories (berth check reports Berth-PermissionsProven on this one); build it here (image.dockerfile) or push it to Berth's repository",
+      );
   }
   if (typeof image['port'] === 'number') {
     out['port'] = image['port'];
