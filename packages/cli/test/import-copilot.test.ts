@@ -97,6 +97,11 @@ describe('berth import copilot: a load-balanced service, a backend service, a jo
     expect(api['hosts']).toEqual(['api.shop.example.com']);
     expect(api['scaling']).toMatchObject({ min: 3, max: 20, cpu: 60, memory: 80, requests: 1000 });
     expect(api['command']).toEqual(['node', 'dist/server.js', '--port', '8080']);
+    expect(api['loadBalancing']).toMatchObject({
+      deregistrationDelay: 30,
+      gracePeriod: 90,
+      healthCheck: { interval: 15, healthyThreshold: 3 },
+    });
     expect(api['image']).toMatchObject({
       kind: 'build',
       dockerfile: 'api/Dockerfile',

@@ -184,14 +184,38 @@ function mapHttp(m: YamlMap, ctx: Ctx, at: Path, out: YamlMap, edge: EdgeHint, t
   if (healthPath === undefined)
     notes.note([...at, 'health'], "Copilot's default target-group health check path");
   else notes.mapped(file, 'http.healthcheck', [...at, 'health']);
+  // Target group settings: services.<name>.loadBalancing, in seconds.
+  const lb: YamlMap = {};
+  const check: YamlMap = {};
+  const TARGET: Record<string, [YamlMap, string]> = {
+    interval: [check, 'interval'],
+    timeout: [check, 'timeout'],
+    healthy_threshold: [check, 'healthyThreshold'],
+    unhealthy_threshold: [check, 'unhealthyThreshold'],
+    grace_period: [lb, 'gracePeriod'],
+  };
   if (isMap(hc))
-    for (const k of Object.keys(hc).filter((k) => k !== 'path'))
-      notes.notMapped(
-        file,
-        `http.healthcheck.${k}`,
-        "Berth's target group uses its own thresholds, interval and codes",
-        at,
-      );
+    for (const [k, v] of Object.entries(hc).filter(([k]) => k !== 'path')) {
+      const target = TARGET[k];
+      const n = k.endsWith('threshold') ? (typeof v === 'number' ? v : undefined) : seconds(v);
+      if (target && n !== undefined) {
+        target[0][target[1]] = n;
+        notes.mapped(file, `http.healthcheck.${k}`, [...at, 'loadBalancing']);
+      } else
+        notes.notMapped(
+          file,
+          `http.healthcheck.${k}`,
+          k === 'success_codes' ? "Berth's target group expects 200" : "Berth checks the service's own port",
+          at,
+        );
+    }
+  const delay = seconds(http['deregistration_delay']);
+  if (delay !== undefined) {
+    lb['deregistrationDelay'] = delay;
+    notes.mapped(file, 'http.deregistration_delay', [...at, 'loadBalancing']);
+  }
+  if (Object.keys(check).length) lb['healthCheck'] = check;
+  if (Object.keys(lb).length) out['loadBalancing'] = lb;
   const alias = http['alias'];
   const aliases = (Array.isArray(alias) ? alias : alias === undefined ? [] : [alias]).map((a) =>
     isMap(a) ? { name: String(a['name']), zone: a['hosted_zone'] } : { name: String(a), zone: undefined },
@@ -205,7 +229,6 @@ function mapHttp(m: YamlMap, ctx: Ctx, at: Path, out: YamlMap, edge: EdgeHint, t
     if (typeof zone === 'string') edge.hostedZoneId = zone;
   }
   const why: Record<string, string> = {
-    deregistration_delay: "Berth's target groups drain for the service's stopTimeout",
     target_container: 'Berth runs one container per task',
     target_port: "Berth's target group sends to the service's port",
     stickiness: "Berth's target groups are not sticky",
