@@ -1,5 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
+import { cacheKey, readCached, writeCached } from './check-cache';
 
 /**
  * cfn-lint (https://github.com/aws-cloudformation/cfn-lint), AWS's CloudFormation linter: every property checked
@@ -51,12 +55,17 @@ export function runCfnLint(templates: readonly string[], command = 'cfn-lint'): 
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
+  return parseRun(run.status, run.stdout, run.stderr || run.error?.message || '', version.stdout.trim());
+}
+
+/** cfn-lint's JSON output as matches; `ran: false` when its exit status says it failed itself. */
+function parseRun(status: number | null, stdout: string, stderr: string, version: string): CfnLintRun {
   // Exit status is a bit set: 2 errors, 4 warnings, 8 informational; 1 (or anything else) means cfn-lint failed.
-  if (run.error || run.status === null || (run.status & 1) === 1 || run.status > 14) {
-    const detail = (run.stderr || run.error?.message || '').trim().split('\n')[0] ?? '';
-    return { ran: false, reason: `cfn-lint failed (exit ${run.status ?? 'signal'}): ${detail}` };
+  if (status === null || (status & 1) === 1 || status > 14) {
+    const detail = stderr.trim().split('\n')[0] ?? '';
+    return { ran: false, reason: `cfn-lint failed (exit ${status ?? 'signal'}): ${detail}` };
   }
-  const raw = JSON.parse(run.stdout || '[]') as RawMatch[];
+  const raw = JSON.parse(stdout || '[]') as RawMatch[];
   const matches: CfnLintMatch[] = [];
   for (const m of raw) {
     const level = m.Level.toLowerCase();
@@ -71,7 +80,7 @@ export function runCfnLint(templates: readonly string[], command = 'cfn-lint'): 
       message: m.Message,
     });
   }
-  return { ran: true, version: version.stdout.trim(), matches };
+  return { ran: true, version, matches };
 }
 
 /**
@@ -83,4 +92,137 @@ export function lintRegionOf(stack: Stack): void {
     ...stack.templateOptions.metadata,
     'cfn-lint': { config: { regions: [stack.region] } },
   };
+}
+
+/** The configuration files cfn-lint reads besides its arguments (project, then user): part of the cache key. */
+const CFN_LINT_CONFIG_FILES = ['.cfnlintrc', '.cfnlintrc.yaml', '.cfnlintrc.yml', '.cfnlintrc.json'];
+const LINT_ARGS = ['--format', 'json', '--'];
+
+function ruleConfig(): string {
+  const files = [...CFN_LINT_CONFIG_FILES.map((f) => join(process.cwd(), f)), join(homedir(), '.cfnlintrc')];
+  return JSON.stringify([
+    LINT_ARGS,
+    files.map((f) => (existsSync(f) ? `${f}\n${readFileSync(f, 'utf8')}` : '')),
+  ]);
+}
+
+/**
+ * How to learn cfn-lint's version without `cfn-lint --version`, which imports all of cfn-lint (~2.5 s): the
+ * Python interpreter its script runs (the script's shebang; through `pyenv which` for a pyenv shim) asked for the
+ * installed package's version, ~0.2 s. The same interpreter and environment import the same package. Falls back to
+ * `--version`.
+ */
+async function versionArgv(command: string): Promise<string[]> {
+  const fallback = [command, '--version'];
+  const found = onPath(command);
+  if (!found) return fallback;
+  let script = found;
+  let head = readHead(script);
+  const pyenv = /exec "([^"]*\/libexec\/pyenv)" exec/.exec(head);
+  if (pyenv) {
+    const root = /export PYENV_ROOT="([^"]+)"/.exec(head)?.[1];
+    const which = await run([pyenv[1]!, 'which', basename(command)], root ? { PYENV_ROOT: root } : {});
+    if (which.code !== 0) return fallback;
+    script = which.stdout.trim();
+    head = readHead(script);
+  }
+  const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(head);
+  if (!shebang || !/python[0-9.]*$/.test(shebang[2] ?? shebang[1]!)) return fallback;
+  const code = "import importlib.metadata as m; print('cfn-lint ' + m.version('cfn-lint'))";
+  return [...(shebang[2] ? [shebang[1]!, shebang[2]] : [shebang[1]!]), '-c', code];
+}
+
+function onPath(command: string): string | undefined {
+  if (command.includes('/')) return existsSync(command) ? command : undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter))
+    if (dir && existsSync(join(dir, command))) return join(dir, command);
+  return undefined;
+}
+
+function readHead(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(0, 4096);
+  } catch {
+    return '';
+  }
+}
+
+function run(
+  argv: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
+  return new Promise((done) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (error) => done({ code: null, stdout: '', stderr: '', error }));
+    child.on('close', (code) =>
+      done({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** cfn-lint's version, as `cfn-lint --version` prints it, or undefined when it is not installed. */
+export async function cfnLintVersion(command = 'cfn-lint'): Promise<string | undefined> {
+  const probe = await run(await versionArgv(command));
+  if (probe.code === 0 && /^cfn-lint \S+/.test(probe.stdout.trim())) return probe.stdout.trim();
+  const plain = await run([command, '--version']);
+  return plain.code === 0 ? plain.stdout.trim() : undefined;
+}
+
+export interface CfnLintAsyncOptions {
+  readonly command?: string;
+  /** Where matches are kept per template (see check-cache.ts). @default - no cache */
+  readonly cacheDir?: string;
+  /** The version, when already being probed (start it early: it runs beside the synthesis). */
+  readonly version?: Promise<string | undefined>;
+}
+
+/**
+ * `runCfnLint` without blocking the event loop, so Berth's other checks run meanwhile, and cached per template: a
+ * template whose bytes, cfn-lint version and rule configuration (arguments, .cfnlintrc files) were linted before
+ * gets the matches found then; only the others are linted, in one process.
+ */
+export async function runCfnLintAsync(
+  templates: readonly string[],
+  options: CfnLintAsyncOptions = {},
+): Promise<CfnLintRun & { readonly cached?: number }> {
+  const command = options.command ?? 'cfn-lint';
+  const version = await (options.version ?? cfnLintVersion(command));
+  if (!version)
+    return { ran: false, reason: `cfn-lint is not installed (${CFN_LINT_INSTALL} puts it on PATH)` };
+  const config = ruleConfig();
+  const keys = new Map(templates.map((t) => [t, cacheKey(['cfn-lint', version, config, readFileSync(t)])]));
+  const matches: CfnLintMatch[] = [];
+  const misses: string[] = [];
+  for (const t of templates) {
+    const hit = readCached<Omit<CfnLintMatch, 'file'>[]>(options.cacheDir, 'cfn-lint', keys.get(t)!);
+    if (hit) matches.push(...hit.map((m) => ({ ...m, file: t })));
+    else misses.push(t);
+  }
+  if (misses.length) {
+    const lint = await run([command, ...LINT_ARGS, ...misses]);
+    const parsed = parseRun(lint.code, lint.stdout, lint.stderr || lint.error?.message || '', version);
+    if (!parsed.ran) return parsed;
+    for (const t of misses) {
+      const own = parsed.matches.filter((m) => m.file === t);
+      writeCached(
+        options.cacheDir,
+        'cfn-lint',
+        keys.get(t)!,
+        own.map(({ file: _file, ...m }) => m),
+      );
+    }
+    matches.push(...parsed.matches);
+  }
+  return { ran: true, version, matches, cached: templates.length - misses.length };
 }

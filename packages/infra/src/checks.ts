@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnResource, Stack, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { ResolvedApp } from '@berthjs/config';
 import { acknowledgementFor, configAcknowledgementFor } from './acknowledgements';
 import { runCfnLint, type CfnLintMatch } from './cfn-lint';
+import { runGuard, type GuardViolation } from './guard';
 import { identifierCollisions, type StackTemplateAt } from './collisions';
 import { allStacks, buildApp } from './app';
 import { BerthStack, CdnCertificateStack, StandbyStack } from './stack';
@@ -42,9 +42,15 @@ export interface CheckReport {
   readonly warnings: number;
   readonly acknowledged: number;
   /** Whether the Control Tower guard rules ran, and why not. */
-  readonly guard: { readonly ran: boolean; readonly reason?: string };
+  readonly guard: { readonly ran: boolean; readonly reason?: string; readonly cached?: number };
   /** Whether cfn-lint ran (its version), and why not. */
-  readonly cfnLint: { readonly ran: boolean; readonly version?: string; readonly reason?: string };
+  readonly cfnLint: {
+    readonly ran: boolean;
+    readonly version?: string;
+    readonly reason?: string;
+    /** How many templates' results came from the cache (runChecksAsync). */
+    readonly cached?: number;
+  };
   /**
    * Service Quotas the app's environments use in each account and region of the checked ones, against AWS's defaults
    * or the config's `quotas` (one over is also a `Berth-WithinQuotas` warning).
@@ -58,6 +64,8 @@ export interface CheckReport {
     readonly guard: number;
     readonly cfnLint: number;
     readonly berth: number;
+    /** runChecksAsync: the whole check, start to end (its parts overlap). */
+    readonly total?: number;
   };
 }
 
@@ -86,139 +94,177 @@ export function runChecks(
   resolved: ResolvedApp | readonly ResolvedApp[],
   options: RunChecksOptions = {},
 ): CheckReport {
-  const list = Array.isArray(resolved) ? (resolved as readonly ResolvedApp[]) : [resolved as ResolvedApp];
-  const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'berth-check-'));
+  const run = synthFor(resolved, options);
   try {
-    let t = performance.now();
-    const lap = () => {
-      const now = performance.now();
-      const s = (now - t) / 1000;
-      t = now;
-      return s;
-    };
-    const app = buildApp(list, { outdir });
-    const assembly = app.synth();
-    const synth = lap();
-
-    const raw: Omit<Finding, 'acknowledged'>[] = [];
-    raw.push(...nagFindings(app, new AwsSolutionsChecks(), 'AwsSolutions'));
-    raw.push(...nagFindings(app, new NIST80053R5Checks(), 'NIST.800.53.R5'));
-    const nag = lap();
-
-    const templates = templatesOf(app, assembly);
-
+    const raw = nagAll(run.app);
+    const nag = run.lap();
     let guard: CheckReport['guard'] = { ran: false, reason: 'skipped (--skip-guard)' };
     if (!options.skipGuard) {
       try {
-        raw.push(...guardFindings(templates));
+        raw.push(...guardFindings(runGuard(run.templates.map((t) => t.path)), run.templates));
         guard = { ran: true };
       } catch (err) {
-        guard = { ran: false, reason: (err as Error).message.trim().split('\n')[0] ?? 'cfn-guard failed' };
+        guard = { ran: false, reason: firstLine(err, 'cfn-guard failed') };
       }
     }
-    const guardSeconds = lap();
-
+    const guardSeconds = run.lap();
     let cfnLint: CheckReport['cfnLint'] = { ran: false, reason: 'skipped (--skip-cfn-lint)' };
     if (!options.skipCfnLint) {
-      const run = runCfnLint(templates.map((t) => t.path));
-      if (run.ran) {
-        raw.push(...cfnLintFindings(run.matches, templates));
-        cfnLint = { ran: true, version: run.version };
-      } else cfnLint = { ran: false, reason: run.reason };
+      const lint = runCfnLint(run.templates.map((t) => t.path));
+      if (lint.ran) {
+        raw.push(...cfnLintFindings(lint.matches, run.templates));
+        cfnLint = { ran: true, version: lint.version };
+      } else cfnLint = { ran: false, reason: lint.reason };
     }
-    const cfnLintSeconds = lap();
-
-    const others = siblingTemplates(list, options.siblings ?? [], join(outdir, 'siblings'));
-    raw.push(...sharedIdentifierFindings(templates, list, others));
-    const quotas = quotaPlaces(
-      [...templates, ...others].map((t) => ({
-        label: `${t.stack.resolved.stage}${t.stack instanceof StandbyStack ? ' standby' : t.stack instanceof CdnCertificateStack ? ' certificate' : ''}`,
-        resolved: t.stack.resolved,
-        ...(t.stack.resolved.account ? { account: t.stack.resolved.account } : {}),
-        region: t.stack.region,
-        template: t.template as Parameters<typeof quotaPlaces>[0][number]['template'],
-      })),
-      list,
-    );
-    for (const place of quotas)
-      for (const line of place.quotas.filter((q) => q.over))
-        for (const r of list.filter((c) => place.environments.some((e) => e.split(' ')[0] === c.stage)))
-          raw.push({
-            source: 'Berth',
-            rule: 'Berth-WithinQuotas',
-            stage: r.stage,
-            resource: `quotas.${line.name}`,
-            severity: 'warning',
-            message: quotaExceeded(place, line),
-          });
-
-    for (const { stack, template } of templates) {
-      // Berth's rules read the app's services and stores: the main stack of each environment. The standby's roles
-      // are held by the same kind of tasks, so its permissions are proven too, in its own region.
-      const rules =
-        stack instanceof BerthStack ? BERTH_RULES : stack instanceof StandbyStack ? [PermissionsProven] : [];
-      for (const rule of rules) {
-        for (const v of rule.check({ template, resolved: stack.resolved, region: stack.region })) {
-          raw.push({
-            source: 'Berth',
-            rule: rule.id,
-            stage: stack.resolved.stage,
-            resource: v.resource,
-            severity: rule.severity,
-            message: v.message,
-          });
-        }
-      }
-    }
-    const berth = lap();
-
-    const byStage = new Map(list.map((r) => [r.stage, r]));
-    const used = new Set<string>();
-    const findings: Finding[] = raw.map((f) => {
-      const resolvedStage = byStage.get(f.stage)!;
-      const own = configAcknowledgementFor(f, resolvedStage);
-      if (own) {
-        used.add(`${f.stage}#${own.index}`);
-        return { ...f, acknowledged: own.reason, acknowledgedBy: 'config' as const };
-      }
-      const reason = acknowledgementFor(f, resolvedStage);
-      if (reason) return { ...f, acknowledged: reason, acknowledgedBy: 'berth' as const };
-      const fix = fixFor(f);
-      return fix ? { ...f, fix } : f;
-    });
-    // An acknowledgement nothing matches any more would silently cover the next finding of its kind: say so.
-    for (const r of list)
-      for (const a of r.acknowledgements ?? [])
-        if (!used.has(`${r.stage}#${a.index}`))
-          findings.push({
-            source: 'Berth',
-            rule: 'Berth-AcknowledgementUnused',
-            stage: r.stage,
-            resource: `acknowledgements.${a.index}`,
-            severity: 'warning',
-            message: `acknowledgements.${a.index} (${a.rule}${a.resource ? ` on ${a.resource}` : ''}) matches no finding in ${r.stage}; remove it or fix its rule/resource`,
-          });
-    findings.sort(
-      (a, b) =>
-        a.stage.localeCompare(b.stage) ||
-        a.source.localeCompare(b.source) ||
-        a.rule.localeCompare(b.rule) ||
-        a.resource.localeCompare(b.resource),
-    );
-    return {
-      findings,
-      errors: findings.filter((f) => f.severity === 'error' && !f.acknowledged).length,
-      warnings: findings.filter((f) => f.severity === 'warning' && !f.acknowledged).length,
-      acknowledged: findings.filter((f) => f.acknowledged).length,
-      guard,
-      cfnLint,
-      quotas,
-      notes: sesSandboxNotes(list),
-      seconds: { synth, nag, guard: guardSeconds, cfnLint: cfnLintSeconds, berth },
-    };
+    const cfnLintSeconds = run.lap();
+    const { quotas } = berthFindings(run, options, raw);
+    const seconds = { synth: run.synth, nag, guard: guardSeconds, cfnLint: cfnLintSeconds, berth: run.lap() };
+    return report(run.list, raw, guard, cfnLint, quotas, seconds);
   } finally {
-    if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
+    run.done();
   }
+}
+
+export function firstLine(err: unknown, otherwise: string): string {
+  return (err as Error)?.message?.trim().split('\n')[0] || otherwise;
+}
+
+/** Builds and synthesizes the environments: the templates every check reads, and a lap timer. */
+export function synthFor(resolved: ResolvedApp | readonly ResolvedApp[], options: RunChecksOptions) {
+  const list = Array.isArray(resolved) ? (resolved as readonly ResolvedApp[]) : [resolved as ResolvedApp];
+  const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'berth-check-'));
+  let t = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const s = (now - t) / 1000;
+    t = now;
+    return s;
+  };
+  try {
+    const app = buildApp(list, { outdir });
+    const templates = templatesOf(app, app.synth());
+    const done = () => {
+      if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
+    };
+    return { list, outdir, app, templates, synth: lap(), lap, done };
+  } catch (err) {
+    if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export function nagAll(app: App): Omit<Finding, 'acknowledged'>[] {
+  return [
+    ...nagFindings(app, new AwsSolutionsChecks(), 'AwsSolutions'),
+    ...nagFindings(app, new NIST80053R5Checks(), 'NIST.800.53.R5'),
+  ];
+}
+
+/** Berth's own rules, shared identifiers against the siblings that share a place, and the quotas. */
+export function berthFindings(
+  run: ReturnType<typeof synthFor>,
+  options: RunChecksOptions,
+  raw: Omit<Finding, 'acknowledged'>[],
+): { quotas: QuotaPlace[] } {
+  const { list, templates } = run;
+  const others = siblingTemplates(list, options.siblings ?? [], join(run.outdir, 'siblings'));
+  raw.push(...sharedIdentifierFindings(templates, list, others));
+  const quotas = quotaPlaces(
+    [...templates, ...others].map((t) => ({
+      label: `${t.stack.resolved.stage}${t.stack instanceof StandbyStack ? ' standby' : t.stack instanceof CdnCertificateStack ? ' certificate' : ''}`,
+      resolved: t.stack.resolved,
+      ...(t.stack.resolved.account ? { account: t.stack.resolved.account } : {}),
+      region: t.stack.region,
+      template: t.template as Parameters<typeof quotaPlaces>[0][number]['template'],
+    })),
+    list,
+  );
+  for (const place of quotas)
+    for (const line of place.quotas.filter((q) => q.over))
+      for (const r of list.filter((c) => place.environments.some((e) => e.split(' ')[0] === c.stage)))
+        raw.push({
+          source: 'Berth',
+          rule: 'Berth-WithinQuotas',
+          stage: r.stage,
+          resource: `quotas.${line.name}`,
+          severity: 'warning',
+          message: quotaExceeded(place, line),
+        });
+
+  for (const { stack, template } of templates) {
+    // Berth's rules read the app's services and stores: the main stack of each environment. The standby's roles
+    // are held by the same kind of tasks, so its permissions are proven too, in its own region.
+    const rules =
+      stack instanceof BerthStack ? BERTH_RULES : stack instanceof StandbyStack ? [PermissionsProven] : [];
+    for (const rule of rules) {
+      for (const v of rule.check({ template, resolved: stack.resolved, region: stack.region })) {
+        raw.push({
+          source: 'Berth',
+          rule: rule.id,
+          stage: stack.resolved.stage,
+          resource: v.resource,
+          severity: rule.severity,
+          message: v.message,
+        });
+      }
+    }
+  }
+  return { quotas };
+}
+
+/** Acknowledgements, fixes, unused acknowledgements, the order and the counts. */
+export function report(
+  list: readonly ResolvedApp[],
+  raw: readonly Omit<Finding, 'acknowledged'>[],
+  guard: CheckReport['guard'],
+  cfnLint: CheckReport['cfnLint'],
+  quotas: QuotaPlace[],
+  seconds: CheckReport['seconds'],
+): CheckReport {
+  const byStage = new Map(list.map((r) => [r.stage, r]));
+  const used = new Set<string>();
+  const findings: Finding[] = raw.map((f) => {
+    const resolvedStage = byStage.get(f.stage)!;
+    const own = configAcknowledgementFor(f, resolvedStage);
+    if (own) {
+      used.add(`${f.stage}#${own.index}`);
+      return { ...f, acknowledged: own.reason, acknowledgedBy: 'config' as const };
+    }
+    const reason = acknowledgementFor(f, resolvedStage);
+    if (reason) return { ...f, acknowledged: reason, acknowledgedBy: 'berth' as const };
+    const fix = fixFor(f);
+    return fix ? { ...f, fix } : f;
+  });
+  // An acknowledgement nothing matches any more would silently cover the next finding of its kind: say so.
+  for (const r of list)
+    for (const a of r.acknowledgements ?? [])
+      if (!used.has(`${r.stage}#${a.index}`))
+        findings.push({
+          source: 'Berth',
+          rule: 'Berth-AcknowledgementUnused',
+          stage: r.stage,
+          resource: `acknowledgements.${a.index}`,
+          severity: 'warning',
+          message: `acknowledgements.${a.index} (${a.rule}${a.resource ? ` on ${a.resource}` : ''}) matches no finding in ${r.stage}; remove it or fix its rule/resource`,
+        });
+  findings.sort(
+    (a, b) =>
+      a.stage.localeCompare(b.stage) ||
+      a.source.localeCompare(b.source) ||
+      a.rule.localeCompare(b.rule) ||
+      a.resource.localeCompare(b.resource),
+  );
+  return {
+    findings,
+    errors: findings.filter((f) => f.severity === 'error' && !f.acknowledged).length,
+    warnings: findings.filter((f) => f.severity === 'warning' && !f.acknowledged).length,
+    acknowledged: findings.filter((f) => f.acknowledged).length,
+    guard,
+    cfnLint,
+    quotas,
+    notes: sesSandboxNotes(list),
+    seconds,
+  };
 }
 
 function nagFindings(app: App, pack: NagPack, source: FindingSource): Omit<Finding, 'acknowledged'>[] {
@@ -251,30 +297,22 @@ function nagFindings(app: App, pack: NagPack, source: FindingSource): Omit<Findi
   return out;
 }
 
-function guardFindings(
+export function guardFindings(
+  violations: readonly GuardViolation[],
   templates: readonly { stack: { resolved: ResolvedApp }; path: string }[],
 ): Omit<Finding, 'acknowledged'>[] {
   const stageOf = new Map(templates.map((t) => [t.path, t.stack.resolved.stage]));
-  const report = new CfnGuardValidator({ maxBuffer: 64 * 1024 * 1024 }).validate({
-    templatePaths: templates.map((t) => t.path),
-  } as Parameters<CfnGuardValidator['validate']>[0]);
-  const out: Omit<Finding, 'acknowledged'>[] = [];
-  for (const v of report.violations) {
-    for (const r of v.violatingResources) {
-      out.push({
-        source: 'ControlTower',
-        rule: v.ruleName,
-        stage: stageOf.get(r.templatePath) ?? '',
-        resource: r.resourceLogicalId ?? '',
-        severity: 'error',
-        message: v.description,
-      });
-    }
-  }
-  return out;
+  return violations.map((v) => ({
+    source: 'ControlTower' as const,
+    rule: v.rule,
+    stage: stageOf.get(v.templatePath) ?? '',
+    resource: v.resource,
+    severity: 'error' as const,
+    message: v.message,
+  }));
 }
 
-function cfnLintFindings(
+export function cfnLintFindings(
   matches: readonly CfnLintMatch[],
   templates: readonly { stack: Stack & { resolved: ResolvedApp }; path: string }[],
 ): Omit<Finding, 'acknowledged'>[] {

@@ -41,6 +41,8 @@ export { CLOUDFLARE_IPV4 } from './data/cloudflare';
 export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
 export { synthesize, type SynthesizedStack } from './synthesize';
 export { runChecks, lintApps, type CheckReport, type Finding } from './checks';
+export { runChecksAsync } from './checks-async';
+export { checkCacheDir } from './check-cache';
 export {
   QUOTAS,
   quotaUsage,

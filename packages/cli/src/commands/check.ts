@@ -31,8 +31,9 @@ export function register(program: Command): void {
         const siblings = resolved.environments
           .filter((e) => e !== resolved.stage)
           .map((e) => resolveStage(loaded, e));
-        const { runChecks, formatQuotas } = await import('@berthjs/infra');
-        const checked = runChecks(resolved, {
+        // cfn-lint and cfn-guard beside cdk-nag and Berth's rules, their results cached per template (exact hits).
+        const { runChecksAsync, formatQuotas } = await import('@berthjs/infra');
+        const checked = await runChecksAsync(resolved, {
           skipGuard: !!opts.skipGuard,
           skipCfnLint: !!opts.skipCfnLint,
           siblings,
@@ -98,7 +99,7 @@ function printReport(report: CheckReport, all: boolean): void {
   // One line either way: which cfn-lint checked the templates, or that none did and how to get it.
   console.log(
     report.cfnLint.ran
-      ? `${report.cfnLint.version} checked every template.`
+      ? `${report.cfnLint.version} checked every template${report.cfnLint.cached ? ` (${report.cfnLint.cached} unchanged: cached result)` : ''}.`
       : `cfn-lint did not run: ${report.cfnLint.reason}.`,
   );
 }
