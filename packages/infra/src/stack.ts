@@ -302,6 +302,9 @@ export class BerthStack extends Stack {
         services: Object.values(services).map((s) => s.ecsService),
         taskDefinitions: [...new Set(taskDefinitions)],
         logGroups: Object.values(services).map((s) => s.logGroup),
+        secretNames: Object.values(r.services).flatMap((s) =>
+          Object.values(s.secrets).map((x) => x.secretName),
+        ),
         cdkRegions: [
           ...new Set([
             r.region,

@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CliError, EXIT } from '@berthjs/config/load';
 
@@ -12,6 +13,7 @@ export interface AwsClients {
   readonly cfn: CloudFormationClient;
   readonly sts: STSClient;
   readonly ecr: ECRClient;
+  readonly secrets: SecretsManagerClient;
 }
 
 /** One client per service for a region; credentials come from the SDK's default chain (env, profile, SSO, role). */
@@ -23,6 +25,7 @@ export function awsClients(region: string): AwsClients {
     cfn: new CloudFormationClient({ region }),
     sts: new STSClient({ region }),
     ecr: new ECRClient({ region }),
+    secrets: new SecretsManagerClient({ region }),
   };
 }
 

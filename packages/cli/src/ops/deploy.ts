@@ -13,6 +13,7 @@ import { diffStacks, type DiffReport, type StackTemplate } from './diff';
 import type { SourceRevision } from './git';
 import { guard, type Confirm } from './guard';
 import type { ImageBuilder } from './image';
+import { requireReferencedSecrets } from './secrets';
 import { migrateFirst, type MigrationRun } from './migrate-first';
 import { findStack } from './stack';
 import { deployedTemplates } from './templates';
@@ -100,6 +101,9 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
     deps.confirm,
     rt.progress,
   );
+
+  // Every secret the services reference exists, or nothing is built or changed.
+  await requireReferencedSecrets(resolved, clients);
 
   const built = Object.values(resolved.services).filter((s) => s.image.kind === 'build');
   // A promoted environment never builds: it runs the very image its source environment pushed, replicated here.

@@ -57,7 +57,7 @@ export function secretNamed(resolved: ResolvedApp, name: string): ReferencedSecr
 }
 
 async function describe(
-  clients: Day2Clients,
+  clients: Pick<Day2Clients, 'secrets'>,
   name: string,
 ): Promise<DescribeSecretCommandOutput | undefined> {
   try {
@@ -66,6 +66,27 @@ async function describe(
     if ((err as Error).name === 'ResourceNotFoundException') return undefined;
     throw err;
   }
+}
+
+/**
+ * Refuses, before a deploy changes anything, when a secret the services reference does not exist (or is scheduled
+ * for deletion): ECS would fail every task start with ResourceNotFoundException, after the stack update.
+ */
+export async function requireReferencedSecrets(
+  resolved: ResolvedApp,
+  clients: Pick<Day2Clients, 'secrets'>,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const s of referencedSecrets(resolved)) {
+    const d = await describe(clients, s.name);
+    if (!d || d.DeletedDate)
+      missing.push(`${s.name} (read by ${s.uses.map((u) => `${u.service}.${u.variable}`).join(', ')})`);
+  }
+  if (missing.length)
+    throw new CliError(
+      `${resolved.stage} references ${missing.length === 1 ? 'a secret' : 'secrets'} that ${missing.length === 1 ? 'does' : 'do'} not exist in ${resolved.region}: ${missing.join('; ')}. Create ${missing.length === 1 ? 'it' : 'them'} first: berth secrets set <NAME> --env ${resolved.stage}. Nothing was deployed.`,
+      EXIT.failed,
+    );
 }
 
 const tagged = (d: DescribeSecretCommandOutput | undefined, resolved: ResolvedApp) =>

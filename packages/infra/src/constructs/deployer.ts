@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -41,6 +41,11 @@ export interface DeployerProps {
   readonly cdkRegions: readonly string[];
   /** CDK bootstrap qualifier. @default 'hnb659fds' */
   readonly cdkQualifier?: string;
+  /**
+   * Secrets Manager secrets the services reference by name: `berth deploy` checks they exist (DescribeSecret, no
+   * value read) before it changes anything. @default - none
+   */
+  readonly secretNames?: readonly string[];
 }
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -256,6 +261,23 @@ export class Deployer extends Construct {
       ],
       [stack.stackId],
     );
+    // berth deploy refuses before touching a stack when a secret the services reference does not exist. Secrets
+    // Manager appends six random characters to a secret's name in its ARN.
+    if (props.secretNames?.length)
+      allow(
+        'ReferencedSecretsExist',
+        ['secretsmanager:DescribeSecret'],
+        [...new Set(props.secretNames)].sort().flatMap((name) =>
+          [`${name}-??????`, name].map((resourceName) =>
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        ),
+      );
     const qualifier = props.cdkQualifier ?? 'hnb659fds';
     allow(
       'CdkBootstrapRoles',

@@ -49,6 +49,14 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
     tokens.value({ Ref: 'AWS::StackId' }),
     'berth diff and the guarded berth deploy compare with the deployed template',
   );
+  for (const name of new Set(
+    Object.values(resolved.services).flatMap((s) => Object.values(s.secrets).map((x) => x.secretName)),
+  ))
+    call(
+      'secretsmanager:DescribeSecret',
+      arn('secretsmanager', `secret:${name}-AbCdEf`),
+      `berth deploy checks that the secret ${name} exists before it changes anything`,
+    );
   if (resolved.imagesFrom) {
     for (const s of Object.values(resolved.services)) {
       if (s.image.kind !== 'build') continue;
