@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadBalancingSchema, PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
+import * as moving from './schema-moving-in';
 
 /**
  * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
@@ -148,6 +149,8 @@ export const serviceSchema = z.strictObject({
       mail: z.boolean().optional(),
     })
     .optional(),
+  /** IAM statements added to the task role beyond `uses` (schema-moving-in.ts). @default [] */
+  permissions: z.array(moving.permissionSchema).optional(),
 });
 
 export const databaseSchema = z.strictObject({
@@ -186,6 +189,8 @@ export const databaseSchema = z.strictObject({
   backupRetention: z.number().int().optional(),
   /** Rotate the password every N days, or false. @default 30 */
   rotation: z.union([z.number().int(), z.literal(false)]).optional(),
+  /** Restore from this snapshot on creation; changing it later replaces the database. @default - an empty database */
+  snapshot: moving.snapshotSchema.optional(),
 });
 
 export const cacheSchema = z.strictObject({
@@ -205,6 +210,8 @@ export const cacheSchema = z.strictObject({
 });
 
 export const bucketSchema = z.strictObject({
+  /** Name of a bucket that already exists: Berth grants on it and creates none. @default - Berth creates the bucket */
+  existing: moving.existingBucketSchema.optional(),
   /** S3 Intelligent-Tiering for objects. @default false */
   intelligentTiering: z.boolean().optional(),
   /**
@@ -279,6 +286,7 @@ export const jobSchema = z.strictObject({
   timeout: z.number().int().optional(),
   /** @default true */
   enabled: z.boolean().optional(),
+  permissions: z.array(moving.permissionSchema).optional(),
 });
 
 export const wafSchema = z.strictObject({
@@ -329,6 +337,7 @@ export const networkSchema = z.strictObject({
   publicTasks: z.boolean().optional(),
   /** VPC flow logs. @default true */
   flowLogs: z.boolean().optional(),
+  existing: moving.existingNetworkSchema.optional(),
 });
 
 export const bastionSchema = z.strictObject({

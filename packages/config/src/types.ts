@@ -7,6 +7,8 @@ import type {
   VPC_ENDPOINTS,
 } from './schema';
 import type { PROFILE_NAMES } from './profiles';
+import type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot } from './types-moving-in';
+export type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot };
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type Capacity = (typeof CAPACITIES)[number];
@@ -76,6 +78,8 @@ export interface ResolvedService {
     readonly buckets: readonly string[];
     readonly mail: boolean;
   };
+  /** IAM statements the config adds to the task role (its own and its jobs'). */
+  readonly permissions: readonly ResolvedPermission[];
 }
 
 export type ResolvedDatabase =
@@ -99,6 +103,8 @@ interface DatabaseCommon {
   readonly readReplica: boolean;
   readonly backupRetention: number;
   readonly rotation: number | false;
+  /** Restored from this snapshot when created. */
+  readonly snapshot?: ResolvedSnapshot;
 }
 
 export interface ResolvedCache {
@@ -111,6 +117,8 @@ export interface ResolvedCache {
 
 export interface ResolvedBucket {
   readonly name: string;
+  /** The name of a bucket that exists already: none is created. */
+  readonly existing?: string;
   readonly intelligentTiering: boolean;
   readonly cors: readonly {
     readonly origins: readonly string[];
@@ -147,6 +155,8 @@ export interface ResolvedJob {
   readonly memoryMib: number;
   readonly timeoutMinutes: number;
   readonly enabled: boolean;
+  /** IAM statements the config adds to the task role the job runs with (its service's). */
+  readonly permissions: readonly ResolvedPermission[];
 }
 
 export interface ResolvedEdge {
@@ -189,6 +199,8 @@ export interface ResolvedNetwork {
   readonly endpoints: readonly VpcEndpoint[];
   readonly publicTasks: boolean;
   readonly flowLogs: boolean;
+  /** A VPC the team keeps: no VPC, NAT or subnets are created. */
+  readonly existing?: ResolvedExistingNetwork;
 }
 
 export interface ResolvedBastion {

@@ -10,8 +10,9 @@ import { show } from '../errors';
 import { DEFAULTS } from '../profiles';
 import type { ResolvedDatabase } from '../types';
 import type { Ctx } from './context';
+import { resolveSnapshot } from './moving-in';
 
-export function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
+export function resolveDatabase(ctx: Ctx, region?: string): ResolvedDatabase | null {
   const d = ctx.app.database;
   if (!d) return null;
   const { profile, report, app } = ctx;
@@ -38,6 +39,7 @@ export function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
     readReplica: d.readReplica ?? false,
     backupRetention,
     rotation,
+    ...withSnapshot(resolveSnapshot(ctx, engine, d.snapshot, region)),
   };
 
   if (engine === 'postgres') {
@@ -91,4 +93,8 @@ export function resolveDatabase(ctx: Ctx): ResolvedDatabase | null {
     report('database.autoPause', `auto-pause needs minAcu 0; minAcu is ${minAcu}`);
   }
   return { ...common, engine, minAcu, maxAcu, autoPause };
+}
+
+function withSnapshot<T>(snapshot: T | undefined): { snapshot?: T } {
+  return snapshot === undefined ? {} : { snapshot };
 }

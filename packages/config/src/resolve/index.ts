@@ -58,7 +58,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
   const branch = env.branch ?? (profileName === 'prod' ? 'main' : stage);
   if (Object.keys(merged.services).length === 0) report('services', 'declare at least one service');
 
-  const database = resolveDatabase(ctx);
+  const database = resolveDatabase(ctx, region);
   const cache = resolveCache(ctx);
   const buckets = resolveBuckets(ctx);
   const mail = resolveMail(ctx, resolveMailIdentity(app, stage, report));

@@ -3,6 +3,7 @@ import { DEFAULTS } from '../profiles';
 import type { ResolvedJob } from '../types';
 import { scheduleProblem } from '../units';
 import { checkName, checkSize, type Ctx } from './context';
+import { resolvePermissions } from './moving-in';
 
 export function resolveJobs(ctx: Ctx, defaultService: string): Record<string, ResolvedJob> {
   const out: Record<string, ResolvedJob> = {};
@@ -34,6 +35,7 @@ export function resolveJobs(ctx: Ctx, defaultService: string): Record<string, Re
       memoryMib,
       timeoutMinutes,
       enabled: j.enabled ?? true,
+      permissions: resolvePermissions(ctx, at, j.permissions),
     };
   }
   return out;

@@ -3,6 +3,7 @@ import { DEFAULTS } from '../profiles';
 import type { ResolvedApp, ResolvedNetwork, VpcEndpoint } from '../types';
 import { isCidr } from '../units';
 import type { Ctx } from './context';
+import { resolveExistingNetwork } from './moving-in';
 
 /** Tasks fetch secrets at start: the database's and the cache's (TLS auth) and any service's own. */
 export function usesSecretsManager(r: Pick<ResolvedApp, 'database' | 'cache' | 'services'>): boolean {
@@ -14,6 +15,8 @@ export function usesSecretsManager(r: Pick<ResolvedApp, 'database' | 'cache' | '
 export function resolveNetwork(ctx: Ctx, mail: boolean, hasSecrets: boolean): ResolvedNetwork {
   const n = ctx.app.network ?? {};
   const { report } = ctx;
+  const existing = resolveExistingNetwork(ctx);
+  if (existing) return existingNetwork(n, existing);
   const azs = n.azs ?? ctx.profile.network.azs;
   if (azs < 1 || azs > 6) report('network.azs', `got ${azs}; allowed: 1–6`);
   else if (azs < 2)
@@ -46,4 +49,24 @@ export function resolveNetwork(ctx: Ctx, mail: boolean, hasSecrets: boolean): Re
   } else endpoints = [...new Set(n.endpoints)];
 
   return { azs, cidr, nat, endpoints, publicTasks, flowLogs: n.flowLogs ?? true };
+}
+
+/**
+ * A VPC the team keeps: its private subnets are assumed to have a way out (nat 'single' stands for "egress exists";
+ * no NAT is created). No endpoint by default (the VPC's routes are the team's); interface endpoints on request.
+ */
+function existingNetwork(
+  n: NonNullable<Ctx['app']['network']>,
+  existing: NonNullable<ResolvedNetwork['existing']>,
+): ResolvedNetwork {
+  const endpoints = n.endpoints === undefined || n.endpoints === 'auto' ? [] : [...new Set(n.endpoints)];
+  return {
+    azs: existing.privateSubnetIds.length,
+    cidr: existing.cidr,
+    nat: 'single',
+    endpoints,
+    publicTasks: n.publicTasks ?? false,
+    flowLogs: n.flowLogs ?? false,
+    existing,
+  };
 }

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../profiles';
 import type { ResolvedService } from '../types';
 import { checkName, checkSize, type Ctx } from './context';
 import { resolveDeploy } from './deploy';
+import { resolvePermissions } from './moving-in';
 
 /**
  * Host and path values one ALB listener rule may hold, all conditions together ("Condition values per rule", not
@@ -207,6 +208,7 @@ function resolveService(
       mail: usesIn.mail ?? declared.mail,
       buckets: usesIn.buckets ?? [...declared.buckets],
     },
+    permissions: resolvePermissions(ctx, at, s.permissions),
   };
 }
 

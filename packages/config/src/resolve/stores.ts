@@ -2,6 +2,7 @@ import { ENGINES, isCreatable, newestCreatable } from '../engines';
 import { show } from '../errors';
 import type { ResolvedBucket, ResolvedCache, ResolvedMail } from '../types';
 import { DOMAIN, type Ctx } from './context';
+import { checkExistingBucket } from './moving-in';
 
 export function resolveCache(ctx: Ctx): ResolvedCache | null {
   const c = ctx.app.cache;
@@ -107,8 +108,10 @@ export function resolveBuckets(ctx: Ctx): Record<string, ResolvedBucket> {
         `${at}.noncurrentVersionDays`,
         `got ${b.noncurrentVersionDays}, but the bucket is not versioned; set versioned: true or remove it`,
       );
+    const existing = checkExistingBucket(ctx, name);
     out[name] = {
       name,
+      ...(existing ? { existing } : {}),
       intelligentTiering: b.intelligentTiering ?? false,
       cors: (b.cors ?? []).map((r, i) => resolveCorsRule(ctx, `${at}.cors.${i}`, r)),
       lifecycle,

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import type { ResolvedDatabase } from '@berthjs/config';
 
 export interface DatabaseProps {
@@ -49,25 +51,40 @@ export class Database extends Construct implements ec2.IConnectable {
   /** Host of the writer endpoint (PGHOST). */
   readonly host: string;
   readonly port = PORT;
-  readonly username = DATABASE_USERNAME;
+  /** The master user: Berth's, or the restored snapshot's (a restore cannot change it). */
+  readonly username: string;
   readonly dbname: string;
-  readonly cluster?: rds.DatabaseCluster;
-  readonly instance?: rds.DatabaseInstance;
+  readonly cluster?: rds.DatabaseCluster | rds.DatabaseClusterFromSnapshot;
+  readonly instance?: rds.DatabaseInstance | rds.DatabaseInstanceFromSnapshot;
   /** The RDS read replica, when there is one. */
   readonly replica?: rds.DatabaseInstanceReadReplica;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { database: db, vpc } = props;
+    // Without this flag a cluster restored from a snapshot also renders a deprecated 'Secret' (user 'postgres') that
+    // the restore never applies: a second, wrong secret. Set before any child exists.
+    if (db.snapshot) this.node.setContext(cxapi.RDS_PREVENT_RENDERING_DEPRECATED_CREDENTIALS, true);
     this.dbname = db.name;
+    this.username = db.snapshot?.username ?? DATABASE_USERNAME;
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: 'Database: only from services',
       allowAllOutbound: false,
     });
-    const credentials = rds.Credentials.fromGeneratedSecret(DATABASE_USERNAME, {
-      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
-    });
+    const excludeCharacters = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
+    const credentials = rds.Credentials.fromGeneratedSecret(DATABASE_USERNAME, { excludeCharacters });
+    // A restore keeps the snapshot's master user and ignores MasterUsername: the secret is generated for that user
+    // and its password set on the restored database (MasterUserPassword), so the secret and rotation hold.
+    const restore = db.snapshot && {
+      snapshotIdentifier: db.snapshot.identifier,
+      snapshotCredentials: rds.SnapshotCredentials.fromGeneratedSecret(db.snapshot.username, {
+        excludeCharacters,
+      }),
+      ...(db.snapshot.kmsKey
+        ? { storageEncryptionKey: kms.Key.fromKeyArn(this, 'SnapshotKey', db.snapshot.kmsKey) }
+        : {}),
+    };
     const major = db.version.split('.')[0]!;
 
     if (db.engine === 'aurora-serverless-v2') {
@@ -77,7 +94,7 @@ export class Database extends Construct implements ec2.IConnectable {
       // default, and the instances name none. A global cluster (pilot light) is upgraded through the global cluster,
       // which Berth's template does not do: see docs/infra.md.
       const reader = db.multiAz || db.readReplica;
-      this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      const clusterProps = {
         engine: rds.DatabaseClusterEngine.auroraPostgres({
           version: rds.AuroraPostgresEngineVersion.of(db.version, major),
         }),
@@ -108,14 +125,23 @@ export class Database extends Construct implements ec2.IConnectable {
         iamAuthentication: false,
         cloudwatchLogsExports: ['postgresql'],
         copyTagsToSnapshot: true,
-      });
+      };
+      if (restore) {
+        const { credentials: _generated, defaultDatabaseName: _name, ...fromSnapshot } = clusterProps;
+        this.cluster = new rds.DatabaseClusterFromSnapshot(this, 'Cluster', {
+          ...fromSnapshot,
+          snapshotIdentifier: restore.snapshotIdentifier,
+          snapshotCredentials: restore.snapshotCredentials,
+          ...(restore.storageEncryptionKey ? { storageEncryptionKey: restore.storageEncryptionKey } : {}),
+        });
+      } else this.cluster = new rds.DatabaseCluster(this, 'Cluster', clusterProps);
       (this.cluster.node.defaultChild as rds.CfnDBCluster).overrideLogicalId(DATABASE_LOGICAL_IDS.cluster);
       this.secret = this.cluster.secret!;
       this.host = this.cluster.clusterEndpoint.hostname;
       if (reader) this.readHost = this.cluster.clusterReadEndpoint.hostname;
     } else {
       const instanceType = new ec2.InstanceType(db.instanceClass.replace(/^db\./, ''));
-      this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      const instanceProps = {
         engine: rds.DatabaseInstanceEngine.postgres({
           version: rds.PostgresEngineVersion.of(db.version, major),
         }),
@@ -145,7 +171,21 @@ export class Database extends Construct implements ec2.IConnectable {
         // minor upgrades never cross a major). In-region read replicas are upgraded with their source.
         // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html (AllowMajorVersionUpgrade)
         allowMajorVersionUpgrade: true,
-      });
+      };
+      if (restore) {
+        // An instance restore inherits encryption and its key from the snapshot (KmsKeyId is not sent).
+        const {
+          credentials: _generated,
+          databaseName: _name,
+          storageEncrypted: _e,
+          ...fromSnapshot
+        } = instanceProps;
+        this.instance = new rds.DatabaseInstanceFromSnapshot(this, 'Instance', {
+          ...fromSnapshot,
+          snapshotIdentifier: restore.snapshotIdentifier,
+          credentials: restore.snapshotCredentials,
+        });
+      } else this.instance = new rds.DatabaseInstance(this, 'Instance', instanceProps);
       (this.instance.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.instance);
       this.secret = this.instance.secret!;
       this.host = this.instance.dbInstanceEndpointAddress;
@@ -177,7 +217,7 @@ export class Database extends Construct implements ec2.IConnectable {
     });
     // The secret itself (not its attachment) is stateful: pin the CfnSecret under the cluster or instance.
     const owner = this.cluster ?? this.instance!;
-    const generated = owner.node.tryFindChild('Secret');
+    const generated = owner.node.tryFindChild('Secret') ?? owner.node.tryFindChild('SnapshotSecret');
     if (generated instanceof secretsmanager.Secret) this.generatedSecret = generated;
     const secretResource = generated?.node.defaultChild as secretsmanager.CfnSecret | undefined;
     secretResource?.overrideLogicalId(DATABASE_LOGICAL_IDS.secret);
