@@ -396,6 +396,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The production-rule function runs only during CloudFormation deploys and calls the Elastic Load Balancing API alone: no VPC resource to reach, and CloudFormation fails the deploy when it fails, so a dead-letter queue or reserved concurrency would add nothing.',
   },
   {
+    rule: 'AwsSolutions-L1',
+    resource: /^(Standby\/)?Edge\/ProductionRuleHandler\/|^(Standby)?EdgeProductionRuleHandler[0-9A-F]{8}$/,
+    reason:
+      'The production-rule function is pinned to the Node.js runtime its code is tested on (nodejs24.x; Node.js 24 is maintained until April 2028); AwsSolutions-L1 asks for the newest runtime the installed aws-cdk-lib names, which a newer aws-cdk-lib can move before Berth or cfn-lint have checked it.',
+  },
+  {
     rule: /^AwsSolutions-IAM5\[Resource::(\*|.*:listener-rule\/.*\/\*)\]$/,
     resource: /^(Standby\/)?Edge\/ProductionRuleHandlerRole\//,
     reason:
