@@ -2,6 +2,8 @@
 
 /** An IAM statement the config adds to a task role. */
 export interface ResolvedPermission {
+  /** Where the config declares it, e.g. `jobs.sync.permissions.0`: what a finding and an acknowledgement name. */
+  readonly from: string;
   readonly actions: readonly string[];
   readonly resources: readonly string[];
   readonly conditions?: Readonly<

@@ -76,7 +76,8 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       "The operator policy (berth status, logs, exec, tunnel): ecs:ListTasks (conditioned on this cluster), ecs:DescribeTaskDefinition and cloudwatch:DescribeAlarms have no resource-level permissions; task ARNs exist only once ECS starts a task, so this cluster's tasks are named by wildcard; an SSM session's id is generated when it starts; Secrets Manager appends six random characters to a secret's name in its ARN (berth secrets names the config's secrets).",
   },
   {
-    rule: /^AwsSolutions-IAM5\[Resource::<Bucket[A-Za-z0-9]+\.Arn>\/\*\]$/,
+    // Berth's own bucket (<BucketX.Arn>) or an existing one by name (buckets.<name>.existing), whose ARN Berth builds.
+    rule: /^AwsSolutions-IAM5\[Resource::(<Bucket[A-Za-z0-9]+\.Arn>|arn:<AWS::Partition>:s3:::[a-z0-9.-]+)\/\*\]$/,
     resource: /^Service[A-Za-z0-9]+\/TaskRole\/DefaultPolicy\//,
     reason:
       "Object-level S3 actions need the bucket's /* resource; the statement names only the service's own buckets and four actions.",

@@ -9,6 +9,7 @@ import { resolveDatabase } from './database';
 import { resolveEdge } from './edge';
 import { environmentOf, profileOf, regionOf, resolvePromotion, resolveStandby } from './environments';
 import { resolveJobs } from './jobs';
+import { withJobPermissions } from './moving-in';
 import { resolveMailIdentity } from './mail-identity';
 import { resolveNetwork, usesSecretsManager } from './network';
 import {
@@ -69,6 +70,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     buckets: Object.keys(buckets),
   });
   const defaultService = Object.values(services).find((s) => s.isDefault)?.name ?? '';
+  const jobs = resolveJobs(ctx, defaultService);
   const draft: ResolvedApp = {
     app: app.name,
     stage,
@@ -77,13 +79,13 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     region,
     branch,
     ...resolvePromotion(app, stage, branch, report),
-    services,
+    services: withJobPermissions(services, jobs),
     defaultService,
     database,
     cache,
     buckets,
     mail,
-    jobs: resolveJobs(ctx, defaultService),
+    jobs,
     edge: resolveEdge(ctx),
     network: resolveNetwork(ctx, !!mail, usesSecretsManager({ database, cache, services })),
     bastion: resolveBastion(ctx),

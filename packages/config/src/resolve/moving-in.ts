@@ -41,6 +41,7 @@ export function resolvePermissions(
           `got ${show(op)}; a condition operator such as 'StringEquals', 'ArnLike' or 'ForAnyValue:StringLike'`,
         );
     return {
+      from: `${at}.permissions.${i}`,
       actions: [...p.actions],
       resources: [...p.resources],
       ...(p.conditions ? { conditions: p.conditions } : {}),
@@ -144,4 +145,21 @@ export function checkExistingBucket(ctx: Ctx, name: string): string | undefined 
         `does not apply to an existing bucket (${b.existing}): CloudFormation cannot change a bucket it does not own; set it on the bucket itself (docs/moving-in.md)`,
       );
   return b.existing;
+}
+
+/** A job runs with its service's task role: the service's permissions are its own, then its jobs'. */
+export function withJobPermissions<S extends { readonly permissions: readonly ResolvedPermission[] }>(
+  services: Readonly<Record<string, S>>,
+  jobs: Readonly<
+    Record<string, { readonly service: string; readonly permissions: readonly ResolvedPermission[] }>
+  >,
+): Record<string, S> {
+  const out: Record<string, S> = {};
+  for (const [name, s] of Object.entries(services)) {
+    const extra = Object.values(jobs)
+      .filter((j) => j.service === name)
+      .flatMap((j) => j.permissions);
+    out[name] = extra.length ? { ...s, permissions: [...s.permissions, ...extra] } : s;
+  }
+  return out;
 }

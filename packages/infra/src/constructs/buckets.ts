@@ -34,12 +34,16 @@ const CORS_METHODS: Readonly<Record<string, s3.HttpMethods>> = {
  * Cost: $0.023/GB-month Standard; Intelligent-Tiering $0.0025 per 1,000 objects monitored; requests extra.
  */
 export class Buckets extends Construct {
-  readonly buckets: Readonly<Record<string, s3.Bucket>>;
+  /** Berth's own buckets, and those the config names as `existing` (imported by name: nothing created). */
+  readonly buckets: Readonly<Record<string, s3.IBucket>>;
 
   constructor(scope: Construct, id: string, props: BucketsProps) {
     super(scope, id);
-    const out: Record<string, s3.Bucket> = {};
-    for (const b of Object.values(props.buckets)) out[b.name] = this.createBucket(b, props);
+    const out: Record<string, s3.IBucket> = {};
+    for (const b of Object.values(props.buckets))
+      out[b.name] = b.existing
+        ? s3.Bucket.fromBucketName(this, pascal(b.name), b.existing)
+        : this.createBucket(b, props);
     this.buckets = out;
   }
 

@@ -20,7 +20,8 @@ export interface NetworkProps {
  * Cost: NAT ~$33/month each + $0.045/GB; interface endpoints ~$7.3/AZ/month each; the S3 gateway endpoint is free.
  */
 export class Network extends Construct {
-  readonly vpc: ec2.Vpc;
+  /** Berth's own VPC, or the team's (`network.existing`), imported by id with the same subnet group names. */
+  readonly vpc: ec2.IVpc;
   /** Where tasks run. */
   readonly appSubnets: ec2.SubnetSelection;
   /** Where the database and cache live. */
@@ -45,16 +46,30 @@ export class Network extends Construct {
     const natGateways = network.nat === 'none' ? 0 : network.nat === 'single' ? 1 : network.azs;
     const appType = natGateways === 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
 
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(network.cidr),
-      availabilityZones: [...props.availabilityZones],
-      natGateways,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
-        { name: 'App', subnetType: appType },
-        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      ],
-    });
+    const existing = network.existing;
+    this.vpc = existing
+      ? // The team's VPC: nothing created, its subnets named as Berth's own so every selection below holds.
+        ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+          vpcId: existing.vpcId,
+          vpcCidrBlock: existing.cidr,
+          availabilityZones: [...(existing.availabilityZones ?? props.availabilityZones)],
+          publicSubnetIds: [...existing.publicSubnetIds],
+          publicSubnetNames: ['Public'],
+          privateSubnetIds: [...existing.privateSubnetIds],
+          privateSubnetNames: ['App'],
+          isolatedSubnetIds: [...existing.dataSubnetIds],
+          isolatedSubnetNames: ['Data'],
+        })
+      : new ec2.Vpc(this, 'Vpc', {
+          ipAddresses: ec2.IpAddresses.cidr(network.cidr),
+          availabilityZones: [...props.availabilityZones],
+          natGateways,
+          subnetConfiguration: [
+            { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+            { name: 'App', subnetType: appType },
+            { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          ],
+        });
     this.publicTasks = network.publicTasks;
     this.appSubnets = network.publicTasks ? { subnetGroupName: 'Public' } : { subnetGroupName: 'App' };
     this.dataSubnets = { subnetGroupName: 'Data' };

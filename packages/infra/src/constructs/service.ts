@@ -10,6 +10,7 @@ import { taskValueFor, type ContractStores } from '../contract-sources';
 import type { Ec2Capacity } from './capacity';
 import { deploymentServiceProps, ProgressiveDeployment, shiftsTraffic } from './deployment';
 import { enableExec } from './exec';
+import { statementOf } from '../iam/config-permissions';
 import type { Edge } from './edge';
 import type { Mail } from './mail';
 
@@ -310,6 +311,8 @@ export class Service extends Construct {
     if (service.uses.buckets.length && stores.buckets)
       stores.buckets.grantObjects(this.taskRole, service.uses.buckets);
     if (service.uses.mail && props.mail) props.mail.grantSend(this.taskRole);
+    // The config's own statements (its jobs' too: they run with this role), proven like Berth's grants.
+    for (const p of service.permissions) this.taskRole.addToPrincipalPolicy(statementOf(p));
   }
 
   private scale(props: ServiceProps): void {

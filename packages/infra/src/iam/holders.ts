@@ -6,6 +6,7 @@ import {
   type TemplateResource,
 } from '../rules/rule';
 import type { RequestContext } from './evaluate';
+import { configCalls, permissionsOf } from './config-permissions';
 import { execAgentCalls } from './exec-calls';
 import type { TokenResolver } from './tokens';
 
@@ -163,6 +164,7 @@ export function holdersOf(input: HolderInput): Holder[] {
             calls.push({ action, resource: queue, why });
       }
     }
+    calls.push(...configCalls(service, permissionsOf(resolved, service)));
     add(task, roleId(td.Properties?.TaskRoleArn), `task role of ${service}`, calls);
 
     const exec: Call[] = [];

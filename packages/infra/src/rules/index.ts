@@ -5,6 +5,7 @@ import { DeliveryProven } from './DeliveryProven';
 import { HealthCheckNeedsNothing } from './HealthCheckNeedsNothing';
 import { JobsCarryContract } from './JobsCarryContract';
 import { PermissionsProven } from './PermissionsProven';
+import { PermissionsScoped } from './PermissionsScoped';
 import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
 import { StatefulNeverDestroyedInProd } from './StatefulNeverDestroyedInProd';
 import type { BerthRule } from './rule';
@@ -18,6 +19,7 @@ export {
   HealthCheckNeedsNothing,
   JobsCarryContract,
   PermissionsProven,
+  PermissionsScoped,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
 };
@@ -32,5 +34,6 @@ export const BERTH_RULES: readonly BerthRule[] = [
   StatefulNeverDestroyedInProd,
   CircuitBreakerWithRollback,
   PermissionsProven,
+  PermissionsScoped,
   DeliveryProven,
 ];
