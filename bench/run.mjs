@@ -1,5 +1,5 @@
 // `npm run bench [-- names…]`: every benchmark in turn, each printing its own tables. Names: http, startup, and,
-// when they exist, synth and dev-start (written by their owners). Scripts are TypeScript, run through tsx.
+// when they exist, synth and dev-start (written by their owners), and check (check ÷ synth, the deploy-time model). Scripts are TypeScript, run through tsx.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['http', 'startup', 'synth', 'dev-start'];
+const all = ['http', 'startup', 'synth', 'dev-start', 'check'];
 const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 const names = picked.length ? picked : all;

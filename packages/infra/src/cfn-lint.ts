@@ -107,30 +107,66 @@ function ruleConfig(): string {
 }
 
 /**
- * How to learn cfn-lint's version without `cfn-lint --version`, which imports all of cfn-lint (~2.5 s): the
- * Python interpreter its script runs (the script's shebang; through `pyenv which` for a pyenv shim) asked for the
- * installed package's version, ~0.2 s. The same interpreter and environment import the same package. Falls back to
- * `--version`.
+ * The Python interpreter cfn-lint's script runs (its shebang; through `pyenv which` for a pyenv shim) and the entry
+ * point the script calls (`from cfnlint.runner import main`), or undefined when the script is not such a file.
  */
-async function versionArgv(command: string): Promise<string[]> {
-  const fallback = [command, '--version'];
+async function interpreterOf(
+  command: string,
+): Promise<{ python: string[]; module: string; fn: string } | undefined> {
   const found = onPath(command);
-  if (!found) return fallback;
-  let script = found;
-  let head = readHead(script);
+  if (!found) return undefined;
+  let head = readHead(found);
   const pyenv = /exec "([^"]*\/libexec\/pyenv)" exec/.exec(head);
   if (pyenv) {
     const root = /export PYENV_ROOT="([^"]+)"/.exec(head)?.[1];
     const which = await run([pyenv[1]!, 'which', basename(command)], root ? { PYENV_ROOT: root } : {});
-    if (which.code !== 0) return fallback;
-    script = which.stdout.trim();
-    head = readHead(script);
+    if (which.code !== 0) return undefined;
+    head = readHead(which.stdout.trim());
   }
   const shebang = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(head);
-  if (!shebang || !/python[0-9.]*$/.test(shebang[2] ?? shebang[1]!)) return fallback;
-  const code = "import importlib.metadata as m; print('cfn-lint ' + m.version('cfn-lint'))";
-  return [...(shebang[2] ? [shebang[1]!, shebang[2]] : [shebang[1]!]), '-c', code];
+  const entry = /^from ([\w.]+) import (\w+)$/m.exec(head);
+  if (!shebang || !entry || !/python[0-9.]*$/.test(shebang[2] ?? shebang[1]!)) return undefined;
+  return { python: shebang[2] ? [shebang[1]!, shebang[2]] : [shebang[1]!], module: entry[1]!, fn: entry[2]! };
 }
+
+/**
+ * cfn-lint, started before its templates exist: its interpreter imports it (~2 s of its time) while the app
+ * synthesizes, then runs its own entry point (what the `cfn-lint` script runs, with the same arguments) on the
+ * arguments it is sent. Its version is read through the same interpreter (`importlib.metadata`, ~0.2 s, where
+ * `cfn-lint --version` imports all of it). Without a Python script to read (cfn-lint installed otherwise), both
+ * are plain `cfn-lint` processes. `cancel()` ends the waiting interpreter when nothing needs linting.
+ */
+export function startCfnLint(command = 'cfn-lint') {
+  const interpreter = interpreterOf(command);
+  const warm = interpreter.then((i) => {
+    if (!i) return undefined;
+    const driver = [
+      'import json, sys',
+      `from ${i.module} import ${i.fn} as entry`,
+      'line = sys.stdin.readline()',
+      'if not line.strip(): sys.exit(0)',
+      "sys.argv = ['cfn-lint'] + json.loads(line)",
+      'sys.exit(entry())',
+    ].join('\n');
+    return running([...i.python, '-c', driver]);
+  });
+  const version = interpreter.then((i) => probeVersion(command, i));
+  return {
+    version,
+    async lint(args: readonly string[]) {
+      const child = await warm;
+      if (!child) return run([command, ...args]);
+      child.send(JSON.stringify(args));
+      return child.result;
+    },
+    /** Ends the waiting interpreter (nothing to lint: every template's result was cached). */
+    cancel() {
+      void warm.then((child) => child?.kill());
+    },
+  };
+}
+
+export type CfnLintProcess = ReturnType<typeof startCfnLint>;
 
 function onPath(command: string): string | undefined {
   if (command.includes('/')) return existsSync(command) ? command : undefined;
@@ -147,34 +183,66 @@ function readHead(file: string): string {
   }
 }
 
-function run(
-  argv: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }> {
+type RunResult = { code: number | null; stdout: string; stderr: string; error?: Error };
+
+/** A process that waits for one line on stdin (`send`), and its result. */
+function running(argv: readonly string[]): {
+  send: (line: string) => void;
+  kill: () => void;
+  result: Promise<RunResult>;
+} {
+  let child!: ReturnType<typeof spawn>;
+  const result = new Promise<RunResult>((done) => {
+    child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    collect(child, done);
+  });
+  child.stdin!.on('error', () => undefined);
+  return {
+    send: (line) => {
+      if (!child.stdin!.writableEnded) child.stdin!.end(line ? `${line}\n` : '');
+    },
+    kill: () => {
+      if (child.exitCode === null && !child.stdin!.writableEnded) child.kill();
+    },
+    result,
+  };
+}
+
+function collect(child: ReturnType<typeof spawn>, done: (r: RunResult) => void): void {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (b: Buffer) => out.push(b));
+  child.stderr!.on('data', (b: Buffer) => err.push(b));
+  child.on('error', (error) => done({ code: null, stdout: '', stderr: '', error }));
+  child.on('close', (code) =>
+    done({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+  );
+}
+
+function run(argv: readonly string[], env: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((done) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (error) => done({ code: null, stdout: '', stderr: '', error }));
-    child.on('close', (code) =>
-      done({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
+    collect(child, done);
   });
 }
 
 /** cfn-lint's version, as `cfn-lint --version` prints it, or undefined when it is not installed. */
 export async function cfnLintVersion(command = 'cfn-lint'): Promise<string | undefined> {
-  const probe = await run(await versionArgv(command));
-  if (probe.code === 0 && /^cfn-lint \S+/.test(probe.stdout.trim())) return probe.stdout.trim();
+  return probeVersion(command, await interpreterOf(command));
+}
+
+async function probeVersion(
+  command: string,
+  i: Awaited<ReturnType<typeof interpreterOf>>,
+): Promise<string | undefined> {
+  if (i) {
+    const code = "import importlib.metadata as m; print('cfn-lint ' + m.version('cfn-lint'))";
+    const probe = await run([...i.python, '-c', code]);
+    if (probe.code === 0 && /^cfn-lint \S+/.test(probe.stdout.trim())) return probe.stdout.trim();
+  }
   const plain = await run([command, '--version']);
   return plain.code === 0 ? plain.stdout.trim() : undefined;
 }
@@ -183,8 +251,8 @@ export interface CfnLintAsyncOptions {
   readonly command?: string;
   /** Where matches are kept per template (see check-cache.ts). @default - no cache */
   readonly cacheDir?: string;
-  /** The version, when already being probed (start it early: it runs beside the synthesis). */
-  readonly version?: Promise<string | undefined>;
+  /** cfn-lint already started (`startCfnLint`, before the synthesis, so it imports meanwhile). */
+  readonly started?: CfnLintProcess;
 }
 
 /**
@@ -196,10 +264,12 @@ export async function runCfnLintAsync(
   templates: readonly string[],
   options: CfnLintAsyncOptions = {},
 ): Promise<CfnLintRun & { readonly cached?: number }> {
-  const command = options.command ?? 'cfn-lint';
-  const version = await (options.version ?? cfnLintVersion(command));
-  if (!version)
+  const started = options.started ?? startCfnLint(options.command);
+  const version = await started.version;
+  if (!version) {
+    started.cancel();
     return { ran: false, reason: `cfn-lint is not installed (${CFN_LINT_INSTALL} puts it on PATH)` };
+  }
   const config = ruleConfig();
   const keys = new Map(templates.map((t) => [t, cacheKey(['cfn-lint', version, config, readFileSync(t)])]));
   const matches: CfnLintMatch[] = [];
@@ -209,8 +279,9 @@ export async function runCfnLintAsync(
     if (hit) matches.push(...hit.map((m) => ({ ...m, file: t })));
     else misses.push(t);
   }
-  if (misses.length) {
-    const lint = await run([command, ...LINT_ARGS, ...misses]);
+  if (!misses.length) started.cancel();
+  else {
+    const lint = await started.lint([...LINT_ARGS, ...misses]);
     const parsed = parseRun(lint.code, lint.stdout, lint.stderr || lint.error?.message || '', version);
     if (!parsed.ran) return parsed;
     for (const t of misses) {

@@ -1,5 +1,5 @@
 import type { ResolvedApp } from '@berthjs/config';
-import { cfnLintVersion, runCfnLintAsync } from './cfn-lint';
+import { runCfnLintAsync, startCfnLint } from './cfn-lint';
 import { checkCacheDir } from './check-cache';
 import {
   berthFindings,
@@ -18,7 +18,7 @@ import { runGuardCached } from './guard';
  * `runChecks` with the slow parts side by side, what `berth check` runs: cfn-lint (a Python process) and cfn-guard
  * (in a worker thread) start as soon as the templates are written, cdk-nag and Berth's rules run meanwhile, and both
  * tools' findings are cached per template (check-cache.ts: an exact hit on the template's bytes, the tool's version
- * and its rules). cfn-lint's version is probed while the app synthesizes. `seconds` gives each part's own time
+ * and its rules). cfn-lint is started before the synthesis so Python imports it meanwhile (startCfnLint). `seconds` gives each part's own time
  * (they overlap) and `total`. `cacheDir: false` turns the cache off.
  */
 export async function runChecksAsync(
@@ -27,8 +27,14 @@ export async function runChecksAsync(
 ): Promise<CheckReport> {
   const started = performance.now();
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? checkCacheDir());
-  const version = options.skipCfnLint ? undefined : cfnLintVersion();
-  const run = synthFor(resolved, options);
+  const linter = options.skipCfnLint ? undefined : startCfnLint();
+  let run: ReturnType<typeof synthFor>;
+  try {
+    run = synthFor(resolved, options);
+  } catch (err) {
+    linter?.cancel();
+    throw err;
+  }
   try {
     const paths = run.templates.map((t) => t.path);
     const since = () => {
@@ -44,7 +50,12 @@ export async function runChecksAsync(
     };
     const lint = options.skipCfnLint
       ? undefined
-      : timed(runCfnLintAsync(paths, { ...(cacheDir ? { cacheDir } : {}), ...(version ? { version } : {}) }));
+      : timed(
+          runCfnLintAsync(paths, {
+            ...(cacheDir ? { cacheDir } : {}),
+            ...(linter ? { started: linter } : {}),
+          }),
+        );
     const guarded = options.skipGuard ? undefined : timed(runGuardCached(paths, cacheDir));
     const raw = nagAll(run.app);
     const nag = run.lap();
@@ -78,6 +89,7 @@ export async function runChecksAsync(
     const seconds = { synth: run.synth, nag, guard: g?.seconds ?? 0, cfnLint: l?.seconds ?? 0, berth, total };
     return report(run.list, raw, guard, cfnLint, quotas, seconds);
   } finally {
+    linter?.cancel();
     run.done();
   }
 }
