@@ -5,7 +5,10 @@ import { z } from 'zod';
  * snapshot, a bucket and a VPC that already exist, and IAM statements beyond what `uses` grants.
  */
 
-/** A DB snapshot (RDS) or DB cluster snapshot (Aurora): its identifier in this account, or its ARN when shared. */
+/**
+ * `database.snapshot`: restore from this DB snapshot (RDS) or DB cluster snapshot (Aurora) when the database is
+ * created; changing it later replaces the database. @default - an empty database
+ */
 export const snapshotSchema = z.strictObject({
   /**
    * ARN of the snapshot, required for one shared from another account
@@ -81,7 +84,7 @@ export const permissionSchema = z.strictObject({
     .optional(),
 });
 
-/** An S3 bucket's name (3–63 lower-case letters, digits, dots and dashes): a bucket the team keeps. */
+/** `buckets.<name>.existing`: the name of a bucket the team keeps; Berth grants on it and creates none. */
 export const existingBucketSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name such as 'connect-documents-prod'");

@@ -189,7 +189,6 @@ export const databaseSchema = z.strictObject({
   backupRetention: z.number().int().optional(),
   /** Rotate the password every N days, or false. @default 30 */
   rotation: z.union([z.number().int(), z.literal(false)]).optional(),
-  /** Restore from this snapshot on creation; changing it later replaces the database. @default - an empty database */
   snapshot: moving.snapshotSchema.optional(),
 });
 
@@ -210,7 +209,6 @@ export const cacheSchema = z.strictObject({
 });
 
 export const bucketSchema = z.strictObject({
-  /** Name of a bucket that already exists: Berth grants on it and creates none. @default - Berth creates the bucket */
   existing: moving.existingBucketSchema.optional(),
   /** S3 Intelligent-Tiering for objects. @default false */
   intelligentTiering: z.boolean().optional(),
