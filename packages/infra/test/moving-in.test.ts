@@ -12,7 +12,10 @@ const TABLE = 'arn:aws:dynamodb:us-east-1:222222222222:table/connect-documents';
 const REASON = 'The legacy exporter lists every queue of the account while the move is under way.';
 const base = talent as AppConfig;
 
-/** Talent moving in: its résumés bucket and VPC exist already; the api reads the old system's DynamoDB table. */
+/**
+ * Talent moving in: its database restored from a shared snapshot, its résumés bucket and VPC exist already, and the
+ * api reads the old system's DynamoDB table.
+ */
 const config: AppConfig = {
   ...base,
   services: {
@@ -32,6 +35,14 @@ const config: AppConfig = {
     'send-reminders': {
       ...base.jobs!['send-reminders']!,
       permissions: [{ actions: ['sqs:ListQueues'], resources: ['*'] }],
+    },
+  },
+  database: {
+    ...base.database,
+    snapshot: {
+      arn: 'arn:aws:rds:us-east-1:333333333333:cluster-snapshot:connect-final',
+      kmsKey: 'arn:aws:kms:us-east-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      username: 'connect',
     },
   },
   buckets: { resumes: { existing: 'connect-documents-prod' } },
@@ -189,5 +200,7 @@ describe('berth check --env prod on the moved-in config', () => {
         .map((f) => `${f.rule} ${f.resource}: ${f.message}`),
     ).toEqual([]);
     expect(report.errors).toBe(0);
+    expect(report.cfnLint).toMatchObject({ ran: true });
+    expect(report.guard).toEqual({ ran: true });
   });
 });
