@@ -38,6 +38,9 @@ describe('database.snapshot', () => {
     const cluster = template.Resources.DatabaseCluster!;
     expect(cluster.Type).toBe('AWS::RDS::DBCluster');
     expect(cluster.Properties.SnapshotIdentifier).toBe(SHARED);
+    expect((cluster as { Metadata?: Record<string, string> }).Metadata?.BerthSnapshot).toMatch(
+      /replaces the database/,
+    );
     expect(cluster.Properties.KmsKeyId).toBe(KEY);
     // No master user of Berth's own that the restore would ignore; the password is the generated secret's.
     expect(cluster.Properties.MasterUsername).toBeUndefined();

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { type CfnResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -215,6 +215,12 @@ export class Database extends Construct implements ec2.IConnectable {
       securityGroups: [securityGroup],
       defaultPort: ec2.Port.tcp(PORT),
     });
+    // The resolve-time note rides on the resource, so the template and `berth diff` say what a change of it does.
+    if (db.snapshot)
+      ((this.cluster ?? this.instance)!.node.defaultChild as CfnResource).addMetadata(
+        'BerthSnapshot',
+        db.snapshot.note,
+      );
     // The secret itself (not its attachment) is stateful: pin the CfnSecret under the cluster or instance.
     const owner = this.cluster ?? this.instance!;
     const generated = owner.node.tryFindChild('Secret') ?? owner.node.tryFindChild('SnapshotSecret');
