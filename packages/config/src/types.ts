@@ -6,6 +6,7 @@ import type {
   REMOVAL_POLICIES,
   VPC_ENDPOINTS,
 } from './schema';
+import type { ResolvedLoadBalancing } from './load-balancing';
 import type { PROFILE_NAMES } from './profiles';
 import type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot } from './types-moving-in';
 export type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot };
@@ -71,7 +72,7 @@ export interface ResolvedService {
   readonly exec: boolean;
   readonly deploy: ResolvedDeploy;
   /** Target group health check, deregistration delay and health check grace period, seconds. */
-  readonly loadBalancing: import('./load-balancing').ResolvedLoadBalancing;
+  readonly loadBalancing: ResolvedLoadBalancing;
   readonly uses: {
     readonly database: boolean;
     readonly cache: boolean;
