@@ -107,6 +107,13 @@ describe('berth init', () => {
     expect(deploy).toMatch(
       /github\.ref_name == 'main' && 'prod' \|\| github\.ref_name == 'staging' && 'staging' \|\| 'dev'/,
     );
+    // only the three branches deploy: a manual run from another branch does not fall through to dev
+    expect(deploy).toMatch(
+      /if: contains\(fromJSON\('\["main", "staging", "development"\]'\), github\.ref_name\)/,
+    );
+    // berth check fails without cfn-lint, so every workflow that runs it installs a pinned one first
+    for (const workflow of [ci, deploy])
+      expect(workflow).toMatch(/pip install 'cfn-lint==\d+\.\d+\.\d+'[\s\S]*npx berth check/);
     expect(deploy).toMatch(/id-token: write/);
     expect(deploy).toMatch(
       /aws-actions\/configure-aws-credentials@v4\s+with:\s+role-to-assume: \$\{\{ secrets\.AWS_DEPLOY_ROLE_ARN \}\}/,
