@@ -34,7 +34,7 @@ export const SecretsNeverInPlainEnv: BerthRule = {
               message: `${e.Name} looks like a credential by its name and is plain env in container '${c.Name}'`,
             });
           else if (typeof e.Value === 'string') {
-            const what = credentialInValue(e.Value);
+            const what = credentialInValue(e.Value, e.Name);
             // The value itself never goes into the report: the report is printed and stored.
             if (what)
               out.push({
