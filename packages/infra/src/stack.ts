@@ -37,6 +37,7 @@ import { Waf, clientIpHeaderFor } from './constructs/waf';
 import { carriedAcrossRegions } from './constructs/cross-region';
 import type { ContractStores } from './contract-sources';
 import { removalPolicyFor, removalPolicyWithoutSnapshot } from './removal';
+import { grantExecSessionLogs, logExecSessions, logsExecSessions } from './constructs/exec';
 
 export interface BerthStackProps extends StackProps {
   readonly resolved: ResolvedApp;
@@ -226,6 +227,14 @@ export class BerthStack extends Stack {
       if (this.mail && s.uses.mail) this.mail.grantDrain(services[s.name]!.taskRole);
     }
     this.services = services;
+    if (logsExecSessions(r)) {
+      const sessionLogs = logExecSessions(this.cluster, {
+        logRetentionDays: r.logRetentionDays,
+        removal: removalNoSnapshot,
+      });
+      for (const s of Object.values(r.services))
+        if (s.exec) grantExecSessionLogs(services[s.name]!.taskRole, sessionLogs);
+    }
 
     const jobs = Object.values(r.jobs);
     if (jobs.length) {

@@ -106,3 +106,68 @@ describe('ECS Exec', () => {
     );
   });
 });
+
+describe('ECS Exec session logging in prod', () => {
+  const clusterConfig = (t: Template) => ofType(t, 'AWS::ECS::Cluster')[0]![1].Properties.Configuration;
+
+  it('logs the sessions of a prod cluster with exec to a log group kept as long as the environment keeps its logs', () => {
+    const config = clusterConfig(prodOptIn) as {
+      ExecuteCommandConfiguration: {
+        Logging: string;
+        LogConfiguration: { CloudWatchLogGroupName: { Ref: string }; CloudWatchEncryptionEnabled: boolean };
+      };
+    };
+    expect(config.ExecuteCommandConfiguration.Logging).toBe('OVERRIDE');
+    expect(config.ExecuteCommandConfiguration.LogConfiguration.CloudWatchEncryptionEnabled).toBe(false);
+    const groupId = config.ExecuteCommandConfiguration.LogConfiguration.CloudWatchLogGroupName.Ref;
+    const group = prodOptIn.Resources![groupId]! as unknown as Resource;
+    expect(group.Type).toBe('AWS::Logs::LogGroup');
+    expect(group.Properties.RetentionInDays).toBe(prodOptInResolved.logRetentionDays);
+    expect(group.Properties.KmsKeyId).toBeUndefined();
+  });
+
+  it('grants the task role exactly the logs calls the agent makes, on that group', () => {
+    const logs = taskRoleStatements(prodOptIn).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('logs:')),
+    );
+    const groupId = (
+      clusterConfig(prodOptIn) as {
+        ExecuteCommandConfiguration: { LogConfiguration: { CloudWatchLogGroupName: { Ref: string } } };
+      }
+    ).ExecuteCommandConfiguration.LogConfiguration.CloudWatchLogGroupName.Ref;
+    expect(logs).toEqual([
+      { Sid: 'EcsExecSessionLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+      {
+        Sid: 'EcsExecSessionLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [groupId, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('does not log where exec is off in prod, nor in dev', () => {
+    expect(clusterConfig(prod)).toBeUndefined();
+    expect(clusterConfig(dev)).toBeUndefined();
+  });
+
+  it('is proven by the permissions rule: without the logs grant, the four session-log calls are findings', () => {
+    expect(PermissionsProven.check({ template: prodOptIn, resolved: prodOptInResolved })).toEqual([]);
+    const stripped = structuredClone(prodOptIn) as unknown as { Resources: Record<string, Resource> };
+    for (const r of Object.values(stripped.Resources))
+      if (r.Type === 'AWS::IAM::Policy') {
+        const doc = r.Properties.PolicyDocument as { Statement: Statement[] };
+        doc.Statement = doc.Statement.filter((s) => !s.Sid?.startsWith('EcsExecSession'));
+      }
+    const found = PermissionsProven.check({
+      template: stripped as unknown as Template,
+      resolved: prodOptInResolved,
+    }).map((v) => v.message);
+    expect(found.map((m) => /may not (logs:\w+)/.exec(m)?.[1]).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:DescribeLogGroups',
+      'logs:DescribeLogStreams',
+      'logs:PutLogEvents',
+    ]);
+  });
+});

@@ -1,5 +1,7 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
  * What the task role needs for ECS Exec, and nothing more: the SSM agent ECS injects into the container opens its
@@ -47,4 +49,70 @@ export function enableExec(
     taskDefinition.addVolume({ name: volume });
     container.addMountPoints({ containerPath: path, sourceVolume: volume, readOnly: false });
   }
+}
+
+/**
+ * What the SSM agent calls with the task role to write a session's log to CloudWatch Logs when the cluster logs ECS
+ * Exec sessions ("IAM permissions required for Amazon CloudWatch Logs or Amazon S3 Logging" in
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html): `logs:DescribeLogGroups` (not scoped
+ * to a group by AWS, so `*`), and on the session log group `logs:CreateLogStream`, `logs:DescribeLogStreams`,
+ * `logs:PutLogEvents`.
+ */
+export const ECS_EXEC_SESSION_LOG_ACTIONS = Object.freeze([
+  'logs:CreateLogStream',
+  'logs:DescribeLogStreams',
+  'logs:PutLogEvents',
+] as const);
+
+/**
+ * Logs every ECS Exec session of the cluster (the commands run and their output) to one CloudWatch log group, kept
+ * as long as the environment keeps its logs: `ExecuteCommandConfiguration.Logging: OVERRIDE` with
+ * `LogConfiguration.CloudWatchLogGroupName`
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ecs-cluster-executecommandconfiguration.html).
+ * The group uses CloudWatch Logs' own encryption at rest like every Berth log group (none has a customer managed
+ * key), so `CloudWatchEncryptionEnabled` stays off: with it on, the agent refuses to write to a group without a KMS
+ * key. Returns the group; grant each exec-enabled task role with `grantExecSessionLogs`.
+ */
+export function logExecSessions(
+  cluster: ecs.Cluster,
+  options: { logRetentionDays: number; removal: RemovalPolicy },
+): logs.LogGroup {
+  const group = new logs.LogGroup(cluster, 'ExecSessionLogs', {
+    retention: options.logRetentionDays as logs.RetentionDays,
+    removalPolicy: options.removal,
+  });
+  const cfn = cluster.node.defaultChild as ecs.CfnCluster;
+  cfn.configuration = {
+    executeCommandConfiguration: {
+      logging: 'OVERRIDE',
+      logConfiguration: { cloudWatchLogGroupName: group.logGroupName, cloudWatchEncryptionEnabled: false },
+    },
+  };
+  return group;
+}
+
+/** The task role's grant for session logging: exactly the calls above, on the session log group. */
+export function grantExecSessionLogs(taskRole: iam.IRole, group: logs.ILogGroup): void {
+  taskRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EcsExecSessionLogGroups',
+      actions: ['logs:DescribeLogGroups'],
+      resources: ['*'],
+    }),
+  );
+  taskRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'EcsExecSessionLogs',
+      actions: [...ECS_EXEC_SESSION_LOG_ACTIONS],
+      resources: [group.logGroupArn],
+    }),
+  );
+}
+
+/** Session logging applies where the environment is a production one and at least one service has exec on. */
+export function logsExecSessions(resolved: {
+  readonly profile: string;
+  readonly services: Readonly<Record<string, { readonly exec: boolean }>>;
+}): boolean {
+  return resolved.profile === 'prod' && Object.values(resolved.services).some((s) => s.exec);
 }

@@ -1,5 +1,6 @@
 import { resourcesOfType, type Template } from '../rules/rule';
 import type { Call } from './holders';
+import type { TokenResolver } from './tokens';
 
 /**
  * What the SSM agent that ECS Exec injects into a container calls with the task role, written out here on its own
@@ -13,9 +14,45 @@ const ECS_EXEC_AGENT_CALLS = [
   'ssmmessages:OpenDataChannel',
 ];
 
-/** For each ECS service with EnableExecuteCommand: the task role (logical ID) and the calls its agent makes. */
-export function execAgentCalls(template: Template): { role: string; service: string; calls: Call[] }[] {
+/**
+ * What the agent calls to write a session's log when the cluster logs ECS Exec sessions to CloudWatch Logs
+ * (ExecuteCommandConfiguration Logging OVERRIDE), from the same page ("IAM permissions required for Amazon
+ * CloudWatch Logs or Amazon S3 Logging"): DescribeLogGroups, then on the group CreateLogStream, DescribeLogStreams
+ * and PutLogEvents.
+ */
+const ECS_EXEC_SESSION_LOG_CALLS = ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'];
+
+/** The CloudWatch log group name the template's cluster logs ECS Exec sessions to, when it does. */
+function sessionLogGroup(template: Template, tokens?: TokenResolver): string | undefined {
+  for (const [, cluster] of resourcesOfType(template, 'AWS::ECS::Cluster')) {
+    const c = (
+      cluster.Properties?.Configuration as
+        | {
+            ExecuteCommandConfiguration?: {
+              Logging?: string;
+              LogConfiguration?: { CloudWatchLogGroupName?: unknown };
+            };
+          }
+        | undefined
+    )?.ExecuteCommandConfiguration;
+    const name = c?.LogConfiguration?.CloudWatchLogGroupName;
+    if (c?.Logging === 'OVERRIDE' && name !== undefined)
+      return typeof name === 'string' ? name : tokens?.value(name);
+  }
+  return undefined;
+}
+
+/**
+ * For each ECS service with EnableExecuteCommand: the task role (logical ID) and the calls its agent makes. `arn`
+ * builds an ARN in the environment's account and region; without it the session-log calls are not modelled.
+ */
+export function execAgentCalls(
+  template: Template,
+  tokens?: TokenResolver,
+  arn?: (service: string, resource: string) => string,
+): { role: string; service: string; calls: Call[] }[] {
   const out: { role: string; service: string; calls: Call[] }[] = [];
+  const group = arn ? sessionLogGroup(template, tokens) : undefined;
   for (const [id, service] of resourcesOfType(template, 'AWS::ECS::Service')) {
     if (service.Properties?.EnableExecuteCommand !== true) continue;
     const tdId = (service.Properties?.TaskDefinition as { Ref?: string } | undefined)?.Ref;
@@ -34,6 +71,19 @@ export function execAgentCalls(template: Template): { role: string; service: str
         why: `ECS Exec's agent in ${id} opens its Session Manager channels`,
       })),
     });
+    if (group && arn)
+      out[out.length - 1]!.calls.push(
+        {
+          action: 'logs:DescribeLogGroups',
+          resource: arn('logs', 'log-group:*'),
+          why: `ECS Exec's agent in ${id} finds the session log group`,
+        },
+        ...ECS_EXEC_SESSION_LOG_CALLS.map((action) => ({
+          action,
+          resource: arn('logs', `log-group:${group}:log-stream:ecs-exec-session`),
+          why: `ECS Exec's agent in ${id} writes the session log`,
+        })),
+      );
   }
   return out;
 }
