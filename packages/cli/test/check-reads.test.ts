@@ -140,3 +140,114 @@ describe('berth check: code that reads a contract name its config does not give 
     ]);
   });
 });
+
+describe('berth check: store names the contract never gives (issue 28: DATABASE_URL/REDIS_URL went through)', () => {
+  /** An app with no cache and no database unless `extra` declares one; its code in `src/`. */
+  const app = (language: 'js' | 'python', extra: Partial<AppConfig> = {}): AppConfig => ({
+    name: 'reads-stores',
+    region: 'us-east-1',
+    services: {
+      api: {
+        port: 3000,
+        command: ['node', 'server.js'],
+        dev: {
+          command: language === 'js' ? ['node', 'src/server.js'] : ['python3', 'src/main.py'],
+          watch: ['src'],
+        },
+        env: { GREETING: 'hello' },
+      },
+    },
+    ...extra,
+    environments: { dev: {}, prod: { overrides: { edge: { https: false } } } },
+  });
+  const write = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-reads-stores-'));
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    return dir;
+  };
+  const JS = [
+    'const db = process.env.DATABASE_URL;',
+    "const cache = process.env['REDIS_URL'];",
+    'const {',
+    '  DB_PASSWORD,',
+    "  GREETING: greeting = 'hi',",
+    "  FEATURE_FLAGS = '',",
+    '} = process.env;',
+    'const home = process.env.HOME;',
+    '',
+  ].join('\n');
+  const PY = [
+    'import os',
+    'db = os.environ["DATABASE_URL"]',
+    'cache = os.environ.get("REDIS_URL", "redis://localhost")',
+    "smtp = os.getenv('SMTP_PASSWORD')",
+    'greeting = os.environ["GREETING"]',
+    '',
+  ].join('\n');
+
+  it('Node: process.env.X, process.env["X"] and destructuring (over several lines), each on its line', () => {
+    const dir = write({ 'src/server.js': JS });
+    expect(scanReads(dir, ['src']).map((r) => `${r.name}:${r.line}`)).toEqual([
+      'DATABASE_URL:1',
+      'REDIS_URL:2',
+      'DB_PASSWORD:4',
+      'GREETING:5',
+      'FEATURE_FLAGS:6',
+      'HOME:8',
+    ]);
+    const findings = contractReadFindings(resolve(app('js'), 'prod'), dir);
+    expect(findings.map((f) => [f.path, f.severity, f.message.split(',')[0]])).toEqual([
+      ['src/server.js:1', 'error', 'reads DATABASE_URL'],
+      ['src/server.js:2', 'error', 'reads REDIS_URL'],
+      ['src/server.js:4', 'error', 'reads DB_PASSWORD'],
+      ['src/server.js:6', 'warning', 'reads FEATURE_FLAGS'],
+    ]);
+    expect(findings[0]!.message).toMatch(
+      /contract gives the database as PGHOST.*and the app declares no database/,
+    );
+    expect(findings[1]!.message).toMatch(
+      /contract gives the cache as CACHE_URL.*and the app declares no cache/,
+    );
+    expect(findings[3]!.message).toMatch(/not its contract, env or secrets\): on AWS it is unset/);
+  });
+
+  it('Python: os.environ["X"], os.environ.get("X", default), os.getenv("X")', () => {
+    const dir = write({ 'src/main.py': PY });
+    const findings = contractReadFindings(resolve(app('python'), 'dev'), dir);
+    expect(findings.map((f) => [f.path, f.severity, f.message.split(',')[0]])).toEqual([
+      ['src/main.py:2', 'error', 'reads DATABASE_URL'],
+      ['src/main.py:3', 'error', 'reads REDIS_URL'],
+      ['src/main.py:4', 'error', 'reads SMTP_PASSWORD'],
+    ]);
+  });
+
+  it('with the database and cache declared, the store names are still refused, naming what to read instead', () => {
+    const dir = write({ 'src/main.py': PY });
+    const findings = contractReadFindings(
+      resolve(
+        app('python', {
+          database: { engine: 'postgres', version: '16.13' },
+          cache: { engine: 'redis' },
+        } as Partial<AppConfig>),
+        'dev',
+      ),
+      dir,
+    );
+    expect(findings[0]!.message).not.toMatch(/declares no/);
+    expect(findings[0]!.fix).toMatch(/^read PGHOST, PGPORT.* instead of DATABASE_URL/);
+    expect(findings[1]!.fix).toMatch(/^read CACHE_URL instead of REDIS_URL/);
+  });
+
+  it('given by the config (env or secrets), a store name passes', () => {
+    const dir = write({ 'src/server.js': 'const u = process.env.DATABASE_URL;\n' });
+    const config = app('js');
+    const withEnv = {
+      ...config,
+      services: { api: { ...config.services.api!, env: { DATABASE_URL: 'postgres://db.internal/app' } } },
+    } as AppConfig;
+    expect(contractReadFindings(resolve(withEnv, 'dev'), dir)).toEqual([]);
+  });
+});
