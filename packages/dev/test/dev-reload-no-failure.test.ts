@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, proxy, routerServer, type RouterTarget } from '../src/router/router';
 import { ServiceProcess } from '../src/session/service';
 import { Terminal } from '../src/terminal/terminal';
 import { freePort } from './support/dev-session';
+import { closeServer, healthyService, listen, routerFor } from './support/router';
 
 // GIVEN a service behind the router that is reloaded three times WHEN requests (GETs, and POSTs with a body) keep
 // coming the whole time THEN none fails, and no POST reaches the service twice. The services stop the way real ones
@@ -39,9 +38,6 @@ process.on('SIGTERM', () => {
 });
 `;
 
-const listen = (s: Server) =>
-  new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -71,19 +67,8 @@ async function setUp(stop: 'abrupt' | 'fastify') {
   api.start();
   cleanup.push(() => api.stop());
   expect(await api.waitHealthy(10_000)).toBe(true);
-  const target: RouterTarget = {
-    rules: [],
-    defaultService: 'api',
-    services: new Map([['api', api]]),
-    port: 0,
-    limits: DEFAULT_LIMITS,
-  };
-  const router = routerServer((req, res) => proxy(req, res, target), DEFAULT_LIMITS);
-  const routerPort = await listen(router);
-  cleanup.push(async () => {
-    router.closeAllConnections();
-    await new Promise((r) => router.close(r));
-  });
+  const { router, port: routerPort } = await routerFor(api);
+  cleanup.push(() => closeServer(router));
   return { api, routerPort, posts };
 }
 
@@ -189,29 +174,9 @@ describe('a request the service resets on a kept-alive connection', () => {
       if (socket.served > 1) return void socket.resetAndDestroy();
       res.end('ok');
     });
-    const upstreamPort = await listen(upstream);
-    cleanup.push(async () => {
-      upstream.closeAllConnections();
-      await new Promise((r) => upstream.close(r));
-    });
-    const api = {
-      status: 'healthy',
-      spec: { port: upstreamPort },
-      waitHealthy: () => Promise.resolve(true),
-    } as unknown as ServiceProcess;
-    const target: RouterTarget = {
-      rules: [],
-      defaultService: 'api',
-      services: new Map([['api', api]]),
-      port: 0,
-      limits: DEFAULT_LIMITS,
-    };
-    const router = routerServer((req, res) => proxy(req, res, target), DEFAULT_LIMITS);
-    const port = await listen(router);
-    cleanup.push(async () => {
-      router.closeAllConnections();
-      await new Promise((r) => router.close(r));
-    });
+    cleanup.push(() => closeServer(upstream));
+    const { router, port } = await routerFor(healthyService(await listen(upstream)));
+    cleanup.push(() => closeServer(router));
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     cleanup.push(async () => agent.destroy());
 

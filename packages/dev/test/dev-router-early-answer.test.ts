@@ -1,15 +1,10 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, proxy, routerServer, type RouterTarget } from '../src/router/router';
-import type { ServiceProcess } from '../src/session/service';
+import { healthyService, listen, routerFor } from './support/router';
 
 // GIVEN a service that answers before it has read the request body (a 413 on an upload, a 401 before the body) and
 // closes the connection at once WHEN a client uploads 1–5 MB through the router THEN the client gets the service's
 // own answer, not a 502 made of the EPIPE/ECONNRESET the router meets while still sending the body.
-
-const listen = (s: Server) =>
-  new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 
 type Behaviour = (req: IncomingMessage, res: ServerResponse) => void;
 const behaviours: Record<string, Behaviour> = {
@@ -57,20 +52,7 @@ beforeAll(async () => {
     }
     behaviour(req, res);
   });
-  const api = {
-    status: 'healthy',
-    spec: { port: await listen(upstream) },
-    waitHealthy: () => Promise.resolve(true),
-  } as unknown as ServiceProcess;
-  const target: RouterTarget = {
-    rules: [],
-    defaultService: 'api',
-    services: new Map([['api', api]]),
-    port: 0,
-    limits: DEFAULT_LIMITS,
-  };
-  router = routerServer((req, res) => proxy(req, res, target), DEFAULT_LIMITS);
-  routerPort = await listen(router);
+  ({ router, port: routerPort } = await routerFor(healthyService(await listen(upstream))));
 });
 afterAll(() => {
   router?.closeAllConnections();
