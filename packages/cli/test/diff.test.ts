@@ -114,6 +114,9 @@ describe('berth diff --base <folder> (two synth --out folders)', () => {
     p = project();
     base = await synthTo(p.config);
   }, 120_000);
+  /** `berth diff` of the base folder against a variant's synth --out folder. */
+  const diffTo = (head: string, ...extra: string[]) =>
+    berth('diff', '--env', 'dev', '--config', p.config, '--base', base, '--head', head, ...extra);
 
   it('identical: exit 0, no changes', async () => {
     // the config synthesized again, against the folder it wrote before
@@ -124,18 +127,7 @@ describe('berth diff --base <folder> (two synth --out folders)', () => {
 
   it("a job's schedule: a change, not destructive (exit 3)", async () => {
     const head = await synthTo(p.variant('schedule', "schedule: 'rate(1 day)'", "schedule: 'rate(2 days)'"));
-    const { code, out } = await berth(
-      'diff',
-      '--env',
-      'dev',
-      '--config',
-      p.config,
-      '--base',
-      base,
-      '--head',
-      head,
-      '--json',
-    );
+    const { code, out } = await diffTo(head, '--json');
     expect(code).toBe(3);
     const report = JSON.parse(out) as DiffReport;
     expect(report.destructive).toEqual([]);
@@ -151,17 +143,7 @@ describe('berth diff --base <folder> (two synth --out folders)', () => {
 
   it('a scaling limit: a change, not destructive (exit 3)', async () => {
     const head = await synthTo(p.variant('scaling', 'max: 4 }', 'max: 6 }'));
-    const { code, out } = await berth(
-      'diff',
-      '--env',
-      'dev',
-      '--config',
-      p.config,
-      '--base',
-      base,
-      '--head',
-      head,
-    );
+    const { code, out } = await diffTo(head);
     expect(code).toBe(3);
     expect(out).toMatch(/~ update\s+AWS::ApplicationAutoScaling::ScalableTarget \S+.*: MaxCapacity/);
     expect(out).not.toMatch(/DESTRUCTIVE/);
