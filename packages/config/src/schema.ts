@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadBalancingSchema, PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
 import * as moving from './schema-moving-in';
+import { VPC_ENDPOINTS } from './endpoints';
 
 /**
  * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
@@ -34,7 +35,7 @@ export const DEPLOY_STRATEGIES = ['rolling', 'canary', 'linear', 'blue-green'] a
 export const WAF_MODES = ['block', 'count'] as const;
 /** Look-back windows AWS WAF's rate-based rules accept, in seconds. */
 export const WAF_RATE_WINDOWS = [60, 120, 300, 600] as const;
-export const VPC_ENDPOINTS = ['s3', 'ecr', 'logs', 'secretsmanager', 'ses', 'ssm', 'sts'] as const;
+export { VPC_ENDPOINTS };
 
 export const scalingSchema = z.strictObject({
   /** Fewest tasks. @default - profile: dev 2, staging 2, prod 3 */

@@ -81,9 +81,12 @@ describe('standby rules', () => {
 });
 
 describe('other construct rules', () => {
-  it("an SSM-only bastion needs a route out, which nat 'none' does not give", () => {
-    expect(problems(app({ bastion: {}, network: { nat: 'none' } }))).toContainEqual(
-      expect.stringMatching(/^bastion: an SSM-only bastion .* nat 'none'/),
+  it("an SSM-only bastion needs a route out, which nat 'none' gives only through the SSM endpoints", () => {
+    const endpoints = ['s3', 'ecr', 'logs', 'secretsmanager', 'ses'];
+    expect(problems(app({ bastion: {}, network: { nat: 'none', endpoints } }))).toContainEqual(
+      expect.stringMatching(
+        /^bastion: an SSM-only bastion .* nat 'none'.* lacks ssm, ssmmessages, ec2messages/,
+      ),
     );
   });
   it('EC2 instances run the arch of the services placed on them', () => {

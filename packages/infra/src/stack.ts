@@ -253,7 +253,10 @@ export class BerthStack extends Stack {
         vpc,
         bastion: r.bastion,
         privateSubnets: { subnetGroupName: 'App' },
-        privateEgress: r.network.nat !== 'none',
+        // Without NAT, the ssm, ssmmessages and ec2messages endpoints are the SSM agent's way out (config refuses less).
+        privateEgress:
+          r.network.nat !== 'none' ||
+          (['ssm', 'ssmmessages', 'ec2messages'] as const).every((e) => r.network.endpoints.includes(e)),
       });
       this.database?.allowFrom(this.bastion, 'From the bastion');
       this.cache?.allowFrom(this.bastion, 'From the bastion');

@@ -4,7 +4,7 @@ import { show } from '../errors';
 import type { ResolvedApp } from '../types';
 import { isGraviton } from '../units';
 import type { Ctx } from './context';
-import { usesSecretsManager } from './network';
+import { BASTION_SSM_ENDPOINTS, usesSecretsManager } from './network';
 
 /**
  * A rule that reads more than one section. Each section's own rules live beside its resolver; the rules that
@@ -216,11 +216,26 @@ export const CROSS_RULES: readonly CrossRule[] = [
     id: 'ssm-bastion-needs-a-route-out',
     sections: ['bastion', 'network'],
     check(r, ctx) {
-      if (r.bastion && !r.bastion.allowedCidrs.length && r.network.nat === 'none')
+      if (!r.bastion || r.bastion.allowedCidrs.length || r.network.nat !== 'none') return;
+      const missing = BASTION_SSM_ENDPOINTS.filter((e) => !r.network.endpoints.includes(e));
+      if (missing.length)
         ctx.report(
           'bastion',
-          "an SSM-only bastion (no allowedCidrs) needs a route to SSM, and with nat 'none' it has none: use nat 'single', or SSH (keyName and allowedCidrs)",
+          `an SSM-only bastion (no allowedCidrs) needs a route to SSM, and with nat 'none' it has one only through the ssm, ssmmessages and ec2messages endpoints; network.endpoints lacks ${missing.join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} (or use 'auto'), use nat 'single', or SSH (keyName and allowedCidrs)`,
         );
+    },
+  },
+  {
+    id: 'exec-needs-a-route-to-ssmmessages',
+    sections: ['services', 'network'],
+    check(r, ctx) {
+      if (!privateWithoutNat(r) || r.network.endpoints.includes('ssmmessages')) return;
+      for (const s of Object.values(r.services))
+        if (s.exec)
+          ctx.report(
+            `services.${s.name}.exec`,
+            "ECS Exec opens its sessions through Systems Manager's ssmmessages, which private tasks without NAT reach only through its VPC endpoint: add 'ssmmessages' to network.endpoints (or use 'auto', nat 'single', publicTasks: true), or set exec: false",
+          );
     },
   },
   {

@@ -87,7 +87,12 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     mail,
     jobs,
     edge: resolveEdge(ctx),
-    network: resolveNetwork(ctx, !!mail, usesSecretsManager({ database, cache, services })),
+    network: resolveNetwork(
+      ctx,
+      !!mail,
+      usesSecretsManager({ database, cache, services }),
+      Object.values(services).some((s) => s.exec),
+    ),
     bastion: resolveBastion(ctx),
     alarms: resolveAlarms(ctx),
     ec2: resolveEc2(ctx, services),

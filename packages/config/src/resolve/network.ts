@@ -12,7 +12,20 @@ export function usesSecretsManager(r: Pick<ResolvedApp, 'database' | 'cache' | '
   );
 }
 
-export function resolveNetwork(ctx: Ctx, mail: boolean, hasSecrets: boolean): ResolvedNetwork {
+/** Endpoints an SSM-only bastion (no allowedCidrs) needs in subnets without NAT: the agent's three services. */
+export const BASTION_SSM_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
+
+/** The bastion is reached through Session Manager only (no SSH). */
+export function ssmOnlyBastion(ctx: Pick<Ctx, 'app'>): boolean {
+  const b = ctx.app.bastion;
+  return !!b && b.enabled !== false && !b.allowedCidrs?.length;
+}
+
+/**
+ * `exec`: a service has ECS Exec on; its agent opens its sessions through `ssmmessages`
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html, "Using ECS Exec with VPC endpoints").
+ */
+export function resolveNetwork(ctx: Ctx, mail: boolean, hasSecrets: boolean, exec = false): ResolvedNetwork {
   const n = ctx.app.network ?? {};
   const { report } = ctx;
   const existing = resolveExistingNetwork(ctx);
@@ -44,8 +57,12 @@ export function resolveNetwork(ctx: Ctx, mail: boolean, hasSecrets: boolean): Re
             'logs',
             ...(hasSecrets ? (['secretsmanager'] as const) : []),
             ...(mail ? (['ses'] as const) : []),
+            ...(exec ? (['ssmmessages'] as const) : []),
           ]
         : ['s3'];
+    // The bastion sits in the app subnets, which have no way out with nat 'none' even when tasks are public.
+    if (nat === 'none' && ssmOnlyBastion(ctx))
+      endpoints = [...new Set([...endpoints, ...BASTION_SSM_ENDPOINTS])];
   } else endpoints = [...new Set(n.endpoints)];
 
   return { azs, cidr, nat, endpoints, publicTasks, flowLogs: n.flowLogs ?? true };

@@ -148,6 +148,8 @@ const INTERFACE_SERVICES: Readonly<
   logs: [['logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS]],
   secretsmanager: [['secretsmanager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER]],
   ssm: [['ssm', ec2.InterfaceVpcEndpointAwsService.SSM]],
+  ssmmessages: [['ssmmessages', ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES]],
+  ec2messages: [['ec2messages', ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES]],
   ses: [['email', new ec2.InterfaceVpcEndpointAwsService('email')]],
   sts: [['sts', ec2.InterfaceVpcEndpointAwsService.STS]],
 };
