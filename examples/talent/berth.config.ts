@@ -70,7 +70,8 @@ export default defineApp({
     prod: {
       region: 'us-east-1',
       account: '222222222222',
-      overrides: { edge: { domain: 'talent.example.com' } },
+      // The Route 53 zone of talent.example.com in the prod account: the certificate's validation record goes there.
+      overrides: { edge: { domain: 'talent.example.com', hostedZoneId: 'Z0TALENTPROD0000000' } },
     },
   },
 });

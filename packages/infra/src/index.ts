@@ -42,6 +42,7 @@ export { CLOUDFRONT_PREFIX_LISTS } from './data/cloudfront';
 export { synthesize, type SynthesizedStack } from './synthesize';
 export { runChecks, lintApps, type CheckReport, type Finding } from './checks';
 export { runChecksAsync } from './checks-async';
+export { PROD_OPT_OUT_RULE } from './rules/ProdOptOut';
 export { checkCacheDir } from './check-cache';
 export {
   QUOTAS,

@@ -63,6 +63,16 @@ export function register(program: Command): void {
             EXIT.failed,
           );
         }
+        // A prod that turns a protection off (plain HTTP, no WAF, no deletion protection, a wildcard CORS origin)
+        // warns until the config says why; a gate lets none through without its reason.
+        const { PROD_OPT_OUT_RULE } = await import('@berthjs/infra');
+        const unexplained = report.findings.filter((f) => f.rule === PROD_OPT_OUT_RULE && !f.acknowledged);
+        if (unexplained.length && report.errors === 0) {
+          throw new CliError(
+            `${resolved.stage} turns off ${unexplained.map((f) => f.resource).join(', ')} with no reason: acknowledge each with a reason in berth.config.ts (acknowledgements: [{ rule: '${PROD_OPT_OUT_RULE}', resource, reason }]), or turn it back on`,
+            EXIT.failed,
+          );
+        }
         if (report.errors > 0) {
           throw new CliError(
             `${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`,

@@ -1,3 +1,4 @@
+import { CertificateValidates } from './CertificateValidates';
 import { CircuitBreakerWithRollback } from './CircuitBreakerWithRollback';
 import { ContainerMatchesTargetGroup } from './ContainerMatchesTargetGroup';
 import { ContractSatisfied } from './ContractSatisfied';
@@ -6,12 +7,14 @@ import { HealthCheckNeedsNothing } from './HealthCheckNeedsNothing';
 import { JobsCarryContract } from './JobsCarryContract';
 import { PermissionsProven } from './PermissionsProven';
 import { PermissionsScoped } from './PermissionsScoped';
+import { PROD_OPT_OUT_RULE, ProdOptOut } from './ProdOptOut';
 import { SecretsNeverInPlainEnv } from './SecretsNeverInPlainEnv';
 import { StatefulNeverDestroyedInProd } from './StatefulNeverDestroyedInProd';
 import type { BerthRule } from './rule';
 
 export type { BerthRule, RuleInput, RuleViolation, Template, TemplateResource } from './rule';
 export {
+  CertificateValidates,
   CircuitBreakerWithRollback,
   ContainerMatchesTargetGroup,
   ContractSatisfied,
@@ -20,6 +23,8 @@ export {
   JobsCarryContract,
   PermissionsProven,
   PermissionsScoped,
+  PROD_OPT_OUT_RULE,
+  ProdOptOut,
   SecretsNeverInPlainEnv,
   StatefulNeverDestroyedInProd,
 };
@@ -36,4 +41,6 @@ export const BERTH_RULES: readonly BerthRule[] = [
   PermissionsProven,
   PermissionsScoped,
   DeliveryProven,
+  CertificateValidates,
+  ProdOptOut,
 ];
