@@ -30,7 +30,14 @@ export default defineApp({
       devCommand: ['python3', '-m', 'app.jobs', 'prune-visits'],
     },
   },
-  database: { engine: 'postgres', version: '16.13', name: 'connect2', storage: { allocated: 20, max: 100 } },
+  database: {
+    engine: 'postgres',
+    version: '16.13',
+    name: 'connect2',
+    storage: { allocated: 20, max: 100 },
+    // The document's DB parameter group, for slow-query monitoring: statements over 1 s are logged (to CloudWatch).
+    parameters: { log_min_duration_statement: 1000 },
+  },
   cache: { engine: 'redis' },
   // Documents clients upload straight to S3 through a presigned URL, and the mail the API sends through SES.
   buckets: { documents: {} },

@@ -28,6 +28,8 @@ export default defineApp({
     name: 'helloyou',
     readReplica: true,
     instanceClass: 'db.t3.small',
+    // The document's "slow query log monitoring": statements over 1 s are logged, to CloudWatch Logs.
+    parameters: { log_min_duration_statement: 1000 },
   },
   edge: { domain: 'hello-you.example.org', hostedZoneId: 'Z0HELLOYOU000000000' },
   bastion: { keyName: 'hello-you-breakglass', allowedCidrs: ['203.0.113.10/32'] },

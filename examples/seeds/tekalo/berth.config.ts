@@ -19,6 +19,8 @@ export default defineApp({
       scaling: { cpu: 70, memory: 70 },
     },
   },
+  // A t3.medium holds 2 awsvpc tasks (3 network interfaces, one the instance's own): 4 hold dev's and staging's
+  // most (2 and 6); prod scales to 10 tasks, so its ceiling is 5 (the document's 4 would strand 2 tasks).
   ec2: { instanceType: 't3.medium', minInstances: 1, maxInstances: 4, targetCapacityPercent: 100 },
   database: { engine: 'aurora-serverless-v2', version: '16.4', name: 'capp', rotation: 30 },
   buckets: {
@@ -33,16 +35,27 @@ export default defineApp({
     allowList: ['@schmidtfutures.com', 'qa@tekalo.org'],
   },
   auth: { issuer: 'https://tekalo.us.auth0.com/', audience: 'https://api.tekalo.org' },
+  // tekalo.org's zone lives in prod's account; dev and staging (account 111…) each write into a zone of their own
+  // in their account, delegated from tekalo.org by an NS record (a zone belongs to one account).
   edge: { domain: 'tekalo.org', hostedZoneId: 'Z0TEKALO00000000000' },
   alarms: { pagerduty: 'tekalo/pagerduty-integration-url' },
   environments: {
-    dev: { account: '111111111111', overrides: { edge: { domain: 'dev.tekalo.org' } } },
-    staging: { account: '111111111111', overrides: { edge: { domain: 'staging.tekalo.org' } } },
+    dev: {
+      account: '111111111111',
+      overrides: { edge: { domain: 'dev.tekalo.org', hostedZoneId: 'Z0TEKALODEV00000000' } },
+    },
+    staging: {
+      account: '111111111111',
+      overrides: { edge: { domain: 'staging.tekalo.org', hostedZoneId: 'Z0TEKALOSTAGING0000' } },
+    },
     // prod has its own account and runs the image built once in dev.
     prod: {
       account: '222222222222',
       imagesFrom: 'dev',
-      overrides: { services: { api: { scaling: { min: 3, max: 10 } } } },
+      overrides: {
+        services: { api: { scaling: { min: 3, max: 10 } } },
+        ec2: { maxInstances: 5 },
+      },
     },
   },
 });

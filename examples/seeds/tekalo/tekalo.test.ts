@@ -24,7 +24,8 @@ const prod = () => envs.prod!;
 
 describe('tekalo: compute', () => {
   it('runs on an EC2 Auto Scaling group capacity provider that adds instances at 100% reservation', () => {
-    prod().app.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '1', MaxSize: '4' });
+    // prod's ceiling holds its 10 tasks: 5 × t3.medium, 2 awsvpc tasks each (capacity.test.ts).
+    prod().app.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '1', MaxSize: '5' });
     prod().app.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
         InstanceType: 't3.medium',

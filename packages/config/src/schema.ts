@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadBalancingSchema, PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
 import * as moving from './schema-moving-in';
+import { ec2Schema, parametersSchema } from './schema-tuning';
 import { VPC_ENDPOINTS } from './endpoints';
 
 /**
@@ -191,6 +192,7 @@ export const databaseSchema = z.strictObject({
   /** Rotate the password every N days, or false. @default 30 */
   rotation: z.union([z.number().int(), z.literal(false)]).optional(),
   snapshot: moving.snapshotSchema.optional(),
+  parameters: parametersSchema.optional(),
 });
 
 export const cacheSchema = z.strictObject({
@@ -207,6 +209,7 @@ export const cacheSchema = z.strictObject({
   tls: z.boolean().optional(),
   /** Engine version AWS still creates (engines.ts). @default - the newest the catalog lists for the engine */
   version: z.string().optional(),
+  parameters: parametersSchema.optional(),
 });
 
 export const bucketSchema = z.strictObject({
@@ -350,19 +353,7 @@ export const bastionSchema = z.strictObject({
   instanceType: z.string().optional(),
 });
 
-export const ec2Schema = z.strictObject({
-  /** Instance type of the ECS cluster's Auto Scaling group. @default 't3.medium' */
-  instanceType: z
-    .string()
-    .regex(/^[a-z0-9]+\.[a-z0-9]+$/, "an EC2 instance type such as 't3.medium'")
-    .optional(),
-  /** @default 1 */
-  minInstances: z.number().int().optional(),
-  /** @default 3 */
-  maxInstances: z.number().int().optional(),
-  /** Managed scaling adds instances when reservation passes this %. @default 100 */
-  targetCapacityPercent: z.number().int().optional(),
-});
+export { ec2Schema };
 
 export const alarmsSchema = z.strictObject({
   /** @default - profile: prod only */

@@ -75,6 +75,8 @@ export interface ResolvedService {
   readonly loadBalancing: ResolvedLoadBalancing;
   readonly uses: {
     readonly database: boolean;
+    /** What the service may do with each bucket in `buckets`. */
+    readonly bucketAccess: Readonly<Record<string, BucketAccess>>;
     readonly cache: boolean;
     readonly buckets: readonly string[];
     readonly mail: boolean;
@@ -104,6 +106,8 @@ interface DatabaseCommon {
   readonly readReplica: boolean;
   readonly backupRetention: number;
   readonly rotation: number | false;
+  /** Engine parameters in Berth's parameter group (values as strings); empty: the engine's default group. */
+  readonly parameters: Readonly<Record<string, string>>;
   /** Restored from this snapshot when created. */
   readonly snapshot?: ResolvedSnapshot;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnResource, Stack, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, type NagPack } from 'cdk-nag';
-import type { ResolvedApp } from '@berthjs/config';
+import { parameterNotes, type ResolvedApp } from '@berthjs/config';
 import { acknowledgementFor, configAcknowledgementFor } from './acknowledgements';
 import { runCfnLint, type CfnLintMatch } from './cfn-lint';
 import { runGuard, type GuardViolation } from './guard';
@@ -262,7 +262,7 @@ export function report(
     guard,
     cfnLint,
     quotas,
-    notes: sesSandboxNotes(list),
+    notes: [...sesSandboxNotes(list), ...engineParameterNotes(list)],
     seconds,
   };
 }
@@ -399,6 +399,18 @@ function sesSandboxNotes(list: readonly ResolvedApp[]): CheckReport['notes'] {
         '(only verified recipients, 200 messages a day) until AWS grants production access; request it before launch: ' +
         'https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html',
     }));
+}
+
+/** Engine parameters whose change a deploy does not apply by itself (static: a reboot; ElastiCache: at creation). */
+function engineParameterNotes(list: readonly ResolvedApp[]): CheckReport['notes'] {
+  return list.flatMap((r) =>
+    (['database', 'cache'] as const).flatMap((kind) =>
+      parameterNotes(kind, r[kind]?.parameters ?? {}).map((message) => ({
+        stage: r.stage,
+        message: `${r.stage}: ${message}`,
+      })),
+    ),
+  );
 }
 
 /**

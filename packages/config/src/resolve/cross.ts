@@ -6,6 +6,7 @@ import { isGraviton } from '../units';
 import type { Ctx } from './context';
 import { BASTION_SSM_ENDPOINTS, usesSecretsManager } from './network';
 
+import { CHECKS_BY_HAND } from './by-hand';
 /**
  * A rule that reads more than one section. Each section's own rules live beside its resolver; the rules that
  * relate sections live here, in one table, so a reader finds every interaction in one place and a new one has an
@@ -260,3 +261,4 @@ export const CROSS_RULES: readonly CrossRule[] = [
     },
   },
 ];
+  ...CHECKS_BY_HAND,

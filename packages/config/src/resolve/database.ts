@@ -11,6 +11,7 @@ import { DEFAULTS } from '../profiles';
 import type { ResolvedDatabase } from '../types';
 import type { Ctx } from './context';
 import { resolveSnapshot } from './moving-in';
+import { resolveParameters } from './by-hand';
 
 export function resolveDatabase(ctx: Ctx, region?: string): ResolvedDatabase | null {
   const d = ctx.app.database;
@@ -39,6 +40,7 @@ export function resolveDatabase(ctx: Ctx, region?: string): ResolvedDatabase | n
     readReplica: d.readReplica ?? false,
     backupRetention,
     rotation,
+    parameters: resolveParameters(ctx, 'database', d.parameters),
     ...withSnapshot(resolveSnapshot(ctx, engine, d.snapshot, region)),
   };
 

@@ -6,6 +6,7 @@ import { resolveAcknowledgements } from './acknowledgements';
 import { deepFreeze, type Ctx } from './context';
 import { CROSS_RULES } from './cross';
 import { resolveDatabase } from './database';
+import { checkHostedZoneAccounts } from './by-hand';
 import { resolveEdge } from './edge';
 import { environmentOf, profileOf, regionOf, resolvePromotion, resolveStandby } from './environments';
 import { resolveJobs } from './jobs';
@@ -97,6 +98,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     alarms: resolveAlarms(ctx),
     ec2: resolveEc2(ctx, services),
     auth: resolveAuth(ctx),
+    events: resolveEvents(merged.events, report),
     standby: resolveStandby(ctx, region),
     logRetentionDays: resolveLogRetention(ctx),
     removal: resolveRemoval(ctx),

@@ -4,6 +4,7 @@ import type { ResolvedBucket, ResolvedCache, ResolvedMail } from '../types';
 import { DOMAIN, type Ctx } from './context';
 import { checkExistingBucket } from './moving-in';
 
+import { resolveParameters } from './by-hand';
 export function resolveCache(ctx: Ctx): ResolvedCache | null {
   const c = ctx.app.cache;
   if (!c) return null;
@@ -23,6 +24,7 @@ export function resolveCache(ctx: Ctx): ResolvedCache | null {
     nodes,
     tls: c.tls ?? ctx.profile.cache.tls,
   };
+    parameters: resolveParameters(ctx, 'cache', c.parameters),
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,40}$/;

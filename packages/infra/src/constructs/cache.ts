@@ -80,6 +80,15 @@ export class Cache extends Construct implements ec2.IConnectable {
       );
     }
     const replicated = cache.nodes > 1;
+    // cache.parameters: Berth's own cache parameter group of the engine's family; none keeps the default group.
+    let parameterGroup: elasticache.CfnParameterGroup | undefined;
+    if (Object.keys(cache.parameters).length) {
+      parameterGroup = new elasticache.CfnParameterGroup(this, 'Parameters', {
+        cacheParameterGroupFamily: cacheParameterGroupFamily(cache.engine, cache.version),
+        description: `${props.name} ${cache.engine} parameters`,
+        properties: { ...cache.parameters },
+      });
+    }
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'ReplicationGroup', {
       replicationGroupDescription: `${props.name} ${cache.engine}`,
       engine: cache.engine,
@@ -92,6 +101,7 @@ export class Cache extends Construct implements ec2.IConnectable {
       transitEncryptionEnabled: cache.tls,
       ...(this.authToken ? { authToken: this.authToken.secretValue.unsafeUnwrap() } : {}),
       cacheSubnetGroupName: subnetGroup.ref,
+      ...(parameterGroup ? { cacheParameterGroupName: parameterGroup.ref } : {}),
       securityGroupIds: [securityGroup.securityGroupId],
       port: PORT,
       // The cache is fail-open and rebuilt from the database: snapshots would only cost.
@@ -144,4 +154,15 @@ export class Cache extends Construct implements ec2.IConnectable {
  */
 export function cacheConnectionValue(token: string, host: string, port = PORT): string {
   return JSON.stringify({ token, url: `rediss://:${encodeURIComponent(token)}@${host}:${port}` });
+}
+
+/**
+ * The parameter group family of an engine version, as ElastiCache names them (CreateCacheParameterGroup's
+ * CacheParameterGroupFamily: redis6.x, redis7, valkey7, valkey8 …):
+ * https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateCacheParameterGroup.html
+ */
+export function cacheParameterGroupFamily(engine: ResolvedCache['engine'], version: string): string {
+  const major = Number(version.split('.')[0]);
+  if (engine === 'redis' && major <= 6) return major === 6 ? 'redis6.x' : `redis${version}`;
+  return `${engine}${major}`;
 }

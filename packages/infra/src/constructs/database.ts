@@ -86,6 +86,8 @@ export class Database extends Construct implements ec2.IConnectable {
         : {}),
     };
     const major = db.version.split('.')[0]!;
+    // database.parameters: Berth's own parameter group (Aurora: the cluster's; RDS: the instance's and its replica's),
+    // of the version's family (a major upgrade replaces it with the new family's); none keeps the engine's default.
 
     if (db.engine === 'aurora-serverless-v2') {
       // A major upgrade needs no flag here: AWS::RDS::DBCluster has no AllowMajorVersionUpgrade, its handler sends
@@ -125,6 +127,7 @@ export class Database extends Construct implements ec2.IConnectable {
         iamAuthentication: false,
         cloudwatchLogsExports: ['postgresql'],
         copyTagsToSnapshot: true,
+        ...(Object.keys(db.parameters).length ? { parameters: { ...db.parameters } } : {}),
       };
       if (restore) {
         const { credentials: _generated, defaultDatabaseName: _name, ...fromSnapshot } = clusterProps;
@@ -141,10 +144,21 @@ export class Database extends Construct implements ec2.IConnectable {
       if (reader) this.readHost = this.cluster.clusterReadEndpoint.hostname;
     } else {
       const instanceType = new ec2.InstanceType(db.instanceClass.replace(/^db\./, ''));
+      const engine = rds.DatabaseInstanceEngine.postgres({
+        version: rds.PostgresEngineVersion.of(db.version, major),
+      });
+      // One group for the primary and its replica: a replica takes a group, not parameters (CDK's ReadReplicaProps).
+      const parameterGroup = Object.keys(db.parameters).length
+        ? {
+            parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
+              engine,
+              description: `${db.name}: database.parameters`,
+              parameters: { ...db.parameters },
+            }),
+          }
+        : {};
       const instanceProps = {
-        engine: rds.DatabaseInstanceEngine.postgres({
-          version: rds.PostgresEngineVersion.of(db.version, major),
-        }),
+        engine,
         instanceType,
         credentials,
         databaseName: db.name,
@@ -171,6 +185,7 @@ export class Database extends Construct implements ec2.IConnectable {
         // minor upgrades never cross a major). In-region read replicas are upgraded with their source.
         // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html (AllowMajorVersionUpgrade)
         allowMajorVersionUpgrade: true,
+        ...parameterGroup,
       };
       if (restore) {
         // An instance restore inherits encryption and its key from the snapshot (KmsKeyId is not sent).
@@ -205,6 +220,7 @@ export class Database extends Construct implements ec2.IConnectable {
           enablePerformanceInsights: supportsPerformanceInsights(db.instanceClass),
           publiclyAccessible: false,
           cloudwatchLogsExports: ['postgresql', 'upgrade'],
+          ...parameterGroup,
         });
         (replica.node.defaultChild as rds.CfnDBInstance).overrideLogicalId(DATABASE_LOGICAL_IDS.replica);
         this.replica = replica;

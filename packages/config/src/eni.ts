@@ -1,0 +1,235 @@
+/**
+ * How many awsvpc tasks an ECS container instance holds. Each task in the awsvpc network mode takes its own elastic
+ * network interface, and the instance's primary interface counts against the type's limit, so an instance holds
+ * (maximum network interfaces − 1) such tasks: "by default a c5.large instance may have up to three ENIs attached to
+ * it. The primary network interface for the instance counts as one [...] you can typically only run two such tasks"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-instance-eni.html).
+ *
+ * ENI trunking (the `awsvpcTrunking` account setting) raises the limit on supported Nitro types; Berth does not
+ * count it: the setting lives in the account, not in the template, so the template cannot rely on it.
+ *
+ * Maximum network interfaces per instance type, as EC2's DescribeInstanceTypes reports them
+ * (`NetworkInfo.MaximumNetworkInterfaces`, https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInfo.html),
+ * read from AWS's generated table in aws/amazon-vpc-resource-controller-k8s pkg/aws/vpc/limits.go (`Interface`,
+ * generated 2026-03-20): the families an ECS cluster commonly runs on, bare metal left out.
+ */
+export const MAX_NETWORK_INTERFACES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  t3: { nano: 2, micro: 2, small: 3, medium: 3, large: 3, xlarge: 4, '2xlarge': 4 },
+  t3a: { nano: 2, micro: 2, small: 2, medium: 3, large: 3, xlarge: 4, '2xlarge': 4 },
+  t4g: { nano: 2, micro: 2, small: 3, medium: 3, large: 3, xlarge: 4, '2xlarge': 4 },
+  m5: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+  },
+  m5a: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+  },
+  m6i: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '32xlarge': 15,
+  },
+  m6a: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '32xlarge': 15,
+    '48xlarge': 15,
+  },
+  m6g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+  },
+  m7i: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '48xlarge': 15,
+  },
+  m7a: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '32xlarge': 15,
+    '48xlarge': 15,
+  },
+  m7g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+  },
+  m8g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '48xlarge': 15,
+  },
+  c5: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '9xlarge': 8,
+    '12xlarge': 8,
+    '18xlarge': 15,
+    '24xlarge': 15,
+  },
+  c6i: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '32xlarge': 15,
+  },
+  c6g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+  },
+  c7i: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '48xlarge': 15,
+  },
+  c7g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+  },
+  r5: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+  },
+  r6i: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '32xlarge': 15,
+  },
+  r6g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+  },
+  r7i: {
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+    '24xlarge': 15,
+    '48xlarge': 15,
+  },
+  r7g: {
+    medium: 2,
+    large: 3,
+    xlarge: 4,
+    '2xlarge': 4,
+    '4xlarge': 8,
+    '8xlarge': 8,
+    '12xlarge': 8,
+    '16xlarge': 15,
+  },
+};
+
+/** Interfaces of an instance type, or undefined when the table does not list it. */
+export function maxNetworkInterfaces(instanceType: string): number | undefined {
+  const [family, size] = instanceType.split('.');
+  return family && size ? MAX_NETWORK_INTERFACES[family]?.[size] : undefined;
+}
+
+/** awsvpc tasks one instance of the type holds without ENI trunking, or undefined for a type the table lacks. */
+export function awsvpcTasksPerInstance(instanceType: string): number | undefined {
+  const n = maxNetworkInterfaces(instanceType);
+  return n === undefined ? undefined : n - 1;
+}
