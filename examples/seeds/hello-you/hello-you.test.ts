@@ -131,13 +131,14 @@ describe('hello-you: multi-region pilot light (the proposal, built)', () => {
   it('is prod only', () => {
     expect(envs.dev!.standby).toBeUndefined();
     expect(prod().standby).toBeDefined();
-    expect(prod().resolved.standby).toEqual({ region: 'us-west-2', tasks: 0 });
+    expect(prod().resolved.standby).toEqual({ region: 'us-west-2', tasks: 0, cidr: '10.1.0.0/16' });
   });
   it('keeps a cross-region read replica in the standby region, ready to be promoted', () => {
     prod().standby!.hasResourceProperties('AWS::RDS::DBInstance', {
       SourceRegion: 'us-east-1',
+      // The primary's ARN, read through the CDK's cross-region reader (under a key that changes with the instance).
       SourceDBInstanceIdentifier: {
-        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':rds:us-east-1:333333333333:db:')])],
+        'Fn::GetAtt': [Match.stringLikeRegexp('^ExportsReader'), Match.anyValue()],
       },
       // Encrypted by inheritance: RDS rejects StorageEncrypted beside SourceDBInstanceIdentifier (cfn-lint E3020).
       StorageEncrypted: Match.absent(),
@@ -156,6 +157,30 @@ describe('hello-you: multi-region pilot light (the proposal, built)', () => {
     expect(JSON.stringify(containerOf(standby, 'hello-you-prod-standby-api').Environment)).toContain(
       'us-west-2',
     );
+  });
+  it('partial failover (ECS down, RDS master alive): standby tasks write to the primary over VPC peering', () => {
+    // The document: "ECS in region b (fail-over) can scale-up and take the load ... still writing to Master RDS
+    // instance in Region A". Non-overlapping VPCs, peered, with the primary database open to the standby's CIDR.
+    const standby = prod().standby!;
+    standby.resourceCountIs('AWS::EC2::VPCPeeringConnection', 1);
+    standby.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.1.0.0/16' });
+    prod().app.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/16' });
+    standby.hasResourceProperties('AWS::EC2::Route', {
+      DestinationCidrBlock: '10.0.0.0/16',
+      VpcPeeringConnectionId: { Ref: 'StandbyPeering' },
+    });
+    prod().app.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      CidrIp: '10.1.0.0/16',
+      FromPort: 5432,
+      ToPort: 5432,
+    });
+    // PGHOST: the primary's writer until the runbook flips DatabaseWriter to 'promoted'.
+    const pgHost = (
+      containerOf(standby, 'hello-you-prod-standby-api').Environment as { Name: string; Value: unknown }[]
+    ).find((e) => e.Name === 'PGHOST')!.Value as { 'Fn::If': [string, unknown, unknown] };
+    expect(pgHost['Fn::If'][0]).toBe('DatabasePromoted');
+    expect(pgHost['Fn::If'][1]).toEqual({ 'Fn::GetAtt': ['StandbyDatabaseReplica', 'Endpoint.Address'] });
+    expect(standby.toJSON().Parameters.DatabaseWriter.Default).toBe('primary');
   });
   it('lets Route 53 fail over: PRIMARY with a health check on /health, SECONDARY to the standby ALB', () => {
     prod().app.hasResourceProperties('AWS::Route53::HealthCheck', {

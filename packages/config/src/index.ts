@@ -59,6 +59,7 @@ export { FARGATE_SIZES, FARGATE_CPUS, isFargatePair } from './fargate';
 export { awsvpcTasksPerInstance, maxNetworkInterfaces } from './eni';
 export { applyTypeOf, parameterNotes, type ApplyType } from './parameters';
 export { parseMemory, formatMemory, scheduleProblem, rateSeconds, isCidr, isGraviton } from './units';
+export { standbyCidrFor, cidrsOverlap } from './standby-network';
 export { appSchema, PROFILE_NAMES, VPC_ENDPOINTS } from './schema';
 export type {
   AppConfig,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadBalancingSchema, PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
 import * as moving from './schema-moving-in';
+import { standbySchema } from './schema-standby';
 import { ec2Schema, parametersSchema } from './schema-tuning';
 import { VPC_ENDPOINTS } from './endpoints';
 
@@ -373,14 +374,7 @@ export const authSchema = z.strictObject({
   jwksUrl: z.string().url().optional(),
 });
 
-export const standbySchema = z.strictObject({
-  /** Region of the pilot-light copy. */
-  region: z.string(),
-  /** @default - profile: prod only */
-  enabled: z.boolean().optional(),
-  /** Tasks kept running in the standby. @default 0 */
-  tasks: z.number().int().optional(),
-});
+export { standbySchema };
 
 /**
  * A finding of `berth check` the team accepts, with its written reason. It matches a finding whose rule is `rule`

@@ -237,6 +237,8 @@ export interface ResolvedAuth {
 export interface ResolvedStandby {
   readonly region: string;
   readonly tasks: number;
+  /** The standby VPC's CIDR: never overlaps the primary's, the two VPCs are peered. */
+  readonly cidr: string;
 }
 
 /** One environment of one app, every default applied, every rule checked. Frozen. */

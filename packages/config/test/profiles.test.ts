@@ -95,7 +95,11 @@ describe('profile defaults (dev / staging / prod)', () => {
       mail: undefined,
       edge: { hostedZoneId: 'Z123' },
     });
-    expect(resolve(withStandby, 'prod').standby).toEqual({ region: 'us-west-2', tasks: 0 });
+    expect(resolve(withStandby, 'prod').standby).toEqual({
+      region: 'us-west-2',
+      tasks: 0,
+      cidr: '10.1.0.0/16',
+    });
     expect(resolve(withStandby, 'dev').standby).toBeNull();
   });
 });

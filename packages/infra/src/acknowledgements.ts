@@ -389,6 +389,14 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "The CDK's cross-region reference functions only read and write SSM parameters at deploy time; they need no VPC and touch no app data.",
   },
+  // The pilot light's routes in the primary region (constructs/peering.ts): the CDK's AwsCustomResource function
+  {
+    rule: /^(lambda_inside_vpc_check|NIST\.800\.53\.R5-Lambda(Concurrency|DLQ|InsideVPC)|AwsSolutions-(IAM4|L1).*)$/,
+    resource: /^AWS679f53fac002430cb0da5b7982bd2287/,
+    when: (r) => !!r.standby,
+    reason:
+      "The standby's route-writing function runs only during CloudFormation deploys, in no VPC (it calls the EC2 API of the primary region), and may route only the primary's data-subnet route tables to this one peering connection; CloudFormation fails the deploy when it fails.",
+  },
   // The production listener rule's function (canary, linear, blue/green: ECS owns the weights, aws-cdk#36649)
   {
     rule: /^(lambda_inside_vpc_check|NIST\.800\.53\.R5-Lambda(Concurrency|DLQ|InsideVPC))$/,

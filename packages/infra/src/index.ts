@@ -33,6 +33,8 @@ export {
   PilotLight,
   PilotLightStandby,
   STANDBY_LOGICAL_IDS,
+  DATABASE_WRITER_PARAMETER,
+  DATABASE_WRITER_MODES,
   type PilotLightProps,
   type PilotLightStandbyProps,
 } from './constructs/pilot-light';

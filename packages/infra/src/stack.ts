@@ -332,6 +332,7 @@ export class BerthStack extends Stack {
       this.pilotLight = new PilotLight(this, 'PilotLight', {
         resolved: r,
         database: this.database,
+        network: this.network,
       });
     }
 

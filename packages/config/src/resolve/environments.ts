@@ -1,6 +1,7 @@
 import { ConfigError, show } from '../errors';
 import { DEFAULTS } from '../profiles';
 import { PROFILE_NAMES } from '../schema';
+import { standbyCidrFor, standbyCidrProblem } from '../standby-network';
 import type { ProfileName, ResolvedApp } from '../types';
 import type { Ctx, Parsed } from './context';
 
@@ -54,7 +55,14 @@ export function resolveStandby(ctx: Ctx, region: string): ResolvedApp['standby']
       `got ${show(standbyRegion)}; must differ from the primary region (${region})`,
     );
   if (tasks < 0) ctx.report('standby.tasks', `got ${tasks}; must be ≥ 0`);
-  return standbyRegion && standbyRegion !== region ? { region: standbyRegion, tasks } : null;
+  const network = ctx.app.network;
+  const primaryCidr = network?.existing?.cidr ?? network?.cidr ?? DEFAULTS.cidr;
+  const cidr = s.cidr ?? standbyCidrFor(primaryCidr);
+  const problem = standbyCidrProblem(cidr, primaryCidr, s.cidr !== undefined);
+  if (problem) ctx.report('standby.cidr', problem);
+  return standbyRegion && standbyRegion !== region && cidr && !problem
+    ? { region: standbyRegion, tasks, cidr }
+    : null;
 }
 
 /** Promotion, the shared registry and the OIDC provider: facts that depend on the other environments. */

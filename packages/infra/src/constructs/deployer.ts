@@ -206,7 +206,8 @@ export class Deployer extends Construct {
       const { region, stackName } = props.standby;
       allow(
         'ReadStandby',
-        ['cloudformation:DescribeStackResources'],
+        // GetTemplate: `berth diff` and the guarded deploy compare the standby's deployed template too.
+        ['cloudformation:DescribeStackResources', 'cloudformation:GetTemplate'],
         [`arn:${Aws.PARTITION}:cloudformation:${region}:${Aws.ACCOUNT_ID}:stack/${stackName}/*`],
       );
       allow(

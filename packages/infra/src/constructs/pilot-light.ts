@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -19,9 +19,11 @@ import {
 } from '@berthjs/config';
 import type { ContractStores, DatabaseStore } from '../contract-sources';
 import { Cache } from './cache';
-import { DATABASE_USERNAME, PORT as DATABASE_PORT, type Database } from './database';
+import { carriedAcrossRegions } from './cross-region';
+import { DATABASE_LOGICAL_IDS, DATABASE_USERNAME, PORT as DATABASE_PORT, type Database } from './database';
 import { Edge } from './edge';
 import { Network } from './network';
+import { PEERING_LOGICAL_ID, peerWithPrimary } from './peering';
 import { Service } from './service';
 
 /** Logical IDs of the standby's stateful resources: renaming one replaces the replica. A test pins them. */
@@ -29,12 +31,37 @@ export const STANDBY_LOGICAL_IDS = Object.freeze({
   replica: 'StandbyDatabaseReplica',
   cluster: 'StandbyDatabaseCluster',
   globalCluster: 'DatabaseGlobalCluster',
+  peering: PEERING_LOGICAL_ID,
 });
+
+/**
+ * The standby stack's parameter that says which database its tasks write to: `primary` (the primary region's
+ * writer, over the VPC peering, while it lives) or `promoted` (the standby's own replica, once the runbook promoted
+ * it). The runbook's promotion step flips it; deploys keep its previous value.
+ */
+export const DATABASE_WRITER_PARAMETER = 'DatabaseWriter';
+export const DATABASE_WRITER_MODES = ['primary', 'promoted'] as const;
 
 export interface PilotLightProps {
   readonly resolved: ResolvedApp;
   /** The primary database, replicated to the standby region. */
   readonly database: Database;
+  /** The primary VPC, peered with the standby's. */
+  readonly network: Network;
+}
+
+/** What the standby stack reads of the primary, each under a cross-region key that changes when the value does. */
+export interface PrimaryValues {
+  readonly vpcId: string;
+  readonly vpcCidr: string;
+  /** Route tables of the primary's data subnets (the database's), comma-separated: replies to the standby leave here. */
+  readonly dataRouteTableIds: string;
+  readonly dataRouteTableCount: number;
+  /** RDS only: the instance the cross-region read replica follows. */
+  readonly databaseArn?: string;
+  /** The primary writer's host: the standby's PGHOST while the primary lives. */
+  readonly databaseHost: string;
+  readonly databaseSecretArn: string;
 }
 
 /**
@@ -48,6 +75,7 @@ export class PilotLight extends Construct {
   /** Aurora only: the global cluster the standby's secondary cluster joins. */
   readonly globalCluster?: rds.CfnGlobalCluster;
   readonly globalClusterIdentifier?: string;
+  readonly values: PrimaryValues;
 
   constructor(scope: Construct, id: string, props: PilotLightProps) {
     super(scope, id);
@@ -60,7 +88,62 @@ export class PilotLight extends Construct {
       throw new Error(
         `${this.node.path}: the database secret is imported; only a generated secret can be replicated`,
       );
+    if (r.network.existing)
+      throw new Error(
+        `${this.node.path}: a pilot light peers the primary VPC with the standby's, and network.existing is a VPC Berth does not own (its route tables are yours); drop standby, or let Berth create the VPC`,
+      );
     database.generatedSecret.addReplicaRegion(standby.region);
+    // The standby's tasks write here while the primary lives, over the VPC peering. A security group cannot name a
+    // group in a peer VPC of another Region: "use the CIDR block of the peer VPC" instead
+    // (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html).
+    database.connections.allowFrom(
+      ec2.Peer.ipv4(standby.cidr),
+      ec2.Port.tcp(DATABASE_PORT),
+      `Standby tasks in ${standby.region} (${standby.cidr}) over VPC peering`,
+    );
+
+    // Carried under keys that change with what decides each value, so a replaced VPC, database or secret reaches
+    // the standby (see cross-region.ts): the VPC by its CIDR and AZs, the database by what replaces it.
+    const stack = Stack.of(this);
+    const vpc = props.network.vpc;
+    const networkIdentity = [r.network.cidr, String(r.network.azs)];
+    const owner = database.cluster ?? database.instance;
+    const databaseIdentity = [
+      owner ? stack.getLogicalId(owner.node.defaultChild as rds.CfnDBInstance) : '',
+      r.database.engine,
+      r.database.name,
+      r.database.snapshot?.identifier ?? '',
+      r.network.cidr,
+    ];
+    const dataRouteTables = vpc
+      .selectSubnets(props.network.dataSubnets)
+      .subnets.map((s) => s.routeTable.routeTableId);
+    this.values = {
+      vpcId: carriedAcrossRegions(this, 'VpcId', vpc.vpcId, networkIdentity),
+      vpcCidr: r.network.cidr,
+      dataRouteTableIds: carriedAcrossRegions(
+        this,
+        'DataRouteTables',
+        Fn.join(',', dataRouteTables),
+        networkIdentity,
+      ),
+      dataRouteTableCount: dataRouteTables.length,
+      ...(database.instance
+        ? {
+            databaseArn: carriedAcrossRegions(
+              this,
+              'DatabaseArn',
+              database.instance.instanceArn,
+              databaseIdentity,
+            ),
+          }
+        : {}),
+      databaseHost: carriedAcrossRegions(this, 'DatabaseHost', database.host, databaseIdentity),
+      databaseSecretArn: carriedAcrossRegions(this, 'DatabaseSecretArn', database.secret.secretArn, [
+        DATABASE_LOGICAL_IDS.secret,
+        database.username,
+      ]),
+    };
     if (database.cluster) {
       this.globalClusterIdentifier = globalClusterIdentifier(r);
       this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
@@ -108,6 +191,10 @@ export class PilotLightStandby extends Construct {
   readonly replica?: rds.CfnDBInstance;
   readonly secondaryCluster?: rds.CfnDBCluster;
   readonly cache?: Cache;
+  /** The VPC peering with the primary region (this side requests; same account, so it is accepted at once). */
+  readonly peering: ec2.CfnVPCPeeringConnection;
+  /** `DatabaseWriter`: which database the standby's tasks write to (see DATABASE_WRITER_PARAMETER). */
+  readonly databaseWriter: CfnParameter;
 
   constructor(scope: Construct, id: string, props: PilotLightStandbyProps) {
     super(scope, id);
@@ -125,12 +212,20 @@ export class PilotLightStandby extends Construct {
     }
     const stack = Stack.of(this);
 
+    // Its own CIDR (standby.cidr: never overlapping the primary's), so the two VPCs can be peered.
     this.network = new Network(this, 'Network', {
-      network: { ...r.network, nat: r.network.nat === 'none' ? 'none' : 'single' },
+      network: { ...r.network, cidr: standby.cidr, nat: r.network.nat === 'none' ? 'none' : 'single' },
       availabilityZones: stack.availabilityZones,
       logRetentionDays: r.logRetentionDays,
     });
     const vpc = this.network.vpc;
+    const primaryValues = props.primary.values;
+    this.peering = peerWithPrimary(this, {
+      network: this.network,
+      primaryRegion: r.region,
+      primary: primaryValues,
+      cidr: standby.cidr,
+    });
 
     // Cross-region replicas of encrypted databases must name a key in their own region.
     this.databaseKey = new kms.Key(this, 'DatabaseKey', {
@@ -154,13 +249,13 @@ export class PilotLightStandby extends Construct {
 
     let readHost: string;
     // After promotion the standby's writer: the replica instance, or the secondary cluster's writer endpoint.
-    let host: string;
+    let promotedHost: string;
     if (db.engine === 'postgres') {
-      const primary = props.primaryDatabase.instance;
-      if (!primary)
+      const primaryArn = primaryValues.databaseArn;
+      if (!primaryArn)
         throw new Error(`${this.node.path}: engine postgres, but the primary has no RDS instance`);
       this.replica = new rds.CfnDBInstance(this, 'DatabaseReplica', {
-        sourceDbInstanceIdentifier: primary.instanceArn,
+        sourceDbInstanceIdentifier: primaryArn,
         sourceRegion: r.region,
         dbInstanceClass: db.instanceClass,
         // A replica inherits encryption from its source and RDS rejects StorageEncrypted beside
@@ -181,7 +276,7 @@ export class PilotLightStandby extends Construct {
       this.replica.overrideLogicalId(STANDBY_LOGICAL_IDS.replica);
       this.replica.applyRemovalPolicy(props.removalPolicy);
       readHost = this.replica.attrEndpointAddress;
-      host = this.replica.attrEndpointAddress;
+      promotedHost = this.replica.attrEndpointAddress;
     } else {
       if (!props.primary.globalClusterIdentifier)
         throw new Error(`${this.node.path}: Aurora standby needs the primary's global cluster`);
@@ -209,19 +304,33 @@ export class PilotLightStandby extends Construct {
         publiclyAccessible: false,
       }).applyRemovalPolicy(props.removalPolicy);
       readHost = this.secondaryCluster.attrReadEndpointAddress;
-      host = this.secondaryCluster.attrEndpointAddress;
+      promotedHost = this.secondaryCluster.attrEndpointAddress;
     }
 
+    // PGHOST follows the runbook: the primary's writer (over the peering) until the promotion step flips
+    // DatabaseWriter to 'promoted', then the standby's own, promoted database.
+    this.databaseWriter = new CfnParameter(stack, DATABASE_WRITER_PARAMETER, {
+      type: 'String',
+      default: 'primary',
+      allowedValues: [...DATABASE_WRITER_MODES],
+      description:
+        "Which database the standby's tasks write to: the primary region's (primary) or this region's after the runbook promoted it (promoted).",
+    });
+    const promoted = new CfnCondition(stack, 'DatabasePromoted', {
+      expression: Fn.conditionEquals(this.databaseWriter.valueAsString, 'promoted'),
+    });
+    const host = Fn.conditionIf(promoted.logicalId, promotedHost, primaryValues.databaseHost).toString();
+
     // The secret's replica in this region has the primary's ARN with this region in it.
-    const primaryArn = Fn.split(':', props.primaryDatabase.secret.secretArn, 7);
+    const primarySecretArn = Fn.split(':', primaryValues.databaseSecretArn, 7);
     const secretArn = Fn.join(':', [
-      Fn.select(0, primaryArn),
-      Fn.select(1, primaryArn),
-      Fn.select(2, primaryArn),
+      Fn.select(0, primarySecretArn),
+      Fn.select(1, primarySecretArn),
+      Fn.select(2, primarySecretArn),
       stack.region,
-      Fn.select(4, primaryArn),
-      Fn.select(5, primaryArn),
-      Fn.select(6, primaryArn),
+      Fn.select(4, primarySecretArn),
+      Fn.select(5, primarySecretArn),
+      Fn.select(6, primarySecretArn),
     ]);
     const database: DatabaseStore = {
       secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', secretArn),
@@ -284,6 +393,8 @@ export class PilotLightStandby extends Construct {
         desiredCount: standby.tasks,
         autoscale: false,
       });
+      // Its interface endpoints admit the standby's tasks by security group, as the primary's do.
+      this.network.admit(services[s.name]!.securityGroup, `service ${s.name}`);
     }
     this.services = services;
   }

@@ -75,6 +75,11 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
       "berth deploy finds the standby's services",
     );
     call(
+      'cloudformation:GetTemplate',
+      `arn:${partition}:cloudformation:${standbyRegion}:${account}:stack/${resolved.app}-${resolved.stage}-standby/0123`,
+      "berth diff and the guarded berth deploy compare with the standby's deployed template",
+    );
+    call(
       'ecs:DescribeServices',
       `arn:${partition}:ecs:${standbyRegion}:${account}:service/standby-cluster/standby-api`,
       "berth deploy waits for the standby's services",
