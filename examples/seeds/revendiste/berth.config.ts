@@ -4,7 +4,7 @@ import { defineApp } from '@berthjs/config';
  * Revendiste (Express backend + frontend): two services behind one ALB, Aurora Serverless v2 0.5–16 ACU, cron
  * jobs as EventBridge + ECS RunTask in light and heavy sizes, no NAT (tasks in public subnets), the ALB open
  * only to Cloudflare, DNS at Cloudflare (certificate validation records are outputs), and a monthly cost estimate
- * (`berth cost --env prod`).
+ * (`berth cost --env prod`) written to the document's cost-optimized intent: $105–340/month.
  */
 export default defineApp({
   name: 'revendiste',
@@ -33,7 +33,15 @@ export default defineApp({
       uses: { database: false, buckets: [] },
     },
   },
-  database: { engine: 'aurora-serverless-v2', version: '16.4', minAcu: 0.5, maxAcu: 16 },
+  // One Serverless v2 instance, as the document runs it: the prod profile's reader (multiAz) would double the
+  // baseline. Aurora's storage is replicated over 3 AZs either way; a failed instance is replaced in minutes.
+  database: {
+    engine: 'aurora-serverless-v2',
+    version: '16.4',
+    minAcu: 0.5,
+    maxAcu: 16,
+    multiAz: false,
+  },
   buckets: { uploads: {} },
   jobs: {
     'sync-payments': {
@@ -56,7 +64,9 @@ export default defineApp({
       timeout: 120,
     },
   },
-  network: { nat: 'none', publicTasks: true },
+  // Two AZs ("Multi-AZ setup" in the document): the ALB's public addresses and the Secrets Manager endpoint the
+  // password-rotation function needs (the database subnets have no way out) are paid per AZ.
+  network: { nat: 'none', publicTasks: true, azs: 2 },
   edge: { domain: 'revendiste.com', ingress: 'cloudflare', dns: 'external' },
   logRetentionDays: 7,
   environments: {

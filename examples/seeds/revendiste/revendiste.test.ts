@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CLOUDFLARE_IPV4, estimateCost, runChecks } from '@berthjs/infra';
+import { CLOUDFLARE_IPV4, costDrivers, estimateCost, runChecks } from '@berthjs/infra';
 import config from './berth.config';
 import { containerOf, resourcesOf, synthesizeSeed, type SeedEnvironment } from '../support';
 
@@ -207,6 +207,25 @@ describe('revendiste: cost and checks', () => {
     const estimate = estimateCost(prod().resolved);
     expect(estimate.monthly).toBeGreaterThan(0);
     expect(JSON.stringify(estimate.lines)).not.toMatch(/NatGateway/);
+  });
+  it("lands inside the document's $105–340/month at minimum scale (its cost section)", () => {
+    const estimate = estimateCost(prod().resolved);
+    expect(estimate.monthly).toBeGreaterThanOrEqual(105);
+    expect(estimate.monthly).toBeLessThanOrEqual(340);
+  });
+  it('has no Aurora reader (the document runs one Serverless v2 instance) and its one endpoint in 2 AZs', () => {
+    prod().app.resourceCountIs('AWS::RDS::DBInstance', 1);
+    const endpoints = Object.values(resourcesOf(prod().app, 'AWS::EC2::VPCEndpoint')).filter(
+      (r) => r.Properties!.VpcEndpointType === 'Interface',
+    );
+    expect(endpoints.map((r) => (r.Properties!.SubnetIds as unknown[]).length)).toEqual([2]);
+  });
+  it('says which settings move the total, largest first', () => {
+    const drivers = costDrivers(estimateCost(prod().resolved));
+    expect(drivers[0]!.settings).toEqual(['database.minAcu', 'database.multiAz']);
+    expect(drivers.flatMap((d) => d.settings)).toEqual(
+      expect.arrayContaining(['services.backend.scaling.min', 'network.publicTasks']),
+    );
   });
   it('synthesizes offline', () => {
     expect(Object.keys(envs)).toEqual(['prod']);

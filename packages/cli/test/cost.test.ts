@@ -39,10 +39,11 @@ describe('berth cost', () => {
     );
   });
 
-  it('talent prod (edge.waf on by default) has the WAF lines: the ACL with its 4 rules, and the requests inspected', async () => {
+  it('talent prod (edge.waf on by default) has the WAF lines: the ACL, its 4 rules, and the requests inspected', async () => {
     const { code, out } = await run(['cost', '--env', 'prod', '--config', TALENT]);
     expect(code).toBe(0);
-    expect(out).toMatch(/WAF web ACL \(4 rules\)\s+1\s+\$9\.00\s+ACL-month\s+\$9\.00/);
+    expect(out).toMatch(/WAF web ACL\s+1\s+\$5\.00\s+ACL-month\s+\$5\.00/);
+    expect(out).toMatch(/WAF rules\s+4\s+\$1\.00\s+rule-month\s+\$4\.00/);
     expect(out).toMatch(
       /WAF requests inspected \[\d+\]\s+5\s+\$0\.60\s+million requests inspected\s+\$3\.00/,
     );
@@ -70,9 +71,35 @@ describe('berth cost', () => {
     expect(table.out).toMatch(/total \/ month\s+\$[\d.,]+\s+\$[\d.,]+\s+\$[\d.,]+/);
   });
 
-  it('says how a region other than us-east-1 is priced', async () => {
+  it('says how a region other than us-east-1 is priced, and marks the prices that are the same everywhere', async () => {
     const { out } = await run(['cost', '--env', 'prod', '--config', REVENDISTE]);
     expect(out).toMatch(/Region sa-east-1: us-east-1 prices × 1\.72/);
+    // Public IPv4 is $0.005/h in every region: $3.65 a month in sa-east-1 too.
+    expect(out).toMatch(/public IPv4 address per task \*\s+1\s+\$3\.65\s+address-month\s+\$3\.65/);
+    expect(out).toMatch(/\* the same price in every region/);
+  });
+
+  it('shows what moves the total: the config settings behind the largest lines', async () => {
+    const { out } = await run(['cost', '--env', 'prod', '--config', REVENDISTE]);
+    const section = out.slice(out.indexOf('What moves it'));
+    expect(section).toMatch(/^What moves it/);
+    expect(section.split('\n')[1]).toMatch(/^\s+database\.minAcu, database\.multiAz\s+\$75\.34\s+Aurora/);
+    expect(section).toMatch(/services\.backend\.\{scaling\.min, cpu, memory, capacity\}/);
+  });
+
+  it('--compare: one row per resource as each environment has it, never twice', async () => {
+    const { code, out } = await run(['cost', '--compare', 'dev,staging,prod', '--config', TALENT]);
+    expect(code).toBe(0);
+    const labels = out
+      .split('\n')
+      .slice(3)
+      .map((l) => l.trim().split(/\s{2,}/)[0]!)
+      .filter(Boolean);
+    expect(labels.filter((l) => l === 'CloudWatch alarms')).toHaveLength(1);
+    expect(labels.filter((l) => l === 'CloudWatch log groups')).toHaveLength(1);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(out).toMatch(/WAF web ACL\s+—\s+—\s+\$5\.00/);
+    expect(out).toMatch(/WAF rules\s+—\s+—\s+\$4\.00/);
   });
 
   it('needs --env or --compare (usage error, exit 2)', async () => {

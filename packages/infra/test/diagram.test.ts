@@ -125,3 +125,89 @@ describe('the talent app', () => {
     expect(all).toMatch(/cache redis/);
   });
 });
+
+describe('the WAF in front of the entry point', () => {
+  const acl = (scope: string) => ({
+    Type: 'AWS::WAFv2::WebACL',
+    Properties: { Scope: scope, Rules: [{ Name: 'RatePerIp' }, { Name: 'Common' }] },
+  });
+  it('draws internet → web ACL → load balancer for a regional ACL associated with the ALB', () => {
+    const model = diagramModel([
+      {
+        stackName: 'shop-prod',
+        region: 'sa-east-1',
+        template: {
+          Resources: {
+            Lb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' },
+            Acl: acl('REGIONAL'),
+            Assoc: {
+              Type: 'AWS::WAFv2::WebACLAssociation',
+              Properties: { ResourceArn: { Ref: 'Lb' }, WebACLArn: { 'Fn::GetAtt': ['Acl', 'Arn'] } },
+            },
+          },
+        },
+      },
+    ]);
+    expect(labels(model, 'waf')).toEqual(['AWS WAF web ACL\n2 rules']);
+    expect(edge(model, /^internet$/, /shop-prod\/Acl$/)).toBe(true);
+    expect(edge(model, /shop-prod\/Acl$/, /shop-prod\/Lb$/)).toBe(true);
+    // Nothing reaches the load balancer around the ACL.
+    expect(edge(model, /^internet$/, /shop-prod\/Lb$/)).toBe(false);
+    expect(diagramDot(model)).toMatch(/"shop-prod\/Acl" \[label="AWS WAF web ACL\\n2 rules"/);
+  });
+
+  it("draws the us-east-1 CloudFront ACL in front of the distribution, and the ALB's own ACL behind it", () => {
+    const model = diagramModel([
+      {
+        stackName: 'shop-prod-certificate',
+        region: 'us-east-1',
+        template: { Resources: { CfAcl: acl('CLOUDFRONT') } },
+      },
+      {
+        stackName: 'shop-prod',
+        region: 'eu-west-2',
+        template: {
+          Resources: {
+            Cdn: {
+              Type: 'AWS::CloudFront::Distribution',
+              Properties: {
+                DistributionConfig: {
+                  WebACLId: {
+                    'Fn::GetAtt': [
+                      'ExportsReader',
+                      '/cdk/exports/shop-prod/shopprodcertificateFnGetAttCfAclArn',
+                    ],
+                  },
+                },
+              },
+            },
+            Lb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' },
+            LbAcl: acl('REGIONAL'),
+            Assoc: {
+              Type: 'AWS::WAFv2::WebACLAssociation',
+              Properties: { ResourceArn: { Ref: 'Lb' }, WebACLArn: { 'Fn::GetAtt': ['LbAcl', 'Arn'] } },
+            },
+          },
+        },
+      },
+    ]);
+    expect(edge(model, /^internet$/, /certificate\/CfAcl$/)).toBe(true);
+    expect(edge(model, /certificate\/CfAcl$/, /shop-prod\/Cdn$/)).toBe(true);
+    expect(edge(model, /^internet$/, /shop-prod\/Cdn$/)).toBe(false);
+    expect(edge(model, /shop-prod\/Cdn$/, /shop-prod\/LbAcl$/)).toBe(true);
+    expect(edge(model, /shop-prod\/LbAcl$/, /shop-prod\/Lb$/)).toBe(true);
+    // The certificate stack holds no standby: only a stack named -standby is drawn as one.
+    expect(model.stacks.map((s) => s.standby)).toEqual([false, false]);
+  });
+
+  it('talent prod (edge.waf on by default) draws its ACL in front of the ALB; dev has none', () => {
+    const prod = resolve(talent, 'prod');
+    const model = diagramModel(stackTemplates(prod), prod);
+    const [waf] = model.nodes.filter((n) => n.kind === 'waf');
+    const lb = model.nodes.find((n) => n.kind === 'loadBalancer')!;
+    expect(model.edges.some((e) => e.from === waf!.id && e.to === lb.id)).toBe(true);
+    expect(model.edges.some((e) => e.from === 'internet' && e.to === lb.id)).toBe(false);
+    const dev = resolve(talent, 'dev');
+    expect(diagramModel(stackTemplates(dev), dev).nodes.some((n) => n.kind === 'waf')).toBe(false);
+  });
+});

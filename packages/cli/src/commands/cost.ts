@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { prefixOf } from '@berthjs/config';
-import type { CostEstimate } from '@berthjs/infra';
+import type { ComparisonRow, CostDriver, CostEstimate } from '@berthjs/infra';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { loadConfig, resolveStage } from '@berthjs/config/load';
 
@@ -33,20 +32,23 @@ export function register(program: Command): void {
       if (!stages.length)
         throw new CliError('berth cost needs --env <stage> or --compare a,b,c', EXIT.invalid);
       const loaded = await loadConfig(opts.config);
-      const { estimateCost } = await import('@berthjs/infra');
+      const { compareEstimates, costDrivers, estimateCost } = await import('@berthjs/infra');
       const estimates = stages.map((stage) => estimateCost(resolveStage(loaded, stage)));
       if (opts.json) {
-        const out = estimates.map(toJson);
+        const out = estimates.map((e) => toJson(e, costDrivers(e)));
         console.log(JSON.stringify(opts.compare ? out : out[0], null, 2));
         return;
       }
-      if (opts.compare) printComparison(estimates);
-      else printEstimate(estimates[0]!);
+      if (opts.compare) printComparison(estimates, compareEstimates);
+      else {
+        printEstimate(estimates[0]!);
+        printDrivers(costDrivers(estimates[0]!));
+      }
     });
 }
 
 /** The documented JSON shape: `{ env, currency, monthly, lines: [{ resource, type, monthly, assumption }] }`. */
-export function toJson(e: CostEstimate) {
+export function toJson(e: CostEstimate, drivers: readonly CostDriver[] = []) {
   return {
     app: e.app,
     env: e.env,
@@ -65,7 +67,10 @@ export function toJson(e: CostEstimate) {
       stack: l.stack,
       region: l.region,
       source: l.source,
+      regional: l.regional,
+      settings: l.settings,
     })),
+    drivers: drivers.map((d) => ({ settings: d.settings, monthly: d.monthly, resources: d.resources })),
     notPriced: e.notPriced,
     warnings: e.warnings,
   };
@@ -97,7 +102,15 @@ export function printEstimate(e: CostEstimate, log: (line: string) => void = con
       mark = ` [${i + 1}]`;
     }
     const stack = e.regions.length > 1 ? `${l.stack}: ` : '';
-    rows.push([`${stack}${l.resource}${mark}`, count(l.count), unitUsd(l.unitPrice), l.unit, usd(l.monthly)]);
+    // `*`: a figure AWS charges alike in every region, so no regional multiplier.
+    const flat = l.regional || e.regions.every((r) => r.multiplier === 1) ? '' : ' *';
+    rows.push([
+      `${stack}${l.resource}${mark}${flat}`,
+      count(l.count),
+      unitUsd(l.unitPrice),
+      l.unit,
+      usd(l.monthly),
+    ]);
   }
   log(`${e.app ?? ''} · ${e.env}: estimated monthly cost (USD, on-demand list prices as of ${e.pricesAsOf})`);
   log('');
@@ -110,6 +123,8 @@ export function printEstimate(e: CostEstimate, log: (line: string) => void = con
     notes.forEach((n, i) => log(`  [${i + 1}] ${n}`));
   }
   for (const r of e.regions) log(`Region ${r.region}: ${r.note}.`);
+  if (e.lines.some((l) => !l.regional) && e.regions.some((r) => r.multiplier !== 1))
+    log('* the same price in every region (public IPv4, WAF, Route 53, CloudFront): no regional multiplier.');
   if (!e.regions.some((r) => r.region === e.priceRegion) || e.regions.length > 1)
     log(`Prices are ${e.priceRegion} figures; other regions are approximations.`);
   const free = Object.entries(e.notPriced);
@@ -123,24 +138,13 @@ export function printEstimate(e: CostEstimate, log: (line: string) => void = con
 
 export function printComparison(
   estimates: readonly CostEstimate[],
+  compare: (estimates: readonly CostEstimate[]) => readonly ComparisonRow[],
   log: (line: string) => void = console.log,
 ): void {
-  // Lines line up by logical ID; the label is the last environment's, without its sizes and stage prefix.
-  const keys: string[] = [];
-  const labels = new Map<string, string>();
-  const by = estimates.map((e) => {
-    const m = new Map<string, number>();
-    const prefix = `${prefixOf({ app: e.app ?? '', stage: e.env })}-`;
-    for (const l of e.lines) {
-      const key = `${l.stack.replace(`-${e.env}`, '')}/${l.logicalId}`;
-      if (!keys.includes(key)) keys.push(key);
-      labels.set(key, l.resource.replace(prefix, '').replace(/\s*\(.*\)$/, ''));
-      m.set(key, (m.get(key) ?? 0) + l.monthly);
-    }
-    return m;
-  });
+  // Each row is one resource as each environment describes it: a price never stands beside another stage's resource.
   const rows = [['resource', ...estimates.map((e) => e.env)]];
-  for (const k of keys) rows.push([labels.get(k)!, ...by.map((m) => (m.has(k) ? usd(m.get(k)!) : '—'))]);
+  for (const r of compare(estimates))
+    rows.push([r.label, ...r.monthly.map((m) => (m === null ? '—' : usd(m)))]);
   rows.push(['total / month', ...estimates.map((e) => usd(e.monthly))]);
   const cols = estimates.map((_, i) => i + 1);
   log(
@@ -152,4 +156,28 @@ export function printComparison(
   log(
     'Each line carries the assumptions of `berth cost --env <stage>`; traffic and scaling above minimums extra.',
   );
+}
+
+/** The config settings behind the largest lines, with what they control a month. */
+export function printDrivers(
+  drivers: readonly CostDriver[],
+  log: (line: string) => void = console.log,
+): void {
+  if (!drivers.length) return;
+  log('');
+  log('What moves it (the config settings behind the largest lines, largest first):');
+  const rows = drivers.map((d) => {
+    const resources = [...new Set(d.resources.map((r) => r.replace(/\s*\(.*\)$/, '')))];
+    const more = resources.length > 2 ? ` + ${resources.length - 2} more` : '';
+    return [settingsLabel(d.settings), usd(d.monthly), `${resources.slice(0, 2).join('; ')}${more}`];
+  });
+  for (const line of table(rows, [1])) log(`  ${line}`);
+}
+
+/** `services.api.cpu, services.api.memory` → `services.api.{cpu, memory}`. */
+function settingsLabel(settings: readonly string[]): string {
+  const parent = /^(services|jobs)\.[^.]+\./.exec(settings[0] ?? '')?.[0];
+  if (!parent || settings.length < 2 || !settings.every((k) => k.startsWith(parent)))
+    return settings.join(', ');
+  return `${parent}{${settings.map((k) => k.slice(parent.length)).join(', ')}}`;
 }

@@ -22,6 +22,8 @@ export {
   type Price,
 } from './prices';
 export { runsPerMonth } from './schedule';
+export { compareEstimates, type ComparisonRow } from './compare';
+export { costDrivers, type CostDriver } from './drivers';
 export { PRICERS, type Pricer } from './pricers';
 export { stackTemplates } from './assembly';
 export type { CfnTemplate, CfnResource, StackTemplate } from './template';

@@ -3,7 +3,8 @@
  * it comes from. Update the figures and PRICES_AS_OF together; docs/cost.md describes the method.
  *
  * Other regions are priced by multiplying with REGION_MULTIPLIERS (approximate, from the Fargate vCPU-hour ratio of
- * each region to us-east-1); a region missing there is priced at us-east-1 prices, and the estimate says so.
+ * each region to us-east-1), except the figures marked `everyRegion`, which AWS charges alike in every region; a
+ * region missing there is priced at us-east-1 prices, and the estimate says so.
  */
 export const PRICES_AS_OF = '2026-11-01';
 export const PRICE_REGION = 'us-east-1';
@@ -14,6 +15,11 @@ export interface Price {
   readonly usd: number;
   readonly unit: string;
   readonly source: string;
+  /**
+   * Set when AWS charges this figure in every region alike: where that was read. Lines made only of such figures take
+   * no regional multiplier.
+   */
+  readonly everyRegion?: string;
 }
 
 const FARGATE = 'https://aws.amazon.com/fargate/pricing/';
@@ -37,6 +43,28 @@ const KMS = 'https://aws.amazon.com/kms/pricing/';
 const WAF = 'https://aws.amazon.com/waf/pricing/';
 
 const p = (usd: number, unit: string, source: string): Price => Object.freeze({ usd, unit, source });
+/** A figure AWS charges alike in every region, with the page that says so. */
+const flat = (usd: number, unit: string, source: string, everyRegion: string): Price =>
+  Object.freeze({ usd, unit, source, everyRegion });
+
+/**
+ * Public IPv4: $0.005 per IP per hour for every AWS-provided public IPv4 address (EC2, Elastic IP, load balancer,
+ * NAT), one rate in every region since 2024-02-01: the VPC pricing page's "Public IPv4 address" tab quotes it without
+ * a region selector, and AWS's announcement applies it to all addresses alike.
+ */
+const IPV4_EVERY_REGION =
+  'https://aws.amazon.com/blogs/networking-and-content-delivery/identify-and-optimize-public-ipv4-address-usage-on-aws/';
+/** "The pricing for AWS WAF is consistent across all AWS Regions." */
+const WAF_EVERY_REGION =
+  'https://aws.amazon.com/blogs/networking-and-content-delivery/cost-effective-ways-for-securing-your-web-applications-using-aws-waf/';
+/** Route 53 is a global service: one price list, no region selector on its pricing page. */
+const ROUTE53_EVERY_REGION = ROUTE53;
+/**
+ * CloudFront bills by the edge location that serves the viewer, not by the origin's region: the estimate uses the
+ * North America rate wherever the stack is. https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/cloudfront.html
+ */
+const CLOUDFRONT_EVERY_REGION =
+  'https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/cloudfront.html';
 
 export const PRICES = Object.freeze({
   fargateVcpuX86: p(0.04048, 'vCPU-hour', FARGATE),
@@ -51,16 +79,21 @@ export const PRICES = Object.freeze({
   nlbLcuHour: p(0.006, 'NLCU-hour', ELB),
   natHour: p(0.045, 'NAT gateway-hour', VPC),
   natGb: p(0.045, 'GB processed', VPC),
-  publicIpv4Hour: p(0.005, 'public IPv4 address-hour', VPC),
+  publicIpv4Hour: flat(0.005, 'public IPv4 address-hour', VPC, IPV4_EVERY_REGION),
   interfaceEndpointAzHour: p(0.01, 'endpoint-AZ-hour', PRIVATELINK),
   auroraAcuHour: p(0.12, 'ACU-hour', AURORA),
   auroraStorageGb: p(0.1, 'GB-month', AURORA),
   auroraIoMillion: p(0.2, 'million I/O requests', AURORA),
   rdsGp3Gb: p(0.115, 'GB-month (Single-AZ; Multi-AZ ×2)', RDS),
-  cloudfrontGb: p(0.085, 'GB to the internet (first 10 TB, North America)', CLOUDFRONT),
-  cloudfrontHttps10k: p(0.01, '10,000 HTTPS requests', CLOUDFRONT),
-  route53Zone: p(0.5, 'hosted zone-month', ROUTE53),
-  route53HealthCheck: p(0.5, 'health check-month (AWS endpoint)', ROUTE53),
+  cloudfrontGb: flat(
+    0.085,
+    'GB to the internet (first 10 TB, North America)',
+    CLOUDFRONT,
+    CLOUDFRONT_EVERY_REGION,
+  ),
+  cloudfrontHttps10k: flat(0.01, '10,000 HTTPS requests', CLOUDFRONT, CLOUDFRONT_EVERY_REGION),
+  route53Zone: flat(0.5, 'hosted zone-month', ROUTE53, ROUTE53_EVERY_REGION),
+  route53HealthCheck: flat(0.5, 'health check-month (AWS endpoint)', ROUTE53, ROUTE53_EVERY_REGION),
   secret: p(0.4, 'secret-month', SECRETS),
   alarm: p(0.1, 'standard alarm metric-month', CLOUDWATCH),
   compositeAlarm: p(0.5, 'composite alarm-month', CLOUDWATCH),
@@ -74,9 +107,9 @@ export const PRICES = Object.freeze({
   ebsGp3Gb: p(0.08, 'GB-month gp3', EBS),
   ecrGb: p(0.1, 'GB-month', ECR),
   kmsKey: p(1, 'key-month', KMS),
-  wafAcl: p(5, 'web ACL-month', WAF),
-  wafRule: p(1, 'rule-month', WAF),
-  wafRequestsMillion: p(0.6, 'million requests inspected', WAF),
+  wafAcl: flat(5, 'web ACL-month', WAF, WAF_EVERY_REGION),
+  wafRule: flat(1, 'rule-month', WAF, WAF_EVERY_REGION),
+  wafRequestsMillion: flat(0.6, 'million requests inspected', WAF, WAF_EVERY_REGION),
   /** Valkey nodes are priced 20% below Redis OSS nodes of the same type. */
   valkeyDiscount: p(0.2, 'fraction off Redis OSS', ELASTICACHE),
 });
@@ -184,7 +217,8 @@ export const ASSUMPTIONS = Object.freeze({
 
 /**
  * Approximate price level of a region relative to us-east-1 (Fargate vCPU-hour ratio), applied to every line of
- * that region. Regions not listed are priced at us-east-1 prices.
+ * that region except those made only of figures AWS charges alike everywhere (`everyRegion` above: public IPv4,
+ * WAF, Route 53, CloudFront). Regions not listed are priced at us-east-1 prices.
  */
 export const REGION_MULTIPLIERS: Readonly<Record<string, number>> = Object.freeze({
   'us-east-1': 1,

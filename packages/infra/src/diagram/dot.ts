@@ -14,6 +14,7 @@ const STYLE: Readonly<Record<NodeKind, string>> = {
   bastion: 'shape=box, fillcolor="#ececec"',
   alarms: 'shape=note, fillcolor="#ffe9e9"',
   nat: 'shape=box, fillcolor="#f6f6f6", fontsize=9',
+  waf: 'shape=hexagon, fillcolor="#fde2c8"',
 };
 
 /** Escapes a label for a DOT double-quoted string; newlines become DOT's centred line breaks. */

@@ -9,6 +9,7 @@ import {
   type CfnResource,
   type StackTemplate,
 } from '../cost/template';
+import { drawWafs } from './waf';
 
 export type NodeKind =
   | 'internet'
@@ -23,7 +24,8 @@ export type NodeKind =
   | 'job'
   | 'bastion'
   | 'alarms'
-  | 'nat';
+  | 'nat'
+  | 'waf';
 
 export interface DiagramNode {
   readonly id: string;
@@ -57,16 +59,19 @@ export interface DiagramModel {
  * Reads the architecture out of synthesized templates, by resource type, so whatever constructs add shows up:
  * CloudFront → load balancer → ECS services → databases, caches, buckets (edges from security-group rules and
  * task-role policies), SES identities, EventBridge schedules (jobs) and the service whose task they run, EC2 instances
- * (bastion), CloudWatch alarms, and every stack after the first as a standby region. With `resolved`, labels use the
- * config's names and jobs the template does not hold yet are drawn dashed, marked "not in the template".
+ * (bastion), CloudWatch alarms, web ACLs in front of what they protect, and the `-standby` stack as a standby
+ * region. With `resolved`, labels use the config's names and jobs the template does not hold yet are drawn dashed,
+ * marked "not in the template".
  */
 export function diagramModel(stacks: readonly StackTemplate[], resolved?: ResolvedApp): DiagramModel {
   const nodes: DiagramNode[] = [{ id: 'internet', kind: 'internet', label: 'internet' }];
   const edges: DiagramEdge[] = [];
-  stacks.forEach((stack, i) => readStack(stack, i, nodes, edges, resolved));
+  stacks.forEach((stack) => readStack(stack, isStandby(stack), nodes, edges, resolved));
+  drawWafs(stacks, nodes, edges);
   if (resolved) {
     const drawn = new Set(nodes.filter((n) => n.kind === 'job').map((n) => n.label.split('\n')[0]));
-    const first = stacks[0]?.stackName ?? '';
+    const first =
+      (stacks.find((s) => !isStandby(s) && !/-certificate$/.test(s.stackName)) ?? stacks[0])?.stackName ?? '';
     for (const job of Object.values(resolved.jobs)) {
       if (drawn.has(job.name)) continue;
       const id = `${first}/job:${job.name}`;
@@ -85,15 +90,23 @@ export function diagramModel(stacks: readonly StackTemplate[], resolved?: Resolv
   }
   return {
     title: resolved ? `${resolved.app} · ${resolved.stage}` : (stacks[0]?.stackName ?? 'app'),
-    stacks: stacks.map((s, i) => ({ stackName: s.stackName, region: s.region, standby: i > 0 })),
+    stacks: stacks.map((s) => ({ stackName: s.stackName, region: s.region, standby: isStandby(s) })),
     nodes,
     edges,
   };
 }
 
+/**
+ * The pilot-light standby's stack (`<app>-<stage>-standby`); the us-east-1 certificate stack that a CloudFront
+ * distribution needs comes first in the assembly and is no standby.
+ */
+function isStandby(stack: StackTemplate): boolean {
+  return /-standby$/.test(stack.stackName);
+}
+
 function readStack(
   stack: StackTemplate,
-  index: number,
+  standby: boolean,
   nodes: DiagramNode[],
   edges: DiagramEdge[],
   resolved: ResolvedApp | undefined,
@@ -124,9 +137,9 @@ function readStack(
       const sid = refId(sg);
       if (sid) sgOwner.set(sid, id(lid));
     }
-    if (index === 0 || distributions.length === 0) {
+    if (!standby || distributions.length === 0) {
       if (distributions.length) for (const [cid] of distributions) edges.push({ from: id(cid), to: id(lid) });
-      else edges.push({ from: 'internet', to: id(lid), label: index > 0 ? 'after failover' : '' });
+      else edges.push({ from: 'internet', to: id(lid), label: standby ? 'after failover' : '' });
     }
   }
   for (const [cid] of distributions) edges.push({ from: 'internet', to: id(cid) });

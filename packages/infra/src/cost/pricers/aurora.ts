@@ -31,6 +31,7 @@ export const auroraClusters: Pricer = {
           assumption: pauses
             ? 'min 0 ACU: pauses when idle; compute is paid only while it runs (not estimated)'
             : `baseline at the minimum ACU all month; scaling up to ${num(scaling?.MaxCapacity) ?? '?'} ACU costs more`,
+          settings: ['database.minAcu', 'database.multiAz'],
         });
       }
       for (const [mid, m] of provisioned) {
@@ -49,6 +50,7 @@ export const auroraClusters: Pricer = {
           unit: 'instance-month',
           source: RDS_SOURCE,
           assumption: 'approximated by the RDS for PostgreSQL price of the class',
+          settings: ['database.instanceClass', 'database.multiAz'],
         });
       }
       add(ctx, {

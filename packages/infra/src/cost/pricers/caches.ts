@@ -42,5 +42,6 @@ function cacheLine(
     unitPrice: hourly * (valkey ? 1 - P.valkeyDiscount.usd : 1) * H,
     unit: 'node-month',
     source: ELASTICACHE_SOURCE,
+    settings: ['cache.nodeType', 'cache.nodes'],
   });
 }

@@ -18,6 +18,8 @@ export const cloudFront: Pricer = {
         unit: 'distribution-month',
         source: P.cloudfrontGb.source,
         assumption: `${A.cloudfrontGb} GB out, ${A.cloudfrontMillionRequests} M HTTPS requests`,
+        regional: false,
+        settings: ['edge.cdn'],
       });
     }
   },

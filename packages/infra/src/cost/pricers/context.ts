@@ -19,6 +19,15 @@ export interface CostLine {
   readonly assumption?: string;
   /** The AWS pricing page of the figure. */
   readonly source: string;
+  /** Whether the stack's regional multiplier was applied (false: AWS charges the figure alike in every region). */
+  readonly regional: boolean;
+  /**
+   * What the line is across environments, for `--compare`: the logical ID, or the resource type for a line that
+   * counts every resource of a type (alarms, log groups), whose first logical ID differs from one stage to another.
+   */
+  readonly key: string;
+  /** The config keys that move this line (`database.multiAz`); empty for usage the template cannot show. */
+  readonly settings: readonly string[];
 }
 
 /** What a pricer reads (one stack's template) and writes (lines, warnings, the IDs it priced). */
@@ -54,13 +63,20 @@ export interface LineInput {
   readonly unit: string;
   readonly source: string;
   readonly assumption?: string | undefined;
+  /** False when every figure of the line is one AWS charges alike in every region (`Price.everyRegion`). */
+  readonly regional?: boolean;
+  /** See `CostLine.key`. @default id */
+  readonly key?: string;
+  /** See `CostLine.settings`. @default [] */
+  readonly settings?: readonly string[];
 }
 
 export function add(ctx: Ctx, line: LineInput): void {
   if (ctx.pricer && !ctx.pricer.types.includes(line.type))
     throw new Error(`pricer ${ctx.pricer.name} priced ${line.type}, which it does not declare`);
   ctx.priced.add(line.id);
-  const unitPrice = line.unitPrice * ctx.multiplier;
+  const regional = line.regional ?? true;
+  const unitPrice = regional ? line.unitPrice * ctx.multiplier : line.unitPrice;
   ctx.lines.push({
     stack: ctx.stack.stackName,
     region: ctx.stack.region,
@@ -73,7 +89,16 @@ export function add(ctx: Ctx, line: LineInput): void {
     monthly: line.count * unitPrice,
     ...(line.assumption ? { assumption: line.assumption } : {}),
     source: line.source,
+    regional,
+    key: line.key ?? line.id,
+    settings: line.settings ?? [],
   });
+}
+
+/** The service a task family belongs to: `revendiste-prod-backend` in stack `revendiste-prod` → `backend`. */
+export function serviceName(ctx: Ctx, family: string): string {
+  const prefix = `${ctx.stack.stackName.replace(/-(standby|certificate)$/, '')}-`;
+  return family.startsWith(prefix) ? family.slice(prefix.length) : family;
 }
 
 export function res(ctx: Ctx, id: string | undefined): CfnResource | undefined {

@@ -25,6 +25,7 @@ export const ec2Capacity: Pricer = {
         unit: 'instance-month',
         source: EC2_SOURCE,
         assumption: `minimum size ${min} running all month, ${A.ec2CapacityRootGb} GB gp3 root volume each`,
+        settings: ['ec2.instanceType', 'ec2.minInstances'],
       });
     }
   },

@@ -12,12 +12,15 @@ export const elasticIps: Pricer = {
     for (const [id] of eips) ctx.priced.add(id);
     add(ctx, {
       id: eips[0]![0],
+      key: 'AWS::EC2::EIP',
       type: 'AWS::EC2::EIP',
       resource: 'Elastic IP addresses',
       count: eips.length,
       unitPrice: P.publicIpv4Hour.usd * H,
       unit: 'address-month',
       source: P.publicIpv4Hour.source,
+      regional: false,
+      settings: ['network.nat'],
     });
   },
 };

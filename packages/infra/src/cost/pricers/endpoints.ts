@@ -23,6 +23,7 @@ export const endpoints: Pricer = {
         unit: 'endpoint-AZ-month',
         source: P.interfaceEndpointAzHour.source,
         assumption: 'data processed ($0.01/GB) not included',
+        settings: ['network.endpoints', 'network.azs'],
       });
     }
   },

@@ -1,6 +1,6 @@
 import { HOURS_PER_MONTH as H, PRICES as P } from '../prices';
 import { num, readableId, refId, referencedIds, resourcesOfType } from '../template';
-import { add, props, type Ctx, type Pricer } from './context';
+import { add, props, serviceName, type Ctx, type Pricer } from './context';
 import { fargateHourly, spotShare, taskSize } from './tasks';
 
 /** Fargate service tasks and their public IPs. */
@@ -27,6 +27,7 @@ export const fargateServices: Pricer = {
       }
       const hourly = fargateHourly(size) * (1 - share * P.fargateSpotDiscount.usd);
       const capacity = share === 0 ? 'on demand' : share === 1 ? 'Spot' : `${Math.round(share * 100)}% Spot`;
+      const service = `services.${serviceName(ctx, name)}`;
       add(ctx, {
         id,
         type: r.Type,
@@ -36,6 +37,7 @@ export const fargateServices: Pricer = {
         unit: 'task-month',
         source: P.fargateVcpuX86.source,
         assumption: `${target ? 'autoscaling minimum' : 'desired count'} ${count} running all month${share > 0 ? `; Spot at ${P.fargateSpotDiscount.usd * 100}% off on-demand` : ''}`,
+        settings: [`${service}.scaling.min`, `${service}.cpu`, `${service}.memory`, `${service}.capacity`],
       });
       const network = ((p.NetworkConfiguration ?? {}) as Record<string, unknown>).AwsvpcConfiguration as
         Record<string, unknown> | undefined;
@@ -48,6 +50,8 @@ export const fargateServices: Pricer = {
           unitPrice: P.publicIpv4Hour.usd * H,
           unit: 'address-month',
           source: P.publicIpv4Hour.source,
+          regional: false,
+          settings: ['network.publicTasks'],
         });
       }
     }

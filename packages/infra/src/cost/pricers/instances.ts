@@ -24,6 +24,7 @@ export const instances: Pricer = {
         unit: 'instance-month',
         source: EC2_SOURCE,
         assumption: `running all month, ${A.ebsRootGb} GB gp3 root volume`,
+        settings: /bastion/i.test(id) ? ['bastion.instanceType'] : [],
       });
     }
   },

@@ -36,6 +36,8 @@ export const loadBalancers: Pricer = {
           unitPrice: P.publicIpv4Hour.usd * H,
           unit: 'address-month',
           source: P.publicIpv4Hour.source,
+          regional: false,
+          settings: ['network.azs'],
         });
       }
     }

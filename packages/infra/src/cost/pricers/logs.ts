@@ -21,6 +21,7 @@ export const logs: Pricer = {
         unit: 'flow log-month',
         source: P.vendedLogsGb.source,
         assumption: `${A.flowLogGb} GB/month delivered to CloudWatch Logs`,
+        settings: ['network.flowLogs'],
       });
     }
     const groups = resourcesOfType(ctx.stack.template, 'AWS::Logs::LogGroup').filter(([id]) => {
@@ -35,6 +36,7 @@ export const logs: Pricer = {
     const avgStorage = groups.reduce((s, [, r]) => s + retentionMonths(r), 0) / groups.length;
     add(ctx, {
       id: groups[0]![0],
+      key: 'AWS::Logs::LogGroup',
       type: 'AWS::Logs::LogGroup',
       resource: 'CloudWatch log groups (services, jobs, database)',
       count: groups.length,
@@ -42,6 +44,7 @@ export const logs: Pricer = {
       unit: 'group-month',
       source: P.logsIngestGb.source,
       assumption: `${A.logGbPerGroup} GB ingested per group per month, kept for its retention`,
+      settings: ['logRetentionDays'],
     });
   },
 };

@@ -13,6 +13,7 @@ export const mail: Pricer = {
     for (const [id] of identities) ctx.priced.add(id);
     add(ctx, {
       id: identities[0]![0],
+      key: 'AWS::SES::EmailIdentity',
       type: 'AWS::SES::EmailIdentity',
       resource: 'SES outbound email',
       count: A.emailsPerMonth / 1000,
@@ -20,6 +21,7 @@ export const mail: Pricer = {
       unit: '1,000 emails',
       source: P.sesThousand.source,
       assumption: `${A.emailsPerMonth.toLocaleString('en-US')} emails a month`,
+      settings: ['mail'],
     });
   },
 };

@@ -12,6 +12,7 @@ export const natGateways: Pricer = {
     for (const [id] of nats) ctx.priced.add(id);
     add(ctx, {
       id: nats[0]![0],
+      key: 'AWS::EC2::NatGateway',
       type: 'AWS::EC2::NatGateway',
       resource: 'NAT gateways',
       count: nats.length,
@@ -19,6 +20,7 @@ export const natGateways: Pricer = {
       unit: 'gateway-month',
       source: P.natHour.source,
       assumption: `${A.natGbPerGateway} GB processed per gateway`,
+      settings: ['network.nat'],
     });
   },
 };

@@ -32,6 +32,9 @@ export const rdsInstances: Pricer = {
         unit: 'instance-month',
         source: RDS_SOURCE,
         assumption: multiAz ? 'Multi-AZ: a standby instance billed like the primary' : undefined,
+        settings: replica
+          ? ['database.readReplica', 'database.instanceClass']
+          : ['database.instanceClass', 'database.multiAz'],
       });
       const gb = num(p.AllocatedStorage) ?? num(props(source).AllocatedStorage) ?? 20;
       add(ctx, {
@@ -43,6 +46,7 @@ export const rdsInstances: Pricer = {
         unit: 'GB-month',
         source: P.rdsGp3Gb.source,
         assumption: 'allocated storage; autoscaling beyond it costs more',
+        settings: ['database.storage.allocated'],
       });
     }
   },

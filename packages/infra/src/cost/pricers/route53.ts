@@ -17,18 +17,23 @@ export const route53: Pricer = {
         unit: 'zone-month',
         source: P.route53Zone.source,
         assumption: 'queries not included (alias queries to AWS resources are free)',
+        regional: false,
+        settings: ['edge.dns'],
       });
     const checks = resourcesOfType(ctx.stack.template, 'AWS::Route53::HealthCheck');
     if (checks.length) {
       for (const [id] of checks) ctx.priced.add(id);
       add(ctx, {
         id: checks[0]![0],
+        key: 'AWS::Route53::HealthCheck',
         type: 'AWS::Route53::HealthCheck',
         resource: 'Route 53 health checks',
         count: checks.length,
         unitPrice: P.route53HealthCheck.usd,
         unit: 'check-month',
         source: P.route53HealthCheck.source,
+        regional: false,
+        settings: ['standby'],
       });
     }
   },

@@ -38,9 +38,8 @@ export const schedules: Pricer = {
       const runs = expr ? runsPerMonth(expr) : 0;
       const named = str(props(r).Name);
       const prefix = `${ctx.stack.stackName}-`;
-      const name = named
-        ? `job ${named.startsWith(prefix) ? named.slice(prefix.length) : named}`
-        : readableId(id);
+      const job = named ? (named.startsWith(prefix) ? named.slice(prefix.length) : named) : undefined;
+      const name = job ? `job ${job}` : readableId(id);
       if (r.Type === 'AWS::Scheduler::Schedule') {
         add(ctx, {
           id: `${id}/Invocations`,
@@ -51,6 +50,7 @@ export const schedules: Pricer = {
           unit: 'million invocations',
           source: P.schedulerMillion.source,
           assumption: 'the 14 M free invocations a month not deducted',
+          settings: job ? [`jobs.${job}.schedule`] : [],
         });
       }
       if (!ecs) {
@@ -85,7 +85,25 @@ export const schedules: Pricer = {
         unit: 'run',
         source: P.fargateVcpuX86.source,
         assumption: `${A.jobMinutesPerRun} minutes per run`,
+        settings: job ? [`jobs.${job}.schedule`, `jobs.${job}.size`] : [],
       });
+      // A run in a public subnet holds a public IPv4 address while it runs (the same price in every region).
+      const network = (
+        ecs.NetworkConfiguration as { AwsvpcConfiguration?: Record<string, unknown> } | undefined
+      )?.AwsvpcConfiguration;
+      if (network?.AssignPublicIp === 'ENABLED')
+        add(ctx, {
+          id: `${id}/PublicIp`,
+          type: r.Type,
+          resource: `${name}: public IPv4 address while a run lasts`,
+          count: runs,
+          unitPrice: P.publicIpv4Hour.usd * (A.jobMinutesPerRun / 60),
+          unit: 'run',
+          source: P.publicIpv4Hour.source,
+          assumption: `${A.jobMinutesPerRun} minutes per run`,
+          regional: false,
+          settings: ['network.publicTasks'],
+        });
     }
   },
 };
