@@ -1,7 +1,8 @@
 import type { ProfileName } from './types';
 
-// Target group health checks, draining and grace period per profile (their schema and reasons are there).
-export { LOAD_BALANCING_DEFAULTS, loadBalancingSchema } from './load-balancing';
+// Nothing here imports zod: @berthjs/config/contract (the runtime's one entry into this package) reaches this file,
+// and zod in the runtime's graph cost talent's server ~11 MB at idle (bench/http.ts, docs/performance.md).
+// Target group health checks, draining and grace period per profile: ./load-balancing (schema and defaults).
 
 /** The profiles, in order of strictness. */
 export const PROFILE_NAMES = ['dev', 'staging', 'prod'] as const;

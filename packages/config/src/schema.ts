@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadBalancingSchema, PROFILE_NAMES } from './profiles';
+import { loadBalancingSchema } from './load-balancing';
+import { PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
 import * as moving from './schema-moving-in';
 import { standbySchema } from './schema-standby';

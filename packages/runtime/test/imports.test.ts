@@ -30,3 +30,28 @@ describe('the runtime stays small', () => {
     }
   });
 });
+
+describe('the contract entry the runtime reaches', () => {
+  // esbuild's own module graph (what a bundle of the app, like talent's dist/, would hold): the schema side of
+  // @berthjs/config (zod) once reached the runtime through profiles.ts and cost talent's server ~11 MB at idle.
+  it('pulls in no npm package (no zod) when bundled', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL('../../config/src/contract.ts', import.meta.url))],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    const external = Object.values(result.metafile.inputs).flatMap((i) =>
+      i.imports.filter((x) => x.external && !x.path.startsWith('node:')).map((x) => x.path),
+    );
+    expect(inputs.some((f) => f.endsWith('contract-table.ts'))).toBe(true);
+    expect(external).toEqual([]);
+    expect(inputs.filter((f) => f.endsWith('load-balancing.ts') || f.includes('schema'))).toEqual([]);
+  });
+});
