@@ -20,7 +20,8 @@ describe('database.parameters and cache.parameters', () => {
     const [id, group] = groups[0]!;
     expect(group.Properties).toMatchObject({
       Family: 'postgres16',
-      Parameters: { log_min_duration_statement: '1000' },
+      // TLS stays required, as in the default group (Control Tower CT.RDS.PR.28).
+      Parameters: { log_min_duration_statement: '1000', 'rds.force_ssl': '1' },
     });
     t.hasResourceProperties('AWS::RDS::DBInstance', {
       DBParameterGroupName: { Ref: id },
@@ -46,7 +47,7 @@ describe('database.parameters and cache.parameters', () => {
     expect(groups).toHaveLength(1);
     expect(groups[0]![1].Properties).toMatchObject({
       Family: 'aurora-postgresql16',
-      Parameters: { log_min_duration_statement: '500' },
+      Parameters: { log_min_duration_statement: '500', 'rds.force_ssl': '1' },
     });
     t.hasResourceProperties('AWS::RDS::DBCluster', { DBClusterParameterGroupName: { Ref: groups[0]![0] } });
   });

@@ -88,6 +88,9 @@ export class Database extends Construct implements ec2.IConnectable {
     const major = db.version.split('.')[0]!;
     // database.parameters: Berth's own parameter group (Aurora: the cluster's; RDS: the instance's and its replica's),
     // of the version's family (a major upgrade replaces it with the new family's); none keeps the engine's default.
+    // It keeps the default's TLS requirement (rds.force_ssl is 1 in the defaults from PostgreSQL 15; Control Tower's
+    // CT.RDS.PR.28) unless the config sets it.
+    const parameters = { 'rds.force_ssl': '1', ...db.parameters };
 
     if (db.engine === 'aurora-serverless-v2') {
       // A major upgrade needs no flag here: AWS::RDS::DBCluster has no AllowMajorVersionUpgrade, its handler sends
@@ -127,7 +130,7 @@ export class Database extends Construct implements ec2.IConnectable {
         iamAuthentication: false,
         cloudwatchLogsExports: ['postgresql'],
         copyTagsToSnapshot: true,
-        ...(Object.keys(db.parameters).length ? { parameters: { ...db.parameters } } : {}),
+        ...(Object.keys(db.parameters).length ? { parameters } : {}),
       };
       if (restore) {
         const { credentials: _generated, defaultDatabaseName: _name, ...fromSnapshot } = clusterProps;
@@ -153,7 +156,7 @@ export class Database extends Construct implements ec2.IConnectable {
             parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
               engine,
               description: `${db.name}: database.parameters`,
-              parameters: { ...db.parameters },
+              parameters,
             }),
           }
         : {};
