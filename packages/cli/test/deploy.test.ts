@@ -5,6 +5,7 @@ import {
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
+  BatchGetImageCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
@@ -385,6 +386,11 @@ describe('berth deploy: imagesFrom (tekalo prod runs the image built in dev)', (
 
   it('says what to do when the source environment has not shipped that commit', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
+    // Not replicated here, and dev's registry does not hold it either (BatchGetImage reports it as a failure).
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [],
+      failures: [{ failureCode: 'ImageNotFound', imageId: { imageTag: 'abc1234' } }],
+    });
     const { deps, builds } = fakes([]);
     await expect(
       deploy({ resolved: tekaloProd, configDir: '.', skipMigrations: true }, deps),

@@ -31,7 +31,7 @@ import { RunbookOutputs } from './constructs/outputs';
 import { OperatorPolicy } from './constructs/operator';
 import { operatorPolicyName } from './iam/operator-calls';
 import { PilotLight, PilotLightStandby } from './constructs/pilot-light';
-import { Registry } from './constructs/registry';
+import { Registry, promotedAccounts, promotionSource } from './constructs/registry';
 import { Service } from './constructs/service';
 import { Waf, clientIpHeaderFor } from './constructs/waf';
 import { carriedAcrossRegions } from './constructs/cross-region';
@@ -178,6 +178,7 @@ export class BerthStack extends Stack {
       ...(r.imagesFrom?.account && r.imagesFrom.account !== r.account
         ? { acceptReplicationFrom: r.imagesFrom.account }
         : {}),
+      pullableBy: promotedAccounts(r),
     });
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -309,6 +310,7 @@ export class BerthStack extends Stack {
         repositories: Object.values(this.registry.repositories),
         // Promoted environments receive images by replication: their deployer pushes nothing.
         pushes: !r.imagesFrom,
+        ...(promotionSource(r) ? { promotesFrom: promotionSource(r)! } : {}),
         ...(r.standby ? { standby: { region: r.standby.region, stackName: stackName(r, 'standby') } } : {}),
         cluster: this.cluster,
         services: Object.values(services).map((s) => s.ecsService),

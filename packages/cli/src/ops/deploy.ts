@@ -5,7 +5,7 @@ import {
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import { repositoryName, stackName, type ResolvedApp } from '@berthjs/config';
+import { stackName, type ResolvedApp } from '@berthjs/config';
 import { needsImportExistingResources } from '@berthjs/infra';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
@@ -15,6 +15,7 @@ import { guard, type Confirm } from './guard';
 import type { ImageBuilder } from './image';
 import { requireReferencedSecrets } from './secrets';
 import { migrateFirst, type MigrationRun } from './migrate-first';
+import { promoteImages } from './promote';
 import { findStack } from './stack';
 import { deployedTemplates } from './templates';
 import { waitForSteadyState, type SteadyOutcome } from './steady';
@@ -106,9 +107,13 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   await requireReferencedSecrets(resolved, clients);
 
   const built = Object.values(resolved.services).filter((s) => s.image.kind === 'build');
-  // A promoted environment never builds: it runs the very image its source environment pushed, replicated here.
-  const promoted = resolved.imagesFrom ? await promotedImages(options, deps, clients, tag) : undefined;
-  const createdRepositories = promoted ? 0 : await pushImages(options, deps, clients, account, tag);
+  // A promoted environment never builds: it runs the very image its source environment pushed, replicated here or
+  // (the first deploy from nothing: replication had no rule or registry policy yet) copied by digest.
+  const promotion = resolved.imagesFrom ? await promoteImages(resolved, tag, clients, rt) : undefined;
+  const promoted = promotion?.digests;
+  const createdRepositories = promotion
+    ? promotion.createdRepositories + promotion.adoptedRepositories.length
+    : await pushImages(options, deps, clients, account, tag);
 
   const before = await findStack(clients, resolved);
   // The new image's migrations run to completion before any service task gets it; a failure stops here.
@@ -124,7 +129,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
         {
           resolved,
           imageTag: tag,
-          // Repositories berth deploy just created, or any named resource a deleted stack may have kept.
+          // Repositories berth deploy just created or adopted, or any named resource a deleted stack may have kept.
           importExisting:
             createdRepositories > 0 || deployed.head.some((t) => needsImportExistingResources(t.template)),
           allowReplace: options.allowReplace ?? [],
@@ -228,56 +233,6 @@ async function waitForStandby(
     since,
   );
   return outcomes.map((o) => ({ ...o, name: `standby/${o.name}` }));
-}
-
-/**
- * With imagesFrom the source environment pushed the image and ECR replicated it into this environment's registry:
- * find it here by tag and report its digest; never build. Missing means the source has not deployed that commit
- * yet, or replication has not finished.
- */
-async function promotedImages(
-  options: DeployOptions,
-  deps: DeployDeps,
-  clients: AwsClients,
-  tag: string,
-): Promise<Record<string, string>> {
-  const { resolved } = options;
-  const source = resolved.imagesFrom!;
-  const digests: Record<string, string> = {};
-  for (const service of Object.values(resolved.services)) {
-    if (service.image.kind !== 'build') continue;
-    const repository = repositoryName(resolved.app, service.name);
-    const digest = await imageDigest(clients, repository, tag);
-    if (!digest) {
-      throw new CliError(
-        `${resolved.stage} promotes images from ${source.stage}, and ${repository}:${tag} is not in this environment's registry (${clients.region}) yet. Deploy ${source.stage} at this commit first (its registry replicates here), or pass --image-tag with a tag ${source.stage} has deployed.`,
-        EXIT.failed,
-      );
-    }
-    deps.rt.progress(`  ${service.name}: promoting ${repository}:${tag} (${digest}) from ${source.stage}`);
-    digests[service.name] = digest;
-  }
-  return digests;
-}
-
-async function imageDigest(
-  clients: AwsClients,
-  repositoryName: string,
-  tag: string,
-): Promise<string | undefined> {
-  try {
-    const res = await clients.ecr.send(
-      new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
-    );
-    return res.imageDetails?.[0]?.imageDigest;
-  } catch (err) {
-    if (
-      (err as Error).name === 'ImageNotFoundException' ||
-      (err as Error).name === 'RepositoryNotFoundException'
-    )
-      return undefined;
-    throw err;
-  }
 }
 
 async function sourceTag(options: DeployOptions, deps: DeployDeps): Promise<string> {

@@ -28,6 +28,16 @@ export interface DeployerProps {
   readonly repositories: readonly ecr.IRepository[];
   /** Whether deploys build and push images here; false when images are promoted from another environment. @default true */
   readonly pushes?: boolean;
+  /**
+   * The source registry of promoted images (imagesFrom in another account or region) and its repositories' names:
+   * `berth deploy` copies an image replication did not deliver from there, by digest. @default - none
+   */
+  readonly promotesFrom?: {
+    /** @default - this stack's account */
+    readonly account?: string;
+    readonly region: string;
+    readonly repositoryNames: readonly string[];
+  };
   /** The pilot-light standby's stack and region: deploys wait for its services too. @default - no standby */
   readonly standby?: { readonly region: string; readonly stackName: string };
   readonly cluster: ecs.ICluster;
@@ -168,6 +178,31 @@ export class Deployer extends Construct {
           'ecr:UploadLayerPart',
         ],
         props.repositories.map((r) => r.repositoryArn),
+      );
+    }
+    if (props.repositories.length && props.promotesFrom) {
+      // Promotion's copy of an image replication did not deliver (pushed before the rule or the registry policy
+      // existed): read its manifest and layers in the source registry (whose repository policy admits this account),
+      // upload them here and put the manifest under its tag. SDK calls, no docker login.
+      const from = props.promotesFrom;
+      allow(
+        'PromotionCopyIn',
+        [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:CompleteLayerUpload',
+          'ecr:InitiateLayerUpload',
+          'ecr:PutImage',
+          'ecr:UploadLayerPart',
+        ],
+        props.repositories.map((r) => r.repositoryArn),
+      );
+      allow(
+        'PromotionReadSource',
+        ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        from.repositoryNames.map(
+          (name) =>
+            `arn:${Aws.PARTITION}:ecr:${from.region}:${from.account ?? Aws.ACCOUNT_ID}:repository/${name}`,
+        ),
       );
     }
     // None of the three supports resource-level permissions (berth rollback lists a family's revisions).

@@ -4,7 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { ResolvedService } from '@berthjs/config';
+import type { ResolvedApp, ResolvedService } from '@berthjs/config';
 import { pascal, repositoryName as berthRepositoryName } from '@berthjs/config';
 
 export interface RegistryProps {
@@ -28,6 +28,50 @@ export interface RegistryProps {
   readonly replicateTo?: readonly { readonly region: string; readonly account?: string }[];
   /** Account whose registry replicates into this one (the environment named by imagesFrom). @default - none */
   readonly acceptReplicationFrom?: string;
+  /**
+   * Accounts of promoted environments that may read (pull) this registry's images: `berth deploy` there copies an
+   * image replication did not deliver, by digest. @default - none
+   */
+  readonly pullableBy?: readonly string[];
+}
+
+/**
+ * What a promoted environment's account may do on a source repository: read a manifest and download its layers, the
+ * pull actions of AWS's cross-account repository policy example
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html). Nothing that writes.
+ */
+export const PROMOTION_PULL_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+] as const;
+
+/**
+ * The accounts of environments promoting this one's images from another account: their first deploy copies the image
+ * replication could not deliver (pushed before the rule or their registry policy existed), so they read (pull) here.
+ */
+export function promotedAccounts(r: Pick<ResolvedApp, 'account' | 'promotesTo'>): string[] {
+  return r.promotesTo.flatMap((p) => (p.account && p.account !== r.account ? [p.account] : []));
+}
+
+/**
+ * Where a promoted environment's images come from when that is another registry (imagesFrom in another account or
+ * region): the registry `berth deploy` copies a missing image from, and its repositories. Undefined without
+ * imagesFrom or when both environments share one registry.
+ */
+export function promotionSource(
+  r: Pick<ResolvedApp, 'app' | 'account' | 'region' | 'imagesFrom' | 'services'>,
+): { account?: string; region: string; repositoryNames: string[] } | undefined {
+  const from = r.imagesFrom;
+  if (!from || ((from.account ?? '') === (r.account ?? '') && from.region === r.region)) return undefined;
+  const account = from.account ?? r.account;
+  return {
+    ...(account ? { account } : {}),
+    region: from.region,
+    repositoryNames: Object.values(r.services)
+      .filter((s) => s.image.kind === 'build')
+      .map((s) => berthRepositoryName(r.app, s.name)),
+  };
 }
 
 /**
@@ -39,8 +83,14 @@ export interface RegistryProps {
  * cross-account pulls: the source registry replicates `<app>/*` into the target's registry, whose registry policy
  * admits exactly the source account. Prod then pulls from its own account and region at every task start, so a dev
  * account outage, a deleted dev repository or an expired dev image never stops prod from scaling out; immutable tags
- * mean a replicated tag can never be overwritten. Deploy the target environment first (its stack creates the
- * repositories the replicas land in). The same replication carries images to a pilot-light standby region.
+ * mean a replicated tag can never be overwritten. The same replication carries images to a pilot-light standby region.
+ *
+ * Replication does not start from nothing in either account: it only copies images pushed after the rule exists
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication-backfill.html) and once the target's registry
+ * policy admits the source (https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-settings-configure.html), so the source's first image (pushed before its stack created the rule, and before the target's stack existed)
+ * never arrives. The source's repositories therefore let the promoted accounts pull (`pullableBy`), and the target's
+ * `berth deploy` copies a missing image by digest (manifest and layers, the digest checked) into repositories it
+ * creates or adopts, which its stack then imports (import-existing-resources); later pushes replicate.
  *
  * Cost: $0.10/GB-month stored (per copy); basic scanning free; cross-region replication transfer $0.02/GB.
  */
@@ -76,6 +126,14 @@ export class Registry extends Construct {
         removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       (out[s.name]!.node.defaultChild as ecr.CfnRepository).emptyOnDelete = true;
+      if (props.pullableBy?.length)
+        (out[s.name] as ecr.Repository).addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'PromotedEnvironmentsPull',
+            principals: [...new Set(props.pullableBy)].sort().map((a) => new iam.AccountPrincipal(a)),
+            actions: [...PROMOTION_PULL_ACTIONS],
+          }),
+        );
     }
     this.repositories = out;
     const built = Object.keys(out).length > 0;

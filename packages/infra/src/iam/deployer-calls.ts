@@ -1,4 +1,5 @@
 import type { ResolvedApp } from '@berthjs/config';
+import { promotionSource } from '../constructs/registry';
 import { resourcesOfType, type Template } from '../rules/rule';
 import type { Call, Holder } from './holders';
 import type { TokenResolver } from './tokens';
@@ -65,6 +66,26 @@ export function deployerHolder(input: DeployerInput): Holder | undefined {
         arn('ecr', `repository/${resolved.app}/${s.name}`),
         `berth deploy finds the digest of ${s.name}'s image replicated from ${resolved.imagesFrom.stage}`,
       );
+    }
+    // An image replication did not deliver is copied by digest from the source registry (packages/cli/src/ops/promote.ts).
+    const source = promotionSource(resolved);
+    if (source) {
+      const sourceAccount = source.account ?? account;
+      for (const name of source.repositoryNames) {
+        const here = arn('ecr', `repository/${name}`);
+        const there = `arn:${partition}:ecr:${source.region}:${sourceAccount}:repository/${name}`;
+        const why = `berth deploy copies ${name}'s image from ${resolved.imagesFrom.stage} when replication has not delivered it`;
+        call('ecr:DescribeRepositories', here, why);
+        for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) call(action, there, why);
+        for (const action of [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:InitiateLayerUpload',
+          'ecr:UploadLayerPart',
+          'ecr:CompleteLayerUpload',
+          'ecr:PutImage',
+        ])
+          call(action, here, why);
+      }
     }
   }
   if (resolved.standby) {
