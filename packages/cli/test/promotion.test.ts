@@ -32,6 +32,7 @@ import { isAllowed, TokenResolver, type PolicyDocument } from '@berthjs/infra';
 import tekalo from '../../../examples/seeds/tekalo/berth.config';
 import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { deploy, type DeployDeps } from '../src/ops/deploy';
+import { promoteImages } from '../src/ops/promote';
 import type { StackTemplate } from '../src/ops/diff';
 import { synthTemplates } from '../src/ops/templates';
 
@@ -140,10 +141,17 @@ function reach(registryId: string | undefined, name: string, action: string): Re
 
 /** A manifest lands (docker push, PutImage, replication): its blobs must be there, tags honour immutability. */
 function putImage(account: string, repo: Repo, manifest: string, mediaType: string, tag?: string): string {
-  const parsed = JSON.parse(manifest) as { config?: { digest: string }; layers?: { digest: string }[] };
+  const parsed = JSON.parse(manifest) as {
+    config?: { digest: string };
+    layers?: { digest: string }[];
+    manifests?: { digest: string }[];
+  };
   for (const d of [parsed.config?.digest, ...(parsed.layers ?? []).map((l) => l.digest)])
     if (d && !repo.blobs.has(d))
       throw notFound('LayersNotFoundException', `layer ${d} is not in ${repo.name}`);
+  for (const m of parsed.manifests ?? [])
+    if (!repo.images.has(m.digest))
+      throw notFound('ReferencedImagesNotFoundException', `manifest ${m.digest} is not in ${repo.name}`);
   const digest = sha(manifest);
   for (const [other, image] of repo.images)
     if (tag && image.tags.has(tag) && other !== digest) {
@@ -185,10 +193,10 @@ function replicate(account: string, repo: Repo, digest: string): void {
 }
 
 /** What `docker buildx build --push` leaves in the registry: a config and a layer blob, then the manifest. */
-function dockerPush(account: string, name: string, tag: string): string {
+function dockerPush(account: string, name: string, tag: string | undefined, arch = 'amd64'): string {
   const repo = repoOf(account, name);
-  const layer = Buffer.from(`layer of ${name}:${tag} `.repeat(5000));
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', tag }));
+  const layer = Buffer.from(`layer of ${name}:${tag ?? ''} ${arch} `.repeat(5000));
+  const config = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', tag }));
   repo.blobs.set(sha(layer), layer);
   repo.blobs.set(sha(config), config);
   const mediaType = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -715,5 +723,51 @@ describe('promotion from an empty prod account (tekalo prod: imagesFrom dev)', (
     await expect(deployAs(PROD, prod, 'abc1234')).rejects.toThrow(
       /222222222222 may not ecr:BatchGetImage on tekalo\/api/,
     );
+  }, 120_000);
+
+  it('copies a multi-platform image: each platform manifest by digest, then the index under the tag', async () => {
+    // GIVEN dev's repository holds an index of two platform images under the tag, nothing in prod
+    await deployAs(DEV, dev, 'abc1234');
+    const devRepo = repoOf(DEV, 'tekalo/api');
+    const amd = dockerPush(DEV, 'tekalo/api', undefined, 'amd64');
+    const arm = dockerPush(DEV, 'tekalo/api', undefined, 'arm64');
+    const indexType = 'application/vnd.oci.image.index.v1+json';
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: indexType,
+      manifests: [amd, arm].map((digest, i) => ({
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        digest,
+        size: devRepo.images.get(digest)!.manifest.length,
+        platform: { os: 'linux', architecture: i ? 'arm64' : 'amd64' },
+      })),
+    });
+    const indexDigest = putImage(DEV, devRepo, index, indexType, 'multi1');
+
+    // WHEN prod promotes that tag
+    world.caller = PROD;
+    const lines: string[] = [];
+    const promotion = await promoteImages(prod, 'multi1', awsClients(REGION), {
+      clients: awsClients,
+      progress: (l) => lines.push(l),
+    });
+
+    // THEN the same index digest is there under the tag, with both platform images and all their blobs
+    expect(promotion).toMatchObject({
+      digests: { api: indexDigest },
+      arrived: { api: 'copied' },
+      createdRepositories: 1,
+    });
+    const prodRepo = repoOf(PROD, 'tekalo/api');
+    expect(prodRepo.images.get(indexDigest)?.tags).toEqual(new Set(['multi1']));
+    expect(prodRepo.images.has(amd) && prodRepo.images.has(arm)).toBe(true);
+    for (const d of [amd, arm]) {
+      const m = JSON.parse(prodRepo.images.get(d)!.manifest) as {
+        config: { digest: string };
+        layers: { digest: string }[];
+      };
+      for (const b of [m.config.digest, ...m.layers.map((l) => l.digest)])
+        expect(prodRepo.blobs.get(b)).toEqual(devRepo.blobs.get(b));
+    }
   }, 120_000);
 });

@@ -147,21 +147,21 @@ async function describeRepository(ecr: ECRClient, name: string): Promise<Reposit
   }
 }
 
-/** Brings a repository Berth did not create to the stack's settings; true when it changed one. */
+/**
+ * Brings a repository Berth did not configure to the stack's settings; true when it changed it. Berth's stack always
+ * makes tags immutable, so a mutable repository was created by replication (ECR's default) or by hand: its tags are
+ * made immutable and scan on push turned on. An immutable one is the stack's or already adopted and is left alone,
+ * so the deploys that follow (with the deployer role, which may not change repository settings) never need to.
+ */
 async function alignRepository(
   ecr: ECRClient,
   repository: Repository,
   progress: (line: string) => void,
 ): Promise<boolean> {
   const name = repository.repositoryName!;
-  let changed = false;
-  if (repository.imageTagMutability !== 'IMMUTABLE') {
-    progress(`  adopting ECR repository ${name}: tags made immutable (it was created outside the stack)`);
-    await ecr.send(
-      new PutImageTagMutabilityCommand({ repositoryName: name, imageTagMutability: 'IMMUTABLE' }),
-    );
-    changed = true;
-  }
+  if (repository.imageTagMutability === 'IMMUTABLE') return false;
+  progress(`  adopting ECR repository ${name}: tags made immutable (it was created outside the stack)`);
+  await ecr.send(new PutImageTagMutabilityCommand({ repositoryName: name, imageTagMutability: 'IMMUTABLE' }));
   if (repository.imageScanningConfiguration?.scanOnPush !== true) {
     progress(`  adopting ECR repository ${name}: scan on push turned on`);
     await ecr.send(
@@ -170,9 +170,8 @@ async function alignRepository(
         imageScanningConfiguration: { scanOnPush: true },
       }),
     );
-    changed = true;
   }
-  return changed;
+  return true;
 }
 
 async function imageDigest(ecr: ECRClient, repository: string, tag: string): Promise<string | undefined> {
