@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { CLOUDFLARE_IPV4, costDrivers, estimateCost, runChecks } from '@berthjs/infra';
+import {
+  CLOUDFLARE_IPV4,
+  costDrivers,
+  diagramModel,
+  estimateCost,
+  runChecks,
+  stackTemplates,
+} from '@berthjs/infra';
 import config from './berth.config';
 import { containerOf, resourcesOf, synthesizeSeed, type SeedEnvironment } from '../support';
 
@@ -226,6 +233,14 @@ describe('revendiste: cost and checks', () => {
     expect(drivers.flatMap((d) => d.settings)).toEqual(
       expect.arrayContaining(['services.backend.scaling.min', 'network.publicTasks']),
     );
+  });
+  it('draws its web ACL between Cloudflare (the internet) and the ALB', () => {
+    const model = diagramModel(stackTemplates(prod().resolved), prod().resolved);
+    const waf = model.nodes.find((n) => n.kind === 'waf')!;
+    const alb = model.nodes.find((n) => n.kind === 'loadBalancer')!;
+    expect(model.edges).toContainEqual({ from: 'internet', to: waf.id, label: '' });
+    expect(model.edges).toContainEqual({ from: waf.id, to: alb.id });
+    expect(model.edges.some((e) => e.from === 'internet' && e.to === alb.id)).toBe(false);
   });
   it('synthesizes offline', () => {
     expect(Object.keys(envs)).toEqual(['prod']);
