@@ -169,10 +169,12 @@ describe('hello-you: multi-region pilot light (the proposal, built)', () => {
       DestinationCidrBlock: '10.0.0.0/16',
       VpcPeeringConnectionId: { Ref: 'StandbyPeering' },
     });
-    prod().app.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      CidrIp: '10.1.0.0/16',
-      FromPort: 5432,
-      ToPort: 5432,
+    // A peer VPC in another region cannot be named by security group: its CIDR is.
+    prod().app.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Database: only from services',
+      SecurityGroupIngress: Match.arrayWith([
+        Match.objectLike({ CidrIp: '10.1.0.0/16', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 }),
+      ]),
     });
     // PGHOST: the primary's writer until the runbook flips DatabaseWriter to 'promoted'.
     const pgHost = (

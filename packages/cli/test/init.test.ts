@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '@berthjs/config/load';
-import { appNameFrom, scaffold } from '../src/init/scaffold';
+import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lookUpHostedZone } from '../src/init/hosted-zone';
+import { appNameFrom, scaffold, SCAFFOLD_ENVIRONMENTS } from '../src/init/scaffold';
 import { loadStage } from '@berthjs/config/load';
 import { main } from '../src/main';
 import { python } from '../../../test/support/python';
@@ -103,13 +106,14 @@ describe('berth init', () => {
     expect(ci).toMatch(/npm ci[\s\S]*npm run lint[\s\S]*npm test/);
     expect(ci).toMatch(/env: \[dev, staging, prod\]/);
     expect(ci).toMatch(/npx berth check --env "\$\{\{ matrix\.env \}\}"/);
-    expect(deploy).toMatch(/branches: \[development, staging, main\]/);
+    expect(deploy).toMatch(/branches: \['development', 'staging', 'main'\]/);
+    // each branch the config names maps to its environment, and no other branch maps to any
     expect(deploy).toMatch(
-      /github\.ref_name == 'main' && 'prod' \|\| github\.ref_name == 'staging' && 'staging' \|\| 'dev'/,
+      /environment: \$\{\{ github\.ref_name == 'development' && 'dev' \|\| github\.ref_name == 'staging' && 'staging' \|\| github\.ref_name == 'main' && 'prod' \}\}/,
     );
-    // only the three branches deploy: a manual run from another branch does not fall through to dev
+    // only those branches deploy: a manual run from another branch does not fall through to dev
     expect(deploy).toMatch(
-      /if: contains\(fromJSON\('\["main", "staging", "development"\]'\), github\.ref_name\)/,
+      /if: contains\(fromJSON\('\["development", "staging", "main"\]'\), github\.ref_name\)/,
     );
     // berth check fails without cfn-lint, so every workflow that runs it installs a pinned one first
     for (const workflow of [ci, deploy])
@@ -158,22 +162,49 @@ describe('berth init', () => {
 
   it('with --domain, prod and staging serve HTTPS on it; without, prod says in its config that it serves HTTP', async () => {
     const withDomain = emptyDir();
-    expect(scaffold(withDomain, { domain: 'Shop.Example.com.' }).domain).toBe('shop.example.com');
+    expect(
+      scaffold(withDomain, { domain: 'Shop.Example.com.', hostedZoneId: '/hostedzone/Z0SHOP0000000000000' })
+        .domain,
+    ).toBe('shop.example.com');
     linkConfig(withDomain);
     const file = join(withDomain, 'berth.config.ts');
-    expect((await loadStage(file, 'prod')).resolved.edge).toMatchObject({
+    const prod = (await loadStage(file, 'prod')).resolved;
+    expect(prod.edge).toMatchObject({
       domain: 'shop.example.com',
       https: true,
       certificate: 'create',
+      hostedZoneId: 'Z0SHOP0000000000000',
     });
     expect((await loadStage(file, 'staging')).resolved.edge).toMatchObject({
       domain: 'staging.shop.example.com',
       https: true,
+      hostedZoneId: 'Z0SHOP0000000000000',
     });
+    // A domain without its zone is a certificate nothing validates: refused, exit 2, writing nothing.
+    const noZone = emptyDir();
+    const refused = (() => {
+      try {
+        scaffold(noZone, { domain: 'shop.example.com' });
+      } catch (e) {
+        return e as CliError;
+      }
+    })();
+    expect(refused?.exitCode).toBe(2);
+    expect(refused?.message).toMatch(
+      /--domain shop\.example\.com needs --hosted-zone <id>: .*aws route53 list-hosted-zones-by-name --dns-name shop\.example\.com/,
+    );
+    expect(existsSync(join(noZone, 'berth.config.ts'))).toBe(false);
+    expect(() => scaffold(emptyDir(), { domain: 'shop.example.com', hostedZoneId: 'not a zone' })).toThrow(
+      /--hosted-zone 'not a zone' is not a Route 53 hosted zone id/,
+    );
     const plain = emptyDir();
     scaffold(plain);
     expect(readFileSync(join(plain, 'berth.config.ts'), 'utf8')).toMatch(
       /No domain yet, so prod serves plain HTTP[\s\S]*overrides: \{ edge: \{ https: false \} \}/,
+    );
+    // ... and why, where berth check reads it (Berth-ProdOptOut)
+    expect(readFileSync(join(plain, 'berth.config.ts'), 'utf8')).toMatch(
+      /acknowledgements: \[\s+\{\s+rule: 'Berth-ProdOptOut',\s+resource: 'edge\.https',\s+reason: "No domain yet/,
     );
     expect(() => scaffold(emptyDir(), { domain: 'not a domain' })).toThrow(
       /--domain 'not a domain' is not a domain name; expected one such as 'example\.com'/,
@@ -277,5 +308,116 @@ describe('berth init', () => {
     } finally {
       await dev.stop();
     }
+  });
+});
+
+describe('berth init --domain: the hosted zone its certificate is validated in', () => {
+  const route53 = mockClient(Route53Client);
+  afterEach(() => route53.reset());
+  const zone = (name: string, id: string, privateZone = false) => ({
+    Id: `/hostedzone/${id}`,
+    Name: `${name}.`,
+    CallerReference: id,
+    Config: { PrivateZone: privateZone },
+  });
+
+  it('looks the zone up in Route 53: the domain’s own, else its nearest parent’s, public only', async () => {
+    route53
+      .on(ListHostedZonesByNameCommand, { DNSName: 'api.shop.example.com' })
+      // the list starts at the name: the next zone in order is not this one
+      .resolves({ HostedZones: [zone('shop.example.com', 'Z0OTHER')] })
+      .on(ListHostedZonesByNameCommand, { DNSName: 'shop.example.com' })
+      .resolves({
+        HostedZones: [zone('shop.example.com', 'Z0PRIVATE', true), zone('shop.example.com', 'Z0SHOP')],
+      });
+    expect(await lookUpHostedZone('api.shop.example.com', new Route53Client({}))).toEqual({
+      zoneId: 'Z0SHOP',
+      zoneName: 'shop.example.com',
+    });
+    expect(route53.commandCalls(ListHostedZonesByNameCommand).map((c) => c.args[0].input.DNSName)).toEqual([
+      'api.shop.example.com',
+      'shop.example.com',
+    ]);
+  });
+
+  it('says why there is none: no zone, two of one name, no credentials', async () => {
+    route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
+    expect(await lookUpHostedZone('shop.example.com', new Route53Client({}))).toEqual({
+      reason: 'no public Route 53 hosted zone for shop.example.com or a parent of it in this AWS account',
+    });
+    route53
+      .on(ListHostedZonesByNameCommand)
+      .resolves({ HostedZones: [zone('example.com', 'Z0A'), zone('example.com', 'Z0B')] });
+    expect((await lookUpHostedZone('example.com', new Route53Client({}))).reason).toMatch(
+      /2 public hosted zones are named example\.com \(Z0A, Z0B\)/,
+    );
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    route53.on(ListHostedZonesByNameCommand).rejects(noCredentials);
+    expect((await lookUpHostedZone('example.com', new Route53Client({}))).reason).toBe(
+      'no AWS credentials to look it up with',
+    );
+  });
+
+  it('`berth init --domain` with no terminal: writes the zone it found, and refuses (exit 2) when it finds none', async () => {
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void out.push(String(m)));
+    const stdin = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
+    try {
+      route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [zone('example.com', 'Z0EXAMPLE')] });
+      const found = emptyDir();
+      expect(await main(['node', 'berth', 'init', found, '--domain', 'example.com']), out.join('\n')).toBe(0);
+      expect(readFileSync(join(found, 'berth.config.ts'), 'utf8')).toMatch(
+        /prod: \{ branch: 'main', overrides: \{ edge: \{ domain: 'example\.com', hostedZoneId: 'Z0EXAMPLE' \} \} \}/,
+      );
+      route53.reset();
+      route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
+      const none = emptyDir();
+      out.length = 0;
+      expect(await main(['node', 'berth', 'init', none, '--domain', 'example.com'])).toBe(2);
+      expect(out.join('\n')).toMatch(
+        /--domain example\.com needs --hosted-zone <id>, and it could not be found \(no public Route 53 hosted zone/,
+      );
+      expect(existsSync(join(none, 'berth.config.ts'))).toBe(false);
+      // --hosted-zone given: no look-up at all
+      route53.reset();
+      const given = emptyDir();
+      expect(
+        await main(['node', 'berth', 'init', given, '--domain', 'example.com', '--hosted-zone', 'Z0GIVEN']),
+      ).toBe(0);
+      expect(route53.calls()).toHaveLength(0);
+      expect(readFileSync(join(given, 'berth.config.ts'), 'utf8')).toMatch(/hostedZoneId: 'Z0GIVEN'/);
+    } finally {
+      if (stdin) Object.defineProperty(process.stdin, 'isTTY', stdin);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+  });
+
+  it('deploy.yml deploys exactly the branches the config names, each to its environment', async () => {
+    const dir = emptyDir();
+    scaffold(dir);
+    linkConfig(dir);
+    const deploy = readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8');
+    const config = join(dir, 'berth.config.ts');
+    const { loaded } = await loadStage(config, 'prod');
+    const stages = Object.keys(loaded.config.environments);
+    expect(stages).toEqual(SCAFFOLD_ENVIRONMENTS.map((e) => e.stage));
+    const branches = /branches: \[(.*)\]/
+      .exec(deploy)![1]!
+      .split(', ')
+      .map((b) => b.replace(/'/g, ''));
+    const mapping = [...deploy.matchAll(/github\.ref_name == '([^']+)' && '([^']+)'/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    const fromConfig = await Promise.all(
+      stages.map(async (stage) => [(await loadStage(config, stage)).resolved.branch, stage]),
+    );
+    expect(branches).toEqual(fromConfig.map(([branch]) => branch));
+    // the same mapping twice (environment: and BERTH_ENV), and nothing else
+    expect(mapping).toEqual([...fromConfig, ...fromConfig]);
   });
 });

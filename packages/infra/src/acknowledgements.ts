@@ -71,7 +71,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
   {
     rule: /^AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:(ecs|ssm):[^\]]*\/\*|arn:<AWS::Partition>:secretsmanager:[^\]]*-\?{6})\]$/,
-    resource: /^Operator\/Policy\//,
+    resource: /^(Standby\/)?Operator\/Policy\//,
     reason:
       "The operator policy (berth status, logs, exec, tunnel): ecs:ListTasks (conditioned on this cluster), ecs:DescribeTaskDefinition and cloudwatch:DescribeAlarms have no resource-level permissions; task ARNs exist only once ECS starts a task, so this cluster's tasks are named by wildcard; an SSM session's id is generated when it starts; Secrets Manager appends six random characters to a secret's name in its ARN (berth secrets names the config's secrets).",
   },

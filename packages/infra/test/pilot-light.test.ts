@@ -14,6 +14,7 @@ import {
   StandbyStack,
 } from '../src/index';
 import { PermissionsProven } from '../src/rules/index';
+import { holdersOfTemplate } from '../src/rules/PermissionsProven';
 import { talentResolved, withChanges } from './support';
 
 function templates(r: ResolvedApp): { primary: Template; standby: Template } {
@@ -413,5 +414,42 @@ describe('PilotLight: deployer and runbook', () => {
     expect(runbook).toMatch(/`promoted` \| the standby's own database: `StandbyDatabaseReplica`'s endpoint/);
     // The CIDR default the runbook states is the one synthesized.
     expect(runbook).toContain(`\`10.0.0.0/16\` → \`${vpcCidr(rds.standby)}\``);
+  });
+});
+
+describe('PilotLight: day-2 commands reach the standby', () => {
+  it('the standby stack has the runbook outputs and an operator policy that Berth-PermissionsProven proves', () => {
+    const t = rds.standby.toJSON();
+    expect(Object.keys(t.Outputs)).toEqual(
+      expect.arrayContaining(['ClusterName', 'ServiceApiName', 'ServiceApiLogGroup', 'OperatorPolicyArn']),
+    );
+    const r = resolve(helloYou, 'prod');
+    const policies = Object.values(t.Resources as Json).filter(
+      (x: Json) => x.Type === 'AWS::IAM::ManagedPolicy',
+    );
+    expect(policies.map((p) => p.Properties.ManagedPolicyName)).toEqual(['hello-you-prod-standby-operator']);
+    const { holders } = holdersOfTemplate({ template: t, resolved: r, region: 'us-west-2' });
+    const operator = holders.find((h) => h.kind === 'operator');
+    expect(operator?.calls.map((c) => c.action)).toEqual(
+      expect.arrayContaining([
+        'cloudformation:DescribeStacks',
+        'ecs:DescribeServices',
+        'logs:FilterLogEvents',
+      ]),
+    );
+    expect(PermissionsProven.check({ template: t, resolved: r, region: 'us-west-2' })).toEqual([]);
+    // Without its Logs statement, berth logs --standby is a finding.
+    const stripped = structuredClone(t) as Json;
+    for (const x of Object.values(stripped.Resources as Json))
+      if (x.Type === 'AWS::IAM::ManagedPolicy')
+        x.Properties.PolicyDocument.Statement = x.Properties.PolicyDocument.Statement.filter(
+          (s: Json) => s.Sid !== 'Logs',
+        );
+    const found = PermissionsProven.check({ template: stripped, resolved: r, region: 'us-west-2' });
+    expect(found.map((f) => f.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^operator policy may not logs:FilterLogEvents on arn:aws:logs:us-west-2:/),
+      ]),
+    );
   });
 });

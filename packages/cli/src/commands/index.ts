@@ -18,6 +18,7 @@ import { register as tunnel } from './tunnel';
 import { register as secrets } from './secrets';
 import { register as destroy } from './destroy';
 import { register as importCommand } from './import';
+import { register as bootstrap } from './bootstrap';
 
 /** Every command, in the order `berth --help` lists them. Each file registers one command. */
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -39,5 +40,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   secrets,
   destroy,
   init,
+  bootstrap,
   importCommand,
 ];

@@ -7,6 +7,7 @@ interface Options {
   env: string;
   config: string;
   region?: string;
+  standby?: boolean;
   follow?: boolean;
   since: string;
   filter?: string;
@@ -26,7 +27,8 @@ export function register(
     .argument('<name>', 'service or job name from the config')
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
-    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--region <region>', "AWS region (default: the environment's, or the standby's with --standby)")
+    .option('--standby', "the service's pilot-light standby copy (<app>-<stage>-standby in standby.region)")
     .option('-f, --follow', 'keep printing new lines (polls FilterLogEvents every 2 s) until Ctrl-C')
     .option('--since <duration>', 'how far back to start: 30m, 1h, 2d', '1h')
     .option('--filter <pattern>', "a CloudWatch Logs filter pattern, e.g. ERROR or '{ $.level >= 50 }'")
@@ -47,6 +49,7 @@ export function register(
           ...(opts.json ? { json: true } : {}),
           ...(opts.previous ? { previous: true } : {}),
           ...(opts.region ? { region: opts.region } : {}),
+          ...(opts.standby ? { standby: true } : {}),
         },
         await runtime(),
       );

@@ -6,6 +6,7 @@ interface Options {
   env: string;
   config: string;
   region?: string;
+  standby?: boolean;
   json?: boolean;
 }
 
@@ -24,7 +25,11 @@ export function register(
     )
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
-    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--region <region>', "AWS region (default: the environment's, or the standby's with --standby)")
+    .option(
+      '--standby',
+      "the pilot-light standby (<app>-<stage>-standby in standby.region) instead of the app's stack",
+    )
     .option(
       '--json',
       "print the report as JSON, with the stack's outputs (cluster, log groups, bastion, endpoints)",
@@ -33,7 +38,14 @@ export function register(
       const { resolved } = await loadStage(opts.config, opts.env);
       const { status, renderStatus } = await import('../ops/status');
       const rt = await runtime();
-      const report = await status({ resolved, ...(opts.region ? { region: opts.region } : {}) }, rt);
+      const report = await status(
+        {
+          resolved,
+          ...(opts.region ? { region: opts.region } : {}),
+          ...(opts.standby ? { standby: true } : {}),
+        },
+        rt,
+      );
       if (opts.json) rt.out(JSON.stringify(report, null, 2));
       else for (const line of renderStatus(report, rt.now())) rt.out(line);
     });

@@ -89,9 +89,10 @@ export async function checkedIdentity(
 export async function deployedEnvironment(
   clients: Day2Clients,
   resolved: ResolvedApp,
+  which: 'app' | 'standby' = 'app',
 ): Promise<DeployedEnvironment> {
   const me = await checkedIdentity(clients, resolved);
-  const name = stackName(resolved);
+  const name = stackName(resolved, which);
   let stack: Stack | undefined;
   try {
     stack = (await clients.cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
@@ -113,6 +114,19 @@ export async function deployedEnvironment(
   for (const o of stack.Outputs ?? [])
     if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
   return { stackName: name, stackStatus: status, region: clients.region, account: me.account, outputs };
+}
+
+/**
+ * The region a day-2 command talks to: `--region`, else the pilot-light standby's (`--standby`), else the
+ * environment's. `--standby` without a standby in this environment is refused, naming what to set.
+ */
+export function day2Region(resolved: ResolvedApp, options: { region?: string; standby?: boolean }): string {
+  if (options.standby && !resolved.standby)
+    throw new CliError(
+      `${resolved.app} ${resolved.stage} has no pilot-light standby: --standby needs standby: { region } in the config (enabled in prod by default).`,
+      EXIT.invalid,
+    );
+  return options.region ?? (options.standby ? resolved.standby!.region : resolved.region);
 }
 
 /** An output the command needs, or a CliError saying the stack predates it. */

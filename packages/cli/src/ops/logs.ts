@@ -5,6 +5,7 @@ import { CliError, EXIT } from '@berthjs/config/load';
 import { formatLine } from '@berthjs/dev';
 import {
   clusterOf,
+  day2Region,
   deployedEnvironment,
   requireOutput,
   unknownName,
@@ -26,6 +27,8 @@ export interface LogsOptions {
   /** Print each event as one JSON object per line instead of the pretty line. */
   readonly json?: boolean;
   readonly region?: string;
+  /** The pilot-light standby's copy of the service (`<app>-<stage>-standby`, in standby.region). */
+  readonly standby?: boolean;
   /** Only the newest stopped task's stream (a service that crashed): what it printed before it died. */
   readonly previous?: boolean;
   /** Stop following after this many polls (tests). @default - until interrupted */
@@ -82,8 +85,13 @@ export async function logs(options: LogsOptions, rt: Day2Runtime): Promise<{ eve
       ...Object.keys(resolved.services),
       ...Object.keys(resolved.jobs),
     ]);
-  const clients = rt.clients(options.region ?? resolved.region);
-  const env = await deployedEnvironment(clients, resolved);
+  if (options.standby && !resolved.services[name])
+    throw new CliError(
+      `The standby runs services only (jobs are not scheduled there); job ${name}'s log is in 'berth logs ${name}' without --standby`,
+      EXIT.invalid,
+    );
+  const clients = rt.clients(day2Region(resolved, options));
+  const env = await deployedEnvironment(clients, resolved, options.standby ? 'standby' : 'app');
   if (options.previous && options.follow)
     throw new CliError('--previous reads a stopped task: it cannot be followed', EXIT.invalid);
   let source = logSource(env, resolved, name);

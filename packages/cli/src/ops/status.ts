@@ -16,7 +16,7 @@ import {
   type ResolvedApp,
   type StackOutputs,
 } from '@berthjs/config';
-import { ago, clusterOf, deployedEnvironment, type Day2Clients, type Day2Runtime } from './day2';
+import { ago, clusterOf, day2Region, deployedEnvironment, type Day2Clients, type Day2Runtime } from './day2';
 import { latestDeployment } from './phases';
 import { describeServices } from './stack';
 
@@ -87,6 +87,8 @@ export interface StatusReport {
 export interface StatusOptions {
   readonly resolved: ResolvedApp;
   readonly region?: string;
+  /** The pilot-light standby's stack (`<app>-<stage>-standby`, in standby.region) instead of the app's. */
+  readonly standby?: boolean;
 }
 
 /**
@@ -95,8 +97,8 @@ export interface StatusOptions {
  */
 export async function status(options: StatusOptions, rt: Day2Runtime): Promise<StatusReport> {
   const { resolved } = options;
-  const clients = rt.clients(options.region ?? resolved.region);
-  const env = await deployedEnvironment(clients, resolved);
+  const clients = rt.clients(day2Region(resolved, options));
+  const env = await deployedEnvironment(clients, resolved, options.standby ? 'standby' : 'app');
   rt.progress(`${env.stackName} (${env.stackStatus}) in ${env.region}, account ${env.account}`);
   const cluster = clusterOf(env, resolved.stage);
   const resources = await stackResources(clients, env.stackName);
@@ -107,7 +109,7 @@ export async function status(options: StatusOptions, rt: Day2Runtime): Promise<S
 
   const services = await describeServices(clients, cluster, of('AWS::ECS::Service'));
   const serviceStatus = await Promise.all(
-    services.map((s) => serviceStatusOf(clients, cluster, s, resolved, rt.now())),
+    services.map((s) => serviceStatusOf(clients, cluster, s, resolved, rt.now(), !!options.standby)),
   );
 
   const alarmNames = of('AWS::CloudWatch::Alarm');
@@ -157,13 +159,16 @@ async function serviceStatusOf(
   s: Service,
   resolved: ResolvedApp,
   nowMs: number,
+  standby = false,
 ): Promise<ServiceStatus> {
   const { family, revision } = parseTaskDefinitionArn(s.taskDefinition ?? '');
   const td = s.taskDefinition
     ? (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: s.taskDefinition })))
         .taskDefinition
     : undefined;
-  const name = serviceOfFamily(resolved, family) ?? s.serviceName ?? family;
+  // The standby's families are `<app>-<stage>-standby-<service>`.
+  const service = serviceOfFamily(resolved, family);
+  const name = (standby ? service?.replace(/^standby-/, '') : service) ?? s.serviceName ?? family;
   const image = (td?.containerDefinitions?.find((c) => c.name === name) ?? td?.containerDefinitions?.[0])
     ?.image;
   const desired = s.desiredCount ?? 0;

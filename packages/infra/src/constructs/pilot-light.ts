@@ -23,8 +23,11 @@ import { carriedAcrossRegions } from './cross-region';
 import { DATABASE_LOGICAL_IDS, DATABASE_USERNAME, PORT as DATABASE_PORT, type Database } from './database';
 import { Edge } from './edge';
 import { Network } from './network';
+import { OperatorPolicy } from './operator';
+import { RunbookOutputs } from './outputs';
 import { PEERING_LOGICAL_ID, peerWithPrimary } from './peering';
 import { Service } from './service';
+import { standbyOperatorPolicyName } from '../iam/operator-calls';
 
 /** Logical IDs of the standby's stateful resources: renaming one replaces the replica. A test pins them. */
 export const STANDBY_LOGICAL_IDS = Object.freeze({
@@ -397,6 +400,13 @@ export class PilotLightStandby extends Construct {
       this.network.admit(services[s.name]!.securityGroup, `service ${s.name}`);
     }
     this.services = services;
+    // The names `berth status --standby` and `berth logs --standby` read, and what they may call here.
+    new RunbookOutputs(this, 'RunbookOutputs', { cluster: this.cluster, services });
+    new OperatorPolicy(this, 'Operator', {
+      name: standbyOperatorPolicyName(r),
+      cluster: this.cluster,
+      services: Object.values(services),
+    });
   }
 
   /** Built images from this region's replica of the primary registry; external images as configured. */

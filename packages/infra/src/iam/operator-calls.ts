@@ -13,6 +13,10 @@ export interface OperatorInput {
 /** The operator policy's name (`<app>-<stage>-operator`), as an Identity Center permission set references it. */
 export const operatorPolicyName = (resolved: ResolvedApp): string => `${prefixOf(resolved)}-operator`;
 
+/** The pilot-light standby's operator policy (`<app>-<stage>-standby-operator`): the same calls, in the standby region. */
+export const standbyOperatorPolicyName = (resolved: ResolvedApp): string =>
+  `${prefixOf(resolved)}-standby-operator`;
+
 /**
  * What `berth status | logs | exec | tunnel | secrets` call (packages/cli/src/ops: status.ts, logs.ts, exec.ts,
  * tunnel.ts, secrets.ts),
@@ -22,8 +26,9 @@ export const operatorPolicyName = (resolved: ResolvedApp): string => `${prefixOf
  */
 export function operatorHolder(input: OperatorInput): Holder | undefined {
   const { template, resolved, tokens } = input;
-  const policy = resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(
-    ([, p]) => p.Properties?.ManagedPolicyName === operatorPolicyName(resolved),
+  const policyNames = [operatorPolicyName(resolved), standbyOperatorPolicyName(resolved)];
+  const policy = resourcesOfType(template, 'AWS::IAM::ManagedPolicy').find(([, p]) =>
+    policyNames.includes(p.Properties?.ManagedPolicyName as string),
   )?.[0];
   if (!policy) return undefined;
   const { account, region } = { account: resolved.account ?? '000000000000', region: resolved.region };

@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import { DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ListTasksCommand,
+} from '@aws-sdk/client-ecs';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { register as registerLogs } from '../src/commands/logs';
+import { register as registerStatus } from '../src/commands/status';
+import { day2Clients, type Day2Runtime } from '../src/ops/day2';
+import { CONFIG as TALENT, NOW, day2Runtime, mocks, programWith } from './support/day2';
+
+// Hello-you prod: primary us-east-1, pilot-light standby us-west-2 (examples/seeds/hello-you), account 333….
+const CONFIG = join(import.meta.dirname, '../../../examples/seeds/hello-you/berth.config.ts');
+const ACCOUNT = '333333333333';
+const CLUSTER = 'hello-you-prod-standby-StandbyClusterAB12-XyZ';
+const API = 'hello-you-prod-standby-StandbyServiceApi-QwE';
+const API_ARN = `arn:aws:ecs:us-west-2:${ACCOUNT}:service/${CLUSTER}/${API}`;
+const API_LOGS = 'hello-you-prod-standby-StandbyServiceApiLogs-RtY';
+const TD = `arn:aws:ecs:us-west-2:${ACCOUNT}:task-definition/hello-you-prod-standby-api:3`;
+
+/** The standby stack as deployed: the runbook outputs constructs/pilot-light.ts adds to it. */
+function standbyDeployed(): void {
+  for (const m of Object.values(mocks)) m.reset();
+  mocks.sts.on(GetCallerIdentityCommand).resolves({
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/me`,
+  });
+  const outputs = { ClusterName: CLUSTER, ServiceApiName: API, ServiceApiLogGroup: API_LOGS };
+  mocks.cfn.on(DescribeStacksCommand, { StackName: 'hello-you-prod-standby' }).resolves({
+    Stacks: [
+      {
+        StackName: 'hello-you-prod-standby',
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date(),
+        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  });
+  mocks.cfn
+    .on(DescribeStacksCommand, { StackName: 'hello-you-prod' })
+    .rejects(new Error('Stack with id hello-you-prod does not exist'));
+  mocks.cfn.on(ListStackResourcesCommand).resolves({
+    StackResourceSummaries: [
+      { ResourceType: 'AWS::ECS::Service', PhysicalResourceId: API_ARN } as never,
+      { ResourceType: 'AWS::ECS::TaskDefinition', PhysicalResourceId: TD } as never,
+    ],
+  });
+  mocks.ecs.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceName: API,
+        serviceArn: API_ARN,
+        taskDefinition: TD,
+        desiredCount: 0,
+        runningCount: 0,
+        pendingCount: 0,
+        deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: TD }],
+      },
+    ],
+  });
+  mocks.ecs.on(DescribeTaskDefinitionCommand).resolves({
+    taskDefinition: { containerDefinitions: [{ name: 'api', image: 'ghcr.io/hello-you/api:1.4.2' }] },
+  });
+  mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+  mocks.logs.on(FilterLogEventsCommand).resolves({
+    events: [
+      {
+        eventId: '1',
+        timestamp: NOW - 60_000,
+        logStreamName: 'api/api/0f1e2d3c',
+        message: JSON.stringify({ level: 30, time: NOW - 60_000, msg: 'standby up' }),
+      },
+    ],
+  });
+}
+
+/** A runtime that records which region each set of clients was made for. */
+function recordingRuntime(): Day2Runtime & { captured: { out: string[] }; regions: string[] } {
+  const regions: string[] = [];
+  const rt = day2Runtime({ env: { AWS_PROFILE: 'hello-you-prod' } });
+  return {
+    ...rt,
+    regions,
+    clients: (region: string) => {
+      regions.push(region);
+      return day2Clients(region);
+    },
+  };
+}
+
+async function berth(
+  register: (p: Command, rt: () => Day2Runtime) => void,
+  rt: Day2Runtime,
+  args: string[],
+): Promise<void> {
+  await programWith(register, rt).parseAsync(['node', 'berth', ...args]);
+}
+
+describe('berth status --standby', () => {
+  beforeEach(standbyDeployed);
+
+  it("reads the standby's stack in the standby region, and names its services as the config does", async () => {
+    const rt = recordingRuntime();
+    await berth(registerStatus, rt, ['status', '--env', 'prod', '--config', CONFIG, '--standby']);
+    expect(rt.regions).toEqual(['us-west-2']);
+    expect(mocks.cfn.commandCalls(DescribeStacksCommand)[0]!.args[0].input.StackName).toBe(
+      'hello-you-prod-standby',
+    );
+    expect(mocks.ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({
+      cluster: CLUSTER,
+      services: [API_ARN],
+    });
+    const text = rt.captured.out.join('\n');
+    expect(text).toContain('api: 0/0 running, 0 pending · rev 3 · image 1.4.2');
+    expect(text).not.toContain('standby-api');
+    // The standby's stack has no database outputs: no RDS call.
+    expect(mocks.rds.commandCalls(DescribeDBInstancesCommand)).toHaveLength(0);
+  });
+
+  it('--json reports the standby stack', async () => {
+    const rt = recordingRuntime();
+    await berth(registerStatus, rt, ['status', '--env', 'prod', '--config', CONFIG, '--standby', '--json']);
+    const report = JSON.parse(rt.captured.out.join('\n'));
+    expect(report.stack.name).toBe('hello-you-prod-standby');
+    expect(report.region).toBe('us-west-2');
+    expect(report.services.map((s: { name: string }) => s.name)).toEqual(['api']);
+  });
+
+  it('without --standby reads the primary (which this mock has not deployed)', async () => {
+    const rt = recordingRuntime();
+    await expect(berth(registerStatus, rt, ['status', '--env', 'prod', '--config', CONFIG])).rejects.toThrow(
+      /Stack hello-you-prod does not exist in us-east-1/,
+    );
+    expect(rt.regions).toEqual(['us-east-1']);
+  });
+
+  it('refuses --standby where the environment has none, before calling AWS', async () => {
+    const rt = recordingRuntime();
+    await expect(
+      berth(registerStatus, rt, ['status', '--env', 'dev', '--config', CONFIG, '--standby']),
+    ).rejects.toThrow(/hello-you dev has no pilot-light standby: --standby needs standby: \{ region \}/);
+    expect(rt.regions).toEqual([]);
+    expect(mocks.sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+  });
+});
+
+describe('berth logs --standby', () => {
+  beforeEach(standbyDeployed);
+
+  it("reads the standby copy's log group, named by the standby stack, in the standby region", async () => {
+    const rt = recordingRuntime();
+    await berth(registerLogs, rt, ['logs', 'api', '--env', 'prod', '--config', CONFIG, '--standby']);
+    expect(rt.regions).toEqual(['us-west-2']);
+    expect(mocks.logs.commandCalls(FilterLogEventsCommand)[0]!.args[0].input).toMatchObject({
+      logGroupName: API_LOGS,
+      logStreamNamePrefix: 'api/',
+    });
+    expect(rt.captured.out).toEqual(['0f1e2d 08:59:00.000 INFO  standby up']);
+  });
+
+  it('refuses a job (the standby schedules none) and an environment without a standby', async () => {
+    const rt = recordingRuntime();
+    await expect(
+      berth(registerLogs, rt, ['logs', 'send-reminders', '--env', 'prod', '--config', TALENT, '--standby']),
+    ).rejects.toThrow(/The standby runs services only \(jobs are not scheduled there\)/);
+    await expect(
+      berth(registerLogs, rt, ['logs', 'api', '--env', 'prod', '--config', TALENT, '--standby']),
+    ).rejects.toThrow(/talent prod has no pilot-light standby/);
+    expect(rt.regions).toEqual([]);
+  });
+});
