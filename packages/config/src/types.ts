@@ -75,8 +75,6 @@ export interface ResolvedService {
   readonly loadBalancing: ResolvedLoadBalancing;
   readonly uses: {
     readonly database: boolean;
-    /** What the service may do with each bucket in `buckets`. */
-    readonly bucketAccess: Readonly<Record<string, BucketAccess>>;
     readonly cache: boolean;
     readonly buckets: readonly string[];
     readonly mail: boolean;
@@ -118,6 +116,8 @@ export interface ResolvedCache {
   readonly nodeType: string;
   readonly nodes: number;
   readonly tls: boolean;
+  /** Engine parameters in Berth's cache parameter group; empty: the engine's default group. */
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedBucket {

@@ -260,5 +260,5 @@ export const CROSS_RULES: readonly CrossRule[] = [
         );
     },
   },
-];
   ...CHECKS_BY_HAND,
+];

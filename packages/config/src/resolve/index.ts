@@ -98,7 +98,6 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     alarms: resolveAlarms(ctx),
     ec2: resolveEc2(ctx, services),
     auth: resolveAuth(ctx),
-    events: resolveEvents(merged.events, report),
     standby: resolveStandby(ctx, region),
     logRetentionDays: resolveLogRetention(ctx),
     removal: resolveRemoval(ctx),
@@ -108,6 +107,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     quotas: { ...merged.quotas },
   };
   for (const rule of CROSS_RULES) rule.check(draft, ctx);
+  checkHostedZoneAccounts(app, stage, report);
 
   if (issues.length || schemaIssues.length) return fail(issues);
   return deepFreeze(draft);
