@@ -420,7 +420,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'W3005',
     resource:
-      /^(Custom::(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider\/|Custom(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider)/,
+      /^(Custom::(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider\/|Custom(S3AutoDeleteObjects|CrossRegionExport(Reader|Writer))CustomResourceProvider|AWS679f53fac002430cb0da5b7982bd2287)/,
     reason:
       "The CDK's own custom-resource provider writes this DependsOn beside the GetAtt that already orders it; the duplicate is harmless and not Berth's to edit.",
   },
