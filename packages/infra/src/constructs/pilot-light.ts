@@ -173,7 +173,8 @@ export interface PilotLightStandbyProps {
 
 /**
  * The standby-region half of a pilot light (seed 002's proposal, built): a VPC of the same shape with one NAT
- * gateway, a cross-region read replica of the RDS instance (or an Aurora global database secondary cluster), the
+ * gateway on `standby.cidr`, peered with the primary VPC (peering.ts) so that, while the primary database lives, the
+ * standby's tasks write to it (partial failover: only the primary's compute is down), a cross-region read replica of the RDS instance (or an Aurora global database secondary cluster), the
  * database secret's regional replica, a one-node cache when the app has one, an ALB with its own certificate, and the
  * services at `standby.tasks` tasks (0 by default) with no autoscaling: ready to scale when the runbook says so.
  * The Route 53 SECONDARY records point here; the primary's PRIMARY records carry the health check.
@@ -182,8 +183,10 @@ export interface PilotLightStandbyProps {
  * registry; external registry credentials and user secrets must exist in this region too (replicate them in Secrets
  * Manager). Buckets and mail are regional and not replicated: an app whose services use them is refused.
  *
+ * `PGHOST` follows the runbook's promotion through the DatabaseWriter parameter (DATABASE_WRITER_PARAMETER).
+ *
  * Cost (idle): replica instance at its class price (db.t3.small ~$26/month) + storage, ALB ~$16.4, NAT ~$33,
- * KMS key $1, secret replica $0.40; tasks $0 at 0 tasks.
+ * KMS key $1, secret replica $0.40; tasks $0 at 0 tasks; the peering $0 (inter-region data transfer per GB).
  */
 export class PilotLightStandby extends Construct {
   readonly network: Network;
