@@ -60,7 +60,16 @@ export { awsvpcTasksPerInstance, maxNetworkInterfaces } from './eni';
 export { applyTypeOf, parameterNotes, type ApplyType } from './parameters';
 export { parseMemory, formatMemory, scheduleProblem, rateSeconds, isCidr, isGraviton } from './units';
 export { standbyCidrFor, cidrsOverlap } from './standby-network';
-export { appSchema, PROFILE_NAMES, VPC_ENDPOINTS } from './schema';
+export { appSchema, PROFILE_NAMES } from './schema';
+export { VPC_ENDPOINTS } from './endpoints';
+export {
+  generatedSecretName,
+  SECRET_ALPHABETS,
+  SECRET_FORMATS,
+  SECRET_LENGTH,
+  type ResolvedGeneratedSecret,
+  type SecretFormat,
+} from './secrets';
 export type {
   AppConfig,
   ServiceConfig,

@@ -6,6 +6,7 @@ import * as moving from './schema-moving-in';
 import { standbySchema } from './schema-standby';
 import { ec2Schema, parametersSchema } from './schema-tuning';
 import { VPC_ENDPOINTS } from './endpoints';
+import { secretsSchema } from './secrets';
 
 /**
  * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
@@ -38,7 +39,6 @@ export const DEPLOY_STRATEGIES = ['rolling', 'canary', 'linear', 'blue-green'] a
 export const WAF_MODES = ['block', 'count'] as const;
 /** Look-back windows AWS WAF's rate-based rules accept, in seconds. */
 export const WAF_RATE_WINDOWS = [60, 120, 300, 600] as const;
-export { VPC_ENDPOINTS };
 
 export const scalingSchema = z.strictObject({
   /** Fewest tasks. @default - profile: dev 2, staging 2, prod 3 */
@@ -449,6 +449,7 @@ export const appSchema = z.strictObject({
   jobs: z.record(z.string(), jobSchema).optional(),
   auth: authSchema.optional(),
   standby: standbySchema.optional(),
+  secrets: secretsSchema.optional(), // values Berth generates in Secrets Manager: ./secrets.ts
   environments: z.record(z.string(), environmentSchema),
   /** Findings of `berth check` accepted with a reason; `berth check --all` lists them. @default - none */
   acknowledgements: z.array(acknowledgementSchema).optional(),

@@ -4,8 +4,9 @@ import type {
   CAPACITIES,
   NAT_MODES,
   REMOVAL_POLICIES,
-  VPC_ENDPOINTS,
 } from './schema';
+import type { VPC_ENDPOINTS } from './endpoints';
+import type { ResolvedGeneratedSecret } from './secrets';
 import type { ResolvedLoadBalancing } from './load-balancing';
 import type { PROFILE_NAMES } from './profiles';
 import type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot } from './types-moving-in';
@@ -290,6 +291,8 @@ export interface ResolvedApp {
   readonly ec2: ResolvedEc2Capacity | null;
   readonly auth: ResolvedAuth | null;
   readonly standby: ResolvedStandby | null;
+  /** The secrets Berth generates (`secrets`), by the config's name; services' references carry their real names. */
+  readonly secrets: Readonly<Record<string, ResolvedGeneratedSecret>>;
   readonly logRetentionDays: number;
   readonly removal: RemovalPolicy;
   readonly deletionProtection: boolean;

@@ -37,6 +37,8 @@ export interface ContractStores {
   readonly mailConfigurationSet?: string;
   /** The URL of the queue SES bounce and complaint events reach (the Mail construct's events queue). */
   readonly mailEventsQueueUrl?: string;
+  /** The secrets this stack generates (`secrets.<NAME>.generate`), by their Secrets Manager name. */
+  readonly generatedSecrets?: Readonly<Record<string, secretsmanager.ISecret>>;
 }
 
 /** A CloudFormation value for the task definition: plain env or an ECS secret (never both). */
@@ -114,7 +116,9 @@ export function taskValueFor(
       return { plain: stores.mailConfigurationSet };
     case 'userSecret': {
       const id = `UserSecret${pascal(source.secretName)}`;
+      // A generated secret is referenced by the resource itself: the task definition then waits for it to exist.
       const secret =
+        stores.generatedSecrets?.[source.secretName] ??
         (scope.node.tryFindChild(id) as secretsmanager.ISecret | undefined) ??
         secretsmanager.Secret.fromSecretNameV2(scope, id, source.secretName);
       return { secret: ecs.Secret.fromSecretsManager(secret, source.jsonKey) };

@@ -25,7 +25,7 @@ import { Deployer } from './constructs/deployer';
 import { Edge } from './constructs/edge';
 import { Jobs } from './constructs/jobs';
 import { Mail } from './constructs/mail';
-import { Network } from './constructs/network';
+import { Network, ssmReachable } from './constructs/network';
 import { Observability } from './constructs/observability';
 import { RunbookOutputs } from './constructs/outputs';
 import { OperatorPolicy } from './constructs/operator';
@@ -37,7 +37,8 @@ import { Waf, clientIpHeaderFor } from './constructs/waf';
 import { carriedAcrossRegions } from './constructs/cross-region';
 import type { ContractStores } from './contract-sources';
 import { removalPolicyFor, removalPolicyWithoutSnapshot } from './removal';
-import { grantExecSessionLogs, logExecSessions, logsExecSessions } from './constructs/exec';
+import { execSessionLogging } from './constructs/exec';
+import { generatedSecretsOf } from './constructs/secrets';
 
 export interface BerthStackProps extends StackProps {
   readonly resolved: ResolvedApp;
@@ -202,7 +203,9 @@ export class BerthStack extends Stack {
       });
     }
 
+    const generatedSecrets = generatedSecretsOf(this, r, removalNoSnapshot);
     const stores: ContractStores = {
+      ...(generatedSecrets ? { generatedSecrets } : {}),
       ...(this.database ? { database: this.database } : {}),
       ...(this.cache ? { cache: this.cache } : {}),
       ...(this.buckets ? { buckets: this.buckets } : {}),
@@ -228,14 +231,7 @@ export class BerthStack extends Stack {
       if (this.mail && s.uses.mail) this.mail.grantDrain(services[s.name]!.taskRole);
     }
     this.services = services;
-    if (logsExecSessions(r)) {
-      const sessionLogs = logExecSessions(this.cluster, {
-        logRetentionDays: r.logRetentionDays,
-        removal: removalNoSnapshot,
-      });
-      for (const s of Object.values(r.services))
-        if (s.exec) grantExecSessionLogs(services[s.name]!.taskRole, sessionLogs);
-    }
+    execSessionLogging(this.cluster, r, services, removalNoSnapshot);
 
     const jobs = Object.values(r.jobs);
     if (jobs.length) {
@@ -254,10 +250,7 @@ export class BerthStack extends Stack {
         vpc,
         bastion: r.bastion,
         privateSubnets: { subnetGroupName: 'App' },
-        // Without NAT, the ssm, ssmmessages and ec2messages endpoints are the SSM agent's way out (config refuses less).
-        privateEgress:
-          r.network.nat !== 'none' ||
-          (['ssm', 'ssmmessages', 'ec2messages'] as const).every((e) => r.network.endpoints.includes(e)),
+        privateEgress: ssmReachable(r.network),
       });
       this.database?.allowFrom(this.bastion, 'From the bastion');
       this.cache?.allowFrom(this.bastion, 'From the bastion');

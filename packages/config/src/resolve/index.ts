@@ -13,6 +13,7 @@ import { resolveJobs } from './jobs';
 import { withJobPermissions } from './moving-in';
 import { resolveMailIdentity } from './mail-identity';
 import { resolveNetwork, usesSecretsManager } from './network';
+import { resolveGeneratedSecrets } from '../secrets';
 import {
   resolveAlarms,
   resolveAuth,
@@ -105,10 +106,18 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     environments: Object.keys(app.environments),
     acknowledgements: resolveAcknowledgements(ctx, Object.keys(app.environments)),
     quotas: { ...merged.quotas },
+    secrets: {},
   };
-  for (const rule of CROSS_RULES) rule.check(draft, ctx);
+  const generated = resolveGeneratedSecrets(
+    merged.secrets,
+    { app: app.name, stage, ...(draft.standby ? { standbyRegion: draft.standby.region } : {}) },
+    draft.services,
+    report,
+  );
+  const withSecrets: ResolvedApp = { ...draft, ...generated };
+  for (const rule of CROSS_RULES) rule.check(withSecrets, ctx);
   checkHostedZoneAccounts(app, stage, report);
 
   if (issues.length || schemaIssues.length) return fail(issues);
-  return deepFreeze(draft);
+  return deepFreeze(withSecrets);
 }

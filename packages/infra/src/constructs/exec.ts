@@ -116,3 +116,24 @@ export function logsExecSessions(resolved: {
 }): boolean {
   return resolved.profile === 'prod' && Object.values(resolved.services).some((s) => s.exec);
 }
+
+/**
+ * Session logging for an environment, when `logsExecSessions` says it applies: the cluster's log group and the
+ * grant on each exec-enabled service's task role.
+ */
+export function execSessionLogging(
+  cluster: ecs.Cluster,
+  resolved: {
+    readonly profile: string;
+    readonly logRetentionDays: number;
+    readonly services: Readonly<Record<string, { readonly exec: boolean }>>;
+  },
+  services: Readonly<Record<string, { readonly taskRole: iam.IRole }>>,
+  removal: RemovalPolicy,
+): logs.LogGroup | undefined {
+  if (!logsExecSessions(resolved)) return undefined;
+  const group = logExecSessions(cluster, { logRetentionDays: resolved.logRetentionDays, removal });
+  for (const [name, s] of Object.entries(resolved.services))
+    if (s.exec && services[name]) grantExecSessionLogs(services[name].taskRole, group);
+  return group;
+}

@@ -154,6 +154,17 @@ const INTERFACE_SERVICES: Readonly<
   sts: [['sts', ec2.InterfaceVpcEndpointAwsService.STS]],
 };
 
+/**
+ * Whether an instance in the app subnets reaches Systems Manager: through NAT, or (nat 'none') through the ssm,
+ * ssmmessages and ec2messages endpoints (https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html).
+ */
+export function ssmReachable(network: Pick<ResolvedNetwork, 'nat' | 'endpoints'>): boolean {
+  return (
+    network.nat !== 'none' ||
+    (['ssm', 'ssmmessages', 'ec2messages'] as const).every((e) => network.endpoints.includes(e))
+  );
+}
+
 function endpointId(key: string): string {
   return key
     .split(/[.-]/)
