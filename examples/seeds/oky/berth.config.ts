@@ -3,7 +3,8 @@ import { defineApp } from '@berthjs/config';
 /**
  * Project Oky (API + CMS): CloudFront in front of an ALB open only to CloudFront's prefix list, Host-header
  * routing (api.* and cms.*, anything else → api), Aurora Serverless v2 at 0–1 ACU pausing after 5 minutes,
- * VPC endpoints instead of NAT, task env files in S3, immutable image tags, least-privilege deploy roles.
+ * VPC endpoints instead of NAT (admitting the task security groups only), task env files in S3 (read-only to the
+ * tasks), immutable image tags, least-privilege deploy roles, notifying alarms in prod.
  */
 export default defineApp({
   name: 'oky',
@@ -38,6 +39,9 @@ export default defineApp({
   network: { nat: 'none', endpoints: 'auto', azs: 2 },
   edge: { domain: 'okyapp.info', cdn: true, ingress: 'cloudfront', hostedZoneId: 'Z0OKYAPP00000000000' },
   logRetentionDays: 7,
+  // The alarms the document lists (task CPU/memory, ALB 5xx and target connection errors, database CPU and freeable
+  // memory), on an SNS topic that mails the team; prod only (the profile's default).
+  alarms: { emails: ['ops@okyapp.info'] },
   github: { repository: 'oky/backend' },
   environments: {
     prod: {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { runChecks } from '@berthjs/infra';
+import { isAllowed, rolePolicies, runChecks, TokenResolver } from '@berthjs/infra';
 import config from './berth.config';
 import { containerOf, resourcesOf, statementsOf, synthesizeSeed, type SeedEnvironment } from '../support';
 
@@ -108,13 +108,39 @@ describe('oky: VPC endpoints instead of NAT', () => {
     for (const name of ['logs', 'ecr.api', 'ecr.dkr'])
       expect(services.some((s) => s.includes(`com.amazonaws.eu-west-2.${name}`))).toBe(true);
   });
-  it('shares one security group across the interface endpoints (HTTPS from the VPC)', () => {
+  it('shares one security group across the interface endpoints, admitting the task security groups only', () => {
     const groups = new Set(
       Object.values(resourcesOf(prod().app, 'AWS::EC2::VPCEndpoint'))
         .filter((r) => r.Properties!.VpcEndpointType === 'Interface')
         .map((r) => JSON.stringify(r.Properties!.SecurityGroupIds)),
     );
     expect(groups.size).toBe(1);
+    const group = /"Fn::GetAtt":\["([^"]+)"/.exec([...groups][0]!)![1]!;
+    const template = prod().app.toJSON() as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    // No CIDR at all: neither on the group nor as a separate ingress.
+    expect(template.Resources[group]!.Properties.SecurityGroupIngress).toBeUndefined();
+    const ingress = Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::EC2::SecurityGroupIngress' &&
+        JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [group, 'GroupId'] }),
+    );
+    expect(ingress.every((r) => r.Properties.CidrIp === undefined && r.Properties.FromPort === 443)).toBe(
+      true,
+    );
+    const sources = ingress.map(
+      (r) => (r.Properties.SourceSecurityGroupId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ServiceApiSecurityGroup/),
+        expect.stringMatching(/^ServiceCmsSecurityGroup/),
+        // The password-rotation function reaches Secrets Manager through its endpoint (no NAT).
+        expect.stringMatching(/Rotation.*SecurityGroup/),
+      ]),
+    );
+    expect(sources).toHaveLength(3);
   });
 });
 
@@ -133,6 +159,26 @@ describe('oky: env files in S3', () => {
     expect(
       JSON.stringify(reads.find((s) => s.statement.Action === 's3:GetObject')!.statement.Resource),
     ).toContain('/project_oky_api_task_configuration.env');
+  });
+  it('lets the task roles read the config bucket but not rewrite or delete their env files', () => {
+    // The document grants the tasks read-only access to their configuration. Evaluated with IAM's logic over the
+    // synthesized policies (iam/evaluate.ts), on the object ECS reads.
+    const template = prod().app.toJSON();
+    const tokens = new TokenResolver(template, { account: '637423184246', region: 'eu-west-2' });
+    const bucket = Object.keys(resourcesOf(prod().app, 'AWS::S3::Bucket')).find(
+      (id) => id === 'BucketConfig',
+    )!;
+    const name = tokens.value({ Ref: bucket });
+    const object = `arn:aws:s3:::${name}/project_oky_api_task_configuration.env`;
+    for (const role of ['ServiceApiTaskRole', 'ServiceCmsTaskRole']) {
+      const id = Object.keys(resourcesOf(prod().app, 'AWS::IAM::Role')).find((r) => r.startsWith(role))!;
+      const policies = rolePolicies(template, id, tokens);
+      expect(isAllowed(policies, 's3:GetObject', object).allowed).toBe(true);
+      expect(isAllowed(policies, 's3:ListBucket', `arn:aws:s3:::${name}`).allowed).toBe(true);
+      for (const action of ['s3:PutObject', 's3:DeleteObject'])
+        expect(isAllowed(policies, action, object), `${role} ${action}`).toMatchObject({ allowed: false });
+    }
+    // Berth-PermissionsProven still proves every call the runtime makes ('oky: checks' below: zero findings).
   });
 });
 

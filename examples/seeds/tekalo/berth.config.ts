@@ -4,7 +4,7 @@ import { defineApp } from '@berthjs/config';
  * Tekalo API: ECS on an EC2 capacity provider with cluster autoscaling, Aurora Serverless v2 with a rotated
  * password, résumés in S3 (presigned upload/download, intelligent tiering), SES with a recipient allow-list
  * outside prod, dashboard and alarms to PagerDuty in prod only, dev/staging in one account and prod in its own,
- * the image promoted from the dev registry.
+ * the image promoted from the dev registry, Auth0 sending through SES over SMTP and its logs kept in CloudWatch.
  */
 export default defineApp({
   name: 'tekalo',
@@ -33,6 +33,8 @@ export default defineApp({
     domain: 'tekalo.org',
     from: 'Tekalo <no-reply@tekalo.org>',
     allowList: ['@schmidtfutures.com', 'qa@tekalo.org'],
+    // Auth0 sends its mails (verification, password reset) through this SES identity over SMTP.
+    senders: { auth0: { from: ['no-reply@tekalo.org'] } },
   },
   auth: { issuer: 'https://tekalo.us.auth0.com/', audience: 'https://api.tekalo.org' },
   // tekalo.org's zone lives in prod's account; dev and staging (account 111…) each write into a zone of their own
@@ -55,6 +57,12 @@ export default defineApp({
       overrides: {
         services: { api: { scaling: { min: 3, max: 10 } } },
         ec2: { maxInstances: 5 },
+        // Auth0's log stream (its EventBridge partner event source, as Auth0 names it) kept in CloudWatch Logs.
+        events: {
+          partnerSources: [
+            'aws.partner/auth0.com/tekalo-prod-5e3b1c2a-7d4f-4e8b-9a6c-0f1e2d3c4b5a/auth0.logs',
+          ],
+        },
       },
     },
   },

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
-import { runChecks } from '@berthjs/infra';
+import { isAllowed, runChecks, TokenResolver, type NamedPolicy, type PolicyDocument } from '@berthjs/infra';
 import config from './berth.config';
 import {
   containerOf,
@@ -133,7 +133,107 @@ describe('tekalo: mail', () => {
   });
 });
 
+describe('tekalo: Auth0 through SES and its logs', () => {
+  const template = () =>
+    prod().app.toJSON() as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+  const tokens = () => new TokenResolver(template(), { account: '222222222222', region: 'us-east-1' });
+  it("gives Auth0 SMTP credentials in a secret, allowed to send as no-reply@tekalo.org through tekalo.org's identity only", () => {
+    prod().app.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'tekalo-prod/mail-senders/auth0',
+    });
+    prod().app.hasResourceProperties('Custom::SesSmtpPassword', { Region: 'us-east-1' });
+    // The user's one policy, through its group, evaluated with IAM's logic.
+    const [user] = Object.entries(template().Resources).find(([, r]) => r.Type === 'AWS::IAM::User')!;
+    const groups = template().Resources[user]!.Properties.Groups as { Ref: string }[];
+    const managed = groups.flatMap(
+      (g) => template().Resources[g.Ref]!.Properties.ManagedPolicyArns as { Ref: string }[],
+    );
+    const policies: NamedPolicy[] = managed.map((m) => ({
+      name: m.Ref,
+      document: tokens().deep(template().Resources[m.Ref]!.Properties.PolicyDocument) as PolicyDocument,
+    }));
+    const identity = 'arn:aws:ses:us-east-1:222222222222:identity/tekalo.org';
+    const from = (address: string) => ({ 'ses:FromAddress': address });
+    expect(isAllowed(policies, 'ses:SendRawEmail', identity, from('no-reply@tekalo.org')).allowed).toBe(true);
+    expect(
+      isAllowed(
+        policies,
+        'ses:SendRawEmail',
+        'arn:aws:ses:us-east-1:222222222222:configuration-set/tekalo-prod',
+        from('no-reply@tekalo.org'),
+      ).allowed,
+    ).toBe(true);
+    expect(isAllowed(policies, 'ses:SendRawEmail', identity, from('ceo@tekalo.org')).allowed).toBe(false);
+    expect(
+      isAllowed(
+        policies,
+        'ses:SendRawEmail',
+        'arn:aws:ses:us-east-1:222222222222:identity/other.org',
+        from('no-reply@tekalo.org'),
+      ).allowed,
+    ).toBe(false);
+    expect(isAllowed(policies, 'ses:SendEmail', identity, from('no-reply@tekalo.org')).allowed).toBe(false);
+    // The secret access key reaches the secret by GetAtt: never a literal in the template.
+    expect(JSON.stringify(template())).toMatch(
+      /"Fn::GetAtt":\["MailSendersAuth0AccessKey[0-9A-F]{8}","SecretAccessKey"\]/,
+    );
+  });
+  it("keeps Auth0's partner event source in /aws/events/tekalo-prod-auth0 with prod's retention", () => {
+    const source = prod().resolved.events.partnerSources[0]!;
+    prod().app.hasResourceProperties('AWS::Events::EventBus', { Name: source, EventSourceName: source });
+    prod().app.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/events/tekalo-prod-auth0',
+      RetentionInDays: prod().resolved.logRetentionDays,
+    });
+    const [ruleId, rule] = Object.entries(template().Resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern).includes('auth0.com'),
+    )!;
+    expect(rule.Properties.EventPattern).toEqual({ source: [source] });
+    expect(tokens().value((rule.Properties.Targets as { Arn: unknown }[])[0]!.Arn)).toBe(
+      'arn:aws:logs:us-east-1:222222222222:log-group:/aws/events/tekalo-prod-auth0',
+    );
+    // EventBridge may write to the log group from this rule only.
+    const policy = Object.values(template().Resources).find((r) => r.Type === 'AWS::Logs::ResourcePolicy')!;
+    const policies: NamedPolicy[] = [
+      {
+        name: 'logs',
+        document: JSON.parse(tokens().value(policy.Properties.PolicyDocument)) as PolicyDocument,
+      },
+    ];
+    const stream = 'arn:aws:logs:us-east-1:222222222222:log-group:/aws/events/tekalo-prod-auth0:log-stream:x';
+    const ruleArn = tokens().value({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+    const events = { service: 'events.amazonaws.com' };
+    expect(
+      isAllowed(policies, 'logs:PutLogEvents', stream, { 'aws:SourceArn': ruleArn }, events).allowed,
+    ).toBe(true);
+    expect(
+      isAllowed(policies, 'logs:PutLogEvents', stream, { 'aws:SourceArn': `${ruleArn}-other` }, events)
+        .allowed,
+    ).toBe(false);
+    // Only prod lists the source.
+    dev().app.resourceCountIs('AWS::Events::EventBus', 0);
+  });
+});
+
 describe('tekalo: alarms', () => {
+  it('alarms before AWS reviews the SES account: bounce rate ≥ 4% (review at 5%), complaints ≥ 0.08% (review at 0.1%)', () => {
+    for (const [metric, threshold] of [
+      ['Reputation.BounceRate', 0.04],
+      ['Reputation.ComplaintRate', 0.0008],
+    ] as const) {
+      prod().app.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metric,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^ObservabilityAlarms') }],
+      });
+      expect(threshold).toBeLessThan(metric === 'Reputation.BounceRate' ? 0.05 : 0.001);
+    }
+  });
   it('pages PagerDuty from prod, the integration URL read from Secrets Manager at deploy time', () => {
     prod().app.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'https',

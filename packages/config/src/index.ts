@@ -88,4 +88,5 @@ export function defineApp<const T extends AppConfig>(config: T): T {
   return config;
 }
 export { NOT_ASSUMED_PROGRAMS, programsNotKnown } from './programs';
+export { BUCKET_ACCESS, bucketUseName, type BucketAccess } from './bucket-access';
 export { commandNames, commandValues, contractRefs, substituteContract } from './commands';

@@ -3,6 +3,8 @@ import { loadBalancingSchema } from './load-balancing';
 import { PROFILE_NAMES } from './profiles';
 import { quotasSchema } from './resolve/quotas';
 import * as moving from './schema-moving-in';
+import { usesSchema } from './bucket-access';
+import { eventsSchema, mailSendersSchema } from './schema-mail-events';
 import { standbySchema } from './schema-standby';
 import { ec2Schema, parametersSchema } from './schema-tuning';
 import { VPC_ENDPOINTS } from './endpoints';
@@ -144,15 +146,8 @@ export const serviceSchema = z.strictObject({
    */
   deploy: z.union([z.enum(DEPLOY_STRATEGIES), deploySchema]).optional(),
   loadBalancing: loadBalancingSchema.optional(),
-  /** Which stores this service may touch. @default - everything the app declares */
-  uses: z
-    .strictObject({
-      database: z.boolean().optional(),
-      cache: z.boolean().optional(),
-      buckets: z.array(z.string()).optional(),
-      mail: z.boolean().optional(),
-    })
-    .optional(),
+  /** Which stores this service may touch (bucket-access.ts). @default - everything the app declares */
+  uses: usesSchema.optional(),
   /** IAM statements added to the task role beyond `uses` (schema-moving-in.ts). @default [] */
   permissions: z.array(moving.permissionSchema).optional(),
 });
@@ -273,6 +268,7 @@ export const mailSchema = z.strictObject({
    * @default - the first environment (config order) of each account and region creates it, the others import it
    */
   identity: z.enum(['create', 'import']).optional(),
+  senders: mailSendersSchema.optional(),
 });
 
 export const jobSchema = z.strictObject({
@@ -408,6 +404,7 @@ const overridable = {
   network: networkSchema.optional(),
   bastion: bastionSchema.optional(),
   alarms: alarmsSchema.optional(),
+  events: eventsSchema.optional(),
   /** The EC2 capacity provider used by services with capacity 'ec2'. */
   ec2: ec2Schema.optional(),
   auth: authSchema.partial().optional(),

@@ -8,6 +8,9 @@ import type {
 import type { VPC_ENDPOINTS } from './endpoints';
 import type { ResolvedGeneratedSecret } from './secrets';
 import type { ResolvedLoadBalancing } from './load-balancing';
+import type { BucketAccess } from './bucket-access';
+import type { ResolvedEvents, ResolvedMailSender } from './schema-mail-events';
+export type { ResolvedEvents, ResolvedMailSender };
 import type { PROFILE_NAMES } from './profiles';
 import type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot } from './types-moving-in';
 export type { ResolvedExistingNetwork, ResolvedPermission, ResolvedSnapshot };
@@ -149,6 +152,8 @@ export interface ResolvedMail {
   readonly allowList: readonly string[] | null;
   /** 'create' the SES identity here, or 'import' the one another environment of this account and region owns. */
   readonly identity: 'create' | 'import';
+  /** Third-party senders through this identity over SMTP (schema-mail-events.ts). */
+  readonly senders: Readonly<Record<string, ResolvedMailSender>>;
 }
 
 export interface ResolvedJob {
@@ -287,6 +292,8 @@ export interface ResolvedApp {
   readonly network: ResolvedNetwork;
   readonly bastion: ResolvedBastion | null;
   readonly alarms: ResolvedAlarms | null;
+  /** Partner event sources kept in log groups. */
+  readonly events: ResolvedEvents;
   /** Present when a service runs on the EC2 capacity provider. */
   readonly ec2: ResolvedEc2Capacity | null;
   readonly auth: ResolvedAuth | null;

@@ -416,6 +416,19 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "elasticloadbalancing:DescribeRules has no resource-level permissions, and a rule's ARN exists only once CreateRule made it: the function may edit the rules of this one listener (listener-rule/<its listener>/*), nothing else.",
   },
+  // Third-party mail senders' SMTP password function and secrets (constructs/mail-senders.ts)
+  {
+    rule: /^(lambda_inside_vpc_check|NIST\.800\.53\.R5-Lambda(Concurrency|DLQ|InsideVPC)|AwsSolutions-L1)$/,
+    resource: /^MailSenders\/PasswordHandler\/|^MailSendersPasswordHandler[0-9A-F]{8}$/,
+    reason:
+      "The SMTP-password function runs only during CloudFormation deploys and calls the Secrets Manager API alone, on its senders' secrets: no VPC resource to reach, and CloudFormation fails the deploy when it fails, so a dead-letter queue or reserved concurrency would add nothing; it is pinned to the Node.js runtime its code is tested on (nodejs24.x).",
+  },
+  {
+    rule: /^(AwsSolutions-SMG4|NIST\.800\.53\.R5-SecretsManagerRotationEnabled)$/,
+    resource: /^MailSenders\/[A-Za-z0-9]+Secret\/|^MailSenders[A-Za-z0-9]+Secret[0-9A-F]{8}$/,
+    reason:
+      "A mail sender's secret holds SMTP credentials that live in the third party's settings too: Secrets Manager rotation could issue a new access key but not paste its password there, so rotating is replacing the sender (a new user and key) and updating the third party, by hand.",
+  },
   // cfn-lint
   {
     rule: 'W3005',

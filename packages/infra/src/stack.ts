@@ -25,6 +25,7 @@ import { Deployer } from './constructs/deployer';
 import { Edge } from './constructs/edge';
 import { Jobs } from './constructs/jobs';
 import { Mail } from './constructs/mail';
+import { addIntegrations } from './constructs/integrations';
 import { Network, ssmReachable } from './constructs/network';
 import { Observability } from './constructs/observability';
 import { RunbookOutputs } from './constructs/outputs';
@@ -161,6 +162,7 @@ export class BerthStack extends Stack {
         ...(this.edge.zone ? { zone: this.edge.zone } : {}),
       });
     }
+    addIntegrations(this, r, this.mail, removalNoSnapshot);
 
     const imageTag = new CfnParameter(this, 'ImageTag', {
       type: 'String',
@@ -255,6 +257,7 @@ export class BerthStack extends Stack {
       this.database?.allowFrom(this.bastion, 'From the bastion');
       this.cache?.allowFrom(this.bastion, 'From the bastion');
     }
+    this.network.admitAll(services, this.ec2Capacity, this.bastion, this.database);
 
     new RunbookOutputs(this, 'RunbookOutputs', {
       cluster: this.cluster,
@@ -283,6 +286,7 @@ export class BerthStack extends Stack {
       ...(this.cache && r.cache ? { cache: { construct: this.cache, nodes: r.cache.nodes } } : {}),
       ...(this.jobs ? { jobs: this.jobs } : {}),
       alarms: r.alarms,
+      sendsMail: !!r.mail,
       containerInsights: r.profile !== 'dev',
       ...(this.waf && !r.edge.cdn ? { waf: { webAclName: this.waf.name, region: this.region } } : {}),
     });

@@ -11,6 +11,7 @@ const mail = {
   from: 'Shop <hi@mail.example.com>',
   allowList: null,
   identity: 'create' as const,
+  senders: {},
 };
 const base = { configurationSetName: 'shop-prod', eventsQueueName: 'shop-prod-mail-events' };
 

@@ -83,7 +83,7 @@ describe('validation', () => {
     const service = {
       ...prod.services.api!,
       scaling: { min: 1, max: 2, cpu: false as const, memory: false as const, requests: 100 },
-      uses: { database: false, cache: false, buckets: [], mail: false },
+      uses: { database: false, cache: false, buckets: [], bucketAccess: {}, mail: false },
     };
     expect(
       () =>

@@ -1,3 +1,4 @@
+import { bucketUseName } from '../bucket-access';
 import { commandNames, contractRefs } from '../commands';
 import { contractFor } from '../contract';
 import { show } from '../errors';
@@ -5,8 +6,8 @@ import type { ResolvedApp } from '../types';
 import { isGraviton } from '../units';
 import type { Ctx } from './context';
 import { BASTION_SSM_ENDPOINTS, usesSecretsManager } from './network';
-
 import { CHECKS_BY_HAND } from './by-hand';
+
 /**
  * A rule that reads more than one section. Each section's own rules live beside its resolver; the rules that
  * relate sections live here, in one table, so a reader finds every interaction in one place and a new one has an
@@ -58,7 +59,8 @@ export const CROSS_RULES: readonly CrossRule[] = [
     check(r, ctx) {
       const buckets = ctx.declared.buckets;
       for (const [name, s] of Object.entries(ctx.app.services)) {
-        for (const b of s.uses?.buckets ?? []) {
+        for (const use of s.uses?.buckets ?? []) {
+          const b = bucketUseName(use);
           if (!buckets.includes(b))
             ctx.report(
               `services.${name}.uses.buckets`,

@@ -1,3 +1,4 @@
+import { resolveEvents } from '../schema-mail-events';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { PROFILES } from '../profiles';
 import type { AppConfig } from '../schema';
@@ -97,6 +98,7 @@ export function resolve(config: AppConfig | unknown, stage: string): ResolvedApp
     ),
     bastion: resolveBastion(ctx),
     alarms: resolveAlarms(ctx),
+    events: resolveEvents(merged.events, report),
     ec2: resolveEc2(ctx, services),
     auth: resolveAuth(ctx),
     standby: resolveStandby(ctx, region),

@@ -7,6 +7,7 @@ import type { ResolvedService } from '../types';
 import { checkName, checkSize, type Ctx } from './context';
 import { resolveDeploy } from './deploy';
 import { resolvePermissions } from './moving-in';
+import { bucketUseName, envFileBuckets, resolveBucketAccess } from '../bucket-access';
 
 /**
  * Host and path values one ALB listener rule may hold, all conditions together ("Condition values per rule", not
@@ -206,7 +207,8 @@ function resolveService(
       database: usesIn.database ?? declared.database,
       cache: usesIn.cache ?? declared.cache,
       mail: usesIn.mail ?? declared.mail,
-      buckets: usesIn.buckets ?? [...declared.buckets],
+      buckets: (usesIn.buckets ?? declared.buckets).map(bucketUseName),
+      bucketAccess: resolveBucketAccess(usesIn.buckets, declared.buckets, envFileBuckets(ctx.app.services)),
     },
     permissions: resolvePermissions(ctx, at, s.permissions),
   };

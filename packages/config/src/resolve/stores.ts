@@ -1,10 +1,11 @@
+import { resolveMailSenders } from '../schema-mail-events';
 import { ENGINES, isCreatable, newestCreatable } from '../engines';
 import { show } from '../errors';
 import type { ResolvedBucket, ResolvedCache, ResolvedMail } from '../types';
 import { DOMAIN, type Ctx } from './context';
 import { checkExistingBucket } from './moving-in';
-
 import { resolveParameters } from './by-hand';
+
 export function resolveCache(ctx: Ctx): ResolvedCache | null {
   const c = ctx.app.cache;
   if (!c) return null;
@@ -23,8 +24,8 @@ export function resolveCache(ctx: Ctx): ResolvedCache | null {
     nodeType: c.nodeType ?? ctx.profile.cache.nodeType,
     nodes,
     tls: c.tls ?? ctx.profile.cache.tls,
-  };
     parameters: resolveParameters(ctx, 'cache', c.parameters),
+  };
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9-]{1,40}$/;
@@ -157,5 +158,11 @@ export function resolveMail(ctx: Ctx, identity: ResolvedMail['identity']): Resol
       );
     }
   });
-  return { domain, from, allowList: ctx.profileName === 'prod' ? null : allowList, identity };
+  return {
+    domain,
+    from,
+    allowList: ctx.profileName === 'prod' ? null : allowList,
+    identity,
+    senders: resolveMailSenders(m.senders, domain, ctx.report),
+  };
 }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { ResolvedBucket } from '@berthjs/config';
+import type { BucketAccess, ResolvedBucket } from '@berthjs/config';
 import { pascal } from '@berthjs/config';
 
 export interface BucketsProps {
@@ -47,8 +47,15 @@ export class Buckets extends Construct {
     this.buckets = out;
   }
 
-  /** Object read/write/delete and list on exactly these buckets. */
-  grantObjects(grantee: iam.IGrantable, names: readonly string[]): void {
+  /**
+   * Object get and list on exactly these buckets, plus put and delete where the access is 'read-write' (the default
+   * for a bucket `access` does not name).
+   */
+  grantObjects(
+    grantee: iam.IGrantable,
+    names: readonly string[],
+    access: Readonly<Record<string, BucketAccess>> = {},
+  ): void {
     for (const name of names) {
       const bucket = this.buckets[name];
       if (!bucket)
@@ -57,7 +64,10 @@ export class Buckets extends Construct {
         );
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          actions:
+            (access[name] ?? 'read-write') === 'read'
+              ? ['s3:GetObject']
+              : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
           resources: [bucket.arnForObjects('*')],
         }),
       );

@@ -44,6 +44,8 @@ export const DATABASE_LOGICAL_IDS = Object.freeze({
 export class Database extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   readonly secret: secretsmanager.ISecret;
+  /** The hosted rotation function (its security group), when the password rotates. */
+  rotation?: ec2.IConnectable;
   /** The generated secret itself (`secret` is its attachment to the database). */
   readonly generatedSecret?: secretsmanager.Secret;
   /** Host of the reader endpoint or read replica, when there is one. */
@@ -257,6 +259,7 @@ export class Database extends Construct implements ec2.IConnectable {
         automaticallyAfter: Duration.days(db.rotation),
       });
       this.connections.allowDefaultPortFrom(hostedRotation, 'Password rotation');
+      this.rotation = hostedRotation;
     }
   }
 

@@ -30,9 +30,10 @@ export class Network extends Construct {
   readonly endpoints: Record<string, ec2.IVpcEndpoint>;
   /** Tasks get public IPs (no NAT needed). */
   readonly publicTasks: boolean;
-  /** The one security group of the interface endpoints: HTTPS from the VPC's CIDR. */
+  /** The one security group of the interface endpoints: HTTPS from the security groups admitted (`admit`) only. */
   private endpointSecurityGroup?: ec2.SecurityGroup;
-  private readonly cidr: string;
+  /** What reaches the interface endpoints, by a description naming it. */
+  private readonly admitted: { readonly peer: ec2.IConnectable; readonly description: string }[] = [];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -42,7 +43,6 @@ export class Network extends Construct {
         `${this.node.path}: ${props.availabilityZones.length} availability zones given for network.azs ${network.azs}; pass exactly ${network.azs}`,
       );
     }
-    this.cidr = network.cidr;
     const natGateways = network.nat === 'none' ? 0 : network.nat === 'single' ? 1 : network.azs;
     const appType = natGateways === 0 ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS;
 
@@ -95,21 +95,47 @@ export class Network extends Construct {
     Object.assign(this.endpoints, this.createEndpoints([name]));
   }
 
-  /** One security group for every interface endpoint (as seed 004 has it): HTTPS from the VPC's literal CIDR. */
+  /**
+   * Lets `peer` (a service's tasks, the EC2 capacity, the bastion, the rotation function) reach the interface
+   * endpoints on 443, now and for any endpoint added later. Nothing else in the VPC does: the endpoints admit
+   * security groups, not the VPC's CIDR.
+   */
+  admit(peer: ec2.IConnectable, description: string): void {
+    this.admitted.push({ peer, description });
+    if (this.endpointSecurityGroup) this.allowToEndpoints(peer, description);
+  }
+
+  /**
+   * Admits everything of the stack that calls AWS from the VPC: each service's tasks (jobs run with their service's
+   * group), the EC2 capacity (its agent pulls images and writes logs), the bastion and the password-rotation function.
+   */
+  admitAll(
+    services: Readonly<Record<string, { readonly securityGroup: ec2.ISecurityGroup }>>,
+    ec2Capacity?: { readonly securityGroup: ec2.ISecurityGroup },
+    bastion?: ec2.IConnectable,
+    database?: { readonly rotation?: ec2.IConnectable },
+  ): void {
+    for (const [name, s] of Object.entries(services)) this.admit(s.securityGroup, `service ${name}`);
+    if (ec2Capacity) this.admit(ec2Capacity.securityGroup, 'the EC2 capacity');
+    if (bastion) this.admit(bastion, 'the bastion');
+    if (database?.rotation) this.admit(database.rotation, 'the password rotation');
+  }
+
+  /** One security group for every interface endpoint (as seed 004 has it): HTTPS from the admitted groups only. */
   private endpointSecurityGroupFor(): ec2.SecurityGroup {
     if (!this.endpointSecurityGroup) {
       this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
         vpc: this.vpc,
-        description: `Interface endpoints: HTTPS from ${this.cidr}`,
+        description: 'Interface endpoints: HTTPS from the app security groups only',
         allowAllOutbound: false,
       });
-      this.endpointSecurityGroup.addIngressRule(
-        ec2.Peer.ipv4(this.cidr),
-        ec2.Port.tcp(443),
-        'HTTPS from the VPC',
-      );
+      for (const { peer, description } of this.admitted) this.allowToEndpoints(peer, description);
     }
     return this.endpointSecurityGroup;
+  }
+
+  private allowToEndpoints(peer: ec2.IConnectable, description: string): void {
+    this.endpointSecurityGroup!.connections.allowFrom(peer, ec2.Port.tcp(443), `HTTPS from ${description}`);
   }
 
   private createEndpoints(wanted: readonly VpcEndpoint[]): Record<string, ec2.IVpcEndpoint> {

@@ -13,6 +13,7 @@ import type { Cache } from './cache';
 import type { Database } from './database';
 import { pascal } from '@berthjs/config';
 import type { Jobs } from './jobs';
+import { sesReputationAlarms } from './ses-reputation';
 import type { Service } from './service';
 
 export interface ObservabilityProps {
@@ -33,12 +34,16 @@ export interface ObservabilityProps {
    * @default - no WAF widget
    */
   readonly waf?: { readonly webAclName: string; readonly region: string };
+  /** The environment sends mail through SES: alarms on the account's bounce and complaint rates. @default false */
+  readonly sendsMail?: boolean;
 }
 
 /** Thresholds that are not percentages, in one table. */
 export const ALARM_DEFAULTS = Object.freeze({
   /** ALB + target 5xx responses per 5 minutes. */
   http5xx: 10,
+  /** Connections the ALB could not open to a target, per 5 minutes. */
+  targetConnectionErrors: 5,
   /** p95 target response time in seconds. */
   responseTimeSeconds: 2,
   /** Share of max_connections that alarms. */
@@ -72,7 +77,8 @@ export function databaseMemoryGib(db: ResolvedDatabase): number {
  * A CloudWatch dashboard per environment (services, load balancer, database, cache, jobs), and where alarms are on
  * (prod by default) alarms → one SNS topic → email subscriptions and an optional PagerDuty HTTPS subscription whose
  * URL is read from Secrets Manager at deploy time (`{{resolve:secretsmanager:…}}`, never in the template):
- * service CPU and memory (alarms.cpu / alarms.memory %) and running tasks, ALB 5xx and p95 response time, database
+ * service CPU and memory (alarms.cpu / alarms.memory %) and running tasks, ALB 5xx, target connection errors and p95
+ * response time, SES bounce and complaint rates where the environment sends mail, database
  * CPU, connections, freeable memory and replica lag, cache CPU and memory per node, jobs that could not start (the
  * scheduler's dead-letter queue) and jobs that exited non-zero (ECS task state events).
  *
@@ -233,6 +239,15 @@ export class Observability extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.alarm('TargetConnectionErrors', {
+      alarmName: 'alb-target-connection-errors',
+      alarmDescription: `Load balancer: could not connect to targets more than ${ALARM_DEFAULTS.targetConnectionErrors} times in 5 minutes`,
+      metric: lb.targetConnectionErrorCount({ period: five, statistic: 'Sum' }),
+      threshold: ALARM_DEFAULTS.targetConnectionErrors,
+      comparisonOperator: above,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.alarm('ResponseTime', {
       alarmName: 'alb-response-time',
       alarmDescription: `Load balancer: p95 target response time above ${ALARM_DEFAULTS.responseTimeSeconds} s for 15 minutes`,
@@ -246,6 +261,7 @@ export class Observability extends Construct {
     if (props.database) this.databaseAlarms(a, props.database);
     if (props.cache) this.cacheAlarms(a, props.cache);
     if (props.jobs) this.track(props.jobs.failedInvocationsAlarm);
+    if (props.sendsMail) sesReputationAlarms((id, p) => this.alarm(id, p));
     // The alarms that roll a release back also tell someone when they fire.
     for (const service of props.services)
       for (const alarm of service.deployment?.alarms ?? []) this.track(alarm);

@@ -309,7 +309,7 @@ export class Service extends Construct {
     }
     if (service.uses.cache && stores.cache) stores.cache.allowFrom(this.securityGroup);
     if (service.uses.buckets.length && stores.buckets)
-      stores.buckets.grantObjects(this.taskRole, service.uses.buckets);
+      stores.buckets.grantObjects(this.taskRole, service.uses.buckets, service.uses.bucketAccess);
     if (service.uses.mail && props.mail) props.mail.grantSend(this.taskRole);
     // The config's own statements (its jobs' too: they run with this role), proven like Berth's grants.
     for (const p of service.permissions) this.taskRole.addToPrincipalPolicy(statementOf(p));

@@ -136,10 +136,16 @@ export function holdersOf(input: HolderInput): Holder[] {
         });
       if (v.source.kind === 'bucket') {
         const objects = `arn:${partition}:s3:::${value}/berth-probe/key`;
+        // A 'read' bucket (an env-file bucket by default) gets downloads and lists only: no put, no delete.
+        const writes = resolved.services[service]?.uses.bucketAccess[v.source.bucket] !== 'read';
         calls.push(
-          { action: 's3:PutObject', resource: objects, why: `storage presigned uploads to ${v.name}` },
+          ...(writes
+            ? [{ action: 's3:PutObject', resource: objects, why: `storage presigned uploads to ${v.name}` }]
+            : []),
           { action: 's3:GetObject', resource: objects, why: `storage downloads and head of ${v.name}` },
-          { action: 's3:DeleteObject', resource: objects, why: `storage.delete on ${v.name}` },
+          ...(writes
+            ? [{ action: 's3:DeleteObject', resource: objects, why: `storage.delete on ${v.name}` }]
+            : []),
           {
             action: 's3:ListBucket',
             resource: `arn:${partition}:s3:::${value}`,
