@@ -15,7 +15,7 @@ const asg = (stage: string) =>
     MaxSize: string;
   };
 const scalableMax = (stage: string) =>
-  Object.values(resourcesOf(envs[stage]!.app, 'AWS::ApplicationAutoScaling::ScalableTarget'))[0]!.Properties
+  Object.values(resourcesOf(envs[stage]!.app, 'AWS::ApplicationAutoScaling::ScalableTarget'))[0]!.Properties!
     .MaxCapacity as number;
 const instanceType = (stage: string) =>
   (
