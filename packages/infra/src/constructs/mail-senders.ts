@@ -85,12 +85,13 @@ export class MailSenders extends Construct {
       });
       secret.grantRead(handler!);
       secret.grantWrite(handler!);
+      // SecretId (a Ref) orders it after the secret; a new access key changes AccessKeyId: the function derives the
+      // new key's password.
       new CustomResource(this, `${key}Password`, {
         resourceType: SMTP_PASSWORD_TYPE,
         serviceToken: handler!.functionArn,
-        // A new access key changes AccessKeyId: the function derives the new key's password.
         properties: { SecretId: secret.secretArn, AccessKeyId: accessKey.accessKeyId, Region: stack.region },
-      }).node.addDependency(secret);
+      });
       secrets[sender.name] = secret;
       users[sender.name] = user;
     }
