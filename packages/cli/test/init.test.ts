@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '@berthjs/config/load';
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
+import { workflowFindings, WORKFLOW_RULE } from '../src/check/workflow';
 import { lookUpHostedZone } from '../src/init/hosted-zone';
 import { appNameFrom, scaffold, SCAFFOLD_ENVIRONMENTS } from '../src/init/scaffold';
 import { loadStage } from '@berthjs/config/load';
@@ -419,5 +420,60 @@ describe('berth init --domain: the hosted zone its certificate is validated in',
     expect(branches).toEqual(fromConfig.map(([branch]) => branch));
     // the same mapping twice (environment: and BERTH_ENV), and nothing else
     expect(mapping).toEqual([...fromConfig, ...fromConfig]);
+  });
+});
+
+describe('berth check: the deploy workflow deploys each environment from the branch the config names', () => {
+  it('passes as generated; a renamed branch on either side is an error naming both', async () => {
+    const dir = emptyDir();
+    scaffold(dir);
+    linkConfig(dir);
+    const config = join(dir, 'berth.config.ts');
+    const findings = async (stage: string, file = config) => {
+      const { loaded, resolved } = await loadStage(file, stage);
+      return workflowFindings(loaded, resolved);
+    };
+    for (const stage of ['dev', 'staging', 'prod']) expect(await findings(stage)).toEqual([]);
+    // the config's prod moves to 'release'; the workflow still deploys main to prod
+    const release = join(dir, 'berth.release.config.ts');
+    writeFileSync(release, readFileSync(config, 'utf8').replace("branch: 'main'", "branch: 'release'"));
+    const [moved] = await findings('prod', release);
+    expect(moved).toMatchObject({
+      rule: WORKFLOW_RULE,
+      severity: 'error',
+      path: '.github/workflows/deploy.yml',
+      message: 'deploys branch main to prod, whose branch in berth.config.ts is release',
+    });
+    // the workflow maps a branch to an environment the config does not declare
+    const deploy = join(dir, '.github/workflows/deploy.yml');
+    const workflow = readFileSync(deploy, 'utf8');
+    writeFileSync(
+      deploy,
+      workflow.replaceAll(
+        "github.ref_name == 'staging' && 'staging'",
+        "github.ref_name == 'staging' && 'qa'",
+      ),
+    );
+    expect((await findings('dev')).map((f) => f.message)).toEqual([
+      "deploys branch staging to environment 'qa', which berth.config.ts does not declare (it declares dev, staging, prod)",
+    ]);
+    expect((await findings('staging')).map((f) => f.message)).toEqual([
+      "deploys branch staging to environment 'qa', which berth.config.ts does not declare (it declares dev, staging, prod)",
+      'does not deploy staging (branch staging in berth.config.ts) from any branch',
+    ]);
+    // on.push.branches leaves out prod's branch
+    writeFileSync(
+      deploy,
+      workflow.replace(
+        "branches: ['development', 'staging', 'main']",
+        "branches: ['development', 'staging']",
+      ),
+    );
+    expect((await findings('prod')).map((f) => f.message)).toEqual([
+      "never runs on a push to main, prod's branch: on.push.branches is [development, staging]",
+    ]);
+    // A project without the generated workflow has nothing to compare.
+    writeFileSync(deploy, 'name: deploy\non: push\njobs: {}\n');
+    expect(await findings('prod')).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CheckReport, Finding } from '@berthjs/infra';
 import { contractReadFindings } from '../check/reads';
+import { workflowFindings } from '../check/workflow';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { loadStage, resolveStage } from '@berthjs/config/load';
 
@@ -39,7 +40,8 @@ export function register(program: Command): void {
           siblings,
         });
         // The code beside the config: a contract name a service (or its job) reads that the config does not give it.
-        const reads = contractReadFindings(resolved, loaded.dir);
+        // ... and the deploy workflow beside it: each environment from the branch the config names.
+        const reads = [...contractReadFindings(resolved, loaded.dir), ...workflowFindings(loaded, resolved)];
         const report: CheckReport = {
           ...checked,
           findings: [...checked.findings, ...reads],
