@@ -32,7 +32,14 @@ function standbyDeployed(): void {
     Account: ACCOUNT,
     Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/me`,
   });
-  const outputs = { ClusterName: CLUSTER, ServiceApiName: API, ServiceApiLogGroup: API_LOGS };
+  const outputs = {
+    ClusterName: CLUSTER,
+    ServiceApiName: API,
+    ServiceApiLogGroup: API_LOGS,
+    DatabaseIdentifier: 'hello-you-prod-standby-replica-abc',
+    DatabaseKind: 'instance',
+    DatabaseEndpoint: 'hello-you-prod-standby-replica-abc.xyz.us-west-2.rds.amazonaws.com',
+  };
   mocks.cfn.on(DescribeStacksCommand, { StackName: 'hello-you-prod-standby' }).resolves({
     Stacks: [
       {
@@ -69,6 +76,11 @@ function standbyDeployed(): void {
     taskDefinition: { containerDefinitions: [{ name: 'api', image: 'ghcr.io/hello-you/api:1.4.2' }] },
   });
   mocks.ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  mocks.rds.on(DescribeDBInstancesCommand).resolves({
+    DBInstances: [
+      { DBInstanceStatus: 'available', EngineVersion: '16.13', Endpoint: { Address: 'replica' } },
+    ],
+  });
   mocks.cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
   mocks.logs.on(FilterLogEventsCommand).resolves({
     events: [
@@ -121,8 +133,11 @@ describe('berth status --standby', () => {
     const text = rt.captured.out.join('\n');
     expect(text).toContain('api: 0/0 running, 0 pending · rev 3 · image 1.4.2');
     expect(text).not.toContain('standby-api');
-    // The standby's stack has no database outputs: no RDS call.
-    expect(mocks.rds.commandCalls(DescribeDBInstancesCommand)).toHaveLength(0);
+    // The standby's own database (the cross-region replica): its state, what the runbook's promotion waits for.
+    expect(mocks.rds.commandCalls(DescribeDBInstancesCommand)[0]!.args[0].input.DBInstanceIdentifier).toBe(
+      'hello-you-prod-standby-replica-abc',
+    );
+    expect(text).toContain('database hello-you-prod-standby-replica-abc: available');
   });
 
   it('--json reports the standby stack', async () => {

@@ -357,7 +357,7 @@ describe('PilotLight: cross-region values change key when they change', () => {
   });
 
   it("the secret replica's ARN is carried too (the standby's DATABASE_SECRET follows a replaced secret)", () => {
-    const key = secretKey(rds.standby);
+    const key = secretKey(rds.standby)!;
     expect(carriedValue(rds.primary, key)).toEqual({
       Ref: expect.stringMatching(/^DatabaseInstanceSecretAttachment/),
     });
@@ -438,6 +438,18 @@ describe('PilotLight: day-2 commands reach the standby', () => {
       ]),
     );
     expect(PermissionsProven.check({ template: t, resolved: r, region: 'us-west-2' })).toEqual([]);
+    // The standby's own database: its state is what the runbook's promotion waits for.
+    expect(t.Outputs.DatabaseIdentifier.Value).toEqual({ Ref: STANDBY_LOGICAL_IDS.replica });
+    expect(t.Outputs.DatabaseKind.Value).toBe('instance');
+    expect(operator?.calls).toContainEqual(
+      expect.objectContaining({
+        action: 'rds:DescribeDBInstances',
+        resource: expect.stringContaining(':db:'),
+      }),
+    );
+    const aurora2 = aurora.standby.toJSON();
+    expect(aurora2.Outputs.DatabaseIdentifier.Value).toEqual({ Ref: STANDBY_LOGICAL_IDS.cluster });
+    expect(aurora2.Outputs.DatabaseKind.Value).toBe('cluster');
     // Without its Logs statement, berth logs --standby is a finding.
     const stripped = structuredClone(t) as Json;
     for (const x of Object.values(stripped.Resources as Json))
@@ -446,6 +458,24 @@ describe('PilotLight: day-2 commands reach the standby', () => {
           (s: Json) => s.Sid !== 'Logs',
         );
     const found = PermissionsProven.check({ template: stripped, resolved: r, region: 'us-west-2' });
+    expect(found.map((f) => f.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^operator policy may not logs:FilterLogEvents on arn:aws:logs:us-west-2:/),
+      ]),
+    );
+    const withoutDb = structuredClone(t) as Json;
+    for (const x of Object.values(withoutDb.Resources as Json))
+      if (x.Type === 'AWS::IAM::ManagedPolicy')
+        x.Properties.PolicyDocument.Statement = x.Properties.PolicyDocument.Statement.filter(
+          (s: Json) => s.Sid !== 'Database',
+        );
+    expect(
+      PermissionsProven.check({ template: withoutDb, resolved: r, region: 'us-west-2' }).map(
+        (f) => f.message,
+      ),
+    ).toEqual([
+      expect.stringMatching(/^operator policy may not rds:DescribeDBInstances on arn:aws:rds:us-west-2:/),
+    ]);
     expect(found.map((f) => f.message)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^operator policy may not logs:FilterLogEvents on arn:aws:logs:us-west-2:/),

@@ -1,14 +1,16 @@
 import { Construct } from 'constructs';
-import { CfnCondition, CfnParameter, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnCondition, CfnOutput, CfnParameter, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   contractFor,
   globalClusterIdentifier,
+  OUTPUT_KEYS,
   pascal,
   prefixOf,
   repositoryName,
@@ -405,11 +407,38 @@ export class PilotLightStandby extends Construct {
     this.services = services;
     // The names `berth status --standby` and `berth logs --standby` read, and what they may call here.
     new RunbookOutputs(this, 'RunbookOutputs', { cluster: this.cluster, services });
-    new OperatorPolicy(this, 'Operator', {
+    const operator = new OperatorPolicy(this, 'Operator', {
       name: standbyOperatorPolicyName(r),
       cluster: this.cluster,
       services: Object.values(services),
     });
+    // The standby's own database (the replica, or the secondary cluster): `berth status --standby` shows its state,
+    // what the runbook's promotion waits for.
+    const kind = this.secondaryCluster ? 'cluster' : 'instance';
+    const identifier = (this.secondaryCluster ?? this.replica)!.ref;
+    const output = (key: string, value: string, description: string) =>
+      new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
+    output(OUTPUT_KEYS.databaseIdentifier, identifier, "RDS identifier of the standby's database");
+    output(OUTPUT_KEYS.databaseKind, kind, 'Aurora cluster or RDS instance');
+    output(
+      OUTPUT_KEYS.databaseEndpoint,
+      promotedHost,
+      "The standby database's endpoint (writable once promoted)",
+    );
+    operator.policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'Database',
+        actions: [kind === 'cluster' ? 'rds:DescribeDBClusters' : 'rds:DescribeDBInstances'],
+        resources: [
+          stack.formatArn({
+            service: 'rds',
+            resource: kind === 'cluster' ? 'cluster' : 'db',
+            resourceName: identifier,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
   }
 
   /** Built images from this region's replica of the primary registry; external images as configured. */
