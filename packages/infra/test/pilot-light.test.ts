@@ -412,6 +412,13 @@ describe('PilotLight: deployer and runbook', () => {
       expect(runbook).toMatch(new RegExp(`\\| \`${mode}\`( \\(default\\))? \\|`));
     expect(runbook).toMatch(/`primary` \(default\) \| the primary database's writer endpoint/);
     expect(runbook).toMatch(/`promoted` \| the standby's own database: `StandbyDatabaseReplica`'s endpoint/);
+    // The standby stack's outputs the runbook reads exist.
+    for (const key of ['DatabaseIdentifier', 'ClusterName']) {
+      expect(runbook).toContain(`\`${key}\``);
+      expect(Object.keys(standby.Outputs)).toContain(key);
+    }
+    expect(runbook).toContain('`Service<Name>Name`');
+    expect(Object.keys(standby.Outputs)).toContain('ServiceApiName');
     // The CIDR default the runbook states is the one synthesized.
     expect(runbook).toContain(`\`10.0.0.0/16\` → \`${vpcCidr(rds.standby)}\``);
   });
