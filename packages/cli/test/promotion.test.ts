@@ -11,11 +11,13 @@ import {
   BatchGetImageCommand,
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
+  DeleteRegistryPolicyCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand,
+  GetRegistryPolicyCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
   PutImageScanningConfigurationCommand,
@@ -73,6 +75,8 @@ interface Repo {
 interface Registry {
   readonly repos: Map<string, Repo>;
   policy?: PolicyDocument;
+  /** The stack whose AWS::ECR::RegistryPolicy wrote `policy`. */
+  policyOwner?: string;
   replication?: { prefix: string; destinations: { account: string; region: string }[] };
 }
 interface World {
@@ -256,8 +260,15 @@ function applyStack(
         if (p.RepositoryPolicyText)
           registry.repos.get(name)!.policy = tokens.deep(p.RepositoryPolicyText) as PolicyDocument;
       }
-      if (r.Type === 'AWS::ECR::RegistryPolicy')
+      if (r.Type === 'AWS::ECR::RegistryPolicy') {
+        // Its CreateHandler fails when the registry already has a policy, and it cannot be imported.
+        if (registry.policy && registry.policyOwner !== stack)
+          throw new Error(
+            `${stack}: ${id} AlreadyExists: the registry already has a policy; the stack's create failed`,
+          );
         registry.policy = tokens.deep(p.PolicyText) as PolicyDocument;
+        registry.policyOwner = stack;
+      }
       if (r.Type === 'AWS::ECR::ReplicationConfiguration') {
         const rule = (
           tokens.deep(p.ReplicationConfiguration) as {
@@ -347,6 +358,20 @@ function wire(): void {
       repoOf(world.caller, i.repositoryName).scanOnPush = i.imageScanningConfiguration.scanOnPush;
       return {};
     });
+  ecr.on(GetRegistryPolicyCommand).callsFake((i) => {
+    log('GetRegistryPolicy', i);
+    const policy = world.registries[world.caller]!.policy;
+    if (!policy) throw notFound('RegistryPolicyNotFoundException', 'no registry policy');
+    return { registryId: world.caller, policyText: JSON.stringify(policy) };
+  });
+  ecr.on(DeleteRegistryPolicyCommand).callsFake((i) => {
+    log('DeleteRegistryPolicy', i);
+    const registry = world.registries[world.caller]!;
+    if (!registry.policy) throw notFound('RegistryPolicyNotFoundException', 'no registry policy');
+    delete registry.policy;
+    delete registry.policyOwner;
+    return {};
+  });
   ecr
     .on(DescribeImagesCommand)
     .callsFake((i: { repositoryName: string; imageIds: { imageTag: string }[] }) => {
@@ -661,7 +686,9 @@ describe('promotion from an empty prod account (tekalo prod: imagesFrom dev)', (
     expect(world.replicated).toEqual([`tekalo/api@${newer} → ${PROD}`]);
     const p2 = await deployAs(PROD, prod, 'def5678');
     expect(p2.report.promoted).toEqual({ api: newer });
-    expect(p2.calls.filter((c) => /BatchGetImage|PutImage|CreateRepository|LayerUpload/.test(c))).toEqual([]);
+    expect(
+      p2.calls.filter((c) => /BatchGetImage|PutImage|CreateRepository|LayerUpload|RegistryPolicy/.test(c)),
+    ).toEqual([]);
     expect(p2.lines.join('\n')).toMatch(
       /api: promoting tekalo\/api:def5678 \(sha256:[0-9a-f]{64}\) from dev$/m,
     );
@@ -689,14 +716,17 @@ describe('promotion from an empty prod account (tekalo prod: imagesFrom dev)', (
     // WHEN prod's first deploy runs
     const p = await deployAs(PROD, prod, 'def5678');
 
-    // THEN it adopts the repository (the stack's settings first, then import), finds the replica, copies nothing
-    const [mutability, scan, stack] = order(
+    // THEN it adopts the repository (the stack's settings first, then import), finds the replica, copies nothing, and
+    // deletes the registry policy that grants only tekalo's replication, so the stack's create does not fail on it
+    const [deletePolicy, mutability, scan, stack] = order(
       p.calls,
+      'DeleteRegistryPolicy',
       'PutImageTagMutability',
       'PutImageScanningConfiguration',
       'deploy stack (importExisting=true)',
     );
-    expect(mutability! < stack! && scan! < stack!).toBe(true);
+    expect(deletePolicy! < stack! && mutability! < stack! && scan! < stack!).toBe(true);
+    expect(world.registries[PROD]!.policyOwner).toBe('tekalo-prod');
     expect(p.calls.filter((c) => /CreateRepository|BatchGetImage|PutImage /.test(c))).toEqual([]);
     expect(repoOf(PROD, 'tekalo/api')).toMatchObject({
       owner: 'tekalo-prod',
@@ -769,5 +799,27 @@ describe('promotion from an empty prod account (tekalo prod: imagesFrom dev)', (
       for (const b of [m.config.digest, ...m.layers.map((l) => l.digest)])
         expect(prodRepo.blobs.get(b)).toEqual(devRepo.blobs.get(b));
     }
+  }, 120_000);
+
+  it('refuses, before changing anything, when the registry policy holds grants that are not tekalo replication', async () => {
+    await deployAs(DEV, dev, 'abc1234');
+    world.registries[PROD]!.policy = {
+      Statement: [
+        {
+          Sid: 'OtherAppReplication',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::333333333333:root' },
+          Action: ['ecr:CreateRepository', 'ecr:ReplicateImage'],
+          Resource: arnOf(PROD, 'billing/*'),
+        },
+      ],
+    };
+    const start = world.calls.length;
+    await expect(deployAs(PROD, prod, 'abc1234')).rejects.toThrow(
+      /registry in us-east-1 already has a registry policy \(OtherAppReplication\), set outside tekalo-prod\..*Nothing was changed/,
+    );
+    expect(world.calls.slice(start)).toEqual([`${PROD}:GetRegistryPolicy`]);
+    expect(world.registries[PROD]!.repos.size).toBe(0);
+    expect(world.stacks.has('tekalo-prod')).toBe(false);
   }, 120_000);
 });

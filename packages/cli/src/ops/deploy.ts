@@ -15,7 +15,7 @@ import { guard, type Confirm } from './guard';
 import type { ImageBuilder } from './image';
 import { requireReferencedSecrets } from './secrets';
 import { migrateFirst, type MigrationRun } from './migrate-first';
-import { promoteImages } from './promote';
+import { declares, promoteImages } from './promote';
 import { findStack } from './stack';
 import { deployedTemplates } from './templates';
 import { waitForSteadyState, type SteadyOutcome } from './steady';
@@ -109,7 +109,16 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const built = Object.values(resolved.services).filter((s) => s.image.kind === 'build');
   // A promoted environment never builds: it runs the very image its source environment pushed, replicated here or
   // (the first deploy from nothing: replication had no rule or registry policy yet) copied by digest.
-  const promotion = resolved.imagesFrom ? await promoteImages(resolved, tag, clients, rt) : undefined;
+  const promotion = resolved.imagesFrom
+    ? await promoteImages(
+        resolved,
+        tag,
+        clients,
+        rt,
+        declares(deployed.head, 'AWS::ECR::RegistryPolicy') &&
+          !declares(deployed.templates, 'AWS::ECR::RegistryPolicy'),
+      )
+    : undefined;
   const promoted = promotion?.digests;
   const createdRepositories = promotion
     ? promotion.createdRepositories + promotion.adoptedRepositories.length

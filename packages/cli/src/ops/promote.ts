@@ -4,9 +4,11 @@ import {
   BatchGetImageCommand,
   CompleteLayerUploadCommand,
   CreateRepositoryCommand,
+  DeleteRegistryPolicyCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   GetDownloadUrlForLayerCommand,
+  GetRegistryPolicyCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
   PutImageScanningConfigurationCommand,
@@ -18,6 +20,7 @@ import {
 import { repositoryName, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '@berthjs/config/load';
 import type { AwsClients, OpsRuntime } from './aws';
+import type { StackTemplate } from './diff';
 
 /** What a promoted environment's deploy found or did in its own registry before the stacks deploy. */
 export interface Promotion {
@@ -29,6 +32,17 @@ export interface Promotion {
   readonly createdRepositories: number;
   /** Repositories that existed without the stack (created by replication or a deleted stack) and were adopted. */
   readonly adoptedRepositories: readonly string[];
+  /** A registry policy left without a stack that only held this app's replication grant: deleted for the stack. */
+  readonly replacedRegistryPolicy?: boolean;
+}
+
+/** Whether any of the stacks declares a resource of this type. */
+export function declares(stacks: readonly StackTemplate[], type: string): boolean {
+  return stacks.some((s) =>
+    Object.values((s.template.Resources ?? {}) as Record<string, { Type?: string }>).some(
+      (r) => r.Type === type,
+    ),
+  );
 }
 
 const MANIFEST_TYPES = [
@@ -76,7 +90,12 @@ export async function promoteImages(
   tag: string,
   clients: AwsClients,
   rt: Pick<OpsRuntime, 'clients' | 'progress'>,
+  /** The stack is about to create its AWS::ECR::RegistryPolicy (its first deploy): check the registry has none. */
+  createsRegistryPolicy = false,
 ): Promise<Promotion> {
+  const replacedRegistryPolicy = createsRegistryPolicy
+    ? await clearRegistryPolicy(resolved, clients.ecr, clients.region, rt.progress)
+    : false;
   const source = resolved.imagesFrom!;
   const sourceEcr = rt.clients(source.region).ecr;
   const sameRegistry =
@@ -127,7 +146,57 @@ export async function promoteImages(
     digests[service.name] = copied;
     arrived[service.name] = 'copied';
   }
-  return { digests, arrived, createdRepositories: created, adoptedRepositories: adopted };
+  return {
+    digests,
+    arrived,
+    createdRepositories: created,
+    adoptedRepositories: adopted,
+    ...(replacedRegistryPolicy ? { replacedRegistryPolicy } : {}),
+  };
+}
+
+/**
+ * A registry has one registry policy, and CloudFormation's AWS::ECR::RegistryPolicy fails to create when one exists
+ * ("MUST return FAILED with an AlreadyExists error code": its CreateHandler, aws-cloudformation-resource-providers-ecr
+ * aws-ecr-registrypolicy); import-existing-resources cannot adopt it either (its identifier, RegistryId, is
+ * read-only). A policy that holds only this app's replication grant (a stack that was deleted while its create was
+ * kept, or set by hand as Berth would) is deleted so the stack writes the same one; anything else is refused
+ * before any change, naming what is there.
+ */
+async function clearRegistryPolicy(
+  resolved: ResolvedApp,
+  ecr: ECRClient,
+  region: string,
+  progress: (line: string) => void,
+): Promise<boolean> {
+  let text: string | undefined;
+  try {
+    text = (await ecr.send(new GetRegistryPolicyCommand({}))).policyText;
+  } catch (err) {
+    if (named(err, 'RegistryPolicyNotFoundException')) return false;
+    throw err;
+  }
+  if (!text) return false;
+  const statements = (
+    [] as { Sid?: string; Action?: string | string[]; Resource?: string | string[] }[]
+  ).concat((JSON.parse(text) as { Statement?: [] }).Statement ?? []);
+  const list = (v: string | string[] | undefined) => ([] as string[]).concat(v ?? []);
+  const ours = statements.every(
+    (st) =>
+      list(st.Action).every((a) => a === 'ecr:CreateRepository' || a === 'ecr:ReplicateImage') &&
+      list(st.Resource).length > 0 &&
+      list(st.Resource).every((r) => r.endsWith(`:repository/${resolved.app}/*`)),
+  );
+  if (!ours)
+    throw new CliError(
+      `This account's ECR registry in ${region} already has a registry policy (${statements.map((st) => st.Sid ?? list(st.Action).join('+')).join(', ')}), set outside ${resolved.app}-${resolved.stage}. The stack creates the registry policy that admits ${resolved.imagesFrom!.stage}'s account to replicate, and CloudFormation cannot create it over an existing one (AlreadyExists) nor import it. Move those statements elsewhere and delete it (aws ecr delete-registry-policy), then deploy again. Nothing was changed.`,
+      EXIT.failed,
+    );
+  progress(
+    `  the registry policy left without a stack grants only ${resolved.app}'s replication: deleted, the stack creates the same one`,
+  );
+  await ecr.send(new DeleteRegistryPolicyCommand({}));
+  return true;
 }
 
 function missing(resolved: ResolvedApp, repository: string, tag: string, region: string): CliError {
