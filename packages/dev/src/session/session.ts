@@ -17,19 +17,11 @@ import { planChange, watchFile } from './live';
 import { rateLimiterFor, type RateLimiter } from '../router/rate-limit';
 import { Scheduler } from '../scheduler/scheduler';
 import { healthFailure, type ServiceProcess } from './service';
-import {
-  claimState,
-  display,
-  killGroup,
-  processGroups,
-  readPorts,
-  readSecrets,
-  RunRecord,
-  savePorts,
-} from './state';
+import { claimState, display, killGroup, processGroups, readPorts, RunRecord, savePorts } from './state';
 import { printSummary, serviceUrl } from '../terminal/summary';
 import { seconds, Terminal } from '../terminal/terminal';
 import { jobSpecs, serviceSpec, startServices } from './workloads';
+import { localSecrets } from '../peers/secrets-manager/generated';
 
 export interface DevOptions {
   readonly loaded: LoadedConfig;
@@ -223,7 +215,7 @@ export class DevSession {
    * Ports stay what they were (a service keeps its port across config changes).
    */
   private async serviceEnvs(resolved: ResolvedApp): Promise<Map<string, Record<string, string>>> {
-    const local = this.peers!.local(readSecrets(this.options.stateDir, (m) => this.term.warn(m)));
+    const local = this.peers!.local(localSecrets(this.options.stateDir, resolved, (m) => this.term.warn(m)));
     const envs = new Map<string, Record<string, string>>();
     const warned = new Set<string>();
     for (const name of Object.keys(resolved.services)) {
