@@ -81,6 +81,8 @@ export interface ResolvedService {
     readonly database: boolean;
     readonly cache: boolean;
     readonly buckets: readonly string[];
+    /** What the service may do with each bucket in `buckets`. */
+    readonly bucketAccess: Readonly<Record<string, BucketAccess>>;
     readonly mail: boolean;
   };
   /** IAM statements the config adds to the task role (its own and its jobs'). */
