@@ -279,6 +279,25 @@ describe('PilotLight network: standby tasks reach the primary database', () => {
     }
   });
 
+  it('keeps the primary-region route resources across an AZ change, and makes new ones for a new destination', () => {
+    const ids = (t: Template) =>
+      Object.entries(t.toJSON().Resources as Json)
+        .filter(([, x]: [string, Json]) => x.Type === 'Custom::AWS')
+        .map(([id]) => id)
+        .sort();
+    const base = ids(rds.standby);
+    expect(base).toHaveLength(3);
+    const twoAzs = ids(templates(resolve({ ...helloYou, network: { azs: 2 } }, 'prod')).standby);
+    // Two of the same three: the third AZ's route goes, the others are not re-created (no duplicate route).
+    expect(twoAzs).toHaveLength(2);
+    expect(base).toEqual(expect.arrayContaining(twoAzs));
+    const elsewhere = ids(
+      templates(resolve({ ...helloYou, standby: { region: 'us-west-2', cidr: '172.20.0.0/16' } }, 'prod'))
+        .standby,
+    );
+    expect(elsewhere.filter((id) => base.includes(id))).toEqual([]);
+  });
+
   it("admits the standby's CIDR on 5432 to the primary database (a peer region's SG cannot be named)", () => {
     const resources = rds.primary.toJSON().Resources as Json;
     const dbGroup = Object.entries(resources).find(

@@ -53,10 +53,12 @@ export function peerWithPrimary(scope: Construct, props: PeeringProps): ec2.CfnV
       vpcPeeringConnectionId: peering.ref,
     });
   });
-  // A new primary network (CIDR, AZs) brings new route tables: new resources create routes there and the old ones
-  // delete theirs. Within one network, a new peering connection replaces the routes' target (ReplaceRoute).
+  // A new primary VPC (its CIDR changed) has new route tables, and a new standby CIDR is a new destination: new
+  // resources create those routes and the old ones delete theirs, never two routes to one destination in one table.
+  // One more or one fewer AZ adds or removes the resource of that table only. Within one generation, a new peering
+  // connection replaces the routes' target (ReplaceRoute).
   const generation = createHash('sha256')
-    .update(JSON.stringify([primary.vpcCidr, primary.dataRouteTableCount]))
+    .update(JSON.stringify([primary.vpcCidr, cidr]))
     .digest('hex')
     .slice(0, 8)
     .toUpperCase();
