@@ -93,8 +93,9 @@ export async function promoteImages(
   /** The stack is about to create its AWS::ECR::RegistryPolicy (its first deploy): check the registry has none. */
   createsRegistryPolicy = false,
 ): Promise<Promotion> {
-  const replacedRegistryPolicy = createsRegistryPolicy
-    ? await clearRegistryPolicy(resolved, clients.ecr, clients.region, rt.progress)
+  // Read first (a foreign policy refuses before anything changes), deleted last (once the images are here).
+  const staleRegistryPolicy = createsRegistryPolicy
+    ? await ownRegistryPolicy(resolved, clients.ecr, clients.region)
     : false;
   const source = resolved.imagesFrom!;
   const sourceEcr = rt.clients(source.region).ecr;
@@ -146,12 +147,18 @@ export async function promoteImages(
     digests[service.name] = copied;
     arrived[service.name] = 'copied';
   }
+  if (staleRegistryPolicy) {
+    rt.progress(
+      `  the registry policy left without a stack grants only ${resolved.app}'s replication: deleted, the stack creates the same one`,
+    );
+    await clients.ecr.send(new DeleteRegistryPolicyCommand({}));
+  }
   return {
     digests,
     arrived,
     createdRepositories: created,
     adoptedRepositories: adopted,
-    ...(replacedRegistryPolicy ? { replacedRegistryPolicy } : {}),
+    ...(staleRegistryPolicy ? { replacedRegistryPolicy: true } : {}),
   };
 }
 
@@ -159,16 +166,11 @@ export async function promoteImages(
  * A registry has one registry policy, and CloudFormation's AWS::ECR::RegistryPolicy fails to create when one exists
  * ("MUST return FAILED with an AlreadyExists error code": its CreateHandler, aws-cloudformation-resource-providers-ecr
  * aws-ecr-registrypolicy); import-existing-resources cannot adopt it either (its identifier, RegistryId, is
- * read-only). A policy that holds only this app's replication grant (a stack that was deleted while its create was
- * kept, or set by hand as Berth would) is deleted so the stack writes the same one; anything else is refused
- * before any change, naming what is there.
+ * read-only). True for a policy that holds only this app's replication grant (set by hand as Berth would, or left
+ * behind): `promoteImages` deletes it once the images are in place, and the stack writes the same one. Anything else
+ * is refused before any change, naming what is there.
  */
-async function clearRegistryPolicy(
-  resolved: ResolvedApp,
-  ecr: ECRClient,
-  region: string,
-  progress: (line: string) => void,
-): Promise<boolean> {
+async function ownRegistryPolicy(resolved: ResolvedApp, ecr: ECRClient, region: string): Promise<boolean> {
   let text: string | undefined;
   try {
     text = (await ecr.send(new GetRegistryPolicyCommand({}))).policyText;
@@ -192,10 +194,6 @@ async function clearRegistryPolicy(
       `This account's ECR registry in ${region} already has a registry policy (${statements.map((st) => st.Sid ?? list(st.Action).join('+')).join(', ')}), set outside ${resolved.app}-${resolved.stage}. The stack creates the registry policy that admits ${resolved.imagesFrom!.stage}'s account to replicate, and CloudFormation cannot create it over an existing one (AlreadyExists) nor import it. Move those statements elsewhere and delete it (aws ecr delete-registry-policy), then deploy again. Nothing was changed.`,
       EXIT.failed,
     );
-  progress(
-    `  the registry policy left without a stack grants only ${resolved.app}'s replication: deleted, the stack creates the same one`,
-  );
-  await ecr.send(new DeleteRegistryPolicyCommand({}));
   return true;
 }
 
