@@ -15,7 +15,8 @@ export const ec2Schema = z.strictObject({
   minInstances: z.number().int().optional(),
   /**
    * Most instances. Each holds (its type's network interfaces − 1) awsvpc tasks (t3.medium: 2), and the instances
-   * must hold the services' most tasks (scaling max, or count): a ceiling below it is refused. @default 3
+   * must hold the services' most tasks (scaling max, or count): a ceiling set below it is refused.
+   * @default - 3, or as many as the services' most tasks need when that is more
    */
   maxInstances: z.number().int().optional(),
   /** Managed scaling adds instances when reservation passes this %. @default 100 */

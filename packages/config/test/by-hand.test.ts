@@ -67,6 +67,15 @@ describe('EC2 capacity: instances × awsvpc tasks per instance ≥ the services�
     expect(issues(tekalo({ ec2: { instanceType: 'm6i.xlarge' } }), 'prod')).toEqual([]);
   });
 
+  it('sizes an unset ceiling from the services, never below 3', () => {
+    const ceiling = (max: number, stage = 'dev') =>
+      resolve(app({ services: { api: { capacity: 'ec2', scaling: { max } }, cms: undefined } }), stage).ec2
+        ?.maxInstances;
+    expect(ceiling(10)).toBe(5);
+    expect(ceiling(11)).toBe(6);
+    expect(ceiling(2)).toBe(3);
+  });
+
   it('adds up every service on the capacity, counting a fixed count when scaling is off', () => {
     const config = app({
       services: {

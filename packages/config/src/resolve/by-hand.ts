@@ -37,6 +37,21 @@ export type { ApplyType };
 /** The most tasks a service may run: its scaling maximum, or its fixed count. */
 const mostTasks = (s: ResolvedApp['services'][string]) => (s.scaling ? s.scaling.max : s.desiredCount);
 
+/**
+ * The fewest instances that hold the services' most tasks, for an unset `ec2.maxInstances`; `fallback` when the
+ * instance type is not in the table (the rule below reports it) or when fewer would do.
+ */
+export function ec2CeilingFor(
+  instanceType: string,
+  services: readonly ResolvedApp['services'][string][],
+  fallback: number,
+): number {
+  const perInstance = awsvpcTasksPerInstance(instanceType);
+  if (perInstance === undefined) return fallback;
+  const needed = services.reduce((n, s) => n + mostTasks(s), 0);
+  return Math.max(fallback, Math.ceil(needed / perInstance));
+}
+
 export const CHECKS_BY_HAND: readonly CrossRule[] = [
   {
     // Tekalo's document: 4 × t3.medium (2 awsvpc tasks each) under a service that may scale to 10. ECS would leave

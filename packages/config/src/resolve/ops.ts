@@ -3,6 +3,7 @@ import { DEFAULTS, LOG_RETENTION_DAYS } from '../profiles';
 import type { ResolvedAlarms, ResolvedApp, ResolvedBastion, ResolvedService } from '../types';
 import { isCidr } from '../units';
 import type { Ctx } from './context';
+import { ec2CeilingFor } from './by-hand';
 
 export function resolveBastion(ctx: Ctx): ResolvedBastion | null {
   const b = ctx.app.bastion;
@@ -37,10 +38,14 @@ export function resolveEc2(ctx: Ctx, services: Record<string, ResolvedService>):
   const e = ctx.app.ec2;
   if (!users.length) return null;
   const d = DEFAULTS.ec2;
+  const instanceType = e?.instanceType ?? d.instanceType;
+  const minInstances = e?.minInstances ?? d.minInstances;
   const out = {
-    instanceType: e?.instanceType ?? d.instanceType,
-    minInstances: e?.minInstances ?? d.minInstances,
-    maxInstances: e?.maxInstances ?? d.maxInstances,
+    instanceType,
+    minInstances,
+    // Unset: enough instances to hold the services' most tasks (by-hand.ts); set: checked against them.
+    maxInstances:
+      e?.maxInstances ?? ec2CeilingFor(instanceType, users, Math.max(minInstances, d.maxInstances)),
     targetCapacityPercent: e?.targetCapacityPercent ?? d.targetCapacityPercent,
   };
   if (out.minInstances < 0) ctx.report('ec2.minInstances', `got ${out.minInstances}; must be ≥ 0`);
