@@ -24,8 +24,10 @@ export { isGraviton };
  * capacity provider with managed scaling at `targetCapacityPercent` and managed termination protection, so ECS adds
  * instances when tasks do not fit and never removes one that still runs a task.
  *
- * Tasks use awsvpc networking: each task takes an ENI, and small instances hold few (t3.medium: 2 tasks); turn on
- * ENI trunking (`aws ecs put-account-setting --name awsvpcTrunking --value enabled`) on supported types for more.
+ * Tasks use awsvpc networking: each task takes an ENI, and small instances hold few (t3.medium: 2 tasks). Resolve
+ * sizes an unset maxInstances to hold the services' most tasks and refuses a set one below them (config eni.ts,
+ * resolve/by-hand.ts). ENI trunking (`aws ecs put-account-setting --name awsvpcTrunking --value enabled`) holds more
+ * on supported types; Berth does not count on it, since the template cannot see the account setting.
  *
  * Cost: the instances at EC2 prices (t3.medium ~$30/month each, minInstances always on) + their EBS volumes
  * (30 GB gp3 ~$2.4/month each); the capacity provider itself is free.
