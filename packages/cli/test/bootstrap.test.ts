@@ -2,10 +2,16 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolve, type AppConfig } from '@berthjs/config';
 import type { CliError } from '@berthjs/config/load';
 import { bootstrapPreflight, type BootstrapClients } from '../src/bootstrap/preflight';
+import { main } from '../src/main';
+
+const WORKSPACE = join(import.meta.dirname, '../../..');
 
 const sts = mockClient(STSClient);
 const iam = mockClient(IAMClient);
@@ -130,5 +136,48 @@ describe('berth bootstrap: what the deploy workflow assumes, before it first run
       clients,
     );
     expect(adopted.steps[0]).toMatch(/its trust in the account's GitHub OIDC provider/);
+  });
+});
+
+describe('`berth bootstrap --env prod`', () => {
+  it('prints the steps (exit 0), and exit 2 with the reason when the config has no github.repository', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-bootstrap-'));
+    const file = join(dir, 'berth.config.ts');
+    const config = (github: string) => `import { defineApp } from '@berthjs/config';
+export default defineApp({
+  name: 'shop',
+  region: 'eu-west-1',
+  services: { api: { port: 3000 } },
+  ${github}
+  environments: { prod: { account: '111111111111', overrides: { edge: { https: false } } } },
+});
+`;
+    writeFileSync(file, config("github: { repository: 'acme/shop' },"));
+    mkdirSync(join(dir, 'node_modules/@berthjs'), { recursive: true });
+    symlinkSync(join(WORKSPACE, 'packages/config'), join(dir, 'node_modules/@berthjs/config'), 'dir');
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '111111111111' });
+    cfn.on(DescribeStacksCommand, { StackName: 'CDKToolkit' }).resolves({
+      Stacks: [{ StackName: 'CDKToolkit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }],
+    });
+    cfn.on(DescribeStacksCommand, { StackName: 'shop-prod' }).rejects(notFound('shop-prod'));
+    iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [] });
+    const out: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((m: string) => void out.push(String(m)));
+    vi.spyOn(console, 'error').mockImplementation((m: string) => void out.push(String(m)));
+    expect(
+      await main(['node', 'berth', 'bootstrap', '--env', 'prod', '--config', file]),
+      out.join('\n'),
+    ).toBe(0);
+    expect(out.join('\n')).toMatch(
+      /^prod in 111111111111: ready for its first deploy\. Next:\n {2}1\. npx berth deploy --env prod /m,
+    );
+    const bare = join(dir, 'bare.config.ts');
+    writeFileSync(bare, config(''));
+    out.length = 0;
+    expect(await main(['node', 'berth', 'bootstrap', '--env', 'prod', '--config', bare])).toBe(2);
+    expect(out.join('\n')).toMatch(
+      /prod has no deployer role: .*Set github: \{ repository: 'owner\/name' \}/,
+    );
+    vi.restoreAllMocks();
   });
 });

@@ -11,10 +11,11 @@ export interface BootstrapClients {
   cloudFormation(region: string): Pick<CloudFormationClient, 'send'>;
 }
 
-export function defaultBootstrapClients(): BootstrapClients {
+/** STS in the environment's region; IAM is global, its API signed in us-east-1 (https://docs.aws.amazon.com/general/latest/gr/iam-service.html). */
+export function defaultBootstrapClients(region: string): BootstrapClients {
   return {
-    sts: new STSClient({}),
-    iam: new IAMClient({}),
+    sts: new STSClient({ region }),
+    iam: new IAMClient({ region: 'us-east-1' }),
     cloudFormation: (region) => new CloudFormationClient({ region }),
   };
 }

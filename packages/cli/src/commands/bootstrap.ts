@@ -4,8 +4,8 @@ import type { BootstrapClients } from '../bootstrap/preflight';
 
 export function register(
   program: Command,
-  clients: () => BootstrapClients | Promise<BootstrapClients> = async () =>
-    (await import('../bootstrap/preflight')).defaultBootstrapClients(),
+  clients: (region: string) => BootstrapClients | Promise<BootstrapClients> = async (region) =>
+    (await import('../bootstrap/preflight')).defaultBootstrapClients(region),
 ): void {
   program
     .command('bootstrap')
@@ -17,7 +17,7 @@ export function register(
     .action(async (opts: { env: string; config: string }) => {
       const { resolved } = await loadStage(opts.config, opts.env);
       const { bootstrapPreflight } = await import('../bootstrap/preflight');
-      const report = await bootstrapPreflight(resolved, await clients());
+      const report = await bootstrapPreflight(resolved, await clients(resolved.region));
       console.log(
         report.roleArn
           ? `${resolved.stage} in ${report.account}: the deployer role exists (${report.roleArn}). Last step:`

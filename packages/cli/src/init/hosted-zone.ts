@@ -16,7 +16,8 @@ export type ZoneLookup =
  */
 export async function lookUpHostedZone(
   domain: string,
-  client: Pick<Route53Client, 'send'> = new Route53Client({}),
+  // Route 53 is global; its API endpoint is in us-east-1: https://docs.aws.amazon.com/general/latest/gr/r53.html
+  client: Pick<Route53Client, 'send'> = new Route53Client({ region: 'us-east-1' }),
 ): Promise<ZoneLookup> {
   const labels = domain.replace(/\.$/, '').split('.');
   try {
