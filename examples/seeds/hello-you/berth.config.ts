@@ -18,7 +18,7 @@ export default defineApp({
       // gunicorn on the contract's port; `berth migrate` runs this command with `migrate` appended (app/__main__.py).
       command: ['python', '-m', 'app', '--port', '${PORT}'],
       dev: { command: ['python3', '-m', 'app', '--dev', '--port', '${PORT}'], watch: ['app', 'migrations'] },
-      secrets: { FLASK_SECRET_KEY: 'hello-you/flask-secret-key' },
+      secrets: { FLASK_SECRET_KEY: 'flask-secret-key' },
       scaling: { cpu: 70, memory: 75 },
     },
   },
@@ -35,6 +35,9 @@ export default defineApp({
   bastion: { keyName: 'hello-you-breakglass', allowedCidrs: ['203.0.113.10/32'] },
   alarms: { emails: ['sre@hello-you.example.org'] },
   standby: { region: 'us-west-2' },
+  // The document's Flask key is "randomly generated": Berth generates it (hello-you/<stage>/flask-secret-key),
+  // replicated to the standby region; `berth dev` keeps a local one.
+  secrets: { 'flask-secret-key': { generate: { length: 64 } } },
   environments: {
     dev: {},
     prod: { account: '333333333333' },

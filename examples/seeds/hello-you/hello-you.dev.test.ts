@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,11 +29,7 @@ const json = { 'content-type': 'application/json' };
 beforeAll(async () => {
   const bin = dirname(python());
   state = mkdtempSync(join(tmpdir(), 'berth-hello-you-'));
-  // The config's user secret, as a developer gives it locally (docs/dev.md: .berth/secrets.json).
-  writeFileSync(
-    join(state, 'secrets.json'),
-    JSON.stringify({ 'hello-you/flask-secret-key': 'local-flask-key' }),
-  );
+  // FLASK_SECRET_KEY is generated (secrets.flask-secret-key): berth dev makes and keeps a local value, no secrets.json.
   port = await freePort();
   dev = startDev(CONFIG, state, port, { PATH: `${bin}:${process.env.PATH ?? ''}` });
   await devUp(dev, 'hello-you');
@@ -45,6 +41,13 @@ afterAll(async () => {
 });
 
 describe('hello-you (Flask) under berth dev', () => {
+  it('gives the app a generated Flask key, kept 0600 in the state folder for the next run', () => {
+    const file = join(state, 'generated-secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(kept['flask-secret-key']).toMatch(/^[A-Za-z0-9]{64}$/);
+  });
+
   it('answers its health check through the router, on its host name', async () => {
     const res = await http(port, '/health', { host: `api.localhost:${port}` });
     expect(res.status, res.body).toBe(200);

@@ -125,6 +125,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'Rotating an ElastiCache AUTH token needs a coordinated ModifyReplicationGroup that Berth does not automate yet; the token (and the cache URL that carries it) lives only in Secrets Manager and ECS secrets.',
   },
   {
+    rule: /^(AwsSolutions-SMG4|NIST\.800\.53\.R5-SecretsManagerRotationEnabled)$/,
+    resource: /^Secrets\/[A-Za-z0-9]+\/|^Secrets[A-Za-z0-9]+[0-9A-F]{8}$/,
+    reason:
+      "A generated application key (secrets.<NAME>.generate: a Flask or signing key) has no counterpart to rotate with: a new value signs out every session and voids every signature at once, so replacing it is the team's choice (berth secrets set --force, then a deploy), not a schedule.",
+  },
+  {
     rule: 'NIST.800.53.R5-SecretsManagerUsingKMSKey',
     reason:
       'Secrets use the AWS-managed aws/secretsmanager key; a customer key adds cost and key-policy work, and IAM already limits who can read them.',
