@@ -18,10 +18,8 @@ function endpointServices(t: Template): string[] {
 let devNoNat: Template;
 let prodBastion: Template;
 beforeAll(() => {
-  devNoNat = templateOf(resolve({ ...talent, network: { ...talent.network, nat: 'none' } }, 'dev'));
-  prodBastion = templateOf(
-    resolve({ ...talent, network: { ...talent.network, nat: 'none' }, bastion: {} }, 'prod'),
-  );
+  devNoNat = templateOf(resolve({ ...talent, network: { nat: 'none' } }, 'dev'));
+  prodBastion = templateOf(resolve({ ...talent, network: { nat: 'none' }, bastion: {} }, 'prod'));
 });
 
 describe("ssmmessages and the bastion's SSM endpoints without NAT", () => {
