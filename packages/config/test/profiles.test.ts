@@ -143,6 +143,7 @@ describe('precedence: profile < app values < environment overrides', () => {
   });
   it('nat none derives the endpoints private tasks need', () => {
     const r = resolve(app({ mail: undefined, network: { nat: 'none' } }), 'dev');
-    expect(r.network.endpoints).toEqual(['s3', 'ecr', 'logs', 'secretsmanager']);
+    // dev turns ECS Exec on, whose sessions go through ssmmessages.
+    expect(r.network.endpoints).toEqual(['s3', 'ecr', 'logs', 'secretsmanager', 'ssmmessages']);
   });
 });
