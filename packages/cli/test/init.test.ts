@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,10 +8,12 @@ import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-rou
 import { mockClient } from 'aws-sdk-client-mock';
 import { workflowFindings, WORKFLOW_RULE } from '../src/check/workflow';
 import { lookUpHostedZone } from '../src/init/hosted-zone';
+import { gitRevision } from '../src/ops/git';
 import { appNameFrom, scaffold, SCAFFOLD_ENVIRONMENTS } from '../src/init/scaffold';
 import { loadStage } from '@berthjs/config/load';
 import { main } from '../src/main';
 import { python } from '../../../test/support/python';
+import { mergeRepo } from './support/merge-repo';
 import { devUp, freePort, http, startDev } from '../../dev/test/support/dev-session';
 
 const WORKSPACE = join(import.meta.dirname, '../../..');
@@ -159,6 +162,31 @@ describe('berth init', () => {
         message: expect.stringMatching(/undefined variable "nosuch"/),
       }),
     ]);
+  });
+
+  it("deploy.yml's rollback names the tag berth deploy pushed: the tree's hash, the same after a merge", async () => {
+    const dir = emptyDir();
+    scaffold(dir, {});
+    const deploy = readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8');
+    const expression = /--if-image-tag "(\$\(git [^)]+\))"/.exec(deploy)?.[1];
+    expect(expression).toBe(`$(git rev-parse --short=12 'HEAD^{tree}')`);
+    const repo = mergeRepo();
+    // the workflow's shell expression, run in the repository at each branch's head
+    const tagAt = (ref: string) => {
+      repo.git('checkout', '-q', ref);
+      return execFileSync('bash', ['-c', `echo "${expression}"`], { cwd: repo.dir, encoding: 'utf8' }).trim();
+    };
+    const atSource = tagAt('development');
+    expect(await gitRevision.shortSha(repo.dir)).toBe(atSource); // what berth deploy tags the image with
+    const atMerge = tagAt('main');
+    expect(await gitRevision.shortSha(repo.dir)).toBe(atMerge);
+    // the merge commit is another commit, with the very content development deployed: the same tag
+    expect(repo.mergeCommit).not.toBe(repo.sourceCommit);
+    expect(atMerge).toBe(atSource);
+    expect(atMerge).toMatch(/^[0-9a-f]{12}$/);
+    expect(repo.git('rev-parse', 'HEAD^{tree}').startsWith(atMerge)).toBe(true);
+    // other content, another tag
+    expect(tagAt('main~1')).not.toBe(atMerge);
   });
 
   it('with --domain, prod and staging serve HTTPS on it; without, prod says in its config that it serves HTTP', async () => {

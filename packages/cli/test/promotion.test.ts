@@ -34,9 +34,11 @@ import { isAllowed, TokenResolver, type PolicyDocument } from '@berthjs/infra';
 import tekalo from '../../../examples/seeds/tekalo/berth.config';
 import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { deploy, type DeployDeps } from '../src/ops/deploy';
+import { gitRevision } from '../src/ops/git';
 import { promoteImages } from '../src/ops/promote';
 import type { StackTemplate } from '../src/ops/diff';
 import { synthTemplates } from '../src/ops/templates';
+import { mergeRepo } from './support/merge-repo';
 
 /**
  * Tekalo's promotion from nothing: dev (account 111…) builds, prod (account 222…) runs dev's image. The SDK mock is
@@ -821,5 +823,54 @@ describe('promotion from an empty prod account (tekalo prod: imagesFrom dev)', (
     expect(world.calls.slice(start)).toEqual([`${PROD}:GetRegistryPolicy`]);
     expect(world.registries[PROD]!.repos.size).toBe(0);
     expect(world.stacks.has('tekalo-prod')).toBe(false);
+  }, 120_000);
+});
+
+describe('the promoted deploy after a merge: images are tagged with the tree hash', () => {
+  it('prod, at the merge commit on main, finds the image dev pushed at the commit it merged', async () => {
+    // GIVEN a real repository: development deployed its head; main merged it (--no-ff: a commit of its own)
+    const repo = mergeRepo();
+    const atRef = async (account: string, resolved: ResolvedApp, ref: string, imageTag?: string) => {
+      repo.git('checkout', '-q', ref);
+      world.caller = account;
+      const lines: string[] = [];
+      const start = world.calls.length;
+      const report = await deploy(
+        {
+          resolved,
+          configDir: repo.dir,
+          approve: true,
+          skipMigrations: true,
+          ...(imageTag ? { imageTag } : {}),
+        },
+        { ...deps(resolved, 'unused', lines, []), git: gitRevision },
+      );
+      return { report, lines, calls: world.calls.slice(start) };
+    };
+    const d = await atRef(DEV, dev, 'development');
+    const tree = repo.git('rev-parse', 'HEAD^{tree}');
+    expect(d.report.imageTag).toBe(tree.slice(0, 12));
+    expect(d.calls).toContain(
+      `${DEV}:docker push ${DEV}.dkr.ecr.${REGION}.amazonaws.com/tekalo/api:${tree.slice(0, 12)}`,
+    );
+    const devImage = [...repoOf(DEV, 'tekalo/api').images.keys()][0]!;
+
+    // the merge commit's own hash was never pushed: a commit-hash tag finds nothing to promote
+    const mergeShort = repo.mergeCommit.slice(0, 12);
+    await expect(atRef(PROD, prod, 'main', mergeShort)).rejects.toThrow(
+      new RegExp(
+        `tekalo/api:${mergeShort} is not in this environment's registry .*Deploy dev at this commit first`,
+      ),
+    );
+
+    // WHEN prod deploys main with the tag berth deploy computes there
+    const p = await atRef(PROD, prod, 'main');
+
+    // THEN it is dev's tag, and prod runs dev's very image (copied by digest), building nothing
+    expect(p.report.imageTag).toBe(d.report.imageTag);
+    expect(p.report.promoted).toEqual({ api: devImage });
+    expect(p.calls.some((c) => c.includes('docker push'))).toBe(false);
+    expect(repoOf(PROD, 'tekalo/api').images.get(devImage)?.tags).toEqual(new Set([tree.slice(0, 12)]));
+    expect(world.stacks.get('tekalo-prod')).toEqual({ account: PROD, tag: tree.slice(0, 12) });
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { needsImportExistingResources } from '@berthjs/infra';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { callerIdentity, type AwsClients, type OpsRuntime } from './aws';
 import { diffStacks, type DiffReport, type StackTemplate } from './diff';
-import type { SourceRevision } from './git';
+import { TREE_TAG_COMMAND, type SourceRevision } from './git';
 import { guard, type Confirm } from './guard';
 import type { ImageBuilder } from './image';
 import { requireReferencedSecrets } from './secrets';
@@ -250,13 +250,13 @@ async function sourceTag(options: DeployOptions, deps: DeployDeps): Promise<stri
     sha = await deps.git.shortSha(options.configDir);
   } catch (err) {
     throw new CliError(
-      `Cannot tag the image: 'git rev-parse --short HEAD' failed in ${options.configDir} (${(err as Error).message.trim()}). Pass --image-tag <tag>.`,
+      `Cannot tag the image: 'git ${TREE_TAG_COMMAND.join(' ')}' failed in ${options.configDir} (${(err as Error).message.trim()}). Pass --image-tag <tag>.`,
       EXIT.failed,
     );
   }
   if (!options.allowDirty && (await deps.git.isDirty(options.configDir))) {
     throw new CliError(
-      `The working tree has uncommitted changes: an image tagged ${sha} would not be commit ${sha}. Commit them, or pass --allow-dirty (the tag becomes ${sha}-dirty-<time>).`,
+      `The working tree has uncommitted changes: an image tagged ${sha} would not be the committed tree ${sha}. Commit them, or pass --allow-dirty (the tag becomes ${sha}-dirty-<time>).`,
       EXIT.failed,
     );
   }

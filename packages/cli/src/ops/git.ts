@@ -3,9 +3,16 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** The source revision an image is tagged with. */
+/**
+ * The source revision an image is tagged with: the hash of HEAD's tree, not of the commit. Identical content gives
+ * the identical tag, so a merge commit that brings exactly what another branch deployed (a promoted environment's
+ * `imagesFrom`) finds that branch's image, though its commit hash differs. 12 hex digits, fixed (`--short` alone
+ * lengthens with the clone's object count, and a shallow CI clone and a full one would then disagree).
+ */
+export const TREE_TAG_COMMAND = ['rev-parse', '--short=12', 'HEAD^{tree}'] as const;
+
 export interface SourceRevision {
-  /** `git rev-parse --short HEAD`. */
+  /** `git rev-parse --short=12 HEAD^{tree}`: the image tag of the committed content. */
   shortSha(cwd: string): Promise<string>;
   /** Uncommitted changes (tracked or untracked, ignoring what .gitignore hides). */
   isDirty(cwd: string): Promise<boolean>;
@@ -13,7 +20,7 @@ export interface SourceRevision {
 
 export const gitRevision: SourceRevision = {
   async shortSha(cwd) {
-    return (await run('git', ['rev-parse', '--short', 'HEAD'], { cwd })).stdout.trim();
+    return (await run('git', [...TREE_TAG_COMMAND], { cwd })).stdout.trim();
   },
   async isDirty(cwd) {
     return (await run('git', ['status', '--porcelain'], { cwd })).stdout.trim().length > 0;
