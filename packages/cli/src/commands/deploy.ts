@@ -19,7 +19,7 @@ export function register(program: Command, deps: () => DeployDeps | Promise<Depl
   program
     .command('deploy')
     .description(
-      'show the diff against the deployed stacks (destructive changes refused unless --allow-replace, others approved by a prompt or --yes), build and push the image (tag = git sha), run the migrations with it, deploy the stacks, wait until every service is steady; fails on a rollback',
+      'show the diff against the deployed stacks (destructive changes refused unless --allow-replace, others approved by a prompt or --yes), build and push the image (tag = the hash of the commit tree), run the migrations with it, deploy the stacks, wait until every service is steady; fails on a rollback',
     )
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
