@@ -1,10 +1,4 @@
-import type {
-  ARCHITECTURES,
-  CACHE_ENGINES,
-  CAPACITIES,
-  NAT_MODES,
-  REMOVAL_POLICIES,
-} from './schema';
+import type { ARCHITECTURES, CACHE_ENGINES, CAPACITIES, NAT_MODES, REMOVAL_POLICIES } from './schema';
 import type { VPC_ENDPOINTS } from './endpoints';
 import type { ResolvedGeneratedSecret } from './secrets';
 import type { ResolvedLoadBalancing } from './load-balancing';
