@@ -83,6 +83,21 @@ describe('berth import copilot: a load-balanced service, a backend service, a jo
     expect(r.stdout).toContain('Control Tower guard rules ran');
   }, 240_000);
 
+  it('a prod without an alias (plain HTTP, as Copilot served it) carries its reason and still passes berth check --env prod', async () => {
+    const dir = workspace('copilot-shop');
+    const manifest = join(dir, 'copilot/api/manifest.yml');
+    const before = readFileSync(manifest, 'utf8');
+    const after = before.replace(/^ {4}http:\n {6}alias:\n(?: {8}.*\n)+/m, '');
+    expect(after).not.toBe(before);
+    writeFileSync(manifest, after);
+    expect((await berth('import', 'copilot', join(dir, 'copilot'))).code).toBe(0);
+    const file = join(dir, 'berth.config.ts');
+    expect(readFileSync(file, 'utf8')).toContain("rule: 'Berth-ProdOptOut'");
+    const r = await berth('check', '--env', 'prod', '--config', file);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toMatch(/Berth-ProdOptOut.*(error|needs a reason)/i);
+  }, 120_000);
+
   it('maps services, scaling, secrets, the job, the Aurora addon and the per-environment overrides', async () => {
     const { file, text } = await imported('copilot-shop');
     const prod = await resolved(file, 'prod');

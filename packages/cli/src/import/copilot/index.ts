@@ -157,6 +157,7 @@ export function importCopilot(copilotDir: string, outFile: string): CopilotImpor
   const known = new Set(baseNotes.comments.map((c) => c.text));
   const reported = new Set(report.map((r) => JSON.stringify(r)));
   const environments: YamlMap = {};
+  const plainHttp: string[] = [];
   for (const env of envNames.length ? envNames : ['dev', 'staging', 'prod']) {
     const key = berthName(env);
     const entry: YamlMap = {};
@@ -170,6 +171,7 @@ export function importCopilot(copilotDir: string, outFile: string): CopilotImpor
       // Copilot serves an environment without an alias or certificate over HTTP on the ALB's name; Berth's
       // prod profile wants HTTPS, so the choice is written down where the reader sees it.
       mine['edge'] = { ...edge, https: false };
+      plainHttp.push(key);
       comments.push({
         at: ['environments', key, 'overrides', 'edge', 'https'],
         above: true,
@@ -205,6 +207,18 @@ export function importCopilot(copilotDir: string, outFile: string): CopilotImpor
 
   const seen = regionOf(ws);
   const config: YamlMap = { name: app, region: seen?.region ?? 'us-east-1', ...base, environments };
+  if (plainHttp.length)
+    // Plain HTTP in prod is an opt-out `berth check` passes only with a written reason (Berth-ProdOptOut); the
+    // reason is Copilot's own setup, carried over until edge.domain is set.
+    config['acknowledgements'] = [
+      {
+        rule: 'Berth-ProdOptOut',
+        resource: 'edge.https',
+        reason:
+          "Imported from Copilot, which served this environment over plain HTTP on the load balancer's name; set edge.domain for HTTPS.",
+        environments: plainHttp,
+      },
+    ];
   comments.push({
     at: ['region'],
     above: true,
