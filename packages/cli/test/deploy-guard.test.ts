@@ -1,10 +1,9 @@
 import {
-  CloudFormationClient,
   DescribeStackResourcesCommand,
   GetTemplateCommand,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -12,15 +11,11 @@ import {
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
 import {
-  DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ECSClient,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,29 +23,29 @@ import { resolve } from '@berthjs/config';
 import { CliError } from '@berthjs/config/load';
 import talent from '../../../examples/talent/berth.config';
 import { main } from '../src/main';
-import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { deploy, type DeployDeps, type DeployOptions } from '../src/ops/deploy';
 import type { StackTemplate } from '../src/ops/diff';
 import { synthTemplates } from '../src/ops/templates';
 import { progressIoHost, type StackDeployment } from '../src/ops/toolkit';
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
+import {
+  ACCOUNT,
+  cfn,
+  ecs,
+  logs,
+  opsRuntime,
+  resetTalentEcs,
+  stackResources,
+  taskEnds,
+  tdArn,
+} from './support/talent-ecs';
 
 const resolved = resolve(talent, 'prod');
 const renamed = resolve({ ...talent, database: { ...talent.database!, name: 'talent2' } }, 'prod');
-const ACCOUNT = '222222222222';
-const CLUSTER = 'talent-prod-Cluster';
-const SERVICE = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/${CLUSTER}/talent-prod-api`;
 const IMAGE = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/talent/api`;
 const JOB_FAMILY = 'talent-prod-job-send-reminders';
-const tdArn = (family: string, rev: number) =>
-  `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/${family}:${rev}`;
-const TASK = `arn:aws:ecs:us-east-1:${ACCOUNT}:task/${CLUSTER}/m1`;
 
-const sts = mockClient(STSClient);
-const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
-const cfn = mockClient(CloudFormationClient);
-const logs = mockClient(CloudWatchLogsClient);
 
 let deployed: StackTemplate[];
 let withRename: StackTemplate[];
@@ -76,16 +71,8 @@ function harness(head: readonly StackTemplate[], extra: Partial<DeployDeps> = {}
     deployments: [],
     runTasksBeforeStackUpdate: [],
   };
-  const rt: OpsRuntime = {
-    clients: awsClients,
-    sleep: async () => {},
-    progress: (l) => h.lines.push(l),
-    out: (l) => h.lines.push(l),
-    pollMs: 0,
-    steadyTimeoutMs: 60_000,
-  };
   h.deps = {
-    rt,
+    rt: opsRuntime((l) => h.lines.push(l)),
     images: { available: async () => true, buildAndPush: async () => void h.builds++ },
     toolkit: {
       deploy: async (d) => {
@@ -105,59 +92,35 @@ const run = (h: Harness, options: Partial<DeployOptions> = {}) =>
   deploy({ resolved, configDir: '.', ...options }, h.deps).catch((e: unknown) => e as CliError);
 
 beforeEach(() => {
-  for (const m of [sts, ecs, ecr, cfn, logs]) m.reset();
-  sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+  resetTalentEcs(
+    {
+      serviceName: 'talent-prod-api',
+      taskDefinition: tdArn('talent-prod-api', 8),
+      runningCount: 3,
+      desiredCount: 3,
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } },
+      deployments: [
+        {
+          status: 'PRIMARY',
+          taskDefinition: tdArn('talent-prod-api', 8),
+          rolloutState: 'COMPLETED',
+          runningCount: 3,
+          desiredCount: 3,
+        },
+      ],
+    },
+    // Every task definition runs the new tag once deployed…
+    {
+      taskDefinitionArn: tdArn('talent-prod-api', 8),
+      containerDefinitions: [{ name: 'api', image: `${IMAGE}:abc1234` }],
+    },
+  );
+  ecr.reset();
   ecr.on(DescribeRepositoriesCommand).resolves({ repositories: [{ repositoryName: 'talent/api' }] });
   ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ['abc1234'] }] });
   ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [] });
   // CloudFormation holds the template as deployed before this change
   cfn.on(GetTemplateCommand).callsFake(() => ({ TemplateBody: JSON.stringify(deployed[0]!.template) }));
-  cfn.on(DescribeStackResourcesCommand).resolves({
-    StackResources: [
-      {
-        ResourceType: 'AWS::ECS::Cluster',
-        PhysicalResourceId: CLUSTER,
-        LogicalResourceId: 'C',
-        ResourceStatus: 'UPDATE_COMPLETE',
-        Timestamp: new Date(),
-      },
-      {
-        ResourceType: 'AWS::ECS::Service',
-        PhysicalResourceId: SERVICE,
-        LogicalResourceId: 'S',
-        ResourceStatus: 'UPDATE_COMPLETE',
-        Timestamp: new Date(),
-      },
-    ],
-  });
-  ecs.on(DescribeServicesCommand).resolves({
-    services: [
-      {
-        serviceArn: SERVICE,
-        serviceName: 'talent-prod-api',
-        taskDefinition: tdArn('talent-prod-api', 8),
-        runningCount: 3,
-        desiredCount: 3,
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } },
-        deployments: [
-          {
-            status: 'PRIMARY',
-            taskDefinition: tdArn('talent-prod-api', 8),
-            rolloutState: 'COMPLETED',
-            runningCount: 3,
-            desiredCount: 3,
-          },
-        ],
-      },
-    ],
-  });
-  // Every task definition runs the new tag once deployed…
-  ecs.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: {
-      taskDefinitionArn: tdArn('talent-prod-api', 8),
-      containerDefinitions: [{ name: 'api', image: `${IMAGE}:abc1234` }],
-    },
-  });
   // …but before the deploy, the migration's task definition (the job's) still has the old image
   ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: JOB_FAMILY }).resolves({
     taskDefinition: {
@@ -177,10 +140,7 @@ beforeEach(() => {
   ecs
     .on(RegisterTaskDefinitionCommand)
     .resolves({ taskDefinition: { taskDefinitionArn: tdArn(JOB_FAMILY, 5) } });
-  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
-  ecs.on(DescribeTasksCommand).resolves({
-    tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 0 }] }],
-  });
+  taskEnds(0);
   logs.on(GetLogEventsCommand).resolves({ events: [] });
 });
 
@@ -298,24 +258,7 @@ describe('berth deploy: migrations before new code serves', () => {
     cfn
       .on(DescribeStackResourcesCommand)
       .rejectsOnce(new Error('Stack with id talent-prod does not exist'))
-      .resolves({
-        StackResources: [
-          {
-            ResourceType: 'AWS::ECS::Cluster',
-            PhysicalResourceId: CLUSTER,
-            LogicalResourceId: 'C',
-            ResourceStatus: 'CREATE_COMPLETE',
-            Timestamp: new Date(),
-          },
-          {
-            ResourceType: 'AWS::ECS::Service',
-            PhysicalResourceId: SERVICE,
-            LogicalResourceId: 'S',
-            ResourceStatus: 'CREATE_COMPLETE',
-            Timestamp: new Date(),
-          },
-        ],
-      });
+      .resolves({ StackResources: stackResources('CREATE_COMPLETE') });
     const h = harness(deployed);
     const report = await run(h);
     expect(report).not.toBeInstanceOf(Error);
@@ -324,9 +267,7 @@ describe('berth deploy: migrations before new code serves', () => {
   }, 60_000);
 
   it('a failed migration stops the deploy with nothing shifted: no stack update, no service update', async () => {
-    ecs.on(DescribeTasksCommand).resolves({
-      tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', containers: [{ name: 'api', exitCode: 3 }] }],
-    });
+    taskEnds(3);
     const h = harness(deployed);
     const err = await run(h);
     expect(err).toBeInstanceOf(CliError);

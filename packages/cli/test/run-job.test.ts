@@ -1,15 +1,7 @@
 import { join } from 'node:path';
-import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ECSClient,
-  RunTaskCommand,
-} from '@aws-sdk/client-ecs';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolve } from '@berthjs/config';
@@ -18,13 +10,11 @@ import { register as registerMigrate } from '../src/commands/migrate';
 import { register as registerRunJob } from '../src/commands/run-job';
 import { CliError } from '@berthjs/config/load';
 import { main } from '../src/main';
-import { awsClients, type OpsRuntime } from '../src/ops/aws';
 import { migrateCommand } from '../src/ops/commands';
+import { ecs, logs, opsRuntime, resetTalentEcs, sts, taskEnds, tdArn } from './support/talent-ecs';
 
 const CONFIG = join(import.meta.dirname, '../../../examples/talent/berth.config.ts');
-const SERVICE = 'arn:aws:ecs:us-east-1:222222222222:service/talent-prod-Cluster/talent-prod-api';
-const TD = 'arn:aws:ecs:us-east-1:222222222222:task-definition/talent-prod-api:8';
-const TASK = 'arn:aws:ecs:us-east-1:222222222222:task/talent-prod-Cluster/0f1e2d';
+const TD = tdArn('talent-prod-api', 8);
 const NETWORK = {
   awsvpcConfiguration: {
     subnets: ['subnet-a', 'subnet-b'],
@@ -33,20 +23,12 @@ const NETWORK = {
   },
 };
 
-const sts = mockClient(STSClient);
-const ecs = mockClient(ECSClient);
-const cfn = mockClient(CloudFormationClient);
-const logs = mockClient(CloudWatchLogsClient);
 const out: string[] = [];
 const progress: string[] = [];
-const rt: OpsRuntime = {
-  clients: awsClients,
-  sleep: async () => {},
-  progress: (l) => progress.push(l),
-  out: (l) => out.push(l),
-  pollMs: 0,
-  steadyTimeoutMs: 60_000,
-};
+const rt = opsRuntime(
+  (l) => progress.push(l),
+  (l) => out.push(l),
+);
 
 function program(): Command {
   const p = new Command('berth').exitOverride();
@@ -57,57 +39,19 @@ function program(): Command {
 
 /** The task goes PROVISIONING → RUNNING → STOPPED with this exit code. */
 function taskRuns(exitCode: number | undefined, stoppedReason = 'Essential container in task exited') {
-  ecs
-    .on(DescribeTasksCommand)
-    .resolvesOnce({ tasks: [{ taskArn: TASK, lastStatus: 'PROVISIONING' }] })
-    .resolvesOnce({ tasks: [{ taskArn: TASK, lastStatus: 'RUNNING' }] })
-    .resolves({
-      tasks: [
-        {
-          taskArn: TASK,
-          lastStatus: 'STOPPED',
-          stoppedReason,
-          containers: [{ name: 'api', ...(exitCode === undefined ? {} : { exitCode }) }],
-        },
-      ],
-    });
+  taskEnds(exitCode, { stoppedReason, through: ['PROVISIONING', 'RUNNING'] });
 }
 
 beforeEach(() => {
   out.length = 0;
   progress.length = 0;
-  for (const m of [sts, ecs, cfn, logs]) m.reset();
-  sts.on(GetCallerIdentityCommand).resolves({ Account: '222222222222' });
-  cfn.on(DescribeStackResourcesCommand).resolves({
-    StackResources: [
-      {
-        ResourceType: 'AWS::ECS::Cluster',
-        PhysicalResourceId: 'talent-prod-Cluster',
-        LogicalResourceId: 'C',
-        ResourceStatus: 'UPDATE_COMPLETE',
-        Timestamp: new Date(),
-      },
-      {
-        ResourceType: 'AWS::ECS::Service',
-        PhysicalResourceId: SERVICE,
-        LogicalResourceId: 'S',
-        ResourceStatus: 'UPDATE_COMPLETE',
-        Timestamp: new Date(),
-      },
-    ],
-  });
-  ecs.on(DescribeServicesCommand).resolves({
-    services: [
-      {
-        serviceArn: SERVICE,
-        taskDefinition: TD,
-        networkConfiguration: NETWORK,
-        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
-      },
-    ],
-  });
-  ecs.on(DescribeTaskDefinitionCommand).resolves({
-    taskDefinition: {
+  resetTalentEcs(
+    {
+      taskDefinition: TD,
+      networkConfiguration: NETWORK,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
+    },
+    {
       containerDefinitions: [
         {
           name: 'api',
@@ -122,8 +66,7 @@ beforeEach(() => {
         },
       ],
     },
-  });
-  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK }] });
+  );
   logs
     .on(GetLogEventsCommand)
     .rejectsOnce(
