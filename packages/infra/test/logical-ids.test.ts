@@ -27,6 +27,7 @@ describe('stateful logical IDs', () => {
       replica: 'StandbyDatabaseReplica',
       cluster: 'StandbyDatabaseCluster',
       globalCluster: 'DatabaseGlobalCluster',
+      peering: 'StandbyPeering',
     });
     expect(bucketLogicalId('resumes')).toBe('BucketResumes');
     expect(bucketLogicalId('user-uploads')).toBe('BucketUserUploads');

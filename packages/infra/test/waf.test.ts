@@ -97,10 +97,11 @@ describe('Waf on the ALB (talent prod)', () => {
   it('is off in dev', () => {
     dev.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
-  it('is priced: $5 for the ACL + $1 per rule, and the requests it inspects', () => {
+  it('is priced on three lines: $5 for the ACL, $1 per rule (4), and the requests it inspects', () => {
     const lines = estimateCost(talentResolved('prod')).lines.filter((l) => l.type === 'AWS::WAFv2::WebACL');
     expect(lines.map((l) => [l.resource, l.monthly])).toEqual([
-      ['WAF web ACL (4 rules)', 9],
+      ['WAF web ACL', 5],
+      ['WAF rules', 4],
       ['WAF requests inspected', 3],
     ]);
     expect(estimateCost(talentResolved('dev')).lines.some((l) => l.type === 'AWS::WAFv2::WebACL')).toBe(
