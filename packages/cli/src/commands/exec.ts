@@ -7,6 +7,7 @@ interface Options {
   env: string;
   config: string;
   region?: string;
+  standby?: boolean;
   task?: string;
 }
 
@@ -26,7 +27,11 @@ export function register(
     )
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
-    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--region <region>', "AWS region (default: the environment's, or the standby's with --standby)")
+    .option(
+      '--standby',
+      "the service's pilot-light standby copy (<app>-<stage>-standby in standby.region); it runs standby.tasks tasks (0 by default)",
+    )
     .option('--task <id>', 'a task id, or its first characters (default: the first running task)')
     .addHelpText(
       'after',
@@ -44,6 +49,7 @@ The session runs through the session-manager-plugin (https://docs.aws.amazon.com
           command,
           ...(opts.task ? { task: opts.task } : {}),
           ...(opts.region ? { region: opts.region } : {}),
+          ...(opts.standby ? { standby: true } : {}),
         },
         await runtime(),
       );

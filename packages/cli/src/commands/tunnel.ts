@@ -7,6 +7,7 @@ interface Options {
   env: string;
   config: string;
   region?: string;
+  standby?: boolean;
   port?: string;
 }
 
@@ -22,7 +23,11 @@ export function register(
     .argument('<target>', 'database or cache')
     .requiredOption('-e, --env <stage>', 'environment name, e.g. dev, staging, prod')
     .option('-c, --config <path>', 'config file', 'berth.config.ts')
-    .option('--region <region>', "AWS region (default: the environment's)")
+    .option('--region <region>', "AWS region (default: the environment's, or the standby's with --standby)")
+    .option(
+      '--standby',
+      'refused with the reason: the pilot-light standby (<app>-<stage>-standby) has no bastion to forward a port through',
+    )
     .option('--port <port>', 'local port (default: 15432 for the database, 16379 for the cache)')
     .addHelpText(
       'after',
@@ -42,6 +47,7 @@ The printed command carries the credentials from the secret: it goes to stdout o
           target: target as 'database' | 'cache',
           ...(port !== undefined ? { port } : {}),
           ...(opts.region ? { region: opts.region } : {}),
+          ...(opts.standby ? { standby: true } : {}),
         },
         await runtime(),
       );

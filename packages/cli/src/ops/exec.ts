@@ -7,7 +7,14 @@ import {
 } from '@aws-sdk/client-ecs';
 import { OUTPUT_KEYS, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '@berthjs/config/load';
-import { clusterOf, deployedEnvironment, requireOutput, unknownName, type Day2Runtime } from './day2';
+import {
+  clusterOf,
+  day2Region,
+  deployedEnvironment,
+  requireOutput,
+  unknownName,
+  type Day2Runtime,
+} from './day2';
 import { pluginArgs, requirePlugin } from './session';
 
 export interface ExecOptions {
@@ -18,6 +25,8 @@ export interface ExecOptions {
   /** A task id (or its first characters) to pick instead of the first running task. */
   readonly task?: string;
   readonly region?: string;
+  /** The pilot-light standby's copy of the service (`<app>-<stage>-standby`, in standby.region). */
+  readonly standby?: boolean;
 }
 
 /** Quotes an argument for the shell ECS Exec runs the command with, when it needs it. */
@@ -34,15 +43,15 @@ export async function exec(options: ExecOptions, rt: Day2Runtime): Promise<numbe
   const { resolved, service: name } = options;
   const service = resolved.services[name];
   if (!service) throw unknownName('service', name, Object.keys(resolved.services));
+  const region = day2Region(resolved, options);
   if (!service.exec)
     throw new CliError(
       `ECS Exec is off for ${name} in ${resolved.stage} (the ${resolved.profile} profile's default${resolved.profile === 'prod' ? ': opt-in' : ''}). Set services.${name}.exec: true (for this environment only: environments.${resolved.stage}.overrides.services.${name}.exec) and run 'berth deploy --env ${resolved.stage}'.`,
       EXIT.failed,
     );
   const plugin = await requirePlugin(rt);
-  const region = options.region ?? resolved.region;
   const clients = rt.clients(region);
-  const env = await deployedEnvironment(clients, resolved);
+  const env = await deployedEnvironment(clients, resolved, options.standby ? 'standby' : 'app');
   const cluster = clusterOf(env, resolved.stage);
   const serviceName = requireOutput(
     env,
@@ -69,13 +78,15 @@ export async function exec(options: ExecOptions, rt: Day2Runtime): Promise<numbe
     throw new CliError(
       options.task
         ? `No running task of ${name} starts with ${options.task}; running: ${tasks.map(taskId).join(', ') || 'none'}`
-        : `${name} has no running task with ECS Exec's agent running (${tasks.length} task(s) RUNNING). 'berth status --env ${resolved.stage}' shows why tasks stop; tasks started before ECS Exec was enabled need a new deployment.`,
+        : options.standby && !tasks.length
+          ? `The standby's ${name} in ${region} runs no task: a pilot light keeps standby.tasks of each service (0 by default) until a failover. 'berth status --env ${resolved.stage} --standby' shows its count; set standby.tasks to 1 to keep one to exec into.`
+          : `${name} has no running task with ECS Exec's agent running (${tasks.length} task(s) RUNNING). 'berth status --env ${resolved.stage}${options.standby ? ' --standby' : ''}' shows why tasks stop; tasks started before ECS Exec was enabled need a new deployment.`,
       EXIT.failed,
     );
   const container = task.containers?.find((c) => c.name === name) ?? task.containers?.[0];
   const command = (options.command?.length ? options.command : ['/bin/sh']).map(shellQuote).join(' ');
   rt.progress(
-    `${name}: task ${taskId(task)} (${task.taskDefinitionArn?.split('/').pop() ?? '?'}), running ${command}`,
+    `${options.standby ? `standby (${region}) ` : ''}${name}: task ${taskId(task)} (${task.taskDefinitionArn?.split('/').pop() ?? '?'}), running ${command}`,
   );
 
   let response;

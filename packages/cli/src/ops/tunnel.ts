@@ -2,7 +2,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { StartSessionCommand } from '@aws-sdk/client-ssm';
 import { OUTPUT_KEYS, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '@berthjs/config/load';
-import { deployedEnvironment, requireOutput, type Day2Clients, type Day2Runtime } from './day2';
+import { day2Region, deployedEnvironment, requireOutput, type Day2Clients, type Day2Runtime } from './day2';
 import { pluginArgs, requirePlugin } from './session';
 
 export type TunnelTarget = 'database' | 'cache';
@@ -16,6 +16,8 @@ export interface TunnelOptions {
   /** Local port. @default - the remote port + 10000 (15432, 16379): clear of a local PostgreSQL or Redis */
   readonly port?: number;
   readonly region?: string;
+  /** The pilot-light standby (`<app>-<stage>-standby`, in standby.region): refused, it has no bastion. */
+  readonly standby?: boolean;
 }
 
 export interface TunnelPlan {
@@ -38,6 +40,14 @@ export async function tunnel(options: TunnelOptions, rt: Day2Runtime): Promise<n
     throw new CliError(`berth tunnel ${target}: expected database or cache`, EXIT.invalid);
   if (!resolved[target])
     throw new CliError(`${resolved.app} declares no ${target}: there is nothing to tunnel to.`, EXIT.invalid);
+  const region = day2Region(resolved, options);
+  if (options.standby)
+    // The pilot-light stack (infra constructs/pilot-light.ts) builds no bastion, so nothing in the standby's VPC
+    // forwards a port; its stack has no BastionInstanceId output.
+    throw new CliError(
+      `${resolved.app} ${resolved.stage}'s standby in ${region} has no bastion: the pilot light builds none, so nothing in its VPC forwards a port to the standby ${target}. Use 'berth tunnel ${target} --env ${resolved.stage}' (the primary), 'berth exec <service> --env ${resolved.stage} --standby' into a standby task, or 'berth status --env ${resolved.stage} --standby' for the standby database's state.`,
+      EXIT.failed,
+    );
   if (!resolved.bastion)
     throw new CliError(
       `${resolved.app} ${resolved.stage} has no bastion, so nothing in the VPC forwards a port. Add bastion: {} (an SSM-only t4g.nano, ~$3/month; for this environment only: environments.${resolved.stage}.overrides.bastion) and run 'berth deploy --env ${resolved.stage}'; or use 'berth exec' into a service.`,
@@ -49,7 +59,6 @@ export async function tunnel(options: TunnelOptions, rt: Day2Runtime): Promise<n
   )
     throw new CliError(`--port ${options.port}: expected a port number 1–65535`, EXIT.invalid);
   const plugin = await requirePlugin(rt);
-  const region = options.region ?? resolved.region;
   const clients = rt.clients(region);
   const env = await deployedEnvironment(clients, resolved);
   const need = (key: string, what: string) => requireOutput(env, key, what, resolved.stage);
