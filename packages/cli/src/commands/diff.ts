@@ -113,5 +113,8 @@ function markdown(report: DiffReport, title: string, text: string): string {
       : report.changes
         ? `${report.changes} change${report.changes === 1 ? '' : 's'}${report.widensAccess ? ' — **:warning: widens access (IAM / security groups)**' : ''}.`
         : 'No changes.';
-  return `### berth diff: ${title}\n\n${verdict}\n\n\`\`\`\n${text}\n\`\`\`\n`;
+  const reboot = report.needsReboot.length
+    ? `\n\n**:arrows_counterclockwise: Needs a reboot:** ${report.needsReboot.map((n) => `\`${n.parameter}\` (static; takes effect at the next reboot of the ${n.kind}, \`${n.logicalId}\`)`).join(', ')}.`
+    : '';
+  return `### berth diff: ${title}\n\n${verdict}${reboot}\n\n\`\`\`\n${text}\n\`\`\`\n`;
 }

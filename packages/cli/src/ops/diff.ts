@@ -5,6 +5,12 @@ import {
   type TemplateDiff,
 } from '@aws-cdk/cloudformation-diff';
 import { refusedChanges } from '@berthjs/infra';
+import {
+  formatParameterChange,
+  parameterChanges,
+  parameterGroupKind,
+  type ParameterChange,
+} from './diff-parameters';
 
 /** One stack's CloudFormation template, where it deploys. */
 export interface StackTemplate {
@@ -56,6 +62,8 @@ export interface ResourceChange {
   readonly stateful: boolean;
   /** Replaces or removes a stateful resource: `berth deploy` refuses it unless named with --allow-replace. */
   readonly destructive: boolean;
+  /** A parameter group's changed engine parameters, each with its apply type (static ones need a reboot). */
+  readonly parameters?: readonly ParameterChange[];
 }
 
 export interface StackDiff {
@@ -87,6 +95,13 @@ export interface DiffReport {
   readonly changes: number;
   readonly destructive: readonly ResourceChange[];
   readonly widensAccess: boolean;
+  /** Static engine parameters that change: the deploy stores them, the database or cache takes them at its next reboot. */
+  readonly needsReboot: readonly {
+    readonly stack: string;
+    readonly logicalId: string;
+    readonly kind: 'database' | 'cache';
+    readonly parameter: string;
+  }[];
 }
 
 const ACTION: Readonly<Record<ResourceImpact, ChangeAction | undefined>> = {
@@ -126,6 +141,18 @@ export function summarize(stacks: readonly StackDiff[]): DiffReport {
     changes: stacks.reduce((n, s) => n + s.resources.length + s.outputs.length, 0),
     destructive,
     widensAccess: stacks.some((s) => s.widensAccess),
+    needsReboot: stacks.flatMap((s) =>
+      s.resources.flatMap((r) =>
+        (r.parameters ?? [])
+          .filter((p) => p.needsReboot)
+          .map((p) => ({
+            stack: s.stack,
+            logicalId: r.logicalId,
+            kind: parameterGroupKind(r.type) ?? 'database',
+            parameter: p.name,
+          })),
+      ),
+    ),
   };
 }
 
@@ -179,6 +206,7 @@ function classify(stack: string, logicalId: string, change: ResourceDifference):
   const stateful =
     STATEFUL_TYPES.has(type) ||
     (change.oldResourceType !== undefined && STATEFUL_TYPES.has(change.oldResourceType));
+  const parameters = parameterChanges(type, change.oldValue, change.newValue);
   return {
     stack,
     logicalId,
@@ -189,6 +217,7 @@ function classify(stack: string, logicalId: string, change: ResourceDifference):
     replacedBy,
     stateful,
     destructive: stateful && LOSES_DATA.has(action),
+    ...(parameters.length ? { parameters } : {}),
   };
 }
 
@@ -248,6 +277,9 @@ export function formatDiff(report: DiffReport, title: string): string {
       lines.push(`  ${MARK[r.action].padEnd(14)}${r.type} ${r.logicalId}${where}${what}${why}`);
       for (const x of report.refused.filter((x) => x.stack === r.stack && x.logicalId === r.logicalId))
         lines.push(`  !!! REFUSED: ${x.reason}`);
+      const kind = parameterGroupKind(r.type);
+      for (const p of kind ? (r.parameters ?? []) : [])
+        lines.push(`      ${formatParameterChange(kind!, p)}`);
       if (r.destructive) {
         lines.push(
           `  !!! DESTRUCTIVE: ${r.action === 'orphan' ? 'the stack lets go of' : r.action.includes('replace') ? 'a new, empty resource replaces' : 'deletes'} ${r.type} ${r.logicalId}, which holds data. berth deploy refuses this unless --allow-replace ${r.logicalId}`,
@@ -273,7 +305,7 @@ export function formatDiff(report: DiffReport, title: string): string {
     ? `, ${report.refused.length} REFUSED (${report.refused.map((r) => r.logicalId).join(', ')})`
     : '';
   lines.push(
-    `${title}: ${report.changes} change${report.changes === 1 ? '' : 's'}${d ? `, ${d} DESTRUCTIVE (${report.destructive.map((r) => r.logicalId).join(', ')})` : ''}${refused}${report.widensAccess ? ', widens access' : ''}`,
+    `${title}: ${report.changes} change${report.changes === 1 ? '' : 's'}${d ? `, ${d} DESTRUCTIVE (${report.destructive.map((r) => r.logicalId).join(', ')})` : ''}${refused}${report.widensAccess ? ', widens access' : ''}${report.needsReboot.length ? `, ${report.needsReboot.length} NEED${report.needsReboot.length === 1 ? 'S' : ''} A REBOOT (${report.needsReboot.map((n) => n.parameter).join(', ')})` : ''}`,
   );
   return lines.join('\n');
 }
