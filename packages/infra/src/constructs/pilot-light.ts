@@ -405,7 +405,7 @@ export class PilotLightStandby extends Construct {
       this.network.admit(services[s.name]!.securityGroup, `service ${s.name}`);
     }
     this.services = services;
-    // The names `berth status --standby` and `berth logs --standby` read, and what they may call here.
+    // The names `berth status`, `logs` and `exec --standby` read, and what they may call here (no bastion: no tunnel).
     new RunbookOutputs(this, 'RunbookOutputs', { cluster: this.cluster, services });
     const operator = new OperatorPolicy(this, 'Operator', {
       name: standbyOperatorPolicyName(r),
