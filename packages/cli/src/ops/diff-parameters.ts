@@ -1,10 +1,10 @@
 import { applyTypeOf, type ApplyType } from '@berthjs/config';
 
 /**
- * Engine parameter changes in a parameter group, with when each takes effect. RDS applies a changed static parameter
- * only at the next reboot of the instance ("When you change a static parameter and save the DB parameter group, the
- * parameter change takes effect after you manually reboot the DB instance",
- * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html); the apply types are the
+ * Engine parameter changes in a parameter group, with when each takes effect. "Changes to dynamic parameters are
+ * applied to the DB instance immediately without a reboot. Changes to static parameters are applied only after the DB
+ * instance is rebooted" (the console shows the group as pending-reboot),
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.Modifying.html; the apply types are the
  * ones `berth check` notes (@berthjs/config's parameters.ts), not a second list.
  */
 export interface ParameterChange {
