@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
-import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import { secretArnsByName } from './secrets';
 
 export interface DeployerProps {
   /** GitHub repository allowed to deploy: 'owner/name'. */
@@ -297,22 +298,12 @@ export class Deployer extends Construct {
       ],
       [stack.stackId],
     );
-    // berth deploy refuses before touching a stack when a secret the services reference does not exist. Secrets
-    // Manager appends six random characters to a secret's name in its ARN.
+    // berth deploy refuses before touching a stack when a secret the services reference does not exist.
     if (props.secretNames?.length)
       allow(
         'ReferencedSecretsExist',
         ['secretsmanager:DescribeSecret'],
-        [...new Set(props.secretNames)].sort().flatMap((name) =>
-          [`${name}-??????`, name].map((resourceName) =>
-            stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
-        ),
+        secretArnsByName(stack, [...new Set(props.secretNames)].sort()),
       );
     const qualifier = props.cdkQualifier ?? 'hnb659fds';
     allow(

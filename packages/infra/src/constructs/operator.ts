@@ -7,6 +7,7 @@ import type { Bastion } from './bastion';
 import type { Cache } from './cache';
 import type { Database } from './database';
 import type { Service } from './service';
+import { secretArnsByName } from './secrets';
 
 /** SSM's document for a local port forwarded through an instance to a host it reaches (`berth tunnel`). */
 export const PORT_FORWARDING_DOCUMENT = 'AWS-StartPortForwardingSessionToRemoteHost';
@@ -170,21 +171,7 @@ export class OperatorPolicy extends Construct {
         props.services.flatMap((s) => Object.values(s.props.service.secrets).map((r) => r.secretName)),
       ),
     ].sort();
-    if (names.length)
-      allow(
-        'AppSecrets',
-        [...SECRETS_ACTIONS],
-        names.flatMap((name) =>
-          [`${name}-??????`, name].map((resourceName) =>
-            stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
-        ),
-      );
+    if (names.length) allow('AppSecrets', [...SECRETS_ACTIONS], secretArnsByName(stack, names));
 
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       managedPolicyName: props.name,

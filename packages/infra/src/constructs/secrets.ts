@@ -1,4 +1,4 @@
-import { type RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { ArnFormat, type RemovalPolicy, type Stack, Tags } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { pascal, SECRET_ALPHABETS, type ResolvedGeneratedSecret, type SecretFormat } from '@berthjs/config';
@@ -90,4 +90,21 @@ export function generatedSecretsOf(
     secrets,
     removalPolicy,
   }).bySecretName;
+}
+
+/**
+ * The ARNs of secrets known by name, for an IAM statement: Secrets Manager appends six random characters to a
+ * secret's name in its ARN, so each name is matched with and without them.
+ */
+export function secretArnsByName(stack: Stack, names: readonly string[]): string[] {
+  return names.flatMap((name) =>
+    [`${name}-??????`, name].map((resourceName) =>
+      stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ),
+  );
 }
