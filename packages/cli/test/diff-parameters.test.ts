@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main';
+import { berth, synthTo } from './support/in-process';
 import type { DiffReport } from '../src/ops/diff';
 import { parameterChanges } from '../src/ops/diff-parameters';
 import { scaffold } from '../src/init/scaffold';
@@ -27,23 +27,6 @@ function project(): { config: string; variant: (name: string, params: string) =>
     return file;
   };
   return { config: variant('base', 'log_min_duration_statement: 1000, max_connections: 100'), variant };
-}
-
-async function berth(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((m: unknown) => void out.push(String(m)));
-  vi.spyOn(console, 'error').mockImplementation((m: unknown) => void err.push(String(m)));
-  const code = await main(['node', 'berth', ...args]);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function synthTo(config: string): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'berth-diffp-out-'));
-  const { code, err } = await berth('synth', '--env', 'dev', '--config', config, '--out', out);
-  expect(code, err).toBe(0);
-  return out;
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/main';
+import { berth, synthTo } from './support/in-process';
 import type { CliError } from '@berthjs/config/load';
 import { exitFor } from '../src/commands/diff';
 import { diffStacks, formatDiff, isAllowed, type DiffReport } from '../src/ops/diff';
@@ -39,23 +39,6 @@ function project(): {
     return file;
   };
   return { dir, config, edit, variant };
-}
-
-async function berth(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((m: unknown) => void out.push(String(m)));
-  vi.spyOn(console, 'error').mockImplementation((m: unknown) => void err.push(String(m)));
-  const code = await main(['node', 'berth', ...args]);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function synthTo(config: string): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'berth-diff-out-'));
-  const { code, err } = await berth('synth', '--env', 'dev', '--config', config, '--out', out);
-  expect(code, err).toBe(0);
-  return out;
 }
 
 afterEach(() => vi.restoreAllMocks());
