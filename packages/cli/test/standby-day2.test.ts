@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -10,17 +9,11 @@ import {
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Command } from 'commander';
 import { register as registerLogs } from '../src/commands/logs';
 import { register as registerStatus } from '../src/commands/status';
-import { day2Clients, type Day2Runtime } from '../src/ops/day2';
-import { CONFIG as TALENT, NOW, day2Runtime, mocks, programWith } from './support/day2';
+import { CONFIG as TALENT, NOW, mocks } from './support/day2';
+import { ACCOUNT, API, berth, CLUSTER, CONFIG, recordingRuntime } from './support/standby';
 
-// Hello-you prod: primary us-east-1, pilot-light standby us-west-2 (examples/seeds/hello-you), account 333….
-const CONFIG = join(import.meta.dirname, '../../../examples/seeds/hello-you/berth.config.ts');
-const ACCOUNT = '333333333333';
-const CLUSTER = 'hello-you-prod-standby-StandbyClusterAB12-XyZ';
-const API = 'hello-you-prod-standby-StandbyServiceApi-QwE';
 const API_ARN = `arn:aws:ecs:us-west-2:${ACCOUNT}:service/${CLUSTER}/${API}`;
 const API_LOGS = 'hello-you-prod-standby-StandbyServiceApiLogs-RtY';
 const TD = `arn:aws:ecs:us-west-2:${ACCOUNT}:task-definition/hello-you-prod-standby-api:3`;
@@ -92,28 +85,6 @@ function standbyDeployed(): void {
       },
     ],
   });
-}
-
-/** A runtime that records which region each set of clients was made for. */
-function recordingRuntime(): Day2Runtime & { captured: { out: string[] }; regions: string[] } {
-  const regions: string[] = [];
-  const rt = day2Runtime({ env: { AWS_PROFILE: 'hello-you-prod' } });
-  return {
-    ...rt,
-    regions,
-    clients: (region: string) => {
-      regions.push(region);
-      return day2Clients(region);
-    },
-  };
-}
-
-async function berth(
-  register: (p: Command, rt: () => Day2Runtime) => void,
-  rt: Day2Runtime,
-  args: string[],
-): Promise<void> {
-  await programWith(register, rt).parseAsync(['node', 'berth', ...args]);
 }
 
 describe('berth status --standby', () => {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeServicesCommand,
@@ -10,20 +9,14 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { StartSessionCommand } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Command } from 'commander';
 import { resolve } from '@berthjs/config';
 import helloYou from '../../../examples/seeds/hello-you/berth.config';
 import { register as registerExec } from '../src/commands/exec';
 import { register as registerTunnel } from '../src/commands/tunnel';
-import { day2Clients, type Day2Runtime } from '../src/ops/day2';
 import { exec } from '../src/ops/exec';
-import { day2Runtime, mocks, programWith } from './support/day2';
+import { mocks } from './support/day2';
+import { ACCOUNT, API, berth, CLUSTER, CONFIG, recordingRuntime } from './support/standby';
 
-// Hello-you prod: primary us-east-1, pilot-light standby us-west-2 (examples/seeds/hello-you), account 333….
-const CONFIG = join(import.meta.dirname, '../../../examples/seeds/hello-you/berth.config.ts');
-const ACCOUNT = '333333333333';
-const CLUSTER = 'hello-you-prod-standby-StandbyClusterAB12-XyZ';
-const API = 'hello-you-prod-standby-StandbyServiceApi-QwE';
 const TASK = `arn:aws:ecs:us-west-2:${ACCOUNT}:task/${CLUSTER}/7a2b0ffee`;
 const SESSION = {
   sessionId: 'ecs-execute-command-456',
@@ -82,28 +75,6 @@ function standbyRunning(tasks: string[] = [TASK]): void {
     interactive: true,
     session: SESSION,
   });
-}
-
-/** A runtime that records which region each set of clients was made for. */
-function recordingRuntime(): ReturnType<typeof day2Runtime> & { regions: string[] } {
-  const regions: string[] = [];
-  const rt = day2Runtime({ env: { AWS_PROFILE: 'hello-you-prod' } });
-  return {
-    ...rt,
-    regions,
-    clients: (region: string) => {
-      regions.push(region);
-      return day2Clients(region);
-    },
-  };
-}
-
-async function berth(
-  register: (p: Command, rt: () => Day2Runtime) => void,
-  rt: Day2Runtime,
-  args: string[],
-): Promise<void> {
-  await programWith(register, rt).parseAsync(['node', 'berth', ...args]);
 }
 
 describe('berth exec --standby', () => {

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { day2Clients, type Day2Runtime } from '../../src/ops/day2';
+import { day2Runtime, programWith } from './day2';
+
+// Hello-you prod: primary us-east-1, pilot-light standby us-west-2 (examples/seeds/hello-you), account 333….
+export const CONFIG = join(import.meta.dirname, '../../../../examples/seeds/hello-you/berth.config.ts');
+export const ACCOUNT = '333333333333';
+export const CLUSTER = 'hello-you-prod-standby-StandbyClusterAB12-XyZ';
+export const API = 'hello-you-prod-standby-StandbyServiceApi-QwE';
+
+/** A runtime that records which region each set of clients was made for. */
+export function recordingRuntime(): ReturnType<typeof day2Runtime> & { regions: string[] } {
+  const regions: string[] = [];
+  const rt = day2Runtime({ env: { AWS_PROFILE: 'hello-you-prod' } });
+  return {
+    ...rt,
+    regions,
+    clients: (region: string) => {
+      regions.push(region);
+      return day2Clients(region);
+    },
+  };
+}
+
+/** `berth <args>` through one registered command, with `rt`. */
+export async function berth(
+  register: (p: Command, rt: () => Day2Runtime) => void,
+  rt: Day2Runtime,
+  args: string[],
+): Promise<void> {
+  await programWith(register, rt).parseAsync(['node', 'berth', ...args]);
+}
