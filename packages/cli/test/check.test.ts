@@ -94,4 +94,13 @@ describe('berth check', () => {
     const { code } = await berth('check', '--config', TALENT);
     expect(code).toBe(2);
   });
+
+  it('an unknown environment exits 2 at once: the cfn-lint started before the config was read is ended', async () => {
+    const started = performance.now();
+    const { code, stderr } = await berth('check', '--env', 'nope', '--config', TALENT);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/nope/);
+    // The interpreter waits on its stdin for templates; left running, it would hold the process open.
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
 });

@@ -1,5 +1,5 @@
 import type { ResolvedApp } from '@berthjs/config';
-import { runCfnLintAsync, startCfnLint } from './cfn-lint';
+import { runCfnLintAsync, startCfnLint, type CfnLintProcess } from './cfn-lint';
 import { checkCacheDir } from './check-cache';
 import {
   berthFindings,
@@ -18,16 +18,21 @@ import { runGuardCached } from './guard';
  * `runChecks` with the slow parts side by side, what `berth check` runs: cfn-lint (a Python process) and cfn-guard
  * (in a worker thread) start as soon as the templates are written, cdk-nag and Berth's rules run meanwhile, and both
  * tools' findings are cached per template (check-cache.ts: an exact hit on the template's bytes, the tool's version
- * and its rules). cfn-lint is started before the synthesis so Python imports it meanwhile (startCfnLint). `seconds` gives each part's own time
- * (they overlap) and `total`. `cacheDir: false` turns the cache off.
+ * and its rules). cfn-lint is started before the synthesis so Python imports it meanwhile (startCfnLint), or earlier
+ * by the caller (`linter`: `berth check` starts it before it loads the config); it is ended when the check ends.
+ * `seconds` gives each part's own time (they overlap) and `total`. `cacheDir: false` turns the cache off.
  */
 export async function runChecksAsync(
   resolved: ResolvedApp | readonly ResolvedApp[],
-  options: RunChecksOptions & { readonly cacheDir?: string | false } = {},
+  options: RunChecksOptions & {
+    readonly cacheDir?: string | false;
+    readonly linter?: CfnLintProcess;
+  } = {},
 ): Promise<CheckReport> {
   const started = performance.now();
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? checkCacheDir());
-  const linter = options.skipCfnLint ? undefined : startCfnLint();
+  if (options.skipCfnLint) options.linter?.cancel();
+  const linter = options.skipCfnLint ? undefined : (options.linter ?? startCfnLint());
   let run: ReturnType<typeof synthFor>;
   try {
     run = synthFor(resolved, options);
@@ -56,6 +61,9 @@ export async function runChecksAsync(
             ...(linter ? { started: linter } : {}),
           }),
         );
+    // cfn-lint is the longest part: its promise chain (cache lookup, then the templates sent to the waiting
+    // interpreter) runs before the synchronous work below, not after it.
+    await new Promise((next) => setImmediate(next));
     const guarded = options.skipGuard ? undefined : timed(runGuardCached(paths, cacheDir));
     const raw = nagAll(run.app);
     const nag = run.lap();

@@ -1,9 +1,19 @@
 import type { Command } from 'commander';
 import type { CheckReport, Finding } from '@berthjs/infra';
+import type { CfnLintProcess } from '@berthjs/infra/cfn-lint';
 import { contractReadFindings } from '../check/reads';
 import { workflowFindings } from '../check/workflow';
 import { CliError, EXIT } from '@berthjs/config/load';
 import { loadStage, resolveStage } from '@berthjs/config/load';
+
+interface CheckOptions {
+  env: string;
+  config: string;
+  all?: boolean;
+  skipGuard?: boolean;
+  skipCfnLint?: boolean;
+  json?: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -17,72 +27,72 @@ export function register(program: Command): void {
     .option('--skip-guard', 'do not run the Control Tower guard rules (cfn-guard)')
     .option('--skip-cfn-lint', 'do not run cfn-lint even when it is on PATH')
     .option('--json', 'print JSON')
-    .action(
-      async (opts: {
-        env: string;
-        config: string;
-        all?: boolean;
-        skipGuard?: boolean;
-        skipCfnLint?: boolean;
-        json?: boolean;
-      }) => {
-        const { loaded, resolved } = await loadStage(opts.config, opts.env);
-        // The other environments too: those sharing this one's account and region are synthesized so two stacks
-        // creating the same named resource are found before the second deploy fails.
-        const siblings = resolved.environments
-          .filter((e) => e !== resolved.stage)
-          .map((e) => resolveStage(loaded, e));
-        // cfn-lint and cfn-guard beside cdk-nag and Berth's rules, their results cached per template (exact hits).
-        const { runChecksAsync, formatQuotas } = await import('@berthjs/infra');
-        const checked = await runChecksAsync(resolved, {
-          skipGuard: !!opts.skipGuard,
-          skipCfnLint: !!opts.skipCfnLint,
-          siblings,
-        });
-        // The code beside the config: a contract name a service (or its job) reads that the config does not give it.
-        // ... and the deploy workflow beside it: each environment from the branch the config names.
-        const reads = [...contractReadFindings(resolved, loaded.dir), ...workflowFindings(loaded, resolved)];
-        const report: CheckReport = {
-          ...checked,
-          findings: [...checked.findings, ...reads],
-          errors: checked.errors + reads.length,
-        };
-        if (opts.json) console.log(JSON.stringify(report, null, 2));
-        else {
-          printReport(report, !!opts.all);
-          // What the environments use of the account's quotas (a team adds up its apps), and notes such as SES's sandbox.
-          for (const line of [
-            ...formatQuotas(report.quotas),
-            ...report.notes.map((n) => `Note: ${n.message}`),
-          ])
-            console.log(line);
-        }
-        // A gate that silently skips AWS's own template rules is no gate: without cfn-lint the check fails (the
-        // line above says why) unless it was skipped on purpose.
-        if (!opts.skipCfnLint && !report.cfnLint.ran) {
-          throw new CliError(
-            `cfn-lint did not run: ${report.cfnLint.reason ?? 'not found'}. The templates were not checked against AWS's registry schemas, so ${resolved.stage} does not pass; pass --skip-cfn-lint to check without them.`,
-            EXIT.failed,
-          );
-        }
-        // A prod that turns a protection off (plain HTTP, no WAF, no deletion protection, a wildcard CORS origin)
-        // warns until the config says why; a gate lets none through without its reason.
-        const { PROD_OPT_OUT_RULE } = await import('@berthjs/infra');
-        const unexplained = report.findings.filter((f) => f.rule === PROD_OPT_OUT_RULE && !f.acknowledged);
-        if (unexplained.length && report.errors === 0) {
-          throw new CliError(
-            `${resolved.stage} turns off ${unexplained.map((f) => f.resource).join(', ')} with no reason: acknowledge each with a reason in berth.config.ts (acknowledgements: [{ rule: '${PROD_OPT_OUT_RULE}', resource, reason }]), or turn it back on`,
-            EXIT.failed,
-          );
-        }
-        if (report.errors > 0) {
-          throw new CliError(
-            `${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`,
-            EXIT.failed,
-          );
-        }
-      },
+    .action(async (opts: CheckOptions) => {
+      // cfn-lint's interpreter imports it (about a second) while the config loads and the app synthesizes; it is
+      // ended with the check, whichever way the check ends.
+      const linter = opts.skipCfnLint ? undefined : (await import('@berthjs/infra/cfn-lint')).startCfnLint();
+      try {
+        await checkStage(opts, linter);
+      } finally {
+        linter?.cancel();
+      }
+    });
+}
+
+async function checkStage(opts: CheckOptions, linter: CfnLintProcess | undefined): Promise<void> {
+  const { loaded, resolved } = await loadStage(opts.config, opts.env);
+  // The other environments too: those sharing this one's account and region are synthesized so two stacks
+  // creating the same named resource are found before the second deploy fails.
+  const siblings = resolved.environments
+    .filter((e) => e !== resolved.stage)
+    .map((e) => resolveStage(loaded, e));
+  // cfn-lint and cfn-guard beside cdk-nag and Berth's rules, their results cached per template (exact hits).
+  const { runChecksAsync, formatQuotas } = await import('@berthjs/infra');
+  const checked = await runChecksAsync(resolved, {
+    skipGuard: !!opts.skipGuard,
+    skipCfnLint: !!opts.skipCfnLint,
+    siblings,
+    ...(linter ? { linter } : {}),
+  });
+  // The code beside the config: a contract name a service (or its job) reads that the config does not give it.
+  // ... and the deploy workflow beside it: each environment from the branch the config names.
+  const reads = [...contractReadFindings(resolved, loaded.dir), ...workflowFindings(loaded, resolved)];
+  const report: CheckReport = {
+    ...checked,
+    findings: [...checked.findings, ...reads],
+    errors: checked.errors + reads.length,
+  };
+  if (opts.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    printReport(report, !!opts.all);
+    // What the environments use of the account's quotas (a team adds up its apps), and notes such as SES's sandbox.
+    for (const line of [...formatQuotas(report.quotas), ...report.notes.map((n) => `Note: ${n.message}`)])
+      console.log(line);
+  }
+  // A gate that silently skips AWS's own template rules is no gate: without cfn-lint the check fails (the
+  // line above says why) unless it was skipped on purpose.
+  if (!opts.skipCfnLint && !report.cfnLint.ran) {
+    throw new CliError(
+      `cfn-lint did not run: ${report.cfnLint.reason ?? 'not found'}. The templates were not checked against AWS's registry schemas, so ${resolved.stage} does not pass; pass --skip-cfn-lint to check without them.`,
+      EXIT.failed,
     );
+  }
+  // A prod that turns a protection off (plain HTTP, no WAF, no deletion protection, a wildcard CORS origin)
+  // warns until the config says why; a gate lets none through without its reason.
+  const { PROD_OPT_OUT_RULE } = await import('@berthjs/infra');
+  const unexplained = report.findings.filter((f) => f.rule === PROD_OPT_OUT_RULE && !f.acknowledged);
+  if (unexplained.length && report.errors === 0) {
+    throw new CliError(
+      `${resolved.stage} turns off ${unexplained.map((f) => f.resource).join(', ')} with no reason: acknowledge each with a reason in berth.config.ts (acknowledgements: [{ rule: '${PROD_OPT_OUT_RULE}', resource, reason }]), or turn it back on`,
+      EXIT.failed,
+    );
+  }
+  if (report.errors > 0) {
+    throw new CliError(
+      `${report.errors} unacknowledged error${report.errors === 1 ? '' : 's'} in ${resolved.stage}`,
+      EXIT.failed,
+    );
+  }
 }
 
 function printReport(report: CheckReport, all: boolean): void {
