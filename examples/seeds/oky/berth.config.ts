@@ -40,8 +40,20 @@ export default defineApp({
   edge: { domain: 'okyapp.info', cdn: true, ingress: 'cloudfront', hostedZoneId: 'Z0OKYAPP00000000000' },
   logRetentionDays: 7,
   // The alarms the document lists (task CPU/memory, ALB 5xx and target connection errors, database CPU and freeable
-  // memory), on an SNS topic that mails the team; prod only (the profile's default).
-  alarms: { emails: ['ops@okyapp.info'] },
+  // memory, and error patterns in the application logs through metric filters), on an SNS topic that mails the team;
+  // prod only (the profile's default).
+  alarms: {
+    emails: ['ops@okyapp.info'],
+    logPatterns: {
+      'api-errors': {
+        service: 'api',
+        pattern: '?ERROR ?Error ?"Unhandled rejection"',
+        threshold: 5,
+        description: 'Errors in the API logs: berth logs --env prod api shows them',
+      },
+      'cms-errors': { service: 'cms', pattern: '?ERROR ?Error', threshold: 5 },
+    },
+  },
   github: { repository: 'oky/backend' },
   environments: {
     prod: {

@@ -244,6 +244,39 @@ describe('oky: images and deploy roles', () => {
   });
 });
 
+describe('oky: error patterns in the application logs', () => {
+  it("counts matching lines with a metric filter on each service's log group, and alarms to the team", () => {
+    const t = prod().app;
+    const groups = Object.keys(resourcesOf(t, 'AWS::Logs::LogGroup'));
+    const filters = Object.values(resourcesOf(t, 'AWS::Logs::MetricFilter')) as unknown as {
+      Properties: { FilterPattern: string; LogGroupName: { Ref: string }; MetricTransformations: unknown[] };
+    }[];
+    expect(filters.map((f) => f.Properties.FilterPattern).sort()).toEqual([
+      '?ERROR ?Error',
+      '?ERROR ?Error ?"Unhandled rejection"',
+    ]);
+    for (const f of filters) {
+      // On a log group of this stack (the service's own), counting 1 a line and 0 for every other line.
+      expect(groups).toContain(f.Properties.LogGroupName.Ref);
+      expect(f.Properties.MetricTransformations).toEqual([
+        expect.objectContaining({ MetricNamespace: 'Berth/oky-prod', MetricValue: '1', DefaultValue: 0 }),
+      ]);
+    }
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'oky-prod-log-api-errors',
+      Namespace: 'Berth/oky-prod',
+      MetricName: 'api-errors',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('Alarms') })],
+      AlarmDescription: Match.stringLikeRegexp('berth logs --env prod api'),
+    });
+  });
+});
+
 describe('oky: checks', () => {
   it('keeps logs a week', () => {
     prod().app.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });

@@ -9,6 +9,7 @@ import { standbySchema } from './schema-standby';
 import { ec2Schema, parametersSchema } from './schema-tuning';
 import { VPC_ENDPOINTS } from './endpoints';
 import { secretsSchema } from './secrets';
+import { logPatternsSchema } from './log-patterns';
 
 /**
  * The shape of `berth.config.ts`. Everything a profile can default is optional here; `resolve()` fills it in.
@@ -362,6 +363,8 @@ export const alarmsSchema = z.strictObject({
   /** Thresholds in %. @default - cpu 75, memory 80 (seed 001) */
   cpu: z.number().optional(),
   memory: z.number().optional(),
+  /** Alarms on lines in a service's logs, by name (names the metric and the alarm); see log-patterns.ts. */
+  logPatterns: logPatternsSchema.optional(),
 });
 
 export const authSchema = z.strictObject({

@@ -228,6 +228,20 @@ export interface ResolvedAlarms {
   readonly pagerduty?: string;
   readonly cpu: number;
   readonly memory: number;
+  /** Alarms on lines in services' logs (CloudWatch Logs metric filters). */
+  readonly logPatterns: readonly ResolvedLogPattern[];
+}
+
+export interface ResolvedLogPattern {
+  /** Names the metric (in `Berth/<app>-<stage>`) and the alarm. */
+  readonly name: string;
+  readonly service: string;
+  /** CloudWatch Logs filter pattern. */
+  readonly pattern: string;
+  /** Matching lines within `minutes` that fire the alarm. */
+  readonly threshold: number;
+  readonly minutes: number;
+  readonly description?: string;
 }
 
 export interface ResolvedAuth {

@@ -130,12 +130,12 @@ describe('Observability', () => {
       new Observability(stack, 'Observability', { name: 'x', cluster, services: [], loadBalancer, alarms });
   }
   it('refuses a threshold that is not a percentage', () => {
-    expect(bare({ emails: ['a@b.co'], cpu: 120, memory: 80 })).toThrow(
+    expect(bare({ emails: ['a@b.co'], cpu: 120, memory: 80, logPatterns: [] })).toThrow(
       /Observability: alarms.cpu 120 is not a percentage between 1 and 100/,
     );
   });
   it('refuses alarms nobody receives', () => {
-    expect(bare({ emails: [], cpu: 75, memory: 80 })).toThrow(
+    expect(bare({ emails: [], cpu: 75, memory: 80, logPatterns: [] })).toThrow(
       /Observability: alarms have no email and no pagerduty/,
     );
   });

@@ -1,3 +1,4 @@
+import { resolveLogPatterns } from '../log-patterns';
 import { show } from '../errors';
 import { DEFAULTS, LOG_RETENTION_DAYS } from '../profiles';
 import type { ResolvedAlarms, ResolvedApp, ResolvedBastion, ResolvedService } from '../types';
@@ -63,6 +64,8 @@ export function resolveAlarms(ctx: Ctx): ResolvedAlarms | null {
   const a = ctx.app.alarms;
   const emails = a?.emails ?? [];
   const hasTarget = emails.length > 0 || !!a?.pagerduty;
+  // Checked in every environment, those without alarms too: a wrong pattern is found before prod is deployed.
+  const logPatterns = resolveLogPatterns(a?.logPatterns, ctx.declared.services, ctx.report);
   if (a?.enabled === true && !hasTarget) {
     ctx.report('alarms', 'enabled, but nobody would be told: add emails or pagerduty');
     return null;
@@ -77,7 +80,7 @@ export function resolveAlarms(ctx: Ctx): ResolvedAlarms | null {
   ] as const) {
     if (v < 1 || v > 100) ctx.report(`alarms.${k}`, `got ${v}; a threshold is 1–100 (%)`);
   }
-  return { emails, ...(a?.pagerduty ? { pagerduty: a.pagerduty } : {}), cpu, memory };
+  return { emails, ...(a?.pagerduty ? { pagerduty: a.pagerduty } : {}), cpu, memory, logPatterns };
 }
 
 export function resolveLogRetention(ctx: Ctx): number {

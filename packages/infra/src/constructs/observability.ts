@@ -13,6 +13,7 @@ import type { Cache } from './cache';
 import type { Database } from './database';
 import { pascal } from '@berthjs/config';
 import type { Jobs } from './jobs';
+import { logPatternAlarms } from './log-alarms';
 import { sesReputationAlarms } from './ses-reputation';
 import type { Service } from './service';
 
@@ -262,6 +263,7 @@ export class Observability extends Construct {
     if (props.cache) this.cacheAlarms(a, props.cache);
     if (props.jobs) this.track(props.jobs.failedInvocationsAlarm);
     if (props.sendsMail) sesReputationAlarms((id, p) => this.alarm(id, p));
+    logPatternAlarms(this, props.name, props.services, a.logPatterns, (id, p) => this.alarm(id, p));
     // The alarms that roll a release back also tell someone when they fire.
     for (const service of props.services)
       for (const alarm of service.deployment?.alarms ?? []) this.track(alarm);

@@ -97,6 +97,7 @@ export const PRICES = Object.freeze({
   secret: p(0.4, 'secret-month', SECRETS),
   alarm: p(0.1, 'standard alarm metric-month', CLOUDWATCH),
   compositeAlarm: p(0.5, 'composite alarm-month', CLOUDWATCH),
+  customMetric: p(0.3, 'custom metric-month (first 10,000)', CLOUDWATCH),
   dashboard: p(3, 'dashboard-month', CLOUDWATCH),
   logsIngestGb: p(0.5, 'GB ingested', CLOUDWATCH),
   logsStorageGb: p(0.03, 'GB-month stored', CLOUDWATCH),

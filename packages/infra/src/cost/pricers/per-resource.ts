@@ -10,6 +10,7 @@ export const simpleCounts: Pricer = {
     'AWS::CloudWatch::Alarm',
     'AWS::CloudWatch::CompositeAlarm',
     'AWS::CloudWatch::Dashboard',
+    'AWS::Logs::MetricFilter',
     'AWS::KMS::Key',
     'AWS::WAFv2::WebACL',
   ],
@@ -46,6 +47,15 @@ export const simpleCounts: Pricer = {
         'dashboard-month',
         P.dashboard.source,
         ['alarms.enabled'],
+      ],
+      [
+        // Each log pattern's metric filter publishes one custom metric (no dimensions).
+        'AWS::Logs::MetricFilter',
+        'CloudWatch custom metrics (log patterns)',
+        P.customMetric.usd,
+        'metric-month',
+        P.customMetric.source,
+        ['alarms.logPatterns'],
       ],
       ['AWS::KMS::Key', 'KMS keys', P.kmsKey.usd, 'key-month', P.kmsKey.source, []],
     ];
