@@ -22,6 +22,11 @@ describe('--help of the day-2 commands', () => {
     ],
     [['secrets', 'set'], /create the secret .*or store a new value/s, /--env/],
     [
+      ['failover'],
+      /fail over to the pilot-light standby, calling only the standby region/,
+      /cannot be undone/,
+    ],
+    [
       ['destroy'],
       /delete an environment's stacks after showing what goes and what is kept/,
       /--confirm <stage>/,

@@ -15,6 +15,7 @@ import { register as status } from './status';
 import { register as logs } from './logs';
 import { register as execCommand } from './exec';
 import { register as tunnel } from './tunnel';
+import { register as failover } from './failover';
 import { register as secrets } from './secrets';
 import { register as destroy } from './destroy';
 import { register as importCommand } from './import';
@@ -37,6 +38,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   logs,
   execCommand,
   tunnel,
+  failover,
   secrets,
   destroy,
   init,
