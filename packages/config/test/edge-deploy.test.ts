@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolve } from '../src/index';
-import { app } from './fixtures';
-
-function problems(cfg: unknown, stage = 'prod'): string[] {
-  try {
-    resolve(cfg, stage);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { resolve } from '../src/index';
+import { app, problems } from './fixtures';
 
 describe('edge.waf', () => {
   it('is on in prod with a 2,000-per-5-minutes rate limit, blocking, and off in dev and staging', () => {

@@ -1,4 +1,5 @@
-import type { AppConfig } from '../src/index';
+import { expect } from 'vitest';
+import { ConfigError, resolve, type AppConfig } from '../src/index';
 
 /** A small valid app; tests change one thing at a time. */
 export function baseApp(): AppConfig {
@@ -31,4 +32,15 @@ function merge(a: unknown, b: unknown): unknown {
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The problems `resolve` reports for a config it must refuse, as `path: message` lines. */
+export function problems(cfg: unknown, stage = 'prod'): string[] {
+  try {
+    resolve(cfg, stage);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error('expected the config to be rejected');
 }

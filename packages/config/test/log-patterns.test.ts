@@ -1,19 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FilterPattern } from 'aws-cdk-lib/aws-logs';
-import { ConfigError, resolve } from '../src/index';
+import { resolve } from '../src/index';
 import { patternProblem, regexCount } from '../src/log-patterns';
-import { app } from './fixtures';
-
-function problems(cfg: unknown, stage = 'prod'): string[] {
-  try {
-    resolve(cfg, stage);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { app, problems } from './fixtures';
 
 const withPatterns = (logPatterns: Record<string, unknown>) =>
   app({ alarms: { emails: ['ops@example.com'], logPatterns } });

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, newestCreatable, resolve } from '../src/index';
-import { app } from './fixtures';
+import { newestCreatable, resolve } from '../src/index';
+import { app, problems } from './fixtures';
 
 /** Resolves and returns the problems, failing the test if the config was accepted. */
-function problems(cfg: unknown, stage = 'prod'): string[] {
-  try {
-    resolve(cfg, stage);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error('expected the config to be rejected');
-}
-
 function expectProblem(cfg: unknown, pattern: RegExp, stage = 'prod') {
   const found = problems(cfg, stage);
   expect(
