@@ -232,6 +232,26 @@ describe('berth failover', () => {
     expect(state.calls).toEqual([]);
   });
 
+  it('stops before changing anything for an Aurora standby, naming the global-database command', async () => {
+    mocks.cfn.on(DescribeStacksCommand, { StackName: STACK }).resolves({
+      Stacks: [
+        {
+          StackName: STACK,
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: [
+            { OutputKey: 'DatabaseKind', OutputValue: 'cluster' },
+            { OutputKey: 'DatabaseIdentifier', OutputValue: 'hello-you-prod-standby-cluster' },
+          ],
+        },
+      ],
+    });
+    await expect(
+      berth(register, recordingRuntime(), ['failover', '--env', 'prod', '--config', CONFIG, '--yes']),
+    ).rejects.toThrow(/failover-global-cluster .*automates an RDS standby only/);
+    expect(state.calls).toEqual([]);
+  });
+
   it('refuses an environment without a standby, naming the setting', async () => {
     await expect(
       berth(register, recordingRuntime(), ['failover', '--env', 'dev', '--config', CONFIG, '--yes']),

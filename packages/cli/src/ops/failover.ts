@@ -80,7 +80,7 @@ export async function failover(options: FailoverOptions, rt: Day2Runtime): Promi
   );
   if (kind !== 'instance')
     throw new CliError(
-      `${standby.stackName}'s database is an Aurora secondary cluster (${identifier}): fail the global database over with 'aws rds failover-global-cluster --global-cluster-identifier ${resolved.app}-${resolved.stage} --target-db-cluster-identifier <arn of ${identifier}> --allow-data-loss' (or a managed switchover when the primary region is up), then run 'berth failover' again for the remaining steps; docs/runbooks/pilot-light.md has the details.`,
+      `${standby.stackName}'s database is an Aurora secondary cluster (${identifier}): fail the global database over with 'aws rds failover-global-cluster --global-cluster-identifier ${resolved.app}-${resolved.stage} --target-db-cluster-identifier <arn of ${identifier}> --allow-data-loss' (or a managed switchover when the primary region is up), then steps 2–3 of docs/runbooks/pilot-light.md ("Fail over"): berth failover automates an RDS standby only.`,
       EXIT.failed,
     );
   if (!options.yes)
