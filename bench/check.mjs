@@ -1,8 +1,8 @@
-// `npm run bench check [-- --rounds=N]`: `berth check --env prod` of talent against `berth synth --env prod` of the
-// same environment, both as whole processes (what a user or CI waits for), interleaved in one run so a busy machine
-// slows both alike. Two kinds of check: cold (an empty cache folder: cfn-lint and cfn-guard run) and cached (the
-// same templates checked before: their results come from the cache). Prints each round, the medians and the ratio
-// against the 2.5× target. Then the deploy-time model of every talent environment (docs/operate.md).
+// `npm run bench check [-- --rounds=N]` (5 rounds by default): `berth check --env prod` of talent against `berth synth
+// --env prod` of the same environment, both as whole processes (what a user or CI waits for), interleaved in one run so
+// a busy machine slows both alike. Two kinds of check: cold (an empty cache folder: cfn-lint and cfn-guard run) and
+// cached (the same templates checked before: their results come from the cache). Prints each round, the medians and the
+// ratio against the 2.5× target. Then the deploy-time model of every talent environment (docs/operate.md).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const berth = join(root, 'packages/cli/bin/berth.js');
 const config = join(root, 'examples/talent/berth.config.ts');
 const TARGET = 2.5;
-const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 3);
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.split('=')[1] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-check-'));
 
 function timed(args, env = {}) {
