@@ -1,4 +1,4 @@
-import { DescribeStacksCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand, UpdateStackCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -11,15 +11,23 @@ import {
   PutSecretValueCommand,
   StopReplicationToReplicaCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resolve } from '@berthjs/config';
 import helloYou from '../../../examples/seeds/hello-you/berth.config';
 import { register } from '../src/commands/failover';
 import { mocks } from './support/day2';
-import { ACCOUNT, API, berth, CLUSTER, CONFIG, recordingRuntime } from './support/standby';
+import {
+  ACCOUNT,
+  API,
+  berth,
+  CLUSTER,
+  CONFIG,
+  recordingRuntime,
+  STANDBY_STACK,
+  standbyAccount,
+  standbyStack,
+} from './support/standby';
 
-const STACK = 'hello-you-prod-standby';
 const REPLICA = 'hello-you-prod-standby-replica-abc';
 const PROMOTED_HOST = `${REPLICA}.xyz.us-west-2.rds.amazonaws.com`;
 const PRIMARY_HOST = 'hello-you-prod-db.abc.us-east-1.rds.amazonaws.com';
@@ -40,7 +48,7 @@ const awsError = (name: string, message: string) => Object.assign(new Error(mess
  * what they were asked to after a poll.
  */
 function standbyRegion() {
-  for (const m of Object.values(mocks)) m.reset();
+  standbyAccount();
   const state = {
     replicaOf: `arn:aws:rds:us-east-1:${ACCOUNT}:db:hello-you-prod-db` as string | undefined,
     dbStatus: 'available',
@@ -52,32 +60,27 @@ function standbyRegion() {
     running: 0,
     calls: [] as string[],
   };
-  mocks.sts.on(GetCallerIdentityCommand).resolves({
-    Account: ACCOUNT,
-    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/me`,
-  });
-  const outputs = {
-    ClusterName: CLUSTER,
-    ServiceApiName: API,
-    DatabaseIdentifier: REPLICA,
-    DatabaseKind: 'instance',
-    DatabaseEndpoint: PROMOTED_HOST,
-  };
-  mocks.cfn.on(DescribeStacksCommand, { StackName: STACK }).callsFake(() => {
+  mocks.cfn.on(DescribeStacksCommand, { StackName: STANDBY_STACK }).callsFake(() => {
     const status = state.stackStatus;
     if (status === 'UPDATE_IN_PROGRESS') state.stackStatus = 'UPDATE_COMPLETE';
     return {
       Stacks: [
-        {
-          StackName: STACK,
-          StackStatus: status,
-          CreationTime: new Date(),
-          Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-          Parameters: [
-            { ParameterKey: 'DatabaseWriter', ParameterValue: state.writer },
-            { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' },
-          ],
-        },
+        standbyStack(
+          {
+            ClusterName: CLUSTER,
+            ServiceApiName: API,
+            DatabaseIdentifier: REPLICA,
+            DatabaseKind: 'instance',
+            DatabaseEndpoint: PROMOTED_HOST,
+          },
+          {
+            StackStatus: status as Stack['StackStatus'],
+            Parameters: [
+              { ParameterKey: 'DatabaseWriter', ParameterValue: state.writer },
+              { ParameterKey: 'BootstrapVersion', ParameterValue: '/cdk-bootstrap/hnb659fds/version' },
+            ],
+          },
+        ),
       ],
     };
   });
@@ -95,7 +98,7 @@ function standbyRegion() {
     if (next === state.writer) throw awsError('ValidationError', 'No updates are to be performed.');
     state.writer = next;
     state.stackStatus = 'UPDATE_IN_PROGRESS';
-    return { StackId: STACK };
+    return { StackId: STANDBY_STACK };
   });
   mocks.rds.on(DescribeDBInstancesCommand).callsFake(() => {
     const status = state.dbStatus;
@@ -233,17 +236,9 @@ describe('berth failover', () => {
   });
 
   it('stops before changing anything for an Aurora standby, naming the global-database command', async () => {
-    mocks.cfn.on(DescribeStacksCommand, { StackName: STACK }).resolves({
+    mocks.cfn.on(DescribeStacksCommand, { StackName: STANDBY_STACK }).resolves({
       Stacks: [
-        {
-          StackName: STACK,
-          StackStatus: 'UPDATE_COMPLETE',
-          CreationTime: new Date(),
-          Outputs: [
-            { OutputKey: 'DatabaseKind', OutputValue: 'cluster' },
-            { OutputKey: 'DatabaseIdentifier', OutputValue: 'hello-you-prod-standby-cluster' },
-          ],
-        },
+        standbyStack({ DatabaseKind: 'cluster', DatabaseIdentifier: 'hello-you-prod-standby-cluster' }),
       ],
     });
     await expect(
@@ -261,7 +256,7 @@ describe('berth failover', () => {
   it('stops when the stack update fails, saying the database is already promoted', async () => {
     mocks.cfn.on(UpdateStackCommand).callsFake(() => {
       state.stackStatus = 'UPDATE_ROLLBACK_COMPLETE';
-      return { StackId: STACK };
+      return { StackId: STANDBY_STACK };
     });
     await expect(
       berth(register, recordingRuntime(), ['failover', '--env', 'prod', '--config', CONFIG, '--yes']),

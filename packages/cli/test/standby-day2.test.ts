@@ -12,7 +12,17 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { register as registerLogs } from '../src/commands/logs';
 import { register as registerStatus } from '../src/commands/status';
 import { CONFIG as TALENT, NOW, mocks } from './support/day2';
-import { ACCOUNT, API, berth, CLUSTER, CONFIG, recordingRuntime } from './support/standby';
+import {
+  ACCOUNT,
+  API,
+  berth,
+  CLUSTER,
+  CONFIG,
+  recordingRuntime,
+  STANDBY_STACK,
+  standbyAccount,
+  standbyStack,
+} from './support/standby';
 
 const API_ARN = `arn:aws:ecs:us-west-2:${ACCOUNT}:service/${CLUSTER}/${API}`;
 const API_LOGS = 'hello-you-prod-standby-StandbyServiceApiLogs-RtY';
@@ -20,32 +30,19 @@ const TD = `arn:aws:ecs:us-west-2:${ACCOUNT}:task-definition/hello-you-prod-stan
 
 /** The standby stack as deployed: the runbook outputs constructs/pilot-light.ts adds to it. */
 function standbyDeployed(): void {
-  for (const m of Object.values(mocks)) m.reset();
-  mocks.sts.on(GetCallerIdentityCommand).resolves({
-    Account: ACCOUNT,
-    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/me`,
-  });
-  const outputs = {
-    ClusterName: CLUSTER,
-    ServiceApiName: API,
-    ServiceApiLogGroup: API_LOGS,
-    DatabaseIdentifier: 'hello-you-prod-standby-replica-abc',
-    DatabaseKind: 'instance',
-    DatabaseEndpoint: 'hello-you-prod-standby-replica-abc.xyz.us-west-2.rds.amazonaws.com',
-  };
-  mocks.cfn.on(DescribeStacksCommand, { StackName: 'hello-you-prod-standby' }).resolves({
+  standbyAccount();
+  mocks.cfn.on(DescribeStacksCommand, { StackName: STANDBY_STACK }).resolves({
     Stacks: [
-      {
-        StackName: 'hello-you-prod-standby',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
+      standbyStack({
+        ClusterName: CLUSTER,
+        ServiceApiName: API,
+        ServiceApiLogGroup: API_LOGS,
+        DatabaseIdentifier: 'hello-you-prod-standby-replica-abc',
+        DatabaseKind: 'instance',
+        DatabaseEndpoint: 'hello-you-prod-standby-replica-abc.xyz.us-west-2.rds.amazonaws.com',
+      }),
     ],
   });
-  mocks.cfn
-    .on(DescribeStacksCommand, { StackName: 'hello-you-prod' })
-    .rejects(new Error('Stack with id hello-you-prod does not exist'));
   mocks.cfn.on(ListStackResourcesCommand).resolves({
     StackResourceSummaries: [
       { ResourceType: 'AWS::ECS::Service', PhysicalResourceId: API_ARN } as never,

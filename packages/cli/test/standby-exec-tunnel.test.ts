@@ -15,7 +15,17 @@ import { register as registerExec } from '../src/commands/exec';
 import { register as registerTunnel } from '../src/commands/tunnel';
 import { exec } from '../src/ops/exec';
 import { mocks } from './support/day2';
-import { ACCOUNT, API, berth, CLUSTER, CONFIG, recordingRuntime } from './support/standby';
+import {
+  ACCOUNT,
+  API,
+  berth,
+  CLUSTER,
+  CONFIG,
+  recordingRuntime,
+  STANDBY_STACK,
+  standbyAccount,
+  standbyStack,
+} from './support/standby';
 
 const TASK = `arn:aws:ecs:us-west-2:${ACCOUNT}:task/${CLUSTER}/7a2b0ffee`;
 const SESSION = {
@@ -31,25 +41,10 @@ const prodWithExec = resolve(
 
 /** The standby stack deployed in us-west-2 with one running api task (standby.tasks: 1); the primary not mocked. */
 function standbyRunning(tasks: string[] = [TASK]): void {
-  for (const m of Object.values(mocks)) m.reset();
-  mocks.sts.on(GetCallerIdentityCommand).resolves({
-    Account: ACCOUNT,
-    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/me`,
-  });
-  const outputs = { ClusterName: CLUSTER, ServiceApiName: API };
-  mocks.cfn.on(DescribeStacksCommand, { StackName: 'hello-you-prod-standby' }).resolves({
-    Stacks: [
-      {
-        StackName: 'hello-you-prod-standby',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-      },
-    ],
-  });
+  standbyAccount();
   mocks.cfn
-    .on(DescribeStacksCommand, { StackName: 'hello-you-prod' })
-    .rejects(new Error('Stack with id hello-you-prod does not exist'));
+    .on(DescribeStacksCommand, { StackName: STANDBY_STACK })
+    .resolves({ Stacks: [standbyStack({ ClusterName: CLUSTER, ServiceApiName: API })] });
   mocks.ecs
     .on(DescribeServicesCommand)
     .resolves({ services: [{ serviceName: API, enableExecuteCommand: true }] });

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { Command } from 'commander';
 import { day2Clients, type Day2Runtime } from '../../src/ops/day2';
-import { day2Runtime, programWith } from './day2';
+import { day2Runtime, mocks, programWith } from './day2';
 
 // Hello-you prod: primary us-east-1, pilot-light standby us-west-2 (examples/seeds/hello-you), account 333….
 export const CONFIG = join(import.meta.dirname, '../../../../examples/seeds/hello-you/berth.config.ts');
@@ -30,4 +32,32 @@ export async function berth(
   args: string[],
 ): Promise<void> {
   await programWith(register, rt).parseAsync(['node', 'berth', ...args]);
+}
+
+export const STANDBY_STACK = 'hello-you-prod-standby';
+
+/**
+ * Every mock reset; STS answers as an admin of hello-you's account, and the primary stack does not answer (a standby
+ * command never needs it).
+ */
+export function standbyAccount(): void {
+  for (const m of Object.values(mocks)) m.reset();
+  mocks.sts.on(GetCallerIdentityCommand).resolves({
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/me`,
+  });
+  mocks.cfn
+    .on(DescribeStacksCommand, { StackName: 'hello-you-prod' })
+    .rejects(new Error('Stack with id hello-you-prod does not exist'));
+}
+
+/** The standby stack as DescribeStacks returns it, with these outputs. */
+export function standbyStack(outputs: Record<string, string>, more: Partial<Stack> = {}): Stack {
+  return {
+    StackName: STANDBY_STACK,
+    StackStatus: 'UPDATE_COMPLETE',
+    CreationTime: new Date(),
+    Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+    ...more,
+  };
 }
