@@ -19,6 +19,7 @@ import {
 import { OUTPUT_KEYS, type ResolvedApp } from '@berthjs/config';
 import { CliError, EXIT } from '@berthjs/config/load';
 import {
+  clusterOf,
   day2Region,
   deployedEnvironment,
   requireOutput,
@@ -226,7 +227,7 @@ async function standbySecretArn(
   standby: DeployedEnvironment,
   resolved: ResolvedApp,
 ): Promise<string | undefined> {
-  const cluster = requireOutput(standby, OUTPUT_KEYS.cluster, 'the cluster', resolved.stage);
+  const cluster = clusterOf(standby, resolved.stage);
   for (const service of Object.values(resolved.services)) {
     const name = standby.outputs[OUTPUT_KEYS.serviceName(service.name)];
     if (!name) continue;
@@ -297,7 +298,7 @@ async function scaleServices(
   rt: Day2Runtime,
   step: (s: FailoverStep) => void,
 ): Promise<void> {
-  const cluster = requireOutput(standby, OUTPUT_KEYS.cluster, 'the cluster', resolved.stage);
+  const cluster = clusterOf(standby, resolved.stage);
   for (const service of Object.values(resolved.services)) {
     const name = requireOutput(
       standby,
